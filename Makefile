@@ -1,0 +1,39 @@
+# Two commands do all set-up on a fresh machine:
+#   make demo   - create .venv, install, render the bundled demo clients
+#   make test   - create .venv, install with test extras, run every test
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+OUT ?= out/demo
+
+.PHONY: demo test venv sysdeps bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+venv: sysdeps $(STAMP)
+
+# WeasyPrint (PDF) needs Pango from Debian; install it when it is missing and we may.
+sysdeps:
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Pango for PDF output (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	  else echo "warning: Pango not found; PDF output needs libpango-1.0-0 and libpangoft2-1.0-0"; fi; }
+
+demo: venv
+	$(VENV)/bin/cxassess score data/demo/harbour-health-clinics.csv --group-by role --targets data/demo/targets.yaml
+	@echo "Demo responses: data/demo/ (regenerate with: $(VENV)/bin/cxassess demo-data --out data/demo)"
+
+test: venv
+	$(PY) -m pytest
+
+bench: venv
+	$(PY) benchmarks/bench_scoring.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,5 @@
+import sys
+
+from cxassess.cli import main
+
+sys.exit(main())

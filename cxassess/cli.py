@@ -1,0 +1,166 @@
+"""The ``cxassess`` command: a thin layer over the library API.
+
+Heavy libraries (pandas, matplotlib, papermill) are imported inside the command functions, so
+``cxassess --help`` answers at once. Every :class:`~cxassess.errors.CxError` becomes a clear
+message on stderr and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from cxassess.errors import CxError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _questionnaire_arg(p: argparse.ArgumentParser, flag: str = "--questionnaire") -> None:
+    p.add_argument(flag, metavar="FILE", default=None, help="questionnaire YAML (default: the bundled cx-maturity)")
+
+
+# --------------------------------------------------------------------------------------
+# questionnaire
+# --------------------------------------------------------------------------------------
+def cmd_questionnaire(args: argparse.Namespace) -> int:
+    from cxassess.questionnaire import load_questionnaire
+    from cxassess.render_questionnaire import to_markdown
+
+    q = load_questionnaire(args.file)
+    text = {"json": q.to_json, "yaml": q.to_yaml, "markdown": lambda: to_markdown(q)}[args.format]()
+    _emit(text, args.out)
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# validate / score
+# --------------------------------------------------------------------------------------
+def _read(args: argparse.Namespace):
+    from cxassess.questionnaire import load_questionnaire
+    from cxassess.responses import read_responses
+
+    q = load_questionnaire(args.questionnaire)
+    return q, read_responses(args.responses, q, on_error=args.on_error)
+
+
+def _print_problems(responses, stream=sys.stderr) -> None:
+    for note in responses.notes:
+        print(f"note: {note}", file=stream)
+    for w in responses.warnings:
+        print(f"warning: {w}", file=stream)
+    if responses.errors:
+        print(f"dropped {len(responses.errors)} invalid answer(s) (--on-error skip):", file=stream)
+        for e in responses.errors:
+            print(f"  - {e}", file=stream)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    _, responses = _read(args)
+    _print_problems(responses, sys.stdout)
+    print(responses.summary())
+    print("OK: the responses can be scored." if not responses.errors else
+          "The valid answers can be scored; the rows listed above were dropped.")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from cxassess.scoring import score
+    from cxassess.tables import scores_table
+
+    q, responses = _read(args)
+    _print_problems(responses)
+    result = score(responses, q, group_by=args.group_by, targets=args.targets, min_group_size=args.min_group_size)
+    if args.format == "json":
+        text = result.to_json()
+    elif args.format == "csv":
+        from cxassess.safe import neutralise_frame
+
+        text = neutralise_frame(result.to_frame()).to_csv(index_label="dimension")
+    else:
+        text = scores_table(result)
+    _emit(text, args.out)
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# demo data
+# --------------------------------------------------------------------------------------
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from cxassess.demo import write_demo_data
+
+    for path in write_demo_data(args.out, seed=args.seed, questionnaire=args.questionnaire):
+        print(path)
+    return 0
+
+
+def _emit(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        print(f"wrote {out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+# --------------------------------------------------------------------------------------
+# the parser
+# --------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cxassess",
+        description="Assess customer-experience maturity and culture: questionnaire, scoring, reports.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("questionnaire", help="print the questionnaire (JSON, YAML or a printable form)")
+    p.add_argument("--file", metavar="FILE", default=None, help="questionnaire YAML (default: the bundled one)")
+    p.add_argument("--format", choices=["json", "yaml", "markdown"], default="markdown")
+    p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
+    p.set_defaults(func=cmd_questionnaire)
+
+    for name, func, helptext in (
+        ("validate", cmd_validate, "check a responses file and list every problem"),
+        ("score", cmd_score, "score a responses file per dimension, group and overall"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("responses", metavar="RESPONSES", help="responses file (.csv, .xlsx or .json; long or wide)")
+        _questionnaire_arg(p)
+        p.add_argument("--on-error", choices=["raise", "skip"], default="raise",
+                       help="raise (default): stop on any problem; skip: drop invalid answers and list them")
+        if name == "score":
+            p.add_argument("--group-by", action="append", default=[], metavar="COL",
+                           help="respondent attribute to break scores down by (repeatable)")
+            p.add_argument("--targets", metavar="FILE", help="target score or stage per dimension (YAML/JSON/CSV)")
+            p.add_argument("--min-group-size", type=int, default=3, metavar="N",
+                           help="suppress groups with fewer respondents (default 3)")
+            p.add_argument("--format", choices=["json", "table", "csv"], default="table")
+            p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("demo-data", help="write synthetic demo responses for three fictional organisations")
+    p.add_argument("--out", metavar="DIR", required=True)
+    p.add_argument("--seed", type=int, default=7)
+    _questionnaire_arg(p)
+    p.set_defaults(func=cmd_demo_data)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CxError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

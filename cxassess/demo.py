@@ -1,0 +1,105 @@
+"""Synthetic, realistic demo responses for fictional organisations (deterministic for a seed).
+
+Each organisation has its own maturity profile per dimension; leaders rate themselves higher
+than the front line (the perception gap every real culture survey shows), and a few answers are
+blank or "don't know".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cxassess.questionnaire import Questionnaire, as_questionnaire
+
+
+@dataclass(frozen=True)
+class DemoOrganisation:
+    name: str
+    slug: str
+    respondents: int
+    profile: dict[str, float]  # latent level per dimension on the 1..5 scale
+    departments: tuple[str, ...]
+    sites: tuple[str, ...]
+
+
+ORGANISATIONS = (
+    DemoOrganisation(
+        "Northwind Outfitters", "northwind-outfitters", 64,
+        {"leadership": 4.2, "employees": 4.0, "silos": 3.6, "feedback": 4.1, "insight": 3.7,
+         "journeys": 3.9, "design": 3.8, "measurement": 3.5},
+        ("Stores", "Online", "Customer care", "Operations"), ("Leeds", "Bristol"),
+    ),
+    DemoOrganisation(
+        "Harbour Health Clinics", "harbour-health-clinics", 42,
+        {"leadership": 3.6, "employees": 2.6, "silos": 2.2, "feedback": 3.0, "insight": 2.4,
+         "journeys": 2.9, "design": 3.1, "measurement": 2.7},
+        ("Reception", "Clinical", "Billing", "Management"), ("North", "South", "East"),
+    ),
+    DemoOrganisation(
+        "Acme Utilities", "acme-utilities", 28,
+        {"leadership": 2.3, "employees": 2.0, "silos": 1.8, "feedback": 1.7, "insight": 2.5,
+         "journeys": 2.0, "design": 1.9, "measurement": 2.6},
+        ("Billing", "Field service", "Contact centre"), ("Head office",),
+    ),
+)
+
+ROLE_SHARES = {"leadership": 0.12, "manager": 0.23, "front line": 0.65}
+ROLE_OFFSET = {"leadership": 0.7, "manager": 0.25, "front line": -0.25}
+BLANK_RATE, DONT_KNOW_RATE = 0.03, 0.04
+
+
+def generate_organisation(org: DemoOrganisation, q: Questionnaire, rng: np.random.Generator) -> pd.DataFrame:
+    """Wide responses (one row per respondent) for one organisation."""
+    n = org.respondents
+    roles = rng.choice(list(ROLE_SHARES), size=n, p=list(ROLE_SHARES.values()))
+    roles[:3] = ["leadership", "manager", "front line"]  # every role present
+    departments = rng.choice(org.departments, size=n)
+    sites = rng.choice(org.sites, size=n)
+    person = rng.normal(0, 0.5, size=n) + np.array([ROLE_OFFSET[r] for r in roles])
+    lo, hi = q.scale.min, q.scale.max
+    data: dict[str, object] = {
+        "respondent_id": [f"{org.slug[:3].upper()}-{i + 1:03d}" for i in range(n)],
+        "role": roles, "department": departments, "site": sites,
+    }
+    for item in q.items:
+        level = org.profile.get(item.dimension, 3.0) + person + rng.normal(0, 0.65, size=n)
+        value = np.clip(np.rint(level), lo, hi).astype(int)
+        if item.reverse:
+            value = lo + hi - value  # a reverse-worded statement is answered the other way round
+        cells = value.astype(object)
+        u = rng.random(n)
+        cells[u < BLANK_RATE] = ""
+        cells[(u >= BLANK_RATE) & (u < BLANK_RATE + DONT_KNOW_RATE)] = "Don't know"
+        data[item.id] = cells
+    return pd.DataFrame(data)
+
+
+def write_demo_data(out: str | Path, seed: int = 7, questionnaire: Questionnaire | str | Path | None = None) -> list[Path]:
+    """Write one wide CSV per demo organisation, a targets file and a batch manifest; return the paths."""
+    q = as_questionnaire(questionnaire)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    written: list[Path] = []
+    manifest = []
+    for org in ORGANISATIONS:
+        path = out / f"{org.slug}.csv"
+        generate_organisation(org, q, rng).to_csv(path, index=False)
+        written.append(path)
+        manifest.append({"client": org.name, "responses": path.name, "targets": "targets.yaml",
+                         "group_by": "role;department", "consultant": "Demo Consulting"})
+    targets = out / "targets.yaml"
+    targets.write_text(
+        "# Target maturity per dimension: a score on the 1..5 scale, or a stage ('stage 4' or its name).\n"
+        "default: stage 4\nfeedback: 4.2\nleadership: Customer-led\n",
+        encoding="utf-8",
+    )
+    written.append(targets)
+    manifest_path = out / "manifest.csv"
+    pd.DataFrame(manifest).to_csv(manifest_path, index=False)
+    written.append(manifest_path)
+    return written

@@ -1,0 +1,354 @@
+"""Read and validate responses: long or wide tables, from CSV, Excel (.xlsx) or JSON.
+
+Whatever the input layout, the result is one :class:`Responses` object holding a long table of
+answers (``respondent_id, item_id, value``; missing answers are NaN) and a table of respondent
+attributes (role, department, site, ...). Every problem is reported with file, row and column;
+nothing is dropped without being listed.
+
+Row numbers follow the spreadsheet convention: the header is row 1, the first answer row is row 2.
+In JSON, row N is the N-th record (1-based).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from cxassess.errors import CxError
+from cxassess.questionnaire import Questionnaire, as_questionnaire
+
+LONG_COLUMNS = ("respondent_id", "item_id", "value")
+RESPONDENT_ID_ALIASES = ("respondent_id", "respondent", "participant", "participant_code", "response_id")
+MISSING_WORDS = {
+    "", "na", "n/a", "n.a.", "nan", "none", "null", "-", "dk", "don't know", "dont know", "do not know",
+    "don’t know", "not applicable", "don't know / not applicable", "don’t know / not applicable",
+}
+OnError = Literal["raise", "skip"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in an input file, located by file, row and column."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+@dataclass
+class Responses:
+    """Validated answers ready for scoring.
+
+    ``answers``: one row per (respondent, item) with ``value`` as float (NaN = missing) and
+    ``status`` in {"answered", "dont_know", "blank"}. ``attributes``: one row per respondent,
+    indexed by ``respondent_id``. ``errors`` were dropped (only with ``on_error="skip"``);
+    ``warnings`` did not stop scoring; ``notes`` say how the file was understood.
+    """
+
+    source: str
+    layout: str
+    answers: pd.DataFrame
+    attributes: pd.DataFrame
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def attribute_columns(self) -> list[str]:
+        return list(self.attributes.columns)
+
+    @property
+    def respondent_count(self) -> int:
+        """Distinct respondents with at least one answer that is not missing."""
+        return int(self.answers.loc[self.answers["value"].notna(), "respondent_id"].nunique())
+
+    def summary(self) -> str:
+        a = self.answers
+        answered = int(a["value"].notna().sum())
+        dk = int((a["status"] == "dont_know").sum())
+        return (
+            f"{self.source}: {self.layout} layout, {self.respondent_count} respondents, "
+            f"{answered} answers, {dk} 'don't know', {len(self.errors)} error(s) dropped, "
+            f"{len(self.warnings)} warning(s)"
+        )
+
+
+class ResponsesError(CxError):
+    """Responses that cannot be scored as they are; ``problems`` lists every one."""
+
+    def __init__(self, source: str, problems: list[Problem], limit: int = 50):
+        self.source = source
+        self.problems = problems
+        shown = "\n".join(f"  - {p}" for p in problems[:limit])
+        more = f"\n  ... and {len(problems) - limit} more" if len(problems) > limit else ""
+        super().__init__(
+            f"{source}: {len(problems)} problem(s) in the responses; nothing was scored.\n{shown}{more}\n"
+            "Fix the file, or score the valid rows only with --on-error skip."
+        )
+
+
+# --------------------------------------------------------------------------------------
+# reading raw tables
+# --------------------------------------------------------------------------------------
+def _sniff_sep(text: str) -> str:
+    sample = text[:65536]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def read_table(path: str | Path) -> tuple[pd.DataFrame, int]:
+    """Read a CSV/TSV, Excel or JSON file as text cells; return it and the row number of its first data row."""
+    path = Path(path)
+    if not path.exists():
+        raise CxError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            return df, 2
+        if suffix == ".json":
+            return _read_json(path), 1
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+        if not text.strip():
+            raise CxError(f"{path}: the file is empty")
+        sep = "\t" if suffix == ".tsv" else _sniff_sep(text)
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=False)
+        return df, 2
+    except CxError:
+        raise
+    except (ValueError, OSError, pd.errors.ParserError, KeyError) as exc:
+        raise CxError(f"{path}: cannot read this file as a table ({exc})") from None
+    except Exception as exc:  # openpyxl raises assorted types on broken workbooks
+        raise CxError(f"{path}: cannot read this file ({type(exc).__name__}: {exc})") from None
+
+
+def _read_json(path: Path) -> pd.DataFrame:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise CxError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if isinstance(data, dict) and isinstance(data.get("responses"), list):
+        data = data["responses"]
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise CxError(f"{path}: expected a JSON list of records (objects), or {{\"responses\": [...]}}")
+    df = pd.DataFrame.from_records(data)
+    df = df.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    return df
+
+
+def _clean_frame(df: pd.DataFrame) -> pd.DataFrame:
+    df.columns = [str(c).strip() for c in df.columns]
+    df = df.astype(str).reset_index(drop=True)
+    # drop rows that are entirely empty (trailing lines in spreadsheets) - they hold no data
+    if len(df):
+        empty = (df.apply(lambda s: s.str.strip()) == "").all(axis=1)
+        df = df.loc[~empty]
+    return df
+
+
+# --------------------------------------------------------------------------------------
+# parsing answer values
+# --------------------------------------------------------------------------------------
+def parse_values(raw: pd.Series, q: Questionnaire) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Vectorised: text cells -> (value as float, status, is_invalid). Invalid cells get NaN and True."""
+    text = raw.astype(str).str.strip()
+    low = text.str.lower().str.replace(r"\s+", " ", regex=True)
+    labels = {str(v).strip().lower(): float(k) for k, v in q.scale.labels.items()}
+    missing_words = MISSING_WORDS | {q.scale.dont_know.strip().lower()}
+    is_blank = low.isin({"", "nan", "none", "null"})
+    is_dk = low.isin(missing_words) & ~is_blank
+    from_label = low.map(labels)
+    numeric = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+    value = from_label.fillna(numeric).astype(float)
+    on_scale = (value >= q.scale.min) & (value <= q.scale.max) & (value == np.round(value))
+    invalid = ~(is_blank | is_dk) & ~on_scale.fillna(False).astype(bool)
+    value = value.where(~(is_blank | is_dk | invalid))
+    status = pd.Series(np.where(is_blank, "blank", np.where(is_dk, "dont_know", "answered")), index=raw.index)
+    return value, status, invalid
+
+
+def _value_message(cell: str, q: Questionnaire) -> str:
+    lo, hi = q.scale.min, q.scale.max
+    try:
+        number = float(str(cell).replace(",", "."))
+    except ValueError:
+        return (
+            f"'{cell}' is not a number or a scale label (expected a whole number {lo}..{hi}, a label such as "
+            f"'{q.scale.labels[hi]}', or blank / \"don't know\" for no answer)"
+        )
+    return f"{cell} is off the scale (expected a whole number from {lo} to {hi})" if number == number else (
+        f"'{cell}' is not a number"
+    )
+
+
+# --------------------------------------------------------------------------------------
+# layouts
+# --------------------------------------------------------------------------------------
+def detect_layout(columns: list[str], q: Questionnaire) -> str:
+    """'long' when respondent_id/item_id/value are present, 'wide' when item ids are columns."""
+    lower = {c.lower() for c in columns}
+    if {"item_id", "value"} <= lower:
+        return "long"
+    if any(c in q.item_ids for c in columns):
+        return "wide"
+    raise CxError(
+        "cannot tell the layout of the responses: expected either long columns "
+        f"{', '.join(LONG_COLUMNS)} or one column per item id (e.g. {', '.join(q.item_ids[:3])}); "
+        f"found columns {', '.join(columns[:12]) or '(none)'}"
+    )
+
+
+def _respondent_column(columns: list[str]) -> str | None:
+    lower = {c.lower(): c for c in columns}
+    return next((lower[a] for a in RESPONDENT_ID_ALIASES if a in lower), None)
+
+
+def _to_long(df: pd.DataFrame, q: Questionnaire, source: str, first_row: int, notes: list[str]) -> tuple[pd.DataFrame, list[str], list[Problem]]:
+    """Bring a raw table into long form with a ``_row`` column; return it, attribute columns and problems."""
+    problems: list[Problem] = []
+    cols = list(df.columns)
+    rows = df.index.to_numpy() + first_row  # _clean_frame kept the file's positions
+    layout = detect_layout(cols, q)
+    if layout == "long":
+        rename = {c: c.lower() for c in cols if c.lower() in LONG_COLUMNS}
+        df = df.rename(columns=rename)
+        rid = "respondent_id" if "respondent_id" in df.columns else _respondent_column(list(df.columns))
+        if rid is None:
+            raise CxError(f"{source}: long-format responses need a 'respondent_id' column")
+        df = df.rename(columns={rid: "respondent_id"})
+        attrs = [c for c in df.columns if c not in LONG_COLUMNS]
+        long = df.assign(_row=rows)
+        long["respondent_id"] = long["respondent_id"].str.strip()
+        long["item_id"] = long["item_id"].str.strip()
+        unknown = ~long["item_id"].isin(q.item_ids)
+        for r, item in zip(long.loc[unknown, "_row"], long.loc[unknown, "item_id"]):
+            problems.append(Problem(source, int(r), "item_id", f"'{item}' is not an item id of questionnaire '{q.id}'"))
+        long = long.loc[~unknown]
+        return long, attrs, problems
+    rid = _respondent_column(cols)
+    item_cols = [c for c in cols if c in q.item_ids]
+    attrs = [c for c in cols if c not in item_cols and c != rid]
+    if rid is None:
+        notes.append("no respondent id column: respondents are numbered by their row (R2, R3, ...)")
+        ids = pd.Series([f"R{r}" for r in rows], index=df.index)
+    else:
+        ids = df[rid].str.strip()
+        dup = ids.duplicated(keep=False) & (ids != "")
+        for rid_value, g in pd.Series(rows[dup.to_numpy()]).groupby(ids[dup].to_numpy(), sort=False):
+            listed = ", ".join(str(int(r)) for r in g)
+            problems.append(Problem(source, int(g.iloc[-1]), rid, f"respondent '{rid_value}' appears in more than one row (rows {listed})"))
+        df, ids, rows = df.loc[~dup], ids[~dup], rows[~dup.to_numpy()]
+    if attrs:
+        notes.append(f"columns read as respondent attributes: {', '.join(attrs)}")
+    wide = df[item_cols].assign(respondent_id=ids.values, _row=rows)
+    for a in attrs:
+        wide[a] = df[a].values
+    long = wide.melt(id_vars=["respondent_id", "_row", *attrs], value_vars=item_cols, var_name="item_id", value_name="value")
+    return long, attrs, problems
+
+
+def read_responses(path: str | Path, questionnaire: Questionnaire | str | Path | None = None, on_error: OnError = "raise") -> Responses:
+    """Read, detect the layout of, and validate a responses file.
+
+    ``on_error="raise"`` (default) raises :class:`ResponsesError` listing every problem;
+    ``"skip"`` drops the invalid answers, keeps the rest and lists what was dropped in ``errors``.
+    """
+    q = as_questionnaire(questionnaire)
+    df, first_row = read_table(path)
+    return responses_from_frame(df, q, str(path), on_error=on_error, first_row=first_row)
+
+
+def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | Path | None = None, source: str = "<table>", on_error: OnError = "raise", first_row: int = 2) -> Responses:
+    """Validate an in-memory table (long or wide, text or numbers) as :func:`read_responses` does."""
+    if on_error not in ("raise", "skip"):
+        raise CxError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    q = as_questionnaire(questionnaire)
+    df = _clean_frame(df.copy())
+    if df.empty:
+        raise CxError(f"{source}: no responses in the file")
+    notes: list[str] = []
+    try:
+        long, attrs, problems = _to_long(df, q, source, first_row, notes)
+    except CxError as exc:
+        msg = str(exc)
+        raise CxError(msg if msg.startswith(source) else f"{source}: {msg}") from None
+    layout = "long" if "item_id" in {c.lower() for c in df.columns} else "wide"
+
+    blank_id = long["respondent_id"].str.strip() == ""
+    for r in long.loc[blank_id, "_row"].unique():
+        problems.append(Problem(source, int(r), "respondent_id", "the respondent id is empty"))
+    long = long.loc[~blank_id]
+
+    value, status, invalid = parse_values(long["value"], q)
+    value_col = "value" if layout == "long" else None
+    for r, item, cell in zip(long.loc[invalid, "_row"], long.loc[invalid, "item_id"], long.loc[invalid, "value"]):
+        problems.append(Problem(source, int(r), value_col or item, _value_message(cell, q)))
+    long = long.assign(value=value, status=status).loc[~invalid]
+
+    dup = long.duplicated(["respondent_id", "item_id"], keep=False)
+    if dup.any():
+        for (rid, item), g in long.loc[dup].groupby(["respondent_id", "item_id"], sort=False):
+            rows = ", ".join(str(int(r)) for r in g["_row"])
+            problems.append(
+                Problem(source, int(g["_row"].iloc[-1]), "item_id",
+                        f"respondent '{rid}' answered item '{item}' more than once (rows {rows}); keep one answer")
+            )
+        long = long.loc[~dup]
+
+    attributes, attr_problems = _attributes(long, attrs, source)
+    problems.extend(attr_problems)
+
+    if problems and on_error == "raise":
+        raise ResponsesError(source, sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+
+    warnings: list[Problem] = []
+    has_answer = long.groupby("respondent_id", sort=False)["value"].count()
+    for rid in has_answer.index[has_answer == 0]:
+        warnings.append(Problem(source, None, None, f"respondent '{rid}' gave no usable answer (all blank or \"don't know\"); not counted"))
+    if long.empty or not (has_answer > 0).any():
+        raise ResponsesError(source, problems + [Problem(source, None, None, "no usable answers: every answer is missing or invalid")])
+
+    answers = long[["respondent_id", "item_id", "value", "status"]].reset_index(drop=True)
+    return Responses(source, layout, answers, attributes, errors=problems, warnings=warnings, notes=notes)
+
+
+def _attributes(long: pd.DataFrame, attrs: list[str], source: str) -> tuple[pd.DataFrame, list[Problem]]:
+    """One row per respondent; a respondent with two different values for an attribute is a problem."""
+    problems: list[Problem] = []
+    ids = pd.Index(long["respondent_id"].unique(), name="respondent_id")
+    if not attrs:
+        return pd.DataFrame(index=ids), problems
+    sub = long[["respondent_id", "_row", *attrs]].drop_duplicates(["respondent_id", *attrs])
+    clash = sub.duplicated("respondent_id", keep=False)
+    for rid, g in sub.loc[clash].groupby("respondent_id", sort=False):
+        for a in attrs:
+            vals = g[a].unique()
+            if len(vals) > 1:
+                problems.append(Problem(source, int(g["_row"].iloc[-1]), a,
+                                        f"respondent '{rid}' has different values {', '.join(map(repr, vals))}"))
+    table = sub.drop_duplicates("respondent_id").set_index("respondent_id")[attrs]
+    table = table.apply(lambda s: s.str.strip()).replace("", np.nan)
+    return table.reindex(ids), problems
+
