@@ -95,6 +95,26 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------------------
+# customer metrics
+# --------------------------------------------------------------------------------------
+def cmd_metrics(args: argparse.Namespace) -> int:
+    from cxassess.metrics import summarise_file
+
+    if not (args.nps or args.csat or args.ces):
+        raise CxError("name at least one column: --nps COL, --csat COL or --ces COL")
+    result = summarise_file(args.file, nps=args.nps, csat=args.csat, ces=args.ces, by=args.by,
+                            min_group_size=args.min_group_size, on_error=args.on_error)
+    if result.dropped:
+        print(f"dropped {len(result.dropped)} invalid answer(s) (--on-error skip):", file=sys.stderr)
+        for problem in result.dropped:
+            print(f"  - {problem}", file=sys.stderr)
+    from cxassess.metrics import metrics_table
+
+    _emit(result.to_json() if args.format == "json" else metrics_table(result, list_dropped=False), args.out)
+    return 0
+
+
 def _emit(text: str, out: str | None) -> None:
     if out:
         Path(out).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
@@ -137,6 +157,20 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--format", choices=["json", "table", "csv"], default="table")
             p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("metrics", help="customer metrics from a survey file: NPS, CSAT, CES with 95% intervals")
+    p.add_argument("file", metavar="FILE", help="survey file (.csv, .xlsx or .json), one row per respondent")
+    p.add_argument("--nps", metavar="COL", help="column of 0-10 likelihood-to-recommend answers")
+    p.add_argument("--csat", metavar="COL", help="column of 1-5 satisfaction answers")
+    p.add_argument("--ces", metavar="COL", help="column of 1-7 ease (customer effort) answers")
+    p.add_argument("--by", metavar="COL", help="segment or touchpoint column to break the measures down by")
+    p.add_argument("--min-group-size", type=int, default=3, metavar="N",
+                   help="suppress segments with fewer respondents (default 3)")
+    p.add_argument("--on-error", choices=["raise", "skip"], default="raise",
+                   help="raise (default): stop on any invalid answer; skip: drop invalid answers and list them")
+    p.add_argument("--format", choices=["json", "table"], default="table")
+    p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
+    p.set_defaults(func=cmd_metrics)
 
     p = sub.add_parser("demo-data", help="write synthetic demo responses for three fictional organisations")
     p.add_argument("--out", metavar="DIR", required=True)

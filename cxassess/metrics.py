@@ -1,0 +1,462 @@
+"""Customer metrics from a survey table: NPS, CSAT and Customer Effort Score, each with a 95% interval.
+
+Why these three: NPS (would you recommend us?) tracks loyalty, CSAT (how satisfied were you?)
+tracks how well a moment met a need, and CES (how easy was it?) flags friction that predicts churn.
+They complement the culture scores of :mod:`cxassess.scoring`: culture is the cause side, these
+are what customers feel.
+
+Definitions and interval methods (all intervals at 95%, ``z = 1.959964``):
+
+- **NPS**, answers 0..10: promoters answer 9-10, passives 7-8, detractors 0-6;
+  ``NPS = 100 * (P - D) / n`` (-100..100, percent points). Interval: the *adjusted Wald* interval
+  for a difference of two multinomial proportions (Rocks 2016, "Interval estimation for the Net
+  Promoter Score")::
+
+      n' = n + 3,  p' = (P + 3/4) / n',  d' = (D + 3/4) / n'
+      var = (p' + d' - (p' - d')^2) / n'            # Var(p - d) of one multinomial draw
+      CI  = 100 * ((p' - d') -/+ z * sqrt(var)), clipped to [-100, 100]
+
+  The 3 pseudo-answers keep the interval honest for small groups and for groups of all promoters,
+  where the plain Wald interval would have zero width. Because the interval is centred on the
+  adjusted estimate, it is widened to take in the observed score when it would not (only at n = 1).
+- **CSAT**, answers 1..5: the top-2-box share, % answering 4 or 5, with the *Wilson score*
+  interval (good coverage for small n and shares near 0 or 100%)::
+
+      p = k / n,  centre = (p + z^2 / 2n) / (1 + z^2 / n)
+      half = z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / 4n^2)
+
+  plus the mean of the 1..5 answers.
+- **CES**, answers 1..7 (7 = very easy to handle): the mean with a *Student t* interval
+  ``mean -/+ t(0.975, n - 1) * s / sqrt(n)`` (``s`` the sample standard deviation), and the share
+  answering 5-7 ("easy").
+
+Input rules: a blank cell (or NaN, "n/a", "don't know") is *unanswered* and counted as such. A value
+off the scale, a fraction or a non-number is an *error* named by row and column: with
+``on_error="raise"`` (default) :class:`MetricsError` lists every one and nothing is summarised; with
+``"skip"`` the bad cells are dropped, listed in ``MetricsSummary.dropped`` and counted in neither
+``n`` nor ``unanswered``. Row numbers follow the spreadsheet convention (header = row 1).
+With ``n = 0`` a measure's numbers are None; with ``n = 1`` the CES interval is None.
+
+Breakdowns (``by=COL``) give one row per segment; a segment with fewer than ``min_group_size``
+respondents is suppressed (its measures are never shown), and a measure answered by fewer than
+``min_group_size`` people in a segment is left empty, as the culture scores do.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from cxassess.errors import CxError
+from cxassess.responses import Problem
+
+Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
+UNANSWERED_WORDS = frozenset({
+    "", "nan", "none", "null", "na", "n/a", "n.a.", "dk", "don't know", "dont know", "don’t know",
+    "not applicable", "no answer",
+})
+NOT_GIVEN = "(not given)"
+OnError = Literal["raise", "skip"]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The answer scale of one measure."""
+
+    name: str
+    low: int
+    high: int
+
+
+SCALES = {"nps": Scale("NPS", 0, 10), "csat": Scale("CSAT", 1, 5), "ces": Scale("CES", 1, 7)}
+
+
+# --------------------------------------------------------------------------------------
+# results
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NPSResult:
+    """Net Promoter Score in percent points (-100..100) with counts and the adjusted-Wald 95% interval."""
+
+    score: float | None
+    promoters: int
+    passives: int
+    detractors: int
+    promoters_pct: float | None
+    passives_pct: float | None
+    detractors_pct: float | None
+    n: int
+    unanswered: int
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass(frozen=True)
+class CSATResult:
+    """CSAT top-2-box share in % (answers 4-5 of 1..5) with its Wilson 95% interval, and the mean answer."""
+
+    top2_pct: float | None
+    mean: float | None
+    n: int
+    unanswered: int
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass(frozen=True)
+class CESResult:
+    """Customer Effort Score: mean of 1..7 answers with its t 95% interval, and the % answering 5-7."""
+
+    mean: float | None
+    easy_pct: float | None
+    n: int
+    unanswered: int
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass
+class MetricsSummary:
+    """The three measures (None when not asked for), an optional breakdown and what was dropped.
+
+    ``breakdown``: DataFrame indexed by segment with ``n`` (respondents with at least one valid
+    answer), ``suppressed`` (n < min_group_size), ``nps`` (score), ``csat`` (top-2-box %) and
+    ``ces`` (mean); NaN where suppressed, not asked for, or answered by too few in that segment.
+    """
+
+    nps: NPSResult | None
+    csat: CSATResult | None
+    ces: CESResult | None
+    breakdown: pd.DataFrame | None = None
+    dropped: list[Problem] = field(default_factory=list)
+    source: str = "<table>"
+    columns: dict[str, str] = field(default_factory=dict)
+    by: str | None = None
+    min_group_size: int = 3
+    respondents: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: numbers rounded to 6 places, missing numbers as None."""
+        breakdown = None
+        if self.breakdown is not None:
+            segments = []
+            for seg, row in self.breakdown.iterrows():
+                entry: dict[str, Any] = {"segment": str(seg), "n": int(row["n"]), "suppressed": bool(row["suppressed"])}
+                if not row["suppressed"]:
+                    entry.update({k: _clean(row[k]) for k in ("nps", "csat", "ces")})
+                segments.append(entry)
+            breakdown = {"by": self.by, "min_group_size": self.min_group_size, "segments": segments}
+        return {
+            "source": self.source,
+            "respondents": self.respondents,
+            "columns": dict(self.columns),
+            "nps": _result_dict(self.nps),
+            "csat": _result_dict(self.csat),
+            "ces": _result_dict(self.ces),
+            "breakdown": breakdown,
+            "dropped": [asdict(p) for p in self.dropped],
+            "methods": {
+                "nps": "adjusted Wald interval for the promoter-detractor difference (multinomial, n+3, +3/4 each)",
+                "csat": "Wilson score interval for the top-2-box share",
+                "ces": "Student t interval for the mean",
+            },
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def to_table(self) -> str:
+        """Aligned plain text for the terminal."""
+        return metrics_table(self)
+
+
+class MetricsError(CxError):
+    """Customer-metric answers that cannot be summarised as they are; ``problems`` lists every one."""
+
+    def __init__(self, source: str, problems: list[Problem], limit: int = 50):
+        self.source = source
+        self.problems = problems
+        shown = "\n".join(f"  - {p}" for p in problems[:limit])
+        more = f"\n  ... and {len(problems) - limit} more" if len(problems) > limit else ""
+        super().__init__(
+            f"{source}: {len(problems)} invalid customer-metric answer(s); nothing was summarised.\n{shown}{more}\n"
+            "Fix the file, or summarise the valid answers only with --on-error skip."
+        )
+
+
+# --------------------------------------------------------------------------------------
+# the statistics (pure functions on counts, so they can be checked by hand)
+# --------------------------------------------------------------------------------------
+def nps_from_counts(promoters: int, passives: int, detractors: int, unanswered: int = 0) -> NPSResult:
+    """NPS, shares and the adjusted-Wald interval from the three counts (see the module docstring)."""
+    n = promoters + passives + detractors
+    if n == 0:
+        return NPSResult(None, 0, 0, 0, None, None, None, 0, unanswered, None, None)
+    p, d = promoters / n, detractors / n
+    n_adj = n + 3
+    p_adj, d_adj = (promoters + 0.75) / n_adj, (detractors + 0.75) / n_adj
+    centre = p_adj - d_adj
+    half = Z95 * math.sqrt((p_adj + d_adj - centre**2) / n_adj)
+    return NPSResult(
+        score=100 * (p - d), promoters=promoters, passives=passives, detractors=detractors,
+        promoters_pct=100 * p, passives_pct=100 * passives / n, detractors_pct=100 * d,
+        n=n, unanswered=unanswered,
+        ci_low=max(-100.0, min(100 * (p - d), 100 * (centre - half))),
+        ci_high=min(100.0, max(100 * (p - d), 100 * (centre + half))),
+    )
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a proportion, as fractions 0..1."""
+    if n <= 0:
+        raise ValueError("the Wilson interval needs n >= 1")
+    p = successes / n
+    denom = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float] | tuple[None, None]:
+    """Student t interval for the mean of ``values``; (None, None) with fewer than two values."""
+    from scipy.stats import t
+
+    n = len(values)
+    if n < 2:
+        return None, None
+    mean = float(np.mean(values))
+    half = float(t.ppf(0.5 + level / 2, n - 1)) * float(np.std(values, ddof=1)) / math.sqrt(n)
+    return mean - half, mean + half
+
+
+def csat_from_values(values: np.ndarray, unanswered: int = 0) -> CSATResult:
+    """CSAT from valid 1..5 answers."""
+    n = len(values)
+    if n == 0:
+        return CSATResult(None, None, 0, unanswered, None, None)
+    top2 = int(np.sum(values >= 4))
+    low, high = wilson_interval(top2, n)
+    return CSATResult(100 * top2 / n, float(np.mean(values)), n, unanswered, 100 * low, 100 * high)
+
+
+def ces_from_values(values: np.ndarray, unanswered: int = 0) -> CESResult:
+    """CES from valid 1..7 answers."""
+    n = len(values)
+    if n == 0:
+        return CESResult(None, None, 0, unanswered, None, None)
+    low, high = t_interval(values)
+    return CESResult(float(np.mean(values)), 100 * int(np.sum(values >= 5)) / n, n, unanswered, low, high)
+
+
+def nps_from_values(values: np.ndarray, unanswered: int = 0) -> NPSResult:
+    """NPS from valid 0..10 answers."""
+    return nps_from_counts(int(np.sum(values >= 9)), int(np.sum((values >= 7) & (values <= 8))),
+                           int(np.sum(values <= 6)), unanswered)
+
+
+_COMPUTE = {"nps": nps_from_values, "csat": csat_from_values, "ces": ces_from_values}
+_HEADLINE = {"nps": "score", "csat": "top2_pct", "ces": "mean"}
+
+
+# --------------------------------------------------------------------------------------
+# reading and validating cells
+# --------------------------------------------------------------------------------------
+def parse_answers(cells: pd.Series, metric: str, column: str, rows: np.ndarray, source: str) -> tuple[pd.Series, pd.Series, list[Problem]]:
+    """Text or number cells -> (value as float, NaN unless valid; unanswered mask; problems)."""
+    scale = SCALES[metric]
+    text = cells.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip())
+    low = text.str.lower().str.replace(r"\s+", " ", regex=True)
+    unanswered = low.isin(UNANSWERED_WORDS)
+    number = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype(float)
+    valid = ~unanswered & number.between(scale.low, scale.high) & (number == np.round(number))
+    problems = [
+        Problem(source, int(r), column, _cell_message(cell, num, scale))
+        for r, cell, num in zip(rows[(~unanswered & ~valid).to_numpy()], text[~unanswered & ~valid], number[~unanswered & ~valid])
+    ]
+    return number.where(valid), unanswered, problems
+
+
+def _cell_message(cell: str, number: float, scale: Scale) -> str:
+    expected = f"{scale.name} expects a whole number from {scale.low} to {scale.high}, or blank for no answer"
+    if math.isnan(number):
+        return f"'{cell}' is not a number ({expected})"
+    if number != round(number):
+        return f"{cell} is not a whole number ({expected})"
+    return f"{cell} is off the {scale.name} scale ({expected})"
+
+
+def _find_column(frame: pd.DataFrame, wanted: str, what: str, source: str) -> str:
+    columns = [str(c) for c in frame.columns]
+    if wanted in columns:
+        return wanted
+    folded = {c.strip().lower(): c for c in columns}
+    if wanted.strip().lower() in folded:
+        return folded[wanted.strip().lower()]
+    raise CxError(f"{source}: no column '{wanted}' for {what}; the columns are: {', '.join(columns) or '(none)'}")
+
+
+# --------------------------------------------------------------------------------------
+# the public API
+# --------------------------------------------------------------------------------------
+def summarise(
+    frame: pd.DataFrame,
+    *,
+    nps: str | None = None,
+    csat: str | None = None,
+    ces: str | None = None,
+    by: str | None = None,
+    min_group_size: int = 3,
+    source: str = "<table>",
+    on_error: OnError = "raise",
+    first_row: int = 2,
+) -> MetricsSummary:
+    """Summarise the NPS, CSAT and/or CES columns of a survey table, optionally by segment.
+
+    ``nps``/``csat``/``ces`` name the columns (at least one). ``first_row`` is the spreadsheet row of
+    the frame's first data row (2 when row 1 holds the headers), used in error messages.
+    """
+    if on_error not in ("raise", "skip"):
+        raise CxError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    if not isinstance(min_group_size, (int, np.integer)) or isinstance(min_group_size, bool) or min_group_size < 1:
+        raise CxError(f"min_group_size must be a whole number of at least 1, got {min_group_size!r}")
+    wanted = {m: c for m, c in (("nps", nps), ("csat", csat), ("ces", ces)) if c}
+    if not wanted:
+        raise CxError("name at least one customer-metric column: nps=..., csat=... or ces=...")
+    frame = frame.copy()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    columns = {m: _find_column(frame, c, f"the {SCALES[m].name} answers", source) for m, c in wanted.items()}
+    by_col = _find_column(frame, by, "the breakdown", source) if by else None
+
+    rows = np.arange(len(frame)) + first_row
+    text = frame.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip())
+    keep = (text != "").any(axis=1).to_numpy()  # entirely empty rows (spreadsheet leftovers) are not respondents
+    frame, rows = frame.loc[keep].reset_index(drop=True), rows[keep]
+    if frame.empty:
+        raise CxError(f"{source}: the survey table has no rows")
+
+    values: dict[str, pd.Series] = {}
+    unanswered: dict[str, pd.Series] = {}
+    problems: list[Problem] = []
+    for metric, col in columns.items():
+        values[metric], unanswered[metric], found = parse_answers(frame[col], metric, col, rows, source)
+        problems.extend(found)
+    problems.sort(key=lambda p: (p.row or 0, list(columns.values()).index(p.column) if p.column in columns.values() else 0))
+    if problems and on_error == "raise":
+        raise MetricsError(source, problems)
+
+    results = {m: _COMPUTE[m](values[m].dropna().to_numpy(), int(unanswered[m].sum())) for m in columns}
+    answered_any = pd.concat([v.notna() for v in values.values()], axis=1).any(axis=1)
+    breakdown = None
+    if by_col:
+        segment = frame[by_col].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip())
+        segment = segment.replace("", NOT_GIVEN)
+        breakdown = _breakdown(segment, values, answered_any, min_group_size)
+    return MetricsSummary(
+        nps=results.get("nps"), csat=results.get("csat"), ces=results.get("ces"), breakdown=breakdown,
+        dropped=problems, source=source, columns=columns, by=by_col, min_group_size=int(min_group_size),
+        respondents=int(answered_any.sum()),
+    )
+
+
+def _breakdown(segment: pd.Series, values: dict[str, pd.Series], answered_any: pd.Series, min_size: int) -> pd.DataFrame:
+    records = []
+    for seg in sorted(segment.unique(), key=lambda s: (s == NOT_GIVEN, s.lower())):
+        mask = (segment == seg).to_numpy()
+        n = int(answered_any[mask].sum())
+        row: dict[str, Any] = {"segment": seg, "n": n, "suppressed": n < min_size, "nps": np.nan, "csat": np.nan, "ces": np.nan}
+        if n >= min_size:
+            for metric, vals in values.items():
+                own = vals[mask].dropna().to_numpy()
+                if len(own) >= min_size:
+                    row[metric] = getattr(_COMPUTE[metric](own), _HEADLINE[metric])
+        records.append(row)
+    out = pd.DataFrame.from_records(records, columns=["segment", "n", "suppressed", "nps", "csat", "ces"]).set_index("segment")
+    out["n"] = out["n"].astype(int)
+    out["suppressed"] = out["suppressed"].astype(bool)
+    return out
+
+
+def summarise_file(
+    path: str | Path,
+    *,
+    nps: str | None = None,
+    csat: str | None = None,
+    ces: str | None = None,
+    by: str | None = None,
+    min_group_size: int = 3,
+    source: str | None = None,
+    on_error: OnError = "raise",
+) -> MetricsSummary:
+    """Read a survey file (CSV, Excel .xlsx or JSON records) and :func:`summarise` it."""
+    from cxassess.responses import read_table
+
+    frame, first_row = read_table(path)
+    return summarise(frame, nps=nps, csat=csat, ces=ces, by=by, min_group_size=min_group_size,
+                     source=source or str(path), on_error=on_error, first_row=first_row)
+
+
+# --------------------------------------------------------------------------------------
+# output helpers
+# --------------------------------------------------------------------------------------
+def _clean(v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return None if math.isnan(v) else round(float(v), 6)
+    return v
+
+
+def _result_dict(result: Any) -> dict[str, Any] | None:
+    return None if result is None else {k: _clean(v) for k, v in asdict(result).items()}
+
+
+def _num(v: Any, digits: int = 1) -> str:
+    return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
+
+
+def metrics_table(s: MetricsSummary, list_dropped: bool = True) -> str:
+    """The summary as aligned text: one line per measure, the breakdown, then what was dropped."""
+    lines = [f"Customer metrics from {s.source} ({s.respondents} respondents with an answer)", ""]
+    if s.nps:
+        r = s.nps
+        lines.append(
+            f"NPS   {_num(r.score):>6}   95% CI {_num(r.ci_low)} to {_num(r.ci_high)}   n={r.n}, unanswered={r.unanswered}   "
+            f"promoters {r.promoters} ({_num(r.promoters_pct)}%), passives {r.passives} ({_num(r.passives_pct)}%), "
+            f"detractors {r.detractors} ({_num(r.detractors_pct)}%)"
+        )
+    if s.csat:
+        r = s.csat
+        lines.append(
+            f"CSAT  {_num(r.top2_pct):>6}%  95% CI {_num(r.ci_low)} to {_num(r.ci_high)}   n={r.n}, unanswered={r.unanswered}   "
+            f"top-2-box (4-5 of 5); mean {_num(r.mean, 2)}"
+        )
+    if s.ces:
+        r = s.ces
+        lines.append(
+            f"CES   {_num(r.mean, 2):>6}   95% CI {_num(r.ci_low, 2)} to {_num(r.ci_high, 2)}   n={r.n}, unanswered={r.unanswered}   "
+            f"mean of 1-7 (7 = very easy); easy (5-7) {_num(r.easy_pct)}%"
+        )
+    if s.breakdown is not None:
+        lines += ["", f"By {s.by} (segments under {s.min_group_size} respondents are suppressed):"]
+        show = pd.DataFrame(index=s.breakdown.index)
+        show["n"] = s.breakdown["n"].astype(str)
+        for metric, digits in (("nps", 1), ("csat", 1), ("ces", 2)):
+            if metric in s.columns:
+                show[metric] = [("suppressed" if sup else _num(v, digits))
+                                for v, sup in zip(s.breakdown[metric], s.breakdown["suppressed"])]
+        show.index.name = s.by
+        lines.append(show.to_string())
+    if s.dropped:
+        lines += ["", f"Dropped {len(s.dropped)} invalid answer(s)" + (":" if list_dropped else " (listed above).")]
+        lines += [f"  - {p}" for p in s.dropped] if list_dropped else []
+    return "\n".join(lines)
