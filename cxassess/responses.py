@@ -158,12 +158,28 @@ def _read_json(path: Path) -> pd.DataFrame:
     return df
 
 
+def _on_uniques(series: pd.Series, fn) -> pd.Series:
+    """Apply a text function to the distinct values only, then spread the result back.
+
+    Answer files repeat a handful of values (1..5, labels, blanks) a million times; working on
+    the uniques keeps validation vectorised and fast.
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    result = np.asarray(fn(pd.Series(uniques, dtype=object)), dtype=object)
+    return pd.Series(result[codes], index=series.index)
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Cells as stripped text; missing cells become ''."""
+    return _on_uniques(series, lambda u: ["" if v is None or (isinstance(v, float) and v != v) else str(v).strip() for v in u])
+
+
 def _clean_frame(df: pd.DataFrame) -> pd.DataFrame:
-    df.columns = [str(c).strip() for c in df.columns]
-    df = df.astype(str).reset_index(drop=True)
-    # drop rows that are entirely empty (trailing lines in spreadsheets) - they hold no data
-    if len(df):
-        empty = (df.apply(lambda s: s.str.strip()) == "").all(axis=1)
+    """Stripped text cells ('' for missing), positions kept, entirely empty rows dropped."""
+    df = df.reset_index(drop=True)
+    df = pd.DataFrame({str(c).strip(): _text(df[c]) for c in df.columns}, index=df.index)
+    if len(df.columns) and len(df):
+        empty = np.logical_and.reduce([(df[c] == "").to_numpy() for c in df.columns])
         df = df.loc[~empty]
     return df
 
@@ -172,21 +188,41 @@ def _clean_frame(df: pd.DataFrame) -> pd.DataFrame:
 # parsing answer values
 # --------------------------------------------------------------------------------------
 def parse_values(raw: pd.Series, q: Questionnaire) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Vectorised: text cells -> (value as float, status, is_invalid). Invalid cells get NaN and True."""
-    text = raw.astype(str).str.strip()
-    low = text.str.lower().str.replace(r"\s+", " ", regex=True)
+    """Text cells -> (value as float, status, is_invalid); invalid cells get NaN and True.
+
+    Numbers and the scale's labels (any case) are answers; blanks are "blank"; "don't know",
+    N/A and similar words are "dont_know". Both count as missing, never as a low score.
+    """
     labels = {str(v).strip().lower(): float(k) for k, v in q.scale.labels.items()}
     missing_words = MISSING_WORDS | {q.scale.dont_know.strip().lower()}
-    is_blank = low.isin({"", "nan", "none", "null"})
-    is_dk = low.isin(missing_words) & ~is_blank
-    from_label = low.map(labels)
-    numeric = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    value = from_label.fillna(numeric).astype(float)
-    on_scale = (value >= q.scale.min) & (value <= q.scale.max) & (value == np.round(value))
-    invalid = ~(is_blank | is_dk) & ~on_scale.fillna(False).astype(bool)
-    value = value.where(~(is_blank | is_dk | invalid))
-    status = pd.Series(np.where(is_blank, "blank", np.where(is_dk, "dont_know", "answered")), index=raw.index)
-    return value, status, invalid
+
+    def classify(uniques: pd.Series) -> list[tuple[float, str, bool]]:
+        out = []
+        for cell in uniques:
+            text = "" if cell is None or (isinstance(cell, float) and cell != cell) else str(cell).strip()
+            low = " ".join(text.lower().split())
+            if low in ("", "nan", "none", "null"):
+                out.append((np.nan, "blank", False))
+            elif low in missing_words:
+                out.append((np.nan, "dont_know", False))
+            else:
+                value = labels.get(low)
+                if value is None:
+                    try:
+                        value = float(low.replace(",", "."))
+                    except ValueError:
+                        value = np.nan
+                ok = q.scale.min <= value <= q.scale.max and value == round(value)
+                out.append((value if ok else np.nan, "answered", not ok))
+        return out
+
+    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+    table = classify(pd.Series(uniques, dtype=object))
+    values = np.array([t[0] for t in table], dtype=float)[codes]
+    status = np.array([t[1] for t in table], dtype=object)[codes]
+    invalid = np.array([t[2] for t in table], dtype=bool)[codes]
+    idx = raw.index
+    return pd.Series(values, index=idx), pd.Series(status, index=idx), pd.Series(invalid, index=idx)
 
 
 def _value_message(cell: str, q: Questionnaire) -> str:
@@ -240,8 +276,6 @@ def _to_long(df: pd.DataFrame, q: Questionnaire, source: str, first_row: int, no
         df = df.rename(columns={rid: "respondent_id"})
         attrs = [c for c in df.columns if c not in LONG_COLUMNS]
         long = df.assign(_row=rows)
-        long["respondent_id"] = long["respondent_id"].str.strip()
-        long["item_id"] = long["item_id"].str.strip()
         unknown = ~long["item_id"].isin(q.item_ids)
         for r, item in zip(long.loc[unknown, "_row"], long.loc[unknown, "item_id"]):
             problems.append(Problem(source, int(r), "item_id", f"'{item}' is not an item id of questionnaire '{q.id}'"))
@@ -254,7 +288,7 @@ def _to_long(df: pd.DataFrame, q: Questionnaire, source: str, first_row: int, no
         notes.append("no respondent id column: respondents are numbered by their row (R2, R3, ...)")
         ids = pd.Series([f"R{r}" for r in rows], index=df.index)
     else:
-        ids = df[rid].str.strip()
+        ids = df[rid]
         dup = ids.duplicated(keep=False) & (ids != "")
         for rid_value, g in pd.Series(rows[dup.to_numpy()]).groupby(ids[dup].to_numpy(), sort=False):
             listed = ", ".join(str(int(r)) for r in g)
@@ -296,7 +330,7 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
         raise CxError(msg if msg.startswith(source) else f"{source}: {msg}") from None
     layout = "long" if "item_id" in {c.lower() for c in df.columns} else "wide"
 
-    blank_id = long["respondent_id"].str.strip() == ""
+    blank_id = long["respondent_id"] == ""
     for r in long.loc[blank_id, "_row"].unique():
         problems.append(Problem(source, int(r), "respondent_id", "the respondent id is empty"))
     long = long.loc[~blank_id]
@@ -307,7 +341,8 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
         problems.append(Problem(source, int(r), value_col or item, _value_message(cell, q)))
     long = long.assign(value=value, status=status).loc[~invalid]
 
-    dup = long.duplicated(["respondent_id", "item_id"], keep=False)
+    pair = pd.factorize(long["respondent_id"])[0].astype(np.int64) * (len(q.item_ids) + 1) + pd.Index(q.item_ids).get_indexer(long["item_id"])
+    dup = pd.Series(pair, index=long.index).duplicated(keep=False)
     if dup.any():
         for (rid, item), g in long.loc[dup].groupby(["respondent_id", "item_id"], sort=False):
             rows = ", ".join(str(int(r)) for r in g["_row"])
@@ -330,7 +365,13 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
     if long.empty or not (has_answer > 0).any():
         raise ResponsesError(source, problems + [Problem(source, None, None, "no usable answers: every answer is missing or invalid")])
 
-    answers = long[["respondent_id", "item_id", "value", "status"]].reset_index(drop=True)
+    answers = pd.DataFrame({
+        # categoricals: the scorer factorises a million answers in milliseconds
+        "respondent_id": pd.Categorical(long["respondent_id"], categories=pd.unique(long["respondent_id"])),
+        "item_id": pd.Categorical(long["item_id"], categories=q.item_ids),
+        "value": long["value"].to_numpy(dtype=float),
+        "status": pd.Categorical(long["status"], categories=["answered", "dont_know", "blank"]),
+    })
     return Responses(source, layout, answers, attributes, errors=problems, warnings=warnings, notes=notes)
 
 
@@ -340,7 +381,8 @@ def _attributes(long: pd.DataFrame, attrs: list[str], source: str) -> tuple[pd.D
     ids = pd.Index(long["respondent_id"].unique(), name="respondent_id")
     if not attrs:
         return pd.DataFrame(index=ids), problems
-    sub = long[["respondent_id", "_row", *attrs]].drop_duplicates(["respondent_id", *attrs])
+    keys = pd.DataFrame({c: pd.factorize(long[c])[0] for c in ["respondent_id", *attrs]}, index=long.index)
+    sub = long.loc[~keys.duplicated(), ["respondent_id", "_row", *attrs]]
     clash = sub.duplicated("respondent_id", keep=False)
     for rid, g in sub.loc[clash].groupby("respondent_id", sort=False):
         for a in attrs:
@@ -349,6 +391,6 @@ def _attributes(long: pd.DataFrame, attrs: list[str], source: str) -> tuple[pd.D
                 problems.append(Problem(source, int(g["_row"].iloc[-1]), a,
                                         f"respondent '{rid}' has different values {', '.join(map(repr, vals))}"))
     table = sub.drop_duplicates("respondent_id").set_index("respondent_id")[attrs]
-    table = table.apply(lambda s: s.str.strip()).replace("", np.nan)
+    table = table.replace("", np.nan)
     return table.reindex(ids), problems
 

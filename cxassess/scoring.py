@@ -127,9 +127,16 @@ def answer_matrix(answers: pd.DataFrame, q: Questionnaire) -> tuple[pd.Index, np
     Rows are respondents in order of first appearance; columns follow ``q.items``. When an item
     was answered more than once (a workshop changing its mind), the last answer wins.
     """
-    ans = answers.loc[answers["item_id"].isin(q.item_ids)]
+    item_ids = answers["item_id"]
+    if isinstance(item_ids.dtype, pd.CategoricalDtype):  # fast path: codes into the categories
+        item_pos = pd.Index(q.item_ids).get_indexer(item_ids.cat.categories)[item_ids.cat.codes.to_numpy()]
+        item_pos[item_ids.cat.codes.to_numpy() < 0] = -1
+    else:
+        item_pos = pd.Index(q.item_ids).get_indexer(item_ids)
+    known = item_pos >= 0
+    ans = answers.loc[known]
+    item_pos = item_pos[known]
     codes, respondents = pd.factorize(ans["respondent_id"], sort=False)
-    item_pos = pd.Index(q.item_ids).get_indexer(ans["item_id"])
     matrix = np.full((len(respondents), len(q.item_ids)), np.nan)
     matrix[codes, item_pos] = ans["value"].to_numpy(dtype=float)
     reverse = np.array([i.reverse for i in q.items])

@@ -1,0 +1,37 @@
+"""Shared fixtures: paths to the hand-made test data and a CLI runner."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture
+def mini_q():
+    from cxassess.questionnaire import load_questionnaire
+
+    return load_questionnaire(DATA / "mini.yaml")
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the real console entry point in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "cxassess", *map(str, args)],
+        capture_output=True, text=True, cwd=cwd or ROOT, timeout=300,
+    )
+
+
+@pytest.fixture
+def cli():
+    return run_cli

@@ -1,0 +1,169 @@
+"""Reading responses: every layout and file type, and every problem reported with file, row and column."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from cxassess.errors import CxError
+from cxassess.responses import ResponsesError, read_responses, responses_from_frame
+
+
+def _answers(r):
+    return r.answers.sort_values(["respondent_id", "item_id"]).reset_index(drop=True)[["respondent_id", "item_id", "value"]]
+
+
+def test_long_csv_understands_labels_and_missing_words(mini_q, data_dir):
+    r = read_responses(data_dir / "mini_long.csv", mini_q)
+    assert r.layout == "long"
+    a = r.answers.set_index(["respondent_id", "item_id"])
+    assert a.loc[("r1", "B2"), "value"] == 5.0  # "Strongly agree"
+    assert pd.isna(a.loc[("r2", "B2"), "value"]) and a.loc[("r2", "B2"), "status"] == "dont_know"
+    assert a.loc[("r2", "A3"), "status"] == "blank"
+    assert a.loc[("r4", "A2"), "status"] == "dont_know"  # N/A
+    assert list(r.attributes["role"]) == ["lead", "lead", "front", "front"]
+    assert r.respondent_count == 4 and not r.errors
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "json_long", "json_wide", "semicolon"])
+def test_every_file_type_gives_the_same_answers(mini_q, data_dir, tmp_path, kind):
+    expected = _answers(read_responses(data_dir / "mini_long.csv", mini_q))
+    long = pd.read_csv(data_dir / "mini_long.csv", dtype=str, keep_default_na=False)
+    wide = pd.read_csv(data_dir / "mini_wide.csv", dtype=str, keep_default_na=False)
+    if kind == "xlsx":
+        path = tmp_path / "r.xlsx"
+        wide.to_excel(path, index=False)
+    elif kind == "json_long":
+        path = tmp_path / "r.json"
+        path.write_text(json.dumps(long.to_dict(orient="records")))
+    elif kind == "json_wide":
+        path = tmp_path / "r.json"
+        path.write_text(json.dumps({"responses": wide.to_dict(orient="records")}))
+    else:
+        path = tmp_path / "r.csv"
+        path.write_text(wide.to_csv(index=False, sep=";"), encoding="utf-8-sig")
+    got = read_responses(path, mini_q)
+    pd.testing.assert_frame_equal(_answers(got), expected)
+    assert list(got.attributes["role"]) == ["lead", "lead", "front", "front"]
+
+
+def test_every_problem_is_listed_with_row_and_column(mini_q, data_dir):
+    with pytest.raises(ResponsesError) as err:
+        read_responses(data_dir / "mini_bad_long.csv", mini_q)
+    found = {(p.row, p.column): p.message for p in err.value.problems}
+    src = str(data_dir / "mini_bad_long.csv")
+    assert "'A9' is not an item id" in found[(3, "item_id")]
+    assert "'seven' is not a number or a scale label" in found[(4, "value")]
+    assert "6 is off the scale (expected a whole number from 1 to 5)" in found[(5, "value")]
+    assert "answered item 'B1' more than once (rows 6, 7)" in found[(7, "item_id")]
+    assert len(err.value.problems) == 4
+    assert f"{src}, row 3, column 'item_id'" in str(err.value)
+    assert "nothing was scored" in str(err.value)
+
+
+def test_skip_drops_only_the_bad_rows_and_says_so(mini_q, data_dir):
+    r = read_responses(data_dir / "mini_bad_long.csv", mini_q, on_error="skip")
+    assert len(r.errors) == 4
+    kept = set(zip(r.answers["respondent_id"], r.answers["item_id"]))
+    assert kept == {("r1", "A1"), ("r3", "A1"), ("r3", "B1"), ("r4", "A1"), ("r4", "B1")}
+    # r4 answered nothing usable: a warning, not counted
+    assert [w.message for w in r.warnings] == [
+        "respondent 'r4' gave no usable answer (all blank or \"don't know\"); not counted"]
+    assert r.respondent_count == 2
+
+
+def test_wide_problems_name_the_item_column(mini_q, tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text("respondent_id,A1,A2,A3,B1,B2\nx,1,2,3,4,5\ny,1,0,3,4,9.5\nx,2,2,2,2,2\n")
+    with pytest.raises(ResponsesError) as err:
+        read_responses(path, mini_q)
+    msgs = [str(p) for p in err.value.problems]
+    assert any("row 3, column 'A2': 0 is off the scale" in m for m in msgs)
+    assert any("row 3, column 'B2': 9.5 is off the scale" in m for m in msgs)
+    assert any("row 4, column 'respondent_id': respondent 'x' appears in more than one row (rows 2, 4)" in m for m in msgs)
+
+
+def test_empty_rows_do_not_shift_row_numbers(mini_q, tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text("respondent_id,A1,A2,A3,B1,B2\n,,,,,\nx,1,2,3,4,zz\n")
+    with pytest.raises(ResponsesError) as err:
+        read_responses(path, mini_q)
+    assert [(p.row, p.column) for p in err.value.problems] == [(3, "B2")]
+
+
+def test_wide_without_id_column_numbers_respondents(mini_q, tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text("A1,A2,A3,B1,B2\n1,2,3,4,5\n")
+    r = read_responses(path, mini_q)
+    assert set(r.answers["respondent_id"]) == {"R2"}
+    assert any("numbered by their row" in n for n in r.notes)
+
+
+def test_conflicting_attributes_in_long_format(mini_q, tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text("respondent_id,item_id,value,role\na,A1,1,lead\na,A2,2,front\n")
+    with pytest.raises(ResponsesError, match="row 3, column 'role': respondent 'a' has different values 'lead', 'front'"):
+        read_responses(path, mini_q)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "the file is empty"),
+        ("foo,bar\n1,2\n", "cannot tell the layout of the responses"),
+        ("respondent_id,item_id,value\n", "no responses in the file"),
+        ("respondent_id,A1\nx,\n", "no usable answers"),
+    ],
+)
+def test_unusable_files_get_clear_errors(mini_q, tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(CxError, match=message):
+        read_responses(path, mini_q)
+
+
+def test_missing_file_and_broken_json(mini_q, tmp_path):
+    with pytest.raises(CxError, match="file not found"):
+        read_responses(tmp_path / "nope.csv", mini_q)
+    bad = tmp_path / "b.json"
+    bad.write_text("[{")
+    with pytest.raises(CxError, match="not valid JSON"):
+        read_responses(bad, mini_q)
+
+
+def test_from_frame_accepts_numbers(mini_q):
+    df = pd.DataFrame({"respondent_id": ["a", "b"], "A1": [1, 5], "B1": [2.0, None]})
+    r = responses_from_frame(df, mini_q)
+    got = r.answers.set_index(["respondent_id", "item_id"])
+    assert got.loc[("a", "A1"), "value"] == 1.0 and got.loc[("b", "A1"), "value"] == 5.0
+    assert got.loc[("a", "B1"), "value"] == 2.0 and got.loc[("b", "B1"), "status"] == "blank"
+
+
+# --- the CLI -----------------------------------------------------------------------------
+def test_validate_strict_exit_code_and_listing(cli, data_dir):
+    res = cli("validate", data_dir / "mini_bad_long.csv", "--questionnaire", data_dir / "mini.yaml")
+    assert res.returncode == 1
+    assert "row 4, column 'value': 'seven' is not a number" in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_validate_ok(cli, data_dir):
+    res = cli("validate", data_dir / "mini_long.csv", "--questionnaire", data_dir / "mini.yaml")
+    assert res.returncode == 0, res.stderr
+    assert "4 respondents" in res.stdout and "OK" in res.stdout
+
+
+def test_score_skip_prints_what_was_dropped(cli, data_dir):
+    res = cli("score", data_dir / "mini_bad_long.csv", "--questionnaire", data_dir / "mini.yaml",
+              "--on-error", "skip", "--format", "json")
+    assert res.returncode == 0, res.stderr
+    assert "dropped 4 invalid answer(s)" in res.stderr
+    assert "respondent 'r4' gave no usable answer" in res.stderr
+    assert json.loads(res.stdout)["respondents"] == 2
+
+
+def test_score_strict_scores_nothing(cli, data_dir):
+    res = cli("score", data_dir / "mini_bad_long.csv", "--questionnaire", data_dir / "mini.yaml", "--format", "json")
+    assert res.returncode == 1 and res.stdout == ""

@@ -1,0 +1,183 @@
+"""The scoring contract, checked against numbers computed by hand from tests/data/mini_long.csv.
+
+Hand computation (reverse item A2 scored 6 - value; A3 has weight 2; dimension B weight 2):
+
+  respondent  A1 A2' A3 | A score                          | B1 B2 | B score
+  r1 (lead)    5  5   4 | (5 + 5 + 2*4) / 4       = 4.5     |  4  5 | 4.5
+  r2 (lead)    4  4   - | (4 + 4) / 2             = 4.0     |  3  - | 3.0
+  r3 (front)   2  2   3 | (2 + 2 + 2*3) / 4       = 2.5     |  2  2 | 2.0
+  r4 (front)   3  -   - | 1 of 3 answered (< half) = missing |  1  3 | 2.0
+
+  A = mean(4.5, 4.0, 2.5) = 11/3 = 3.666667, n = 3,
+      sd = sqrt((0.8333^2 + 0.3333^2 + 1.1667^2) / 2) = sqrt(1.083333) = 1.040833
+  B = mean(4.5, 3, 2, 2) = 2.875, n = 4, sd = sqrt(4.1875 / 3) = sqrt(1.395833) = 1.181454
+  overall = (1 * 3.666667 + 2 * 2.875) / 3 = 3.138889; index = 2.138889 / 4 * 100 = 53.472222
+  rwg(A) = 1 - 1.083333 / ((5^2 - 1) / 12) = 1 - 1.083333 / 2 = 0.458333; rwg(B) = 0.302083
+  alpha(A): complete cases r1, r3 only (2 < 3) -> null
+  alpha(B): complete cases r1 (4,5), r3 (2,2), r4 (1,3): var(B1) = var(B2) = 2.333333,
+            var(B1+B2) = var(9, 4, 4) = 8.333333 -> 2/1 * (1 - 4.666667/8.333333) = 0.88
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxassess.errors import CxError
+from cxassess.responses import read_responses
+from cxassess.scoring import cronbach_alpha, rwg, score
+
+
+@pytest.fixture
+def mini_scores(mini_q, data_dir):
+    return score(read_responses(data_dir / "mini_long.csv", mini_q), mini_q, group_by=["role"], min_group_size=2)
+
+
+def test_dimension_scores_match_hand_computation(mini_scores):
+    d = mini_scores.dimensions
+    assert d.loc["A", "score"] == pytest.approx(11 / 3)
+    assert d.loc["A", "n"] == 3
+    assert d.loc["A", "sd"] == pytest.approx(math.sqrt(1.0833333333), rel=1e-9)
+    assert d.loc["B", "score"] == pytest.approx(2.875)
+    assert d.loc["B", "n"] == 4
+    assert d.loc["B", "sd"] == pytest.approx(math.sqrt(4.1875 / 3))
+    assert d.loc["A", "stage"] == 3 and d.loc["B", "stage"] == 2
+    assert d.loc["A", "index"] == pytest.approx((11 / 3 - 1) / 4 * 100)
+
+
+def test_respondent_scores_skip_missing_and_need_half_the_items(mini_scores):
+    rs = mini_scores.respondent_scores
+    assert rs.loc["r1", "A"] == pytest.approx(4.5)
+    assert rs.loc["r2", "A"] == pytest.approx(4.0)
+    assert rs.loc["r3", "A"] == pytest.approx(2.5)
+    assert np.isnan(rs.loc["r4", "A"])
+    assert list(rs["B"]) == pytest.approx([4.5, 3.0, 2.0, 2.0])
+
+
+def test_overall_is_dimension_weighted(mini_scores):
+    o = mini_scores.overall
+    assert o["score"] == pytest.approx((11 / 3 + 2 * 2.875) / 3)
+    assert o["index"] == pytest.approx(((11 / 3 + 2 * 2.875) / 3 - 1) / 4 * 100)
+    assert (o["stage"], o["stage_name"]) == (3, "Three")
+    assert mini_scores.respondents == 4
+
+
+def test_alpha_rwg_and_consensus(mini_scores):
+    d = mini_scores.dimensions
+    assert np.isnan(d.loc["A", "alpha"])  # only two complete cases
+    assert d.loc["B", "alpha"] == pytest.approx(0.88)
+    assert d.loc["A", "rwg"] == pytest.approx(1 - 1.0833333333 / 2)
+    assert d.loc["B", "rwg"] == pytest.approx(1 - (4.1875 / 3) / 2)
+    assert bool(d.loc["A", "low_consensus"]) and bool(d.loc["B", "low_consensus"])
+
+
+def test_item_statistics_use_reversed_values(mini_scores):
+    items = mini_scores.items
+    assert items.loc["A2", "mean"] == pytest.approx((5 + 4 + 2) / 3)
+    assert items.loc["A2", "n"] == 3
+    assert items.loc["A3", "mean"] == pytest.approx(3.5)
+    assert items.loc["A3", "sd"] == pytest.approx(math.sqrt(0.5))
+    assert items.loc["B2", "n"] == 3
+
+
+def test_groups_and_suppression(mini_scores, mini_q, data_dir):
+    g = mini_scores.groups["role"]
+    # lead = r1, r2: A = (4.5 + 4.0) / 2 = 4.25, B = (4.5 + 3.0) / 2 = 3.75, overall = (4.25 + 7.5) / 3
+    assert g.loc["lead", "A"] == pytest.approx(4.25)
+    assert g.loc["lead", "B"] == pytest.approx(3.75)
+    assert g.loc["lead", "overall"] == pytest.approx((4.25 + 2 * 3.75) / 3)
+    # front = r3, r4: A = 2.5 (r4 missing), B = 2.0, overall = (2.5 + 4.0) / 3
+    assert g.loc["front", "overall"] == pytest.approx(6.5 / 3)
+    strict = score(read_responses(data_dir / "mini_long.csv", mini_q), mini_q, group_by=["role"])
+    js = strict.to_dict()["groups"]["role"]
+    assert js == {"front": {"respondents": 2, "suppressed": True}, "lead": {"respondents": 2, "suppressed": True}}
+
+
+def test_targets_scores_and_stages(mini_q, data_dir, tmp_path):
+    responses = read_responses(data_dir / "mini_long.csv", mini_q)
+    s = score(responses, mini_q, targets={"A": 4.0, "B": "stage 4"})
+    assert s.dimensions.loc["A", "gap"] == pytest.approx(4.0 - 11 / 3)
+    assert s.dimensions.loc["B", "target"] == 4.0
+    assert s.dimensions.loc["B", "gap"] == pytest.approx(1.125)
+    f = tmp_path / "targets.yaml"
+    f.write_text("default: Five\nA: {stage: 2}\n")
+    s2 = score(responses, mini_q, targets=f)
+    assert list(s2.dimensions["target"]) == [2.0, 4.5]
+    csv = tmp_path / "targets.csv"
+    csv.write_text("dimension,target\nA,3.5\n")
+    s3 = score(responses, mini_q, targets=csv)
+    assert s3.dimensions.loc["A", "target"] == 3.5 and np.isnan(s3.dimensions.loc["B", "target"])
+    for bad, msg in (({"C": 3}, "'C' is not a dimension id"), ({"A": 9}, "outside the scale"),
+                     ({"A": "stage 7"}, "stage 7 does not exist"), ({"A": "great"}, "not a score")):
+        with pytest.raises(CxError, match=msg):
+            score(responses, mini_q, targets=bad)
+
+
+def test_json_contract(mini_scores):
+    data = json.loads(mini_scores.to_json())
+    assert data["respondents"] == 4
+    assert set(data["overall"]) == {"score", "index", "stage", "stage_name"}
+    a = data["dimensions"]["A"]
+    assert set(a) >= {"name", "score", "index", "stage", "n", "sd", "alpha", "rwg", "low_consensus", "target", "gap"}
+    assert a["alpha"] is None and a["target"] is None and a["gap"] is None
+    assert a["low_consensus"] is True
+    assert data["items"]["A3"] == {"mean": 3.5, "n": 2, "sd": pytest.approx(math.sqrt(0.5), abs=1e-6)}
+    lead = data["groups"]["role"]["lead"]
+    assert lead["respondents"] == 2 and lead["dimensions"]["A"] == 4.25
+
+
+def test_wide_and_long_give_identical_scores(mini_q, data_dir):
+    long = score(read_responses(data_dir / "mini_long.csv", mini_q), mini_q, ["role"], min_group_size=1)
+    wide = score(read_responses(data_dir / "mini_wide.csv", mini_q), mini_q, ["role"], min_group_size=1)
+    assert long.to_dict() == wide.to_dict()
+
+
+def test_missing_values_in_every_dimension_are_null(mini_q, data_dir):
+    s = score(read_responses(data_dir / "mini_bad_long.csv", mini_q, on_error="skip"), mini_q)
+    # valid answers left: r1 A1=5; r3 A1=2, B1=2  -> A missing for everyone, B = 2.0 from r3 only
+    assert s.respondents == 2
+    assert np.isnan(s.dimensions.loc["A", "score"]) and s.dimensions.loc["A", "n"] == 0
+    assert s.dimensions.loc["B", "score"] == 2.0 and np.isnan(s.dimensions.loc["B", "sd"])
+    assert np.isnan(s.dimensions.loc["B", "rwg"]) and not s.dimensions.loc["B", "low_consensus"]
+    assert s.overall["score"] == 2.0
+    assert json.loads(s.to_json())["dimensions"]["A"]["score"] is None
+
+
+def test_group_by_unknown_column_is_clear(mini_q, data_dir):
+    with pytest.raises(CxError, match="cannot group by 'site'.*attributes in the file: role"):
+        score(read_responses(data_dir / "mini_long.csv", mini_q), mini_q, group_by=["site"])
+
+
+def test_alpha_and_rwg_helpers_edge_cases():
+    assert np.isnan(cronbach_alpha(np.array([[1.0], [2.0], [3.0]])))  # one item
+    assert np.isnan(cronbach_alpha(np.array([[3.0, 3.0]] * 4)))  # zero variance
+    assert rwg(0.0, 5) == 1.0 and rwg(3.0, 5) == 0.0 and np.isnan(rwg(np.nan, 5))
+
+
+def test_matches_a_plain_python_reference_on_demo_data():
+    """Vectorised scores equal a slow, obvious implementation of the contract on real-sized data."""
+    from cxassess.paths import DEMO_DIR
+    from cxassess.questionnaire import load_questionnaire
+
+    q = load_questionnaire()
+    responses = read_responses(DEMO_DIR / "harbour-health-clinics.csv", q)
+    s = score(responses, q)
+    by_resp: dict[str, dict[str, float]] = {}
+    for r in responses.answers.itertuples():
+        if not math.isnan(r.value):
+            by_resp.setdefault(r.respondent_id, {})[r.item_id] = r.value
+    items = {i.id: i for i in q.items}
+    for d in q.dimensions:
+        ids = [i.id for i in q.items_of(d.id)]
+        per_resp = []
+        for answers in by_resp.values():
+            got = [(6 - answers[i] if items[i].reverse else answers[i], items[i].weight) for i in ids if i in answers]
+            if 2 * len(got) >= len(ids):
+                per_resp.append(sum(v * w for v, w in got) / sum(w for _, w in got))
+        mean = sum(per_resp) / len(per_resp)
+        assert s.dimensions.loc[d.id, "score"] == pytest.approx(mean)
+        assert s.dimensions.loc[d.id, "sd"] == pytest.approx(pd.Series(per_resp).std())
