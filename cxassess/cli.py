@@ -96,6 +96,18 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------
+# workshop session export
+# --------------------------------------------------------------------------------------
+def cmd_export(args: argparse.Namespace) -> int:
+    from cxassess.session import export_session
+
+    done = export_session(args.session, args.out, include_partial=args.include_partial)
+    left = f"; {done['left_out']} participant(s) still answering left out" if done["left_out"] else ""
+    print(f"wrote {done['out']}: {done['rows']} answers from {done['respondents']} participant(s){left}", file=sys.stderr)
+    return 0
+
+
+# --------------------------------------------------------------------------------------
 # customer metrics
 # --------------------------------------------------------------------------------------
 def cmd_metrics(args: argparse.Namespace) -> int:
@@ -171,6 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "table"], default="table")
     p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
     p.set_defaults(func=cmd_metrics)
+
+    p = sub.add_parser("export", help="write a workshop session's answers as a responses file (.csv or .xlsx)")
+    p.add_argument("session", metavar="SESSION", help="workshop session file (.sqlite)")
+    p.add_argument("--out", metavar="FILE", required=True, help="responses file to write: .csv or .xlsx")
+    p.add_argument("--include-partial", action="store_true",
+                   help="also export participants who have not submitted (default: submitted only)")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("demo-data", help="write synthetic demo responses for three fictional organisations")
     p.add_argument("--out", metavar="DIR", required=True)

@@ -1,0 +1,300 @@
+"""The workshop session store: exact rows, latest answer wins, crash safety, two writers, export."""
+
+from __future__ import annotations
+
+import math
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from cxassess.responses import read_responses
+from cxassess.scoring import score
+from cxassess.session import DONT_KNOW, SessionError, SessionStore, export_session, open_session
+
+ROOT = Path(__file__).resolve().parents[1]
+MINI = Path(__file__).parent / "data" / "mini.yaml"
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = SessionStore(tmp_path / "s.sqlite", MINI, client_name="Acme", attributes={"role": ["Manager", "Staff"]})
+    yield s
+    s.close()
+
+
+def _fill(store: SessionStore) -> None:
+    """P1 and P2 submit, P3 is still answering (the hand computation below uses these)."""
+    store.start_participant("P1", {"role": "Staff"})
+    store.record_answers("P1", {"A1": 4, "A2": 2, "A3": 5, "B1": 3})
+    store.record_answer("P1", "B2", DONT_KNOW)
+    store.submit("P1")
+    store.start_participant("P2", {"role": "Manager"})
+    store.record_answers("P2", {"A1": 2, "A2": 4, "A3": 2, "B1": 5, "B2": 4})
+    store.record_answer("P2", "B1", 1)  # changed their mind: 5 -> 1
+    store.submit("P2")
+    store.start_participant("P3", {"role": "Staff"})
+    store.record_answer("P3", "A1", 5)
+
+
+def test_rows_read_back_in_long_format_latest_answer_wins(store):
+    _fill(store)
+    frame = store.responses_frame()
+    assert list(frame.columns) == ["respondent_id", "item_id", "value", "role"]
+    assert frame.values.tolist() == [
+        ["P1", "A1", 4, "Staff"], ["P1", "A2", 2, "Staff"], ["P1", "A3", 5, "Staff"], ["P1", "B1", 3, "Staff"],
+        ["P1", "B2", "Don't know / not applicable", "Staff"],
+        ["P2", "A1", 2, "Manager"], ["P2", "A2", 4, "Manager"], ["P2", "A3", 2, "Manager"],
+        ["P2", "B1", 1, "Manager"], ["P2", "B2", 4, "Manager"],
+    ]
+    # the partial participant only comes with include_partial
+    assert store.responses_frame(include_partial=True)["respondent_id"].tolist()[-1] == "P3"
+    full = store.answers_frame()
+    assert full.loc[(full.respondent_id == "P1") & (full.item_id == "B2"), "status"].item() == DONT_KNOW
+    assert math.isnan(full.loc[(full.respondent_id == "P1") & (full.item_id == "B2"), "value"].item())
+    # the log keeps both answers to P2/B1, in order
+    hist = store.history("P2")
+    assert hist.loc[hist.item_id == "B1", "value"].tolist() == [5.0, 1.0]
+    assert store.counts() == {"started": 3, "in_progress": 1, "submitted": 2, "answers": 11}
+
+
+def test_scores_from_the_session(store):
+    _fill(store)
+    s = score(store.to_responses(), store.questionnaire, group_by=["role"], min_group_size=1)
+    # mini: A1, A2 (reverse), A3 (weight 2) in A (weight 1); B1, B2 in B (weight 2); scale 1..5
+    # P1: A = (4 + (6-2) + 2*5) / 4 = 4.5; B = 3 (B2 "don't know", 1 of 2 answered is enough)
+    # P2: A = (2 + (6-4) + 2*2) / 4 = 2.0; B = (1 + 4) / 2 = 2.5 (latest B1 = 1, not 5)
+    assert s.dimensions.loc["A", "score"] == pytest.approx(3.25)  # (4.5 + 2.0) / 2
+    assert s.dimensions.loc["B", "score"] == pytest.approx(2.75)  # (3 + 2.5) / 2
+    assert s.overall["score"] == pytest.approx((3.25 + 2 * 2.75) / 3)  # 2.916...
+    assert s.respondents == 2
+    assert s.coverage["dont_know"] == 1
+    assert s.groups["role"].loc["Staff", "overall"] == pytest.approx((4.5 + 2 * 3) / 3)  # 3.5
+    partial = score(store.to_responses(include_partial=True), store.questionnaire)
+    assert partial.respondents == 3
+    # P3 answered A1 only: 1 of 3 items in A is under half, so P3 has no A score; A stays 3.25
+    assert partial.dimensions.loc["A", "n"] == 2
+
+
+def test_reopen_restores_everything(store, tmp_path):
+    _fill(store)
+    store.set_page("P3", "B")
+    store.close()
+    again = SessionStore(tmp_path / "s.sqlite")  # e.g. after a kernel restart
+    assert again.client_name == "Acme"
+    assert again.questionnaire.id == "mini"
+    assert again.attribute_choices == {"role": ["Manager", "Staff"]}
+    p3 = again.participant("P3")
+    assert (p3.status, p3.page, p3.answers, p3.attributes) == ("in_progress", "B", {"A1": 5.0}, {"role": "Staff"})
+    assert again.participant("P1").answers == {"A1": 4.0, "A2": 2.0, "A3": 5.0, "B1": 3.0, "B2": DONT_KNOW}
+    assert again.counts()["answers"] == 11
+    assert again.participant_codes() == ["P1", "P2", "P3"]
+    assert again.participant_codes("submitted") == ["P1", "P2"]
+    again.close()
+
+
+def test_file_is_sqlite_in_wal_mode(store, tmp_path):
+    con = sqlite3.connect(tmp_path / "s.sqlite")
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
+    assert store._con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: fsync at every commit
+
+
+def test_submitted_answers_are_final(store):
+    _fill(store)
+    with pytest.raises(SessionError, match="'P1' has already submitted"):
+        store.record_answer("P1", "A1", 1)
+    with pytest.raises(SessionError, match="already submitted"):
+        store.set_attributes("P1", {"role": "Manager"})
+    with pytest.raises(SessionError, match="already submitted"):
+        store.submit("P1")
+    assert store.participant("P1").answers["A1"] == 4.0
+
+
+@pytest.mark.parametrize("item, value, message", [
+    ("ZZ", 3, "'ZZ' is not an item of questionnaire 'mini'"),
+    ("A1", 0, "0 is off the scale"),
+    ("A1", 6, "6 is off the scale"),
+    ("A1", 2.5, "2.5 is off the scale"),
+    ("A1", "4", "'4' is not an answer"),
+    ("A1", True, "True is not an answer"),
+    ("A1", float("nan"), "nan is not an answer"),
+])
+def test_invalid_answers_are_refused(store, item, value, message):
+    store.start_participant("P1")
+    with pytest.raises(SessionError, match=message):
+        store.record_answer("P1", item, value)
+    assert store.counts()["answers"] == 0
+
+
+def test_bad_codes_and_attributes(store):
+    with pytest.raises(SessionError, match="empty"):
+        store.start_participant("   ")
+    with pytest.raises(SessionError, match="at most 64"):
+        store.start_participant("x" * 65)
+    with pytest.raises(SessionError, match="control characters"):
+        store.start_participant("a\x00b")
+    with pytest.raises(SessionError, match="'Boss' is not one of the choices"):
+        store.start_participant("P9", {"role": "Boss"})
+    with pytest.raises(SessionError, match="has not started"):
+        store.record_answer("nobody", "A1", 3)
+    assert store.counts()["started"] == 0
+
+
+def test_wrong_files_are_refused(tmp_path, store):
+    text = tmp_path / "notes.sqlite"
+    text.write_text("just some text, not a database\n" * 100)
+    with pytest.raises(SessionError, match="not a cxassess session file"):
+        SessionStore(text)
+    other = tmp_path / "other.sqlite"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+    with pytest.raises(SessionError, match="not a cxassess session"):
+        SessionStore(other)
+    with pytest.raises(SessionError, match="questionnaire 'mini' version 0.1, not 'cx-maturity'"):
+        SessionStore(tmp_path / "s.sqlite", ROOT / "templates/questionnaires/cx-maturity.yaml")
+    with pytest.raises(SessionError, match="belongs to client 'Acme'"):
+        SessionStore(tmp_path / "s.sqlite", client_name="Other Co")
+    with pytest.raises(SessionError, match="session file not found"):
+        open_session(tmp_path / "missing.sqlite")
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    from cxassess.session import SessionStore
+    store = SessionStore(sys.argv[1])
+    items = store.questionnaire.item_ids
+    prefix = sys.argv[2]
+    count = int(sys.argv[3])
+    for n in range(count):
+        code = f"{prefix}{n // len(items)}"
+        if n % len(items) == 0:
+            store.start_participant(code)
+        value = n % 5 + 1
+        store.record_answer(code, items[n % len(items)], value)
+        print(code, items[n % len(items)], value, flush=True)  # the acknowledgement
+""")
+
+
+def _writer(path: Path, prefix: str, count: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), prefix, str(count)],
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+
+
+def test_killing_a_writer_loses_no_acknowledged_answer(tmp_path):
+    path = tmp_path / "kill.sqlite"
+    SessionStore(path, MINI).close()
+    proc = _writer(path, "K", 10**6)
+    acked = []
+    try:
+        while len(acked) < 300:
+            line = proc.stdout.readline()
+            assert line, "the writer stopped early"
+            acked.append(line.split())
+    finally:
+        proc.send_signal(signal.SIGKILL)  # mid-stream: it is writing the next answers right now
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    with SessionStore(path) as store:  # the file opens (SQLite rolls back the torn transaction)
+        assert store.integrity_ok()
+        stored = {(r.respondent_id, r.item_id): r.value
+                  for r in store.answers_frame(include_partial=True).itertuples()}
+        for code, item, value in acked:
+            assert stored[(code, item)] == float(value)
+        assert len(stored) >= len(acked)  # possibly the one answer committed before its ack was printed
+
+
+def test_two_writers_at_once(tmp_path):
+    path = tmp_path / "two.sqlite"
+    SessionStore(path, MINI).close()
+    procs = [_writer(path, prefix, 400) for prefix in ("A", "B")]
+    outs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    with SessionStore(path) as store:
+        assert store.integrity_ok()
+        frame = store.answers_frame(include_partial=True)
+        assert len(frame) == 800  # 2 writers x 400 answers, each to its own participant and item
+        assert len(store.history()) == 800
+        assert store.counts()["started"] == 160  # 400 / 5 items = 80 participants each
+        for out in outs:
+            for code, item, value in (line.split() for line in out.splitlines()):
+                assert frame.loc[(frame.respondent_id == code) & (frame.item_id == item), "value"].item() == float(value)
+
+
+def test_same_answer_from_two_connections_latest_wins(tmp_path):
+    path = tmp_path / "same.sqlite"
+    a = SessionStore(path, MINI)
+    b = SessionStore(path)
+    a.start_participant("P1")
+    a.record_answer("P1", "A1", 2)
+    b.record_answer("P1", "A1", 5)
+    assert a.participant("P1").answers["A1"] == 5.0
+    a.record_answer("P1", "A1", 3)
+    assert b.participant("P1").answers["A1"] == 3.0
+    assert b.history("P1")["value"].tolist() == [2.0, 5.0, 3.0]
+    b.submit("P1")
+    with pytest.raises(SessionError, match="already submitted"):
+        a.record_answer("P1", "A1", 4)
+    a.close()
+    b.close()
+
+
+# --------------------------------------------------------------------------------------
+# export (library and CLI)
+# --------------------------------------------------------------------------------------
+def test_export_csv_reads_back_to_the_same_scores(store, tmp_path, cli):
+    _fill(store)
+    out = tmp_path / "responses.csv"
+    r = cli("export", store.path, "--out", out)
+    assert r.returncode == 0, r.stderr
+    assert "10 answers from 2 participant(s); 1 participant(s) still answering left out" in r.stderr
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "respondent_id,item_id,value,role"
+    assert lines[1:6] == ["P1,A1,4,Staff", "P1,A2,2,Staff", "P1,A3,5,Staff", "P1,B1,3,Staff",
+                          "P1,B2,Don't know / not applicable,Staff"]
+    assert lines[9] == "P2,B1,1,Manager"
+    assert len(lines) == 11
+    again = score(read_responses(out, store.questionnaire), store.questionnaire)
+    assert again.overall["score"] == pytest.approx((3.25 + 2 * 2.75) / 3)
+    assert again.coverage["dont_know"] == 1
+    r = cli("export", store.path, "--out", out, "--include-partial")
+    assert r.returncode == 0, r.stderr
+    assert out.read_text(encoding="utf-8").splitlines()[-1] == "P3,A1,5,Staff"
+
+
+def test_export_xlsx_is_neutralised(store, tmp_path):
+    store.start_participant("=HYPERLINK(\"http://x\")", {"role": "Staff"})
+    store.record_answer("=HYPERLINK(\"http://x\")", "A1", 4)
+    store.submit("=HYPERLINK(\"http://x\")")
+    out = tmp_path / "r.xlsx"
+    done = export_session(store.path, out)
+    assert done == {"rows": 1, "respondents": 1, "left_out": 0, "out": str(out)}
+    ws = openpyxl.load_workbook(out).active
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    assert rows == [["respondent_id", "item_id", "value", "role"],
+                    ["'=HYPERLINK(\"http://x\")", "A1", 4, "Staff"]]
+    assert ws.cell(2, 1).data_type == "s"  # text, not a formula
+
+
+def test_export_refuses_an_empty_table(store, tmp_path, cli):
+    store.start_participant("P1")
+    store.record_answer("P1", "A1", 3)
+    out = tmp_path / "r.csv"
+    r = cli("export", store.path, "--out", out)
+    assert r.returncode == 1
+    assert "no answers to export (1 still answering: add --include-partial to export them)" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not out.exists()
+    r = cli("export", store.path, "--out", tmp_path / "r.json")
+    assert r.returncode == 1 and "must be a .csv or .xlsx file" in r.stderr
+    r = cli("export", tmp_path / "missing.sqlite", "--out", out)
+    assert r.returncode == 1 and "session file not found" in r.stderr
