@@ -29,8 +29,48 @@ def cmd_questionnaire(args: argparse.Namespace) -> int:
     from cxassess.render_questionnaire import to_markdown
 
     q = load_questionnaire(args.file)
-    text = {"json": q.to_json, "yaml": q.to_yaml, "markdown": lambda: to_markdown(q)}[args.format]()
+    if args.format == "xlsx":
+        from cxassess.render_questionnaire import write_xlsx
+
+        if not args.out:
+            raise CxError("--format xlsx writes a workbook: give the file name with --out FILE.xlsx")
+        write_xlsx(q, args.out)
+        print(f"wrote {args.out}", file=sys.stderr)
+        return 0
+    from cxassess.render_questionnaire import to_csv
+
+    text = {"json": q.to_json, "yaml": q.to_yaml, "markdown": lambda: to_markdown(q), "csv": lambda: to_csv(q)}[args.format]()
     _emit(text, args.out)
+    return 0
+
+
+# --------------------------------------------------------------------------------------
+# import from survey tools
+# --------------------------------------------------------------------------------------
+def cmd_import(args: argparse.Namespace) -> int:
+    from cxassess.survey_import import SurveyImportError, import_export, report_path, write_mapping_suggestion
+
+    if args.suggest_mapping is not None:
+        out = args.suggest_mapping or str(Path(args.file).with_suffix("")) + ".mapping.csv"
+        write_mapping_suggestion(args.file, out, args.questionnaire, args.source_format)
+        print(f"wrote {out}: edit the item_id column (blank = ignore the column), then import with --mapping {out}",
+              file=sys.stderr)
+        return 0
+    if not args.out:
+        raise CxError("give the responses file to write with --out FILE.csv (or --suggest-mapping to write a mapping file)")
+    try:
+        result = import_export(args.file, args.questionnaire, source_format=args.source_format, mapping=args.mapping,
+                               attributes=args.attribute, keep_identity=args.keep_identity,
+                               finished_only=args.finished_only, on_error=args.on_error)
+    except SurveyImportError as exc:
+        rp = report_path(args.out)
+        if rp.parent.is_dir():
+            rp.write_text(exc.report.to_text(), encoding="utf-8")
+            raise CxError(f"{exc}\nNothing was written to {args.out}; the import report is in {rp}") from None
+        raise
+    print(result.report.to_text(), end="")
+    out, rp = result.write(args.out)
+    print(f"wrote {out} and {rp}", file=sys.stderr)
     return 0
 
 
@@ -147,9 +187,29 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("questionnaire", help="print the questionnaire (JSON, YAML or a printable form)")
     p.add_argument("--file", metavar="FILE", default=None, help="questionnaire YAML (default: the bundled one)")
-    p.add_argument("--format", choices=["json", "yaml", "markdown"], default="markdown")
+    p.add_argument("--format", choices=["json", "yaml", "markdown", "csv", "xlsx"], default="markdown",
+                   help="csv/xlsx: a sheet of id, dimension, statement and answer labels, to paste into a survey tool or print")
     p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
     p.set_defaults(func=cmd_questionnaire)
+
+    p = sub.add_parser("import", help="convert a Qualtrics, SurveyMonkey, Google Forms or Microsoft Forms export to responses")
+    p.add_argument("file", metavar="FILE", help="the survey tool's export (.csv or .xlsx)")
+    p.add_argument("--from", dest="source_format", default="auto",
+                   choices=["auto", "qualtrics", "surveymonkey", "google-forms", "microsoft-forms"],
+                   help="the tool that wrote the file (default auto: recognise it and say which)")
+    _questionnaire_arg(p)
+    p.add_argument("--mapping", metavar="FILE", help="CSV column,item_id for columns not matched by item id or statement")
+    p.add_argument("--suggest-mapping", nargs="?", const="", default=None, metavar="FILE",
+                   help="write a mapping file to edit (best guesses and what could not be matched) instead of importing")
+    p.add_argument("--attribute", action="append", default=[], metavar="COL[=NAME]",
+                   help="keep a column as a respondent attribute, e.g. role (repeatable; by header, question text or letter)")
+    p.add_argument("--keep-identity", action="store_true",
+                   help="also copy columns that identify respondents (email, name, IP address); off by default")
+    p.add_argument("--finished-only", action="store_true", help="drop Qualtrics responses not marked Finished")
+    p.add_argument("--on-error", choices=["raise", "skip"], default="raise",
+                   help="raise (default): stop on values not understood; skip: leave them blank and list them")
+    p.add_argument("--out", metavar="FILE", help="long responses file to write (.csv or .xlsx); the report goes beside it")
+    p.set_defaults(func=cmd_import)
 
     for name, func, helptext in (
         ("validate", cmd_validate, "check a responses file and list every problem"),

@@ -311,6 +311,10 @@ def read_responses(path: str | Path, questionnaire: Questionnaire | str | Path |
     """
     q = as_questionnaire(questionnaire)
     df, first_row = read_table(path)
+    from cxassess import survey_import  # lazy: survey_import imports this module
+
+    if survey_import.recognise_columns(list(df.columns)):  # a Qualtrics/SurveyMonkey/Forms export
+        return survey_import.read_export_responses(path, q, on_error=on_error)
     return responses_from_frame(df, q, str(path), on_error=on_error, first_row=first_row)
 
 

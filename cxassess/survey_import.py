@@ -1,0 +1,1034 @@
+"""Import answers from survey-tool exports: Qualtrics, SurveyMonkey, Google Forms, Microsoft Forms.
+
+Each tool writes its own layout (extra header rows, metadata columns, matrix questions spread over
+several columns). This module reads those layouts as the tools write them, matches columns to the
+questionnaire's items and turns answer labels into scale points. The result is the long responses
+format (``respondent_id, item_id, value`` plus respondent attributes) that
+:func:`cxassess.responses.read_responses` and ``cxassess validate`` accept.
+
+Nothing is guessed silently: the :class:`ImportReport` lists every column (used, ignored,
+unmatched), every row dropped and every value that could not be understood, with row and column.
+Respondent identity columns (email, name, IP address, ...) are never copied unless asked for.
+
+Decisions worth knowing:
+
+* Column matching, strongest first: an explicit mapping file entry (``column,item_id``; it
+  overrides automatic matches for the columns it names, and a blank item id means "ignore this
+  column"), then the item id where the tool kept it (column name ``LEAD1`` or ``Q7_LEAD1``, or a
+  statement starting ``LEAD1.``/``[LEAD1]``), then the statement text, compared with case,
+  whitespace and punctuation normalised; a column whose text *ends* with the statement matches
+  too (Qualtrics ``Stem - Statement``, Google Forms ``Question [Statement]``). Two columns
+  claiming one item at the same strength is an error, not a coin toss.
+* Answer labels: the scale's own labels, case-insensitive. Common variants count as the label of
+  the same meaning ("Neutral" = "Neither agree nor disagree", "Completely agree" = "Strongly
+  agree"). "Somewhat agree" / "Tend to agree" / "Mostly agree" count as "Agree" (and the same for
+  disagree) because the five-point templates of these tools put them in that place; on a scale
+  that has its own label for them (e.g. seven points), the scale's label wins and the loose
+  variants are not used. Every label read through a variant is listed in the report.
+* Numbers pass through when they are whole points of the scale; "4 - Agree" or "Agree (4)" are
+  read when number and label agree. Other values are "not understood": an error by default, or
+  left blank and listed with ``on_error="skip"``.
+* "Don't know", "N/A", "Not applicable", "Not sure", "Prefer not to say" are recorded as the
+  scale's don't-know answer (missing, never a low score).
+* Row numbers are spreadsheet rows: the first header row is row 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Literal, Sequence
+
+import pandas as pd
+
+from cxassess.errors import CxError
+from cxassess.questionnaire import Questionnaire, as_questionnaire
+
+FORMATS = ("qualtrics", "surveymonkey", "google-forms", "microsoft-forms")
+FORMAT_NAMES = {
+    "qualtrics": "Qualtrics",
+    "surveymonkey": "SurveyMonkey",
+    "google-forms": "Google Forms",
+    "microsoft-forms": "Microsoft Forms",
+}
+OnError = Literal["raise", "skip"]
+
+# --------------------------------------------------------------------------------------
+# text normalisation
+# --------------------------------------------------------------------------------------
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+
+
+def normalise_text(text: Any) -> str:
+    """Lower case, accents folded, apostrophes dropped, other punctuation as spaces, single spaces.
+
+    ``"Don’t  know!"`` -> ``"dont know"``; used to compare statements and answer labels.
+    """
+    s = unicodedata.normalize("NFKD", str(text).translate(_QUOTES))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower().replace("'", "")
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", s).split())
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letter of a 0-based position: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# --------------------------------------------------------------------------------------
+# answer values
+# --------------------------------------------------------------------------------------
+_DONT_KNOW = {
+    "dont know", "do not know", "dk", "n a", "na", "not applicable", "dont know not applicable",
+    "dont know n a", "not sure", "unsure", "cannot say", "cant say", "prefer not to say", "no opinion",
+}
+_BLANK = {"", "nan", "none", "null"}
+# Groups of labels with one meaning. A group applies when exactly one scale label falls in it.
+_SAME_MEANING = (
+    ("strongly disagree", "completely disagree", "totally disagree", "fully disagree", "disagree strongly"),
+    ("neither agree nor disagree", "neither agree or disagree", "neither disagree nor agree",
+     "neither disagree or agree", "neutral", "undecided", "neither"),
+    ("strongly agree", "completely agree", "totally agree", "fully agree", "agree strongly"),
+)
+# Loose variants: only when the scale has the plain label and no label of its own for these.
+_LOOSE = (
+    ("disagree", "somewhat disagree", "tend to disagree", "mostly disagree", "slightly disagree", "disagree somewhat"),
+    ("agree", "somewhat agree", "tend to agree", "mostly agree", "slightly agree", "agree somewhat"),
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one answer cell was understood."""
+
+    value: float | None
+    status: str  # answered | dont_know | blank | invalid
+    how: str  # number | label | variant | numbered label | don't know | blank | message when invalid
+
+
+class ValueReader:
+    """Turn answer cells (numbers, scale labels, common variants) into scale points; cached per text."""
+
+    def __init__(self, q: Questionnaire):
+        self.q = q
+        self.labels: dict[str, int] = {normalise_text(v): int(k) for k, v in q.scale.labels.items()}
+        self.variants: dict[str, int] = {}
+        for group in _SAME_MEANING:
+            self._add_group(group, loose=False)
+        for group in _LOOSE:
+            self._add_group(group, loose=True)
+        self.dont_know = _DONT_KNOW | {normalise_text(q.scale.dont_know)}
+        self._cache: dict[str, Reading] = {}
+
+    def _add_group(self, group: Sequence[str], loose: bool) -> None:
+        hits = {self.labels[g] for g in group if g in self.labels}
+        if loose:
+            # the plain label must be on the scale and none of the loose words may be labels
+            if group[0] not in self.labels or any(g in self.labels for g in group[1:]):
+                return
+            hits = {self.labels[group[0]]}
+        if len(hits) != 1:
+            return
+        point = hits.pop()
+        for g in group:
+            if g not in self.labels:
+                self.variants.setdefault(g, point)
+
+    def _label(self, norm: str) -> tuple[int | None, str]:
+        if norm in self.labels:
+            return self.labels[norm], "label"
+        if norm in self.variants:
+            return self.variants[norm], "variant"
+        return None, ""
+
+    def read(self, cell: str) -> Reading:
+        text = " ".join(str(cell).split())
+        hit = self._cache.get(text)
+        if hit is None:
+            hit = self._cache[text] = self._read(text)
+        return hit
+
+    def _on_scale(self, number: float) -> bool:
+        return self.q.scale.min <= number <= self.q.scale.max and number == int(number)
+
+    def _read(self, text: str) -> Reading:
+        lo, hi = self.q.scale.min, self.q.scale.max
+        norm = normalise_text(text)
+        if text.lower() in _BLANK or (not norm and not re.search(r"\d", text)):
+            return Reading(None, "blank", "blank")
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            number = None
+        if number is not None:
+            if number == number and self._on_scale(number):
+                return Reading(float(number), "answered", "number")
+            return Reading(None, "invalid", f"{text} is off the scale (expected a whole number from {lo} to {hi})")
+        if norm in self.dont_know:
+            return Reading(None, "dont_know", "don't know")
+        point, how = self._label(norm)
+        if point is not None:
+            return Reading(float(point), "answered", how)
+        m = re.fullmatch(r"(\d+) (.+)", norm) or re.fullmatch(r"(.+?) (\d+)", norm)
+        if m:
+            num_part, label_part = (m.group(1), m.group(2)) if m.group(1).isdigit() else (m.group(2), m.group(1))
+            point, _ = self._label(label_part)
+            if point is not None and int(num_part) == point:
+                return Reading(float(point), "answered", "numbered label")
+        return Reading(
+            None, "invalid",
+            f"'{text}' is not a number or an answer label of the scale (expected {lo}..{hi}, a label such as "
+            f"'{self.q.scale.labels[hi]}', or \"don't know\")",
+        )
+
+
+# --------------------------------------------------------------------------------------
+# raw tables: every row, header rows included, as text cells with spreadsheet row numbers
+# --------------------------------------------------------------------------------------
+@dataclass
+class RawTable:
+    path: Path
+    rows: list[list[str]]
+    row_numbers: list[int]
+    delimiter: str | None = None  # None for Excel workbooks
+
+
+def _cell_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, float) and v == int(v):
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
+    return str(v).replace("\r\n", "\n").strip()
+
+
+def _decode(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter that splits the first record into the most fields (comma on a tie)."""
+    best, best_n = ",", 0
+    for d in (",", ";", "\t"):
+        try:
+            first = next(csv.reader(io.StringIO(text, newline=""), delimiter=d), [])
+        except csv.Error:
+            continue
+        if len(first) > best_n:
+            best, best_n = d, len(first)
+    return best
+
+
+def read_raw(path: str | Path) -> RawTable:
+    """Read a CSV/TSV (any of , ; tab; UTF-8 with or without BOM, UTF-16, Windows-1252) or .xlsx."""
+    path = Path(path)
+    if not path.exists():
+        raise CxError(f"{path}: file not found")
+    if path.is_dir():
+        raise CxError(f"{path}: is a folder, expected a survey export file")
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            from openpyxl import load_workbook
+
+            wb = load_workbook(path, read_only=True, data_only=True)
+            try:
+                ws = wb.worksheets[0]
+                for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                    cells = [_cell_text(v) for v in row]
+                    if any(cells):
+                        rows.append(cells)
+                        numbers.append(n)
+            finally:
+                wb.close()
+        except Exception as exc:  # openpyxl raises assorted types on broken workbooks
+            raise CxError(f"{path}: cannot read this Excel workbook ({type(exc).__name__}: {exc})") from None
+        delimiter = None
+    elif path.suffix.lower() == ".xls":
+        raise CxError(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
+    else:
+        text = _decode(path.read_bytes())
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
+        try:
+            for n, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+                cells = [c.replace("\r\n", "\n").strip() for c in row]
+                if any(cells):
+                    rows.append(cells)
+                    numbers.append(n)
+        except csv.Error as exc:
+            raise CxError(f"{path}: cannot read this file as CSV ({exc})") from None
+    if not rows:
+        raise CxError(f"{path}: the file is empty")
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    return RawTable(path, rows, numbers, delimiter)
+
+
+# --------------------------------------------------------------------------------------
+# layouts
+# --------------------------------------------------------------------------------------
+@dataclass
+class Column:
+    """One column of the export: where it is, what it is called and the texts to match statements on."""
+
+    index: int
+    key: str  # unique name: used in the report, in mapping files and by --attribute
+    texts: list[str]  # question text(s) shown to respondents
+    kind: str = "question"  # question | metadata | identity | respondent_id
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.index)
+
+
+@dataclass
+class Layout:
+    """An export understood: its columns, its answer rows and the rows it dropped."""
+
+    format: str
+    detection: str
+    columns: list[Column]
+    data: list[tuple[int, list[str]]]  # (spreadsheet row, cells)
+    id_column: int | None
+    dropped: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unfinished: list[int] = field(default_factory=list)  # Qualtrics rows not marked Finished
+    ignored_by_mapping: set[int] = field(default_factory=set)
+
+
+_IDENTITY_EXACT = {
+    "name", "full name", "first name", "last name", "email", "e mail", "email address", "ip address", "ipaddress",
+    "recipientemail", "recipientfirstname", "recipientlastname", "externalreference", "external reference",
+    "external data reference", "locationlatitude", "locationlongitude", "responder", "respondent",
+}
+_IDENTITY_RE = re.compile(
+    r"\b(e ?mail|email address|ip ?address|phone|telephone|mobile number|latitude|longitude|"
+    r"(your|first|last|full|respondent|employee|participant|recipient) name|custom data \d*)\b"
+)
+
+
+def is_identity(name: str) -> bool:
+    """True for columns that identify a respondent (email, name, IP address, location, phone)."""
+    norm = normalise_text(name)
+    return norm in _IDENTITY_EXACT or bool(_IDENTITY_RE.search(norm)) or norm.startswith("recipient")
+
+
+_QUALTRICS_META = {
+    "startdate", "enddate", "status", "progress", "duration in seconds", "finished", "recordeddate",
+    "distributionchannel", "userlanguage", "q recaptchascore", "q relevantidduplicate",
+    "q relevantidduplicatescore", "q relevantidfraudscore", "q relevantidlaststartdate", "q ballotboxstuffing",
+}
+_SURVEYMONKEY_META = {"collector id", "start date", "end date"}
+_GOOGLE_TIMESTAMPS = {"timestamp", "marca temporal", "horodateur", "zeitstempel", "informazioni cronologiche",
+                      "carimbo de data hora", "tijdstempel"}
+_GOOGLE_META = _GOOGLE_TIMESTAMPS | {"score", "total score"}
+_MSFORMS_META = {"id", "start time", "completion time", "last modified time", "total points", "quiz feedback"}
+
+
+def _classify(col: Column, meta: set[str]) -> Column:
+    norm = normalise_text(col.key)
+    if is_identity(col.key):
+        col.kind = "identity"
+    elif norm in meta or norm.startswith(("points ", "feedback ")):
+        col.kind = "metadata"
+    return col
+
+
+def _unique_keys(columns: list[Column]) -> list[Column]:
+    """Disambiguate repeated names ("Comments", "Comments #2") so each column has its own key."""
+    seen: Counter[str] = Counter()
+    for c in columns:
+        if not c.key:
+            c.key = f"column {c.letter}"
+        seen[c.key] += 1
+        if seen[c.key] > 1:
+            c.key = f"{c.key} #{seen[c.key]}"
+    return columns
+
+
+def recognise(rows: list[list[str]]) -> tuple[str, str] | None:
+    """``(format, why)`` when the first rows carry a survey tool's signature, else None."""
+    if not rows:
+        return None
+    head = [normalise_text(c) for c in rows[0]]
+    if "responseid" in head and ("finished" in head or "status" in head):
+        third = rows[2] if len(rows) > 2 else []
+        has_import = any(c.strip().startswith("{") and "importid" in c.lower() for c in third)
+        why = "ResponseId and Finished/Status columns" + (", ImportId row" if has_import else "")
+        return "qualtrics", why
+    if "respondent id" in head and "collector id" in head:
+        return "surveymonkey", "Respondent ID and Collector ID columns over a second header row"
+    if head[:3] == ["id", "start time", "completion time"]:
+        return "microsoft-forms", "ID, Start time and Completion time columns"
+    if head and head[0] in _GOOGLE_TIMESTAMPS and not {"respondent id", "respondent_id", "responseid"} & set(head):
+        return "google-forms", f"first column '{rows[0][0]}'"
+    return None
+
+
+def _truthy(cell: str) -> bool:
+    return cell.strip().lower() in ("true", "1", "yes")
+
+
+def _layout_qualtrics(raw: RawTable, why: str) -> Layout:
+    names, rows = raw.rows[0], raw.rows
+    if len(rows) < 2:
+        raise CxError(f"{raw.path}: a Qualtrics export has at least two header rows; this file has one row")
+    texts = rows[1]
+    header_rows = 2
+    if len(rows) > 2 and any(c.startswith("{") and "importid" in c.lower() for c in rows[2]):
+        header_rows = 3
+    notes = [f"header rows: short names (row {raw.row_numbers[0]}), question text (row {raw.row_numbers[1]})"
+             + (f", ImportId tags (row {raw.row_numbers[2]})" if header_rows == 3 else "; no ImportId row")]
+    columns = []
+    id_col = None
+    for i, name in enumerate(names):
+        col = _classify(Column(i, name, [texts[i]] if texts[i] else []), _QUALTRICS_META)
+        if normalise_text(name) == "responseid":
+            col.kind, id_col = "respondent_id", i
+        columns.append(col)
+    low = [normalise_text(n) for n in names]
+    status = low.index("status") if "status" in low else None
+    finished = low.index("finished") if "finished" in low else None
+    layout = Layout("qualtrics", f"Qualtrics CSV ({why})", _unique_keys(columns), [], id_col, notes=notes)
+    for n, cells in zip(raw.row_numbers[header_rows:], rows[header_rows:]):
+        st = cells[status].strip() if status is not None else ""
+        if st.lower() in ("survey preview", "1"):
+            layout.dropped.append((n, "a 'Survey Preview' response (a test run, not a participant)"))
+            continue
+        if st.lower() in ("survey test", "2"):
+            layout.dropped.append((n, "a 'Survey Test' response (generated test data)"))
+            continue
+        layout.data.append((n, cells))
+    if finished is not None:
+        layout.unfinished = [n for n, cells in layout.data if not _truthy(cells[finished])]
+    return layout
+
+
+def _layout_surveymonkey(raw: RawTable, why: str) -> Layout:
+    if len(raw.rows) < 2:
+        raise CxError(f"{raw.path}: a SurveyMonkey export has two header rows; this file has one row")
+    top, sub = raw.rows[0], raw.rows[1]
+    columns = []
+    id_col = None
+    question = ""
+    for i, (t, s) in enumerate(zip(top, sub)):
+        if t:
+            question = t
+        label = s.strip()
+        if label.lower() in ("", "response", "open-ended response"):
+            col = Column(i, question, [question])
+        else:
+            col = Column(i, f"{question} - {label}", [label, f"{question} {label}"])
+        if t and not label:  # metadata columns have no second-row label
+            col = _classify(col, _SURVEYMONKEY_META)
+        elif is_identity(question):
+            col.kind = "identity"
+        if normalise_text(t) == "respondent id":
+            col.kind, id_col = "respondent_id", i
+        columns.append(col)
+    notes = [f"header rows: question text (row {raw.row_numbers[0]}), answer or matrix-row labels (row {raw.row_numbers[1]})"]
+    return Layout("surveymonkey", f"SurveyMonkey export ({why})", _unique_keys(columns),
+                  list(zip(raw.row_numbers[2:], raw.rows[2:])), id_col, notes=notes)
+
+
+def _layout_single_header(raw: RawTable, fmt: str, why: str) -> Layout:
+    meta = _GOOGLE_META if fmt == "google-forms" else _MSFORMS_META
+    columns = []
+    id_col = None
+    for i, name in enumerate(raw.rows[0]):
+        col = _classify(Column(i, name, [name]), meta)
+        if fmt == "microsoft-forms" and normalise_text(name) == "id":
+            col.kind, id_col = "respondent_id", i
+        columns.append(col)
+    label = "Google Forms CSV" if fmt == "google-forms" else "Microsoft Forms export"
+    return Layout(fmt, f"{label} ({why})", _unique_keys(columns),
+                  list(zip(raw.row_numbers[1:], raw.rows[1:])), id_col, notes=[f"header row: question text (row {raw.row_numbers[0]})"])
+
+
+_EXPECTED = {
+    "qualtrics": "a first header row with ResponseId and Finished (or Status), then a question-text row "
+                 "and usually an ImportId row",
+    "surveymonkey": "a first header row with Respondent ID and Collector ID, then a second header row",
+    "google-forms": "a single header row starting with Timestamp",
+    "microsoft-forms": "a single header row starting ID, Start time, Completion time",
+}
+
+
+def read_layout(path: str | Path, source_format: str = "auto", raw: RawTable | None = None) -> Layout:
+    """Read an export and understand its layout; ``auto`` recognises the tool and says which."""
+    raw = raw or read_raw(path)
+    fmt = source_format.lower().replace("_", "-")
+    if fmt not in ("auto", *FORMATS):
+        raise CxError(f"unknown survey tool '{source_format}': choose one of auto, {', '.join(FORMATS)}")
+    found = recognise(raw.rows)
+    if fmt == "auto":
+        if found is None:
+            expected = "; ".join(f"{FORMAT_NAMES[f]}: {e}" for f, e in _EXPECTED.items())
+            raise CxError(
+                f"{raw.path}: cannot tell which survey tool wrote this file (first columns: "
+                f"{', '.join(raw.rows[0][:6])}). Expected one of - {expected}. Name the tool with --from, "
+                "or, for a file already in the long or wide responses layout, use it directly."
+            )
+        fmt, why = found
+        why = "auto-detected: " + why
+    else:
+        if found is not None and found[0] == fmt:
+            why = f"as asked; {found[1]}"
+        elif fmt in ("qualtrics", "surveymonkey"):
+            raise CxError(f"{raw.path}: does not look like a {FORMAT_NAMES[fmt]} export: expected {_EXPECTED[fmt]}; "
+                          f"found first columns {', '.join(raw.rows[0][:6])}")
+        else:
+            why = f"as asked; note: expected {_EXPECTED[fmt]}, read the first row as the header anyway"
+    if fmt == "qualtrics":
+        return _layout_qualtrics(raw, why)
+    if fmt == "surveymonkey":
+        return _layout_surveymonkey(raw, why)
+    return _layout_single_header(raw, fmt, why)
+
+
+# --------------------------------------------------------------------------------------
+# matching columns to items
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Match:
+    item_id: str
+    how: str  # mapping | id | text
+
+
+def _id_match(col: Column, ids: dict[str, str]) -> str | None:
+    key = col.key.strip()
+    if key.lower() in ids:
+        return ids[key.lower()]
+    if " " not in key:
+        hits = {ids[t.lower()] for t in re.split(r"[_\-.:]+", key) if t.lower() in ids}
+        if len(hits) == 1:
+            return hits.pop()
+    for text in col.texts:
+        m = re.match(r"^\s*[\[(]?([A-Za-z0-9_]+)[\])]?\s*[.:)\-\]]", text)
+        if m and m.group(1).lower() in ids:
+            return ids[m.group(1).lower()]
+        m = re.search(r"[\[(]([A-Za-z0-9_]+)[\])]\s*$", text)
+        if m and m.group(1).lower() in ids:
+            return ids[m.group(1).lower()]
+    return None
+
+
+def _text_match(col: Column, statements: dict[str, str]) -> str | None:
+    """The item whose normalised statement equals, or ends, one of the column's texts (longest wins)."""
+    best: tuple[int, str] | None = None
+    for text in col.texts:
+        norm = normalise_text(text)
+        if not norm:
+            continue
+        for stmt, item in statements.items():
+            if norm == stmt or norm.endswith(" " + stmt):
+                if best is None or len(stmt) > best[0]:
+                    best = (len(stmt), item)
+    return best[1] if best else None
+
+
+def read_mapping(path: str | Path, q: Questionnaire) -> dict[str, str | None]:
+    """Read a mapping CSV ``column,item_id`` (extra columns ignored); a blank or '-' item id means ignore."""
+    path = Path(path)
+    raw = read_raw(path)
+    head = [normalise_text(c) for c in raw.rows[0]]
+    if "column" not in head or not ({"item id", "item"} & set(head)):
+        raise CxError(f"{path}: a mapping file needs the header 'column,item_id'; found {', '.join(raw.rows[0])}")
+    ci = head.index("column")
+    ii = head.index("item id") if "item id" in head else head.index("item")
+    ids = {i.lower(): i for i in q.item_ids}
+    mapping: dict[str, str | None] = {}
+    problems = []
+    for n, cells in zip(raw.row_numbers[1:], raw.rows[1:]):
+        column, item = cells[ci].strip(), cells[ii].strip()
+        if not column:
+            problems.append(f"row {n}: the column name is empty")
+            continue
+        if column in mapping:
+            problems.append(f"row {n}: column '{column}' is listed twice")
+            continue
+        if item.lower() in ("", "-", "ignore", "none"):
+            mapping[column] = None
+        elif item.lower() in ids:
+            mapping[column] = ids[item.lower()]
+        else:
+            problems.append(f"row {n}, column 'item_id': '{item}' is not an item id of questionnaire '{q.id}' "
+                            f"(ids look like {', '.join(q.item_ids[:3])}; leave it blank to ignore the column)")
+    taken: dict[str, str] = {}
+    for column, item in mapping.items():
+        if item is not None and item in taken:
+            problems.append(f"item '{item}' is given to two columns: '{taken[item]}' and '{column}'")
+        elif item is not None:
+            taken[item] = column
+    if problems:
+        raise CxError(f"{path}: {len(problems)} problem(s) in the mapping file:\n" + "\n".join(f"  - {p}" for p in problems))
+    return mapping
+
+
+def _find_column(name: str, columns: list[Column], what: str, source: Path) -> Column:
+    """A column by exact key, then spreadsheet letter, then a unique case/punctuation-insensitive name or text."""
+    exact = [c for c in columns if c.key == name]
+    if exact:
+        return exact[0]
+    if re.fullmatch(r"[A-Z]{1,3}", name):
+        hit = [c for c in columns if c.letter == name]
+        if hit:
+            return hit[0]
+    norm = normalise_text(name)
+    loose = [c for c in columns if norm and (normalise_text(c.key) == norm or any(normalise_text(t) == norm for t in c.texts))]
+    if len(loose) == 1:
+        return loose[0]
+    if len(loose) > 1:
+        raise CxError(f"{source}: {what} '{name}' matches several columns ({', '.join(repr(c.key) for c in loose)}); "
+                      "name one exactly or by its column letter")
+    shown = ", ".join(repr(c.key) for c in columns[:40])
+    raise CxError(f"{source}: {what} '{name}' is not a column of the export; its columns are {shown}")
+
+
+def match_columns(layout: Layout, q: Questionnaire, mapping: dict[str, str | None] | None = None,
+                  source: Path | str = "<export>") -> dict[int, Match]:
+    """Column position -> item for every column that holds an item's answers. Raises on ambiguity."""
+    source = Path(source)
+    ids = {i.lower(): i for i in q.item_ids}
+    statements = {normalise_text(i.text): i.id for i in q.items}
+    explicit: dict[int, str | None] = {}
+    for name, item in (mapping or {}).items():
+        col = _find_column(name, layout.columns, "mapping file column", source)
+        explicit[col.index] = item
+    found: dict[int, Match] = {}
+    for col in layout.columns:
+        if col.index in explicit:
+            if explicit[col.index] is not None:
+                found[col.index] = Match(explicit[col.index], "mapping")  # type: ignore[arg-type]
+            else:
+                layout.ignored_by_mapping.add(col.index)
+            continue
+        if col.kind != "question":
+            continue
+        item = _id_match(col, ids)
+        if item:
+            found[col.index] = Match(item, "id")
+            continue
+        item = _text_match(col, statements)
+        if item:
+            found[col.index] = Match(item, "text")
+    # one column per item: the stronger match wins; equal strength is an error
+    rank = {"mapping": 0, "id": 1, "text": 2}
+    by_item: dict[str, list[int]] = {}
+    for idx, m in found.items():
+        by_item.setdefault(m.item_id, []).append(idx)
+    problems = []
+    for item, idxs in by_item.items():
+        if len(idxs) < 2:
+            continue
+        best = min(rank[found[i].how] for i in idxs)
+        winners = [i for i in idxs if rank[found[i].how] == best]
+        if len(winners) > 1:
+            cols = ", ".join(f"'{layout.columns[i].key}' (column {layout.columns[i].letter})" for i in winners)
+            problems.append(f"item {item} is matched by {len(winners)} columns ({cols}), e.g. a duplicated question; "
+                            "say which one to use in a mapping file (--mapping; --suggest-mapping writes one)")
+        for i in idxs:
+            if i not in winners:
+                layout.notes.append(f"column '{layout.columns[i].key}' also looks like item {item} "
+                                    f"(by {found[i].how}), but column '{layout.columns[winners[0]].key}' matches it "
+                                    f"by {found[winners[0]].how}; ignored")
+                del found[i]
+    if problems:
+        raise CxError(f"{source}: cannot match columns to items:\n" + "\n".join(f"  - {p}" for p in problems))
+    return found
+
+
+def suggest_mapping(path: str | Path, questionnaire: Questionnaire | str | Path | None = None,
+                    source_format: str = "auto") -> pd.DataFrame:
+    """A mapping table to edit: each column with its matched or best-guessed item id and how sure it is.
+
+    Columns: ``column, item_id, match, statement, question``. ``match`` is ``id``/``text`` (certain),
+    ``guess 0.83`` (similar wording: check it), ``no match``, ``metadata`` or ``identity`` (ignored).
+    Duplicated matches are all listed so that the person can blank the ones to ignore.
+    """
+    q = as_questionnaire(questionnaire)
+    layout = read_layout(path, source_format)
+    ids = {i.lower(): i for i in q.item_ids}
+    statements = {normalise_text(i.text): i.id for i in q.items}
+    text_of = {i.id: i.text for i in q.items}
+    rows = []
+    for col in layout.columns:
+        item, how = None, col.kind if col.kind != "question" else ""
+        if col.kind == "respondent_id":
+            how = "respondent id"
+        if col.kind == "question":
+            item = _id_match(col, ids)
+            how = "id" if item else ""
+            if not item:
+                item = _text_match(col, statements)
+                how = "text" if item else ""
+            if not item:
+                best, ratio = None, 0.0
+                for text in col.texts:
+                    norm = normalise_text(text)
+                    for stmt, iid in statements.items():
+                        r = difflib.SequenceMatcher(None, norm, stmt).ratio()
+                        if r > ratio:
+                            best, ratio = iid, r
+                if best and ratio >= 0.6:
+                    item, how = best, f"guess {ratio:.2f}: check"
+                else:
+                    how = "no match"
+        rows.append({"column": col.key, "item_id": item or "", "match": how,
+                     "statement": text_of.get(item or "", ""), "question": " | ".join(col.texts)})
+    return pd.DataFrame(rows, columns=["column", "item_id", "match", "statement", "question"])
+
+
+def write_mapping_suggestion(path: str | Path, out: str | Path, questionnaire: Questionnaire | str | Path | None = None,
+                             source_format: str = "auto") -> Path:
+    """Write :func:`suggest_mapping` as CSV (cells neutralised); return the path written."""
+    from cxassess.safe import neutralise_frame
+
+    table = suggest_mapping(path, questionnaire, source_format)
+    out = Path(out)
+    neutralise_frame(table).to_csv(out, index=False)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# the import
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ColumnReport:
+    letter: str
+    column: str
+    use: str  # item | attribute | respondent id | ignored (metadata) | not copied (identity) | unmatched
+    detail: str = ""
+
+
+@dataclass
+class ImportReport:
+    """What the import did, for the person who has to trust it: printed and written beside the output."""
+
+    source: str
+    format: str
+    detection: str
+    columns: list[ColumnReport] = field(default_factory=list)
+    missing_items: list[str] = field(default_factory=list)
+    dropped_rows: list[tuple[int, str]] = field(default_factory=list)
+    problems: list[Any] = field(default_factory=list)  # responses.Problem: values not understood, bad ids
+    readings: list[tuple[str, str, int]] = field(default_factory=list)  # (cell text, read as, count)
+    notes: list[str] = field(default_factory=list)
+    respondents: int = 0
+    answers: int = 0
+    dont_know: int = 0
+    blank: int = 0
+    attributes: list[str] = field(default_factory=list)
+
+    def columns_with(self, use: str) -> list[str]:
+        return [c.column for c in self.columns if c.use == use]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "format": self.format, "detection": self.detection,
+            "respondents": self.respondents, "answers": self.answers, "dont_know": self.dont_know,
+            "blank": self.blank, "attributes": self.attributes,
+            "columns": [c.__dict__ for c in self.columns], "missing_items": self.missing_items,
+            "dropped_rows": [{"row": r, "reason": why} for r, why in self.dropped_rows],
+            "problems": [{"row": p.row, "column": p.column, "message": p.message} for p in self.problems],
+            "readings": [{"text": t, "read_as": a, "count": n} for t, a, n in self.readings],
+            "notes": self.notes,
+        }
+
+    def to_text(self) -> str:
+        lines = [f"Import report for {self.source}", f"Read as: {self.detection}"]
+        lines += [f"Note: {n}" for n in self.notes]
+        lines.append(f"Result: {self.respondents} respondent(s), {self.answers} answer(s), {self.dont_know} "
+                     f"'don't know', {self.blank} blank; attributes kept: {', '.join(self.attributes) or 'none'}")
+        if self.dropped_rows:
+            lines.append(f"Rows dropped ({len(self.dropped_rows)}):")
+            lines += [f"  - row {r}: {why}" for r, why in self.dropped_rows]
+        lines.append("Columns:")
+        width = max((len(c.column) for c in self.columns), default=0)
+        width = min(width, 60)
+        for c in self.columns:
+            name = c.column.replace("\n", " ")
+            name = name if len(name) <= 60 else name[:57] + "..."
+            lines.append(f"  {c.letter:>3}  {name:<{width}}  {c.use}{': ' + c.detail if c.detail else ''}")
+        if self.missing_items:
+            lines.append(f"Items with no column in the export ({len(self.missing_items)}): {', '.join(self.missing_items)}")
+        if self.readings:
+            lines.append("Answer texts read as scale points:")
+            lines += [f"  - '{t}' -> {a} ({n} cell{'s' if n != 1 else ''})" for t, a, n in self.readings]
+        if self.problems:
+            lines.append(f"Values not understood ({len(self.problems)}):")
+            lines += [f"  - {p}" for p in self.problems]
+        else:
+            lines.append("Values not understood: none")
+        return "\n".join(lines) + "\n"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+class SurveyImportError(CxError):
+    """An export that cannot be imported as it is; ``report`` holds everything found so far."""
+
+    def __init__(self, message: str, report: ImportReport):
+        self.report = report
+        super().__init__(message)
+
+
+@dataclass
+class ImportResult:
+    """The long responses table (``respondent_id, item_id, value`` + attributes) and its report."""
+
+    frame: pd.DataFrame
+    report: ImportReport
+
+    def write(self, out: str | Path) -> tuple[Path, Path]:
+        """Write the responses (CSV, or .xlsx) with cells neutralised, and the report beside them."""
+        return write_import(self, out)
+
+
+def _attribute_specs(specs: Iterable[str]) -> list[tuple[str, str | None]]:
+    out = []
+    for s in specs:
+        name, _, rename = str(s).partition("=")
+        out.append((name.strip(), rename.strip() or None))
+    return out
+
+
+def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | None = None, *,
+                  source_format: str = "auto", mapping: str | Path | dict[str, str | None] | None = None,
+                  attributes: Sequence[str] = (), keep_identity: bool = False, finished_only: bool = False,
+                  on_error: OnError = "raise", all_attributes: bool = False) -> ImportResult:
+    """Read a survey tool's export into the long responses format, with a full :class:`ImportReport`.
+
+    ``attributes``: columns to keep as respondent attributes (``"COL"`` or ``"COL=name"``; a column
+    is named by its header, question text or letter). ``keep_identity`` also copies identity columns
+    (email, name, IP address...). ``finished_only`` drops Qualtrics responses not marked Finished.
+    ``on_error="raise"`` stops on values that cannot be understood; ``"skip"`` leaves them blank and
+    lists them. ``all_attributes`` keeps every unmatched question column that is not identity or
+    metadata (used when reports read an export directly).
+    """
+    from cxassess.responses import Problem
+
+    if on_error not in ("raise", "skip"):
+        raise CxError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    q = as_questionnaire(questionnaire)
+    path = Path(path)
+    source = str(path)
+    layout = read_layout(path, source_format)
+    if isinstance(mapping, (str, Path)):
+        mapping = read_mapping(mapping, q)
+    matches = match_columns(layout, q, mapping, path)
+    report = ImportReport(source, layout.format, layout.detection, notes=list(layout.notes))
+    report.dropped_rows = list(layout.dropped)
+    if layout.dropped:
+        kinds = Counter(why.split(" (")[0] for _, why in layout.dropped)
+        report.notes.append("dropped " + ", ".join(f"{n} {k.removeprefix('a ')} row(s)" for k, n in kinds.items()))
+
+    unfinished = layout.unfinished
+    if unfinished:
+        rows = ", ".join(map(str, unfinished[:20])) + (" ..." if len(unfinished) > 20 else "")
+        if finished_only:
+            keep = set(unfinished)
+            report.dropped_rows += [(n, "not finished (--finished-only)") for n in unfinished]
+            layout.data = [(n, c) for n, c in layout.data if n not in keep]
+            report.notes.append(f"dropped {len(unfinished)} unfinished response(s) (rows {rows})")
+        else:
+            report.notes.append(f"kept {len(unfinished)} unfinished response(s) (rows {rows}); "
+                                "drop them with --finished-only")
+    report.dropped_rows.sort()
+
+    # attributes
+    keep: list[tuple[Column, str]] = []
+    for name, rename in _attribute_specs(attributes):
+        col = _find_column(name, layout.columns, "attribute", path)
+        if col.index in matches:
+            raise CxError(f"{source}: attribute column '{col.key}' holds the answers to item {matches[col.index].item_id}; "
+                          "it cannot also be an attribute")
+        if col.kind == "identity" and not keep_identity:
+            raise CxError(f"{source}: column '{col.key}' identifies respondents; it is copied only with --keep-identity "
+                          "(culture surveys promise anonymity)")
+        keep.append((col, rename or col.key))
+    kept_idx = {c.index for c, _ in keep}
+    for col in layout.columns:
+        if col.index in kept_idx or col.index in matches:
+            continue
+        if col.kind == "identity" and keep_identity:
+            keep.append((col, col.key))
+        elif all_attributes and col.kind == "question":
+            keep.append((col, col.key))
+    names = [n for _, n in keep]
+    for n in set(names):
+        if names.count(n) > 1 or n.lower() in ("respondent_id", "item_id", "value", "status"):
+            raise CxError(f"{source}: attribute name '{n}' is used twice or clashes with the responses columns; "
+                          "rename it with --attribute 'COLUMN=new_name'")
+    report.attributes = names
+    attr_name = {c.index: n for c, n in keep}
+
+    for col in layout.columns:
+        if col.index in matches:
+            m = matches[col.index]
+            how = {"mapping": "mapping file", "id": "item id", "text": "statement text"}[m.how]
+            report.columns.append(ColumnReport(col.letter, col.key, "item", f"{m.item_id} (by {how})"))
+        elif col.index in attr_name:
+            extra = f"as '{attr_name[col.index]}'" if attr_name[col.index] != col.key else ""
+            use = "attribute (identity, --keep-identity)" if col.kind == "identity" else "attribute"
+            report.columns.append(ColumnReport(col.letter, col.key, use, extra))
+        elif col.kind == "respondent_id":
+            report.columns.append(ColumnReport(col.letter, col.key, "respondent id"))
+        elif col.kind == "identity":
+            report.columns.append(ColumnReport(col.letter, col.key, "not copied (identifies respondents)"))
+        elif col.kind == "metadata":
+            report.columns.append(ColumnReport(col.letter, col.key, "ignored (survey tool metadata)"))
+        elif col.index in layout.ignored_by_mapping:
+            report.columns.append(ColumnReport(col.letter, col.key, "ignored (mapping file)"))
+        else:
+            report.columns.append(ColumnReport(col.letter, col.key, "unmatched (ignored)",
+                                               "no item id or statement matches; see --suggest-mapping"))
+    used_items = {m.item_id for m in matches.values()}
+    report.missing_items = [i for i in q.item_ids if i not in used_items]
+    if not matches:
+        raise SurveyImportError(
+            f"{source}: no column matches an item of questionnaire '{q.id}' (by item id or statement text). "
+            "Write a mapping file with --suggest-mapping, edit it, and pass it with --mapping.", report)
+
+    # rows -> long table
+    reader = ValueReader(q)
+    item_cols = sorted(matches, key=lambda i: q.item_ids.index(matches[i].item_id))
+    records: list[dict[str, Any]] = []
+    readings: Counter[tuple[str, str]] = Counter()
+    seen_ids: dict[str, int] = {}
+    dk_label = q.scale.dont_know
+    for n, cells in layout.data:
+        rid = cells[layout.id_column].strip() if layout.id_column is not None else ""
+        if not rid:
+            rid = f"R{n}"
+            if layout.id_column is not None:
+                report.notes.append(f"row {n}: the respondent id is empty; called it {rid}")
+        if rid in seen_ids:
+            report.problems.append(Problem(source, n, layout.columns[layout.id_column].key if layout.id_column is not None else None,
+                                           f"respondent '{rid}' appears again (first in row {seen_ids[rid]}); row not imported"))
+            continue
+        seen_ids[rid] = n
+        attrs = {attr_name[i]: cells[i].strip() for i in attr_name}
+        for i in item_cols:
+            r = reader.read(cells[i])
+            if r.status == "invalid":
+                report.problems.append(Problem(source, n, layout.columns[i].key, r.how))
+                value = ""
+            elif r.status == "dont_know":
+                value = dk_label
+                report.dont_know += 1
+            elif r.status == "blank":
+                value = ""
+                report.blank += 1
+            else:
+                value = int(r.value)  # type: ignore[arg-type]
+                report.answers += 1
+            if r.how in ("variant", "numbered label", "don't know") or (r.how == "label" and r.status == "answered"):
+                shown = "don't know (missing)" if r.status == "dont_know" else (
+                    f"{int(r.value)} ({q.scale.labels[int(r.value)]}){', variant' if r.how == 'variant' else ''}")  # type: ignore[arg-type]
+                readings[(" ".join(cells[i].split()), shown)] += 1
+            records.append({"respondent_id": rid, "item_id": matches[i].item_id, "value": value, **attrs})
+    report.readings = sorted(((t, a, c) for (t, a), c in readings.items()), key=lambda x: (x[1], x[0]))
+    report.respondents = len(seen_ids)
+    if report.missing_items:
+        report.notes.append(f"{len(report.missing_items)} item(s) of '{q.id}' have no column in the export; "
+                            "they are left out, not scored as blank")
+    frame = pd.DataFrame.from_records(records, columns=["respondent_id", "item_id", "value", *names])
+    if frame.empty:
+        raise SurveyImportError(f"{source}: no answer rows in the export (after the header rows"
+                                + (" and dropped rows" if report.dropped_rows else "") + ")", report)
+    if report.problems and on_error == "raise":
+        shown = "\n".join(f"  - {p}" for p in report.problems[:50])
+        more = f"\n  ... and {len(report.problems) - 50} more" if len(report.problems) > 50 else ""
+        raise SurveyImportError(
+            f"{source}: {len(report.problems)} value(s) could not be understood; nothing was imported.\n{shown}{more}\n"
+            "Fix the export (or the questionnaire's scale labels), or import the rest with --on-error skip "
+            "(the values listed are then left blank).", report)
+    if report.problems:
+        report.notes.append(f"{len(report.problems)} value(s) not understood were left blank (--on-error skip)")
+    return ImportResult(frame, report)
+
+
+def report_path(out: str | Path) -> Path:
+    """Where the import report goes: beside the output, ``responses.csv`` -> ``responses.import-report.txt``."""
+    out = Path(out)
+    return out.with_name(out.stem + ".import-report.txt")
+
+
+def write_import(result: ImportResult, out: str | Path) -> tuple[Path, Path]:
+    """Write the long responses (CSV, or Excel for .xlsx) and the import report beside them."""
+    from cxassess.safe import neutralise_frame
+
+    out = Path(out)
+    if out.suffix.lower() in (".json", ".xls", ".txt"):
+        raise CxError(f"{out}: write the imported responses as .csv or .xlsx")
+    if not out.parent.exists():
+        raise CxError(f"{out.parent}: folder not found")
+    safe = neutralise_frame(result.frame)
+    tmp = out.with_name(out.name + ".part")
+    try:
+        if out.suffix.lower() == ".xlsx":
+            safe.to_excel(tmp, index=False, engine="openpyxl")
+        else:
+            safe.to_csv(tmp, index=False)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    rp = report_path(out)
+    rp.write_text(result.report.to_text(), encoding="utf-8")
+    return out, rp
+
+
+# --------------------------------------------------------------------------------------
+# used by cxassess.responses.read_responses: exports read directly by report and batch
+# --------------------------------------------------------------------------------------
+def recognise_columns(columns: Sequence[str]) -> str | None:
+    """The survey tool whose signature the first header row carries (None for long/wide responses)."""
+    cols = [str(c).strip() for c in columns]
+    if {"item_id", "value"} <= {c.lower() for c in cols}:
+        return None
+    found = recognise([cols])
+    return found[0] if found else None
+
+
+def read_export_responses(path: str | Path, questionnaire: Questionnaire | str | Path | None = None,
+                          on_error: OnError = "raise"):
+    """Read a survey export as :class:`~cxassess.responses.Responses` (every non-identity question kept as an attribute)."""
+    from cxassess.responses import ResponsesError, responses_from_frame
+
+    q = as_questionnaire(questionnaire)
+    try:
+        result = import_export(path, q, on_error="skip", all_attributes=True)
+    except SurveyImportError as exc:
+        raise CxError(str(exc)) from None
+    report = result.report
+    if report.problems and on_error == "raise":
+        raise ResponsesError(str(path), report.problems)
+    responses = responses_from_frame(result.frame, q, source=str(path), on_error=on_error)
+    responses.layout = f"{FORMAT_NAMES[report.format]} export"
+    responses.notes[:0] = [f"read as {report.detection}", *report.notes]
+    responses.errors[:0] = report.problems
+    if report.attributes:
+        responses.notes.append(f"question columns kept as respondent attributes: {', '.join(report.attributes)}")
+    return responses
