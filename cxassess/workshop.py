@@ -1,0 +1,539 @@
+"""The workshop: participants answer the questionnaire in ipywidgets, the facilitator watches live results.
+
+Two layers, so the logic is tested without a browser:
+
+- :class:`ParticipantFlow` is a plain-Python state machine for one participant: pages (about you,
+  one per dimension, summary), answers, progress, what is unanswered, submit. Every answer goes to
+  the :class:`~cxassess.session.SessionStore` the moment it is given.
+- :class:`ParticipantView`, :class:`ParticipantEntry` and :class:`FacilitatorPanel` are thin
+  ipywidgets views that drive it; tests set ``.value`` and call ``.click()`` on their widgets.
+
+:func:`workshop` builds both panels for the notebook; :func:`self_assessment` is the single-assessor
+mode (one person answering for the organisation), which ends with that person's own radar.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from cxassess.errors import CxError
+from cxassess.questionnaire import Item, Questionnaire
+from cxassess.safe import escape_html, slugify
+from cxassess.session import DONT_KNOW, SUBMITTED, SessionError, SessionStore, check_code
+
+ABOUT = "about"
+SUMMARY = "summary"
+DONE = "done"
+NOT_GIVEN = "(prefer not to say)"
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud
+
+
+# --------------------------------------------------------------------------------------
+# the state machine
+# --------------------------------------------------------------------------------------
+class ParticipantFlow:
+    """One participant's way through the questionnaire, page by page; no widgets involved.
+
+    Pages: ``about`` (attributes, only when the session asks for some), one page per dimension id,
+    then ``summary``; ``done`` once submitted. Answers are written to ``store`` at once; a flow
+    built for a code that already exists resumes its answers, attributes and page.
+    """
+
+    def __init__(self, store: SessionStore, code: str, attribute_choices: Mapping[str, list[str]] | None = None) -> None:
+        self.store = store
+        self.questionnaire: Questionnaire = store.questionnaire
+        self.attribute_choices = dict(store.attribute_choices if attribute_choices is None else attribute_choices)
+        state = store.start_participant(code)
+        self.code = state.code
+        self.attributes: dict[str, str] = dict(state.attributes)
+        self.answers: dict[str, float | str] = dict(state.answers)
+        self.submitted = state.submitted
+        self.pages: list[str] = ([ABOUT] if self.attribute_choices else []) + self.questionnaire.dimension_ids + [SUMMARY]
+        self.resumed = bool(state.answers or state.page)
+        self.page = DONE if self.submitted else (state.page if state.page in self.pages else self.pages[0])
+
+    # --- where we are -------------------------------------------------------------------
+    @property
+    def page_index(self) -> int:
+        """Position of the current page in :attr:`pages` (``len(pages)`` once done)."""
+        return len(self.pages) if self.page == DONE else self.pages.index(self.page)
+
+    @property
+    def is_dimension_page(self) -> bool:
+        return self.page in self.questionnaire.dimension_ids
+
+    def items_on_page(self) -> list[Item]:
+        """The statements shown on the current page (none on about/summary/done)."""
+        return self.questionnaire.items_of(self.page) if self.is_dimension_page else []
+
+    @property
+    def total(self) -> int:
+        return len(self.questionnaire.item_ids)
+
+    @property
+    def answered(self) -> int:
+        """Statements with an answer, "don't know" included (it is a choice)."""
+        return sum(1 for i in self.questionnaire.item_ids if i in self.answers)
+
+    def unanswered(self) -> dict[str, list[Item]]:
+        """Dimension id -> statements not answered yet (dimensions with none left are omitted)."""
+        out: dict[str, list[Item]] = {}
+        for item in self.questionnaire.items:
+            if item.id not in self.answers:
+                out.setdefault(item.dimension, []).append(item)
+        return out
+
+    # --- moving -------------------------------------------------------------------------
+    def go_to(self, page: str) -> str:
+        """Open a page (not possible after submitting); the position is saved for resuming."""
+        if self.submitted:
+            raise SessionError(f"participant '{self.code}' has already submitted")
+        if page not in self.pages:
+            raise CxError(f"'{page}' is not a page of this questionnaire (pages: {', '.join(self.pages)})")
+        self.page = page
+        self.store.set_page(self.code, page)
+        return page
+
+    def next(self) -> str:
+        """The next page (stays on the summary, which is the last)."""
+        return self.go_to(self.pages[min(self.page_index + 1, len(self.pages) - 1)])
+
+    def back(self) -> str:
+        """The previous page (stays on the first)."""
+        return self.go_to(self.pages[max(self.page_index - 1, 0)])
+
+    # --- answering ----------------------------------------------------------------------
+    def set_attribute(self, name: str, value: str | None) -> None:
+        """Choose (or with None, clear) an attribute such as role or department; saved at once."""
+        if name not in self.attribute_choices:
+            raise CxError(f"'{name}' is not an attribute of this session ({', '.join(self.attribute_choices) or 'none'})")
+        self.store.set_attributes(self.code, {name: value})
+        if value is None:
+            self.attributes.pop(name, None)
+        else:
+            self.attributes[name] = value
+
+    def answer(self, item_id: str, value: int | str | None) -> None:
+        """Answer a statement: a scale point, or :data:`DONT_KNOW`; stored (committed) before returning."""
+        self.store.record_answer(self.code, item_id, value)
+        self.answers[item_id] = DONT_KNOW if value in (None, DONT_KNOW) else float(value)  # type: ignore[arg-type]
+
+    def submit(self, confirm_incomplete: bool = False) -> None:
+        """Finish. With statements still unanswered, ``confirm_incomplete=True`` is required."""
+        missing = sum(len(v) for v in self.unanswered().values())
+        if missing and not confirm_incomplete:
+            raise CxError(f"{missing} statement(s) are still unanswered: answer them, or confirm that you "
+                          "want to submit without them")
+        self.store.submit(self.code)
+        self.submitted = True
+        self.page = DONE
+
+    def own_scores(self):
+        """This participant's own scores (what the single-assessor radar shows)."""
+        from cxassess.scoring import score
+
+        return score(self.store.to_responses(include_partial=True, participants=[self.code]), self.questionnaire)
+
+
+def new_code(store: SessionStore | None = None, prefix: str = "P-") -> str:
+    """A random, easy-to-read participant code not yet used in ``store``."""
+    taken = set(store.participant_codes()) if store is not None else set()
+    while True:
+        code = prefix + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(5))
+        if code not in taken:
+            return code
+
+
+# --------------------------------------------------------------------------------------
+# widget views
+# --------------------------------------------------------------------------------------
+class _Displayable:
+    """Shows ``self.widget`` when the object is displayed in a notebook."""
+
+    widget: Any
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _png(fig: Any, dpi: int = 80) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+class ParticipantView(_Displayable):
+    """The pages of a :class:`ParticipantFlow` as widgets.
+
+    For tests and scripting, the live widgets of the current page are attributes:
+    ``choices`` (item id -> ToggleButtons), ``attribute_inputs`` (name -> Dropdown),
+    ``back_button``, ``next_button``, ``progress``, ``message``, and on the summary page
+    ``goto_buttons`` (dimension id -> Button), ``confirm_incomplete`` and ``submit_button``.
+    """
+
+    def __init__(self, flow: ParticipantFlow, *, show_own_radar: bool = False,
+                 on_finish: Callable[["ParticipantView"], None] | None = None) -> None:
+        import ipywidgets as w
+
+        self.flow = flow
+        self.show_own_radar = show_own_radar
+        self.on_finish = on_finish
+        q = flow.questionnaire
+        self.progress = w.IntProgress(value=0, min=0, max=flow.total, description="Progress",
+                                      layout=w.Layout(width="60%"))
+        self.progress_text = w.HTML()
+        self.title = w.HTML()
+        self.body = w.VBox()
+        self.message = w.HTML()
+        self.back_button = w.Button(description="Back", icon="arrow-left")
+        self.next_button = w.Button(description="Next", icon="arrow-right", button_style="primary")
+        self.back_button.on_click(lambda _: self._move(self.flow.back))
+        self.next_button.on_click(lambda _: self._move(self.flow.next))
+        self.nav = w.HBox([self.back_button, self.next_button])
+        header = w.HTML(f"<b>Participant {escape_html(flow.code)}</b> &middot; {escape_html(q.title)}")
+        self.widget = w.VBox([header, w.HBox([self.progress, self.progress_text]), self.title, self.body,
+                              self.nav, self.message])
+        self.choices: dict[str, Any] = {}
+        self.attribute_inputs: dict[str, Any] = {}
+        self.goto_buttons: dict[str, Any] = {}
+        self.confirm_incomplete: Any = None
+        self.submit_button: Any = None
+        self.own_radar: Any = None
+        if flow.resumed and not flow.submitted:
+            self.message.value = (f"Welcome back: {flow.answered} of {flow.total} statements were already answered "
+                                  "and are kept. Carry on where you stopped.")
+        self.render()
+
+    # --- drawing pages ------------------------------------------------------------------
+    def render(self) -> None:
+        """Rebuild the widgets of the current page from the flow's state."""
+        flow = self.flow
+        self.choices, self.attribute_inputs, self.goto_buttons = {}, {}, {}
+        self.confirm_incomplete = self.submit_button = None
+        self._update_progress()
+        self.back_button.disabled = flow.page == DONE or flow.page_index == 0
+        self.next_button.disabled = flow.page in (SUMMARY, DONE)
+        self.nav.layout.display = "none" if flow.page == DONE else None
+        if flow.page == ABOUT:
+            self._render_about()
+        elif flow.page == SUMMARY:
+            self._render_summary()
+        elif flow.page == DONE:
+            self._render_done()
+        else:
+            self._render_dimension(flow.page)
+
+    def _render_about(self) -> None:
+        import ipywidgets as w
+
+        self.title.value = "<h3>About you</h3><p>These answers only group results; no names are asked for.</p>"
+        rows = []
+        for name, options in self.flow.attribute_choices.items():
+            dd = w.Dropdown(options=[(NOT_GIVEN, None), *[(o, o) for o in options]],
+                            value=self.flow.attributes.get(name) if self.flow.attributes.get(name) in options else None,
+                            description=name.replace("_", " ").capitalize(), style={"description_width": "120px"})
+            dd.observe(self._attribute_changed(name), names="value")
+            self.attribute_inputs[name] = dd
+            rows.append(dd)
+        self.body.children = rows
+
+    def _attribute_changed(self, name: str) -> Callable[[dict], None]:
+        def handler(change: dict) -> None:
+            self._guard(lambda: self.flow.set_attribute(name, change["new"]), "saved")
+        return handler
+
+    def _render_dimension(self, dim_id: str) -> None:
+        import ipywidgets as w
+
+        q = self.flow.questionnaire
+        dim = q.dimension(dim_id)
+        number = q.dimension_ids.index(dim_id) + 1
+        self.title.value = (f"<h3>{number}. {escape_html(dim.name)}</h3>"
+                            f"<p style='color:#555'>{escape_html(dim.description)}</p>")
+        options = [(q.scale.labels[v], v) for v in range(q.scale.min, q.scale.max + 1)]
+        options.append((q.scale.dont_know, DONT_KNOW))
+        rows = []
+        for item in self.flow.items_on_page():
+            stored = self.flow.answers.get(item.id)
+            value = stored if stored == DONT_KNOW or stored is None else int(stored)  # type: ignore[arg-type]
+            toggle = w.ToggleButtons(options=options, value=value, style={"button_width": "auto"})
+            toggle.observe(self._answer_changed(item.id), names="value")
+            self.choices[item.id] = toggle
+            rows.append(w.VBox([w.HTML(f"<p><b>{escape_html(item.text)}</b></p>"), toggle],
+                               layout=w.Layout(margin="0 0 10px 0")))
+        self.body.children = rows
+
+    def _answer_changed(self, item_id: str) -> Callable[[dict], None]:
+        def handler(change: dict) -> None:
+            if change["new"] is None:
+                return
+            ok = self._guard(lambda: self.flow.answer(item_id, change["new"]), "saved")
+            if not ok:  # show what is really stored, never a value that was not saved
+                stored = self.flow.answers.get(item_id)
+                toggle = self.choices.get(item_id)
+                if toggle is not None:
+                    toggle.unobserve_all("value")
+                    toggle.value = stored if stored in (None, DONT_KNOW) else int(stored)  # type: ignore[arg-type]
+                    toggle.observe(self._answer_changed(item_id), names="value")
+            self._update_progress()
+        return handler
+
+    def _render_summary(self) -> None:
+        import ipywidgets as w
+
+        q = self.flow.questionnaire
+        missing = self.flow.unanswered()
+        count = sum(len(v) for v in missing.values())
+        self.title.value = "<h3>Summary</h3>"
+        rows: list[Any] = []
+        if not count:
+            rows.append(w.HTML(f"<p>All {self.flow.total} statements are answered. You can still go back and "
+                               "change any answer; once you submit, your answers are final.</p>"))
+        else:
+            rows.append(w.HTML(f"<p><b>{count} of {self.flow.total} statements are still unanswered.</b> "
+                               "Open a section to answer them, or submit without them.</p>"))
+            for dim_id, items in missing.items():
+                listing = "".join(f"<li>{escape_html(i.text)}</li>" for i in items)
+                button = w.Button(description=f"Open: {q.dimension(dim_id).name}"[:60], icon="pencil",
+                                  layout=w.Layout(width="auto"))
+                button.on_click(lambda _, d=dim_id: self._move(lambda: self.flow.go_to(d)))
+                self.goto_buttons[dim_id] = button
+                rows += [button, w.HTML(f"<ul>{listing}</ul>")]
+        self.confirm_incomplete = w.Checkbox(value=False, description="Submit with these statements unanswered",
+                                             indent=False, layout=w.Layout(display=None if count else "none"))
+        self.submit_button = w.Button(description="Submit my answers", button_style="success", icon="check",
+                                      disabled=bool(count))
+        self.confirm_incomplete.observe(lambda ch: setattr(self.submit_button, "disabled", not ch["new"]), names="value")
+        self.submit_button.on_click(lambda _: self._submit())
+        rows += [self.confirm_incomplete, self.submit_button]
+        self.body.children = rows
+
+    def _render_done(self) -> None:
+        import ipywidgets as w
+
+        self.title.value = "<h3>Thank you</h3>"
+        rows: list[Any] = [w.HTML(f"<p>Your answers are submitted ({self.flow.answered} of {self.flow.total} "
+                                  "statements answered). They can no longer be changed.</p>")]
+        if self.show_own_radar:
+            self.own_radar = w.Image(format="png")
+            try:
+                from cxassess import charts
+
+                self.own_radar.value = _png(charts.radar(self.flow.own_scores(), show_target=False))
+                rows.append(self.own_radar)
+            except CxError as exc:
+                rows.append(w.HTML(f"<p>No radar: {escape_html(exc)}</p>"))
+        self.body.children = rows
+
+    # --- actions ------------------------------------------------------------------------
+    def _guard(self, action: Callable[[], Any], done: str) -> bool:
+        try:
+            action()
+        except CxError as exc:
+            self.message.value = f"<span style='color:#b00020'>{escape_html(exc)}</span>"
+            return False
+        self.message.value = f"<span style='color:#2e7d32'>{escape_html(done)} {time.strftime('%H:%M:%S')}</span>"
+        return True
+
+    def _move(self, step: Callable[[], Any]) -> None:
+        if self._guard(step, "position saved"):
+            self.message.value = ""
+        self.render()
+
+    def _submit(self) -> None:
+        confirm = bool(self.confirm_incomplete and self.confirm_incomplete.value)
+        if self._guard(lambda: self.flow.submit(confirm_incomplete=confirm), "submitted"):
+            self.render()
+            if self.on_finish:
+                self.on_finish(self)
+
+    def _update_progress(self) -> None:
+        self.progress.value = self.flow.answered
+        self.progress_text.value = f"&nbsp;{self.flow.answered} of {self.flow.total} answered"
+
+
+class ParticipantEntry(_Displayable):
+    """Pick or type a participant code (or get a new one), then answer; "next participant" starts over."""
+
+    def __init__(self, store: SessionStore) -> None:
+        import ipywidgets as w
+
+        self.store = store
+        self.code = w.Combobox(placeholder="e.g. P-7K3QM", options=(), ensure_option=False,
+                               description="Your code", style={"description_width": "90px"})
+        self.start_button = w.Button(description="Start / resume", button_style="primary", icon="play")
+        self.new_code_button = w.Button(description="Give me a new code", icon="plus")
+        self.start_button.on_click(lambda _: self.start())
+        self.new_code_button.on_click(lambda _: setattr(self.code, "value", new_code(self.store)))
+        self.message = w.HTML()
+        self.next_participant_button = w.Button(description="Next participant", icon="user")
+        self.next_participant_button.on_click(lambda _: self.reset())
+        self.view: ParticipantView | None = None
+        self._entry = w.VBox([
+            w.HTML("<p>Type the code you were given or pick yours to come back to your answers. "
+                   "A code is all we need: no names.</p>"),
+            w.HBox([self.code, self.start_button, self.new_code_button]), self.message])
+        self.widget = w.VBox([self._entry])
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the code entry (the previous participant's answers are all saved already)."""
+        self.view = None
+        self.code.value = ""
+        self.code.options = tuple(self.store.participant_codes())
+        self.message.value = ""
+        self.widget.children = [self._entry]
+
+    def start(self) -> ParticipantView | None:
+        """Open the flow for the code typed or picked (resuming if it exists)."""
+        try:
+            code = check_code(self.code.value)
+            flow = ParticipantFlow(self.store, code)
+        except CxError as exc:
+            self.message.value = f"<span style='color:#b00020'>{escape_html(exc)}</span>"
+            return None
+        self.view = ParticipantView(flow)
+        self.widget.children = [self.view.widget, self.next_participant_button]
+        return self.view
+
+
+class FacilitatorPanel(_Displayable):
+    """Client and session, participants started / finished, and live results on demand.
+
+    ``refresh()`` (or the button) re-reads the session file, so answers written by other kernels
+    appear too: a radar of the current scores and a heatmap by the chosen attribute, with groups
+    smaller than ``min_group_size`` suppressed. ``scores`` holds the last result; ``timings`` how
+    long each step of the last refresh took (seconds).
+    """
+
+    def __init__(self, store: SessionStore, *, min_group_size: int = 3) -> None:
+        import ipywidgets as w
+
+        self.store = store
+        self.min_group_size = min_group_size
+        q = store.questionnaire
+        self.header = w.HTML(
+            f"<h3>Workshop: {escape_html(store.client_name or '(no client name)')}</h3>"
+            f"<p>Session file <code>{escape_html(store.path)}</code> &middot; {escape_html(q.title)} "
+            f"({len(q.item_ids)} statements in {len(q.dimensions)} sections)</p>")
+        self.counts = w.HTML()
+        self.include_partial = w.Checkbox(value=False, description="Include participants still answering", indent=False)
+        names = store.attribute_names()
+        self.group_by = w.Dropdown(options=names, value=names[0] if names else None, description="Heatmap by",
+                                   disabled=not names)
+        self.refresh_button = w.Button(description="Refresh results", button_style="primary", icon="refresh")
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.message = w.HTML()
+        self.radar_image = w.Image(format="png")
+        self.heatmap_image = w.Image(format="png")
+        self.scores: Any = None
+        self.timings: dict[str, float] = {}
+        self.widget = w.VBox([self.header, self.counts,
+                              w.HBox([self.refresh_button, self.include_partial, self.group_by]),
+                              self.message, self.radar_image, self.heatmap_image])
+        self.update_counts()
+
+    def update_counts(self) -> dict[str, int]:
+        c = self.store.counts()
+        self.counts.value = (f"<p><b>{c['started']}</b> participant(s) started &middot; <b>{c['submitted']}</b> "
+                             f"submitted &middot; <b>{c['in_progress']}</b> still answering &middot; "
+                             f"{c['answers']} answers stored</p>")
+        return c
+
+    def refresh(self) -> Any:
+        """Re-read the session, rescore, redraw; returns the new Scores (None when there is nothing yet)."""
+        from cxassess import charts
+        from cxassess.scoring import score
+
+        t0 = time.perf_counter()
+        self.update_counts()
+        names = self.store.attribute_names()
+        if list(self.group_by.options) != names:
+            current = self.group_by.value
+            self.group_by.options = names
+            self.group_by.value = current if current in names else (names[0] if names else None)
+            self.group_by.disabled = not names
+        try:
+            responses = self.store.to_responses(include_partial=self.include_partial.value)
+        except CxError as exc:
+            self.scores = None
+            self.radar_image.value = self.heatmap_image.value = b""
+            self.radar_image.layout.display = self.heatmap_image.layout.display = "none"
+            self.message.value = f"<p>{escape_html(exc)}</p>"
+            return None
+        t1 = time.perf_counter()
+        column = self.group_by.value if self.group_by.value in responses.attributes.columns else None
+        scores = score(responses, self.store.questionnaire, group_by=[column] if column else [],
+                       min_group_size=self.min_group_size)
+        t2 = time.perf_counter()
+        radar = charts.radar(scores, show_target=False)
+        heat = charts.group_heatmap(scores, column) if column else None
+        t3 = time.perf_counter()
+        self.radar_image.value = _png(radar)
+        self.radar_image.layout.display = None
+        self.heatmap_image.value = _png(heat) if heat is not None else b""
+        self.heatmap_image.layout.display = None if heat is not None else "none"
+        t4 = time.perf_counter()
+        self.scores = scores
+        self.timings = {"read": t1 - t0, "score": t2 - t1, "figures": t3 - t2, "png": t4 - t3, "total": t4 - t0}
+        who = "participant(s), including those still answering" if self.include_partial.value else "submitted participant(s)"
+        o = scores.overall
+        overall = "no overall score yet" if o["score"] != o["score"] else f"overall {o['score']:.2f} ({escape_html(o['stage_name'])})"
+        self.message.value = (f"<p>Results from {scores.respondents} {who}: {overall}. "
+                              f"Updated {time.strftime('%H:%M:%S')}.</p>")
+        return scores
+
+
+class WorkshopApp(_Displayable):
+    """What the notebook shows: the facilitator panel and the participant entry (or, in
+    single-assessor mode, one participant's pages). ``store`` is the open session."""
+
+    def __init__(self, store: SessionStore, *, facilitator: FacilitatorPanel | None,
+                 participant: ParticipantEntry | ParticipantView) -> None:
+        import ipywidgets as w
+
+        self.store = store
+        self.facilitator = facilitator
+        self.participant = participant
+        parts = ([facilitator.widget] if facilitator else []) + [participant.widget]
+        self.widget = w.VBox(parts) if len(parts) > 1 else parts[0]
+
+
+def default_session_file(client_name: str, folder: str | Path = "sessions") -> Path:
+    """Where a client's workshop session is kept when no file is given: ``sessions/<client>.sqlite``."""
+    return Path(folder) / f"{slugify(client_name or 'workshop')}.sqlite"
+
+
+def workshop(client_name: str, questionnaire: Questionnaire | str | Path | None = None,
+             session_file: str | Path | None = None, attributes: Mapping[str, Iterable[str]] | None = None,
+             min_group_size: int = 3) -> WorkshopApp:
+    """Open (or create) a client's workshop session and build the facilitator and participant panels.
+
+    Re-running it after a kernel restart reloads everything from ``session_file``.
+    """
+    path = Path(session_file) if session_file else default_session_file(client_name)
+    store = SessionStore(path, questionnaire or None, client_name=client_name or None, attributes=attributes)
+    return WorkshopApp(store, facilitator=FacilitatorPanel(store, min_group_size=min_group_size),
+                       participant=ParticipantEntry(store))
+
+
+def self_assessment(questionnaire: Questionnaire | str | Path | None = None, session_file: str | Path | None = None,
+                    participant: str = "me") -> WorkshopApp:
+    """Single-assessor mode: one person answers for the organisation and sees their own radar at the end.
+
+    Answers are saved in ``session_file`` (default ``sessions/self-assessment-<participant>.sqlite``)
+    as they are given, so the person can stop and resume later.
+    """
+    code = check_code(participant)
+    path = Path(session_file) if session_file else Path("sessions") / f"self-assessment-{slugify(code)}.sqlite"
+    store = SessionStore(path, questionnaire)
+    view = ParticipantView(ParticipantFlow(store, code, attribute_choices={}), show_own_radar=True)
+    return WorkshopApp(store, facilitator=None, participant=view)
+
+
+__all__ = ["ParticipantFlow", "ParticipantView", "ParticipantEntry", "FacilitatorPanel", "WorkshopApp",
+           "workshop", "self_assessment", "new_code", "DONT_KNOW", "SUBMITTED"]

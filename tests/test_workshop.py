@@ -1,0 +1,289 @@
+"""The workshop widgets, driven from Python: set .value, .click(), then check the session file and scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cxassess.errors import CxError
+from cxassess.session import DONT_KNOW, SessionStore
+from cxassess.workshop import (ABOUT, DONE, SUMMARY, FacilitatorPanel, ParticipantFlow, WorkshopApp,
+                               default_session_file, new_code, self_assessment, workshop)
+
+MINI = Path(__file__).parent / "data" / "mini.yaml"
+ATTRS = {"role": ["Manager", "Staff"], "department": ["Sales", "Support"]}
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def app(tmp_path) -> WorkshopApp:
+    a = workshop("Acme <b>Ltd</b>", questionnaire=MINI, session_file=tmp_path / "w.sqlite", attributes=ATTRS)
+    yield a
+    a.store.close()
+
+
+def _answer_everything(app: WorkshopApp, code: str, role: str, a: dict, b: dict, submit: bool = True):
+    """Enter a code, pick a role, answer page A and page B with the toggle buttons, then submit."""
+    entry = app.participant
+    entry.reset()
+    entry.code.value = code
+    view = entry.start()
+    view.attribute_inputs["role"].value = role
+    view.next_button.click()
+    for item, value in a.items():
+        view.choices[item].value = value
+    view.next_button.click()
+    for item, value in b.items():
+        view.choices[item].value = value
+    view.next_button.click()
+    if submit:
+        if view.confirm_incomplete.layout.display != "none":
+            view.confirm_incomplete.value = True
+        view.submit_button.click()
+    return view
+
+
+def test_participant_flow_through_the_widgets(app):
+    entry = app.participant
+    entry.code.value = "  P1 "
+    view = entry.start()
+    assert view.flow.code == "P1"
+    assert view.flow.pages == [ABOUT, "A", "B", SUMMARY]
+    assert view.back_button.disabled
+    view.attribute_inputs["role"].value = "Staff"
+    view.attribute_inputs["department"].value = "Support"
+    view.next_button.click()
+    assert view.flow.page == "A" and list(view.choices) == ["A1", "A2", "A3"]
+    assert [o[0] for o in view.choices["A1"].options] == [
+        "Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree", "Don't know / not applicable"]
+    view.choices["A1"].value = 4
+    view.choices["A2"].value = 2
+    view.choices["A3"].value = 5
+    assert view.progress.value == 3 and "3 of 5 answered" in view.progress_text.value
+    view.next_button.click()
+    view.choices["B1"].value = 3
+    view.choices["B2"].value = DONT_KNOW
+    view.choices["B1"].value = 2  # changed: the latest answer wins
+    view.back_button.click()
+    assert view.flow.page == "A"
+    assert {k: t.value for k, t in view.choices.items()} == {"A1": 4, "A2": 2, "A3": 5}
+    view.next_button.click()
+    view.next_button.click()
+    assert view.flow.page == SUMMARY
+    assert view.goto_buttons == {} and not view.submit_button.disabled
+    assert "All 5 statements are answered" in view.body.children[0].value
+    view.submit_button.click()
+    assert view.flow.page == DONE and view.flow.submitted
+
+    store = app.store
+    rows = store.answers_frame()[["respondent_id", "item_id", "value", "status", "role", "department"]]
+    assert rows.astype(object).fillna("-").values.tolist() == [
+        ["P1", "A1", 4.0, "answered", "Staff", "Support"],
+        ["P1", "A2", 2.0, "answered", "Staff", "Support"],
+        ["P1", "A3", 5.0, "answered", "Staff", "Support"],
+        ["P1", "B1", 2.0, "answered", "Staff", "Support"],
+        ["P1", "B2", "-", "dont_know", "Staff", "Support"],
+    ]
+    assert store.history("P1")["item_id"].tolist() == ["A1", "A2", "A3", "B1", "B2", "B1"]
+    assert store.participant("P1").status == "submitted"
+    from cxassess.scoring import score
+
+    s = score(store.to_responses(), store.questionnaire)
+    # A = (4 + (6 - 2) + 2 * 5) / 4 = 4.5; B = 2 (B2 don't know); overall (4.5 + 2 * 2) / 3 = 2.8333
+    assert s.dimensions["score"].tolist() == pytest.approx([4.5, 2.0])
+    assert s.overall["score"] == pytest.approx(8.5 / 3)
+
+
+def test_summary_lists_unanswered_and_needs_confirmation(app):
+    view = _answer_everything(app, "P2", "Manager", {"A1": 3}, {"B2": 4}, submit=False)
+    assert view.flow.page == SUMMARY
+    assert list(view.goto_buttons) == ["A", "B"]
+    texts = " ".join(c.value for c in view.body.children if isinstance(getattr(c, "value", None), str))
+    assert "3 of 5 statements are still unanswered" in texts
+    assert "Second A statement" in texts and "Third A statement" in texts and "First B statement" in texts
+    assert "First A statement" not in texts
+    assert view.submit_button.disabled
+    view.submit_button.click()  # disabled in the browser; even when forced, the flow refuses
+    assert not view.flow.submitted and "still unanswered" in view.message.value
+    view.goto_buttons["B"].click()
+    assert view.flow.page == "B"
+    view.choices["B1"].value = 1
+    view.next_button.click()
+    assert list(view.goto_buttons) == ["A"]
+    view.confirm_incomplete.value = True
+    assert not view.submit_button.disabled
+    view.submit_button.click()
+    assert view.flow.submitted
+    assert app.store.participant("P2").answers == {"A1": 3.0, "B1": 1.0, "B2": 4.0}
+
+
+def test_resume_after_a_kernel_restart(tmp_path):
+    path = tmp_path / "w.sqlite"
+    first = workshop("Acme", questionnaire=MINI, session_file=path, attributes=ATTRS)
+    first.participant.code.value = "P3"
+    view = first.participant.start()
+    view.attribute_inputs["role"].value = "Staff"
+    view.next_button.click()
+    view.choices["A1"].value = 5
+    view.choices["A2"].value = DONT_KNOW
+    first.store.close()  # the kernel dies; nothing else is saved
+
+    again = workshop("Acme", questionnaire=MINI, session_file=path, attributes=ATTRS)
+    assert again.participant.code.options == ("P3",)
+    assert "1 participant(s) started" in again.facilitator.counts.value.replace("<b>", "").replace("</b>", "")
+    again.participant.code.value = "P3"
+    view = again.participant.start()
+    assert view.flow.page == "A"  # where they stopped
+    assert "Welcome back: 2 of 5" in view.message.value
+    assert {k: t.value for k, t in view.choices.items()} == {"A1": 5, "A2": DONT_KNOW, "A3": None}
+    view.back_button.click()
+    assert view.attribute_inputs["role"].value == "Staff"
+    view.next_button.click()
+    view.choices["A1"].value = 1  # answers can change until submitted
+    assert again.store.participant("P3").answers["A1"] == 1.0
+    again.store.close()
+
+
+def test_submitted_participant_cannot_change_answers(app):
+    _answer_everything(app, "P4", "Staff", {"A1": 2, "A2": 2, "A3": 2}, {"B1": 2, "B2": 2})
+    app.participant.reset()
+    app.participant.code.value = "P4"
+    view = app.participant.start()
+    assert view.flow.page == DONE and view.choices == {}
+    with pytest.raises(CxError, match="already submitted"):
+        view.flow.go_to("A")
+    with pytest.raises(CxError, match="already submitted"):
+        view.flow.answer("A1", 5)
+    assert app.store.participant("P4").answers["A1"] == 2.0
+
+
+def test_answer_refused_elsewhere_is_shown_and_not_kept(app, tmp_path):
+    app.participant.code.value = "P5"
+    view = app.participant.start()
+    view.next_button.click()
+    view.choices["A1"].value = 3
+    other = SessionStore(tmp_path / "w.sqlite")  # a second kernel submits for P5 meanwhile
+    other.submit("P5")
+    other.close()
+    view.choices["A1"].value = 5
+    assert "already submitted" in view.message.value
+    assert view.choices["A1"].value == 3  # the widget shows what is stored
+    assert app.store.participant("P5").answers == {"A1": 3.0}
+
+
+def test_bad_code_is_explained(app):
+    app.participant.code.value = "   "
+    assert app.participant.start() is None
+    assert "the participant code is empty" in app.participant.message.value
+    assert app.store.counts()["started"] == 0
+    app.participant.new_code_button.click()
+    assert app.participant.code.value.startswith("P-") and len(app.participant.code.value) == 7
+
+
+def test_facilitator_live_results_with_small_groups_suppressed(app, tmp_path):
+    panel = app.facilitator
+    assert panel.refresh() is None
+    assert "no answers from submitted participants yet" in panel.message.value
+    staff = [("S1", 4, 2), ("S2", 5, 3), ("S3", 3, 4)]
+    for code, a1, b1 in staff:
+        _answer_everything(app, code, "Staff", {"A1": a1, "A2": 2, "A3": a1}, {"B1": b1, "B2": b1})
+    _answer_everything(app, "M1", "Manager", {"A1": 1, "A2": 5, "A3": 1}, {"B1": 1, "B2": 1})
+    # a second kernel adds an unfinished participant: seen only with "include still answering"
+    other = SessionStore(tmp_path / "w.sqlite")
+    other.start_participant("X1", {"role": "Manager"})
+    other.record_answers("X1", {"A1": 5, "A2": 1, "A3": 5, "B1": 5, "B2": 5})
+    other.close()
+
+    s = panel.refresh()
+    text = panel.counts.value.replace("<b>", "").replace("</b>", "")
+    assert "5 participant(s) started" in text and "4 submitted" in text and "1 still answering" in text
+    # A per person = (A1 + (6 - 2) + 2 * A1) / 4: S1 4.0, S2 4.75, S3 3.25; M1 (1 + 1 + 2) / 4 = 1.0
+    # B per person = mean(B1, B2): S1 2, S2 3, S3 4, M1 1
+    assert s.respondents == 4
+    assert s.dimensions.loc["A", "score"] == pytest.approx((4.0 + 4.75 + 3.25 + 1.0) / 4)  # 3.25
+    assert s.dimensions.loc["B", "score"] == pytest.approx((2 + 3 + 4 + 1) / 4)  # 2.5
+    roles = s.groups["role"]
+    assert bool(roles.loc["Manager", "suppressed"]) and roles.loc["Manager", "overall"] != roles.loc["Manager", "overall"]
+    assert roles.loc["Staff", "A"] == pytest.approx(4.0)  # (4 + 4.75 + 3.25) / 3
+    assert panel.radar_image.value.tobytes().startswith(PNG) and panel.heatmap_image.value.tobytes().startswith(PNG)
+    assert "Results from 4 submitted participant(s)" in panel.message.value
+
+    panel.include_partial.value = True
+    panel.refresh_button.click()
+    assert panel.scores.respondents == 5
+    # X1: A = (5 + 5 + 10) / 4 = 5; Manager now has 2 people: still under 3, still suppressed
+    assert panel.scores.dimensions.loc["A", "score"] == pytest.approx((13.0 + 5.0) / 5)
+    assert bool(panel.scores.groups["role"].loc["Manager", "suppressed"])
+    panel.group_by.value = "department"
+    panel.refresh_button.click()
+    assert list(panel.scores.groups) == ["department"]
+    assert set(panel.timings) == {"read", "score", "figures", "png", "total"}
+
+
+def test_facilitator_header_escapes_the_client_name(app):
+    assert "Acme &lt;b&gt;Ltd&lt;/b&gt;" in app.facilitator.header.value
+    assert "<b>Ltd</b>" not in app.facilitator.header.value
+
+
+def test_app_displays_as_a_widget(app):
+    bundle = app._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert app.facilitator._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]["model_id"]
+
+
+def test_self_assessment_shows_own_radar(tmp_path):
+    path = tmp_path / "me.sqlite"
+    app = self_assessment(questionnaire=MINI, session_file=path, participant="Dana")
+    assert app.facilitator is None
+    view = app.participant
+    assert view.flow.pages == ["A", "B", SUMMARY]  # no attributes in single-assessor mode
+    for item, value in {"A1": 5, "A2": 1, "A3": 4}.items():
+        view.choices[item].value = value
+    view.next_button.click()
+    view.choices["B1"].value = 3
+    app.store.close()
+
+    again = self_assessment(questionnaire=MINI, session_file=path, participant="Dana")  # resume later
+    view = again.participant
+    assert view.flow.page == "B" and view.choices["B1"].value == 3
+    view.choices["B2"].value = 4
+    view.next_button.click()
+    view.submit_button.click()
+    assert view.flow.page == DONE
+    assert view.own_radar.value.tobytes().startswith(PNG)
+    s = view.flow.own_scores()
+    # A = (5 + (6 - 1) + 2 * 4) / 4 = 4.5; B = (3 + 4) / 2 = 3.5; overall (4.5 + 2 * 3.5) / 3
+    assert s.dimensions["score"].tolist() == pytest.approx([4.5, 3.5])
+    assert s.overall["score"] == pytest.approx(11.5 / 3)
+    assert again.store.participant_codes("submitted") == ["Dana"]
+    again.store.close()
+
+
+def test_flow_rules_without_widgets(tmp_path):
+    store = SessionStore(tmp_path / "f.sqlite", MINI, attributes={"role": ["Staff"]})
+    flow = ParticipantFlow(store, "P1")
+    assert flow.page == ABOUT
+    flow.back()
+    assert flow.page == ABOUT  # stays on the first page
+    with pytest.raises(CxError, match="'Z' is not a page"):
+        flow.go_to("Z")
+    with pytest.raises(CxError, match="'team' is not an attribute"):
+        flow.set_attribute("team", "x")
+    flow.go_to(SUMMARY)
+    flow.next()
+    assert flow.page == SUMMARY  # stays on the last page
+    with pytest.raises(CxError, match="5 statement"):
+        flow.submit()
+    assert not store.participant("P1").submitted
+    flow.submit(confirm_incomplete=True)
+    assert store.participant("P1").submitted and flow.page == DONE
+    assert new_code(store) not in store.participant_codes()
+    store.close()
+
+
+def test_default_session_file_is_safe():
+    assert default_session_file("../../etc/passwd").parent == Path("sessions")
+    import re
+
+    assert re.fullmatch(r"acme-[0-9a-f]{8}\.sqlite", default_session_file("Acme").name)
