@@ -356,7 +356,17 @@ class SessionStore:
             ts = now_utc()
             self._con.execute("UPDATE participants SET status = ?, submitted_at = ?, updated_at = ? WHERE code = ?",
                               (SUBMITTED, ts, ts, code))
+        self.checkpoint()
         return ts
+
+    def checkpoint(self) -> None:
+        """Copy what the write-ahead log holds into the main file (never blocks other kernels).
+
+        SQLite does this on its own as the log grows and when the last connection closes; doing it
+        at each submit keeps the ``.sqlite`` file complete even if someone copies it without its
+        ``-wal`` companion.
+        """
+        self._con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
     # --- reading back -------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

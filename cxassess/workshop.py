@@ -502,6 +502,17 @@ class WorkshopApp(_Displayable):
         parts = ([facilitator.widget] if facilitator else []) + [participant.widget]
         self.widget = w.VBox(parts) if len(parts) > 1 else parts[0]
 
+    def status_text(self) -> str:
+        """One plain line for logs and headless runs: who has started, submitted, and the overall score."""
+        c = self.store.counts()
+        name = self.store.client_name or "Workshop"
+        line = (f"{name}: {c['started']} participant(s) started, {c['submitted']} submitted, "
+                f"{c['in_progress']} still answering, {c['answers']} answers stored")
+        scores = self.facilitator.scores if self.facilitator else None
+        if scores is not None and scores.overall["score"] == scores.overall["score"]:
+            line += f"; overall {scores.overall['score']:.2f} ({scores.overall['stage_name']})"
+        return line
+
 
 def default_session_file(client_name: str, folder: str | Path = "sessions") -> Path:
     """Where a client's workshop session is kept when no file is given: ``sessions/<client>.sqlite``."""
@@ -535,5 +546,19 @@ def self_assessment(questionnaire: Questionnaire | str | Path | None = None, ses
     return WorkshopApp(store, facilitator=None, participant=view)
 
 
-__all__ = ["ParticipantFlow", "ParticipantView", "ParticipantEntry", "FacilitatorPanel", "WorkshopApp",
+MODES = ("workshop", "self-assessment")
+
+
+def open_app(mode: str = "workshop", *, client_name: str = "", questionnaire: Questionnaire | str | Path | None = None,
+             session_file: str | Path | None = None, attributes: Mapping[str, Iterable[str]] | None = None,
+             min_group_size: int = 3, participant: str = "me") -> WorkshopApp:
+    """What the workshop notebook calls: :func:`workshop` or :func:`self_assessment` by ``mode``."""
+    if mode == "workshop":
+        return workshop(client_name, questionnaire, session_file, attributes, min_group_size)
+    if mode == "self-assessment":
+        return self_assessment(questionnaire, session_file, participant)
+    raise CxError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+
+
+__all__ = ["open_app", "ParticipantFlow", "ParticipantView", "ParticipantEntry", "FacilitatorPanel", "WorkshopApp",
            "workshop", "self_assessment", "new_code", "DONT_KNOW", "SUBMITTED"]
