@@ -310,11 +310,11 @@ def read_responses(path: str | Path, questionnaire: Questionnaire | str | Path |
     ``"skip"`` drops the invalid answers, keeps the rest and lists what was dropped in ``errors``.
     """
     q = as_questionnaire(questionnaire)
-    df, first_row = read_table(path)
     from cxassess import survey_import  # lazy: survey_import imports this module
 
-    if survey_import.recognise_columns(list(df.columns)):  # a Qualtrics/SurveyMonkey/Forms export
+    if survey_import.recognise_file(path):  # a Qualtrics/SurveyMonkey/Forms export: convert it
         return survey_import.read_export_responses(path, q, on_error=on_error)
+    df, first_row = read_table(path)
     return responses_from_frame(df, q, str(path), on_error=on_error, first_row=first_row)
 
 

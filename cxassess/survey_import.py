@@ -1012,6 +1012,56 @@ def recognise_columns(columns: Sequence[str]) -> str | None:
     return found[0] if found else None
 
 
+def _decode_start(head: bytes) -> str:
+    """Decode the first bytes of a file whose end may cut a character in two."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head[: len(head) - len(head) % 2].decode("utf-16", errors="ignore")
+    for cut in range(4):
+        try:
+            return head[: len(head) - cut].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            continue
+    return head.decode("cp1252", errors="replace")
+
+
+def recognise_file(path: str | Path) -> str | None:
+    """The survey tool that wrote ``path``, from its first rows only (None when not an export or unreadable).
+
+    Cheap enough to ask of every responses file: reads at most 64 KB of a CSV, or three rows of a workbook.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if not path.is_file() or suffix == ".json":
+            return None
+        if suffix in (".xlsx", ".xlsm"):
+            from openpyxl import load_workbook
+
+            wb = load_workbook(path, read_only=True, data_only=True)
+            try:
+                rows = [[_cell_text(v) for v in r] for r in wb.worksheets[0].iter_rows(max_row=3, values_only=True)]
+            finally:
+                wb.close()
+        else:
+            with path.open("rb") as fh:
+                head = fh.read(65536)
+            text = _decode_start(head)
+            lines = text.splitlines(keepends=True)
+            text = "".join(lines[:-1]) if len(lines) > 1 and len(head) == 65536 else text
+            delimiter = "\t" if suffix == ".tsv" else _delimiter(text)
+            rows = []
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+                rows.append([c.strip() for c in row])
+                if len(rows) == 3:
+                    break
+    except Exception:  # unreadable here: let the ordinary reader report it
+        return None
+    if rows and {"item_id", "value"} <= {c.lower() for c in rows[0]}:
+        return None
+    found = recognise(rows)
+    return found[0] if found else None
+
+
 def read_export_responses(path: str | Path, questionnaire: Questionnaire | str | Path | None = None,
                           on_error: OnError = "raise"):
     """Read a survey export as :class:`~cxassess.responses.Responses` (every non-identity question kept as an attribute)."""

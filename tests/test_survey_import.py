@@ -407,3 +407,45 @@ def test_cli_questionnaire_as_csv_and_xlsx(cli, tmp_path):
         [5, "Strongly agree"], [None, DK]]
     done = cli("questionnaire", "--format", "xlsx")
     assert done.returncode == 1 and "--out" in done.stderr and "Traceback" not in done.stderr
+
+
+# --------------------------------------------------------------------------------------
+# other encodings, and reports reading exports directly
+# --------------------------------------------------------------------------------------
+def test_utf16_tab_separated_and_windows_1252_exports(tmp_path):
+    # Qualtrics offers UTF-16 tab-separated files for Excel; old Excel saves Windows-1252
+    with (EXPORTS / "qualtrics.csv").open(newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    tsv = tmp_path / "qualtrics.tsv"
+    with tsv.open("w", newline="", encoding="utf-16") as fh:
+        csv.writer(fh, delimiter="\t").writerows(rows)
+    assert tsv.read_bytes()[:2] == b"\xff\xfe"
+    r = import_export(tsv)
+    assert values(r, "R_1a") == {"LEAD1": 5, "LEAD2": 4, "LEAD3": 2, "LEAD4": 3, "LEAD5": 5, "EMP1": 4}
+    assert read_responses(tsv).respondent_count == 4
+    cp = tmp_path / "qualtrics-1252.csv"
+    with cp.open("w", newline="", encoding="cp1252") as fh:
+        csv.writer(fh).writerows(rows)  # LEAD4's "quarter’s" becomes byte 0x92
+    assert b"quarter\x92s" in cp.read_bytes()
+    assert values(import_export(cp), "R_1a")["LEAD4"] == 3
+
+
+def test_score_file_reads_an_export_directly():
+    from cxassess.scoring import score_file
+
+    s = score_file(EXPORTS / "google-forms.csv", group_by=["What is your role?"], min_group_size=1)
+    # leadership per respondent (LEAD3 reversed as 6 - v; don't know skipped):
+    #   R2: 5, 4, 6-2=4, 3, 4 -> 20/5 = 4.0;  R3: 4, 4, 6-1=5, 4, 5 -> 22/5 = 4.4
+    #   R4: 3, 2, 6-4=2, (don't know), 2 -> 9/4 = 2.25;  dimension: (4.0 + 4.4 + 2.25) / 3 = 3.55
+    assert s.respondents == 3
+    assert s.dimensions.loc["leadership", "score"] == pytest.approx(3.55)
+    by_role = s.groups["What is your role?"]
+    assert by_role.loc["Front line", "leadership"] == pytest.approx((4.4 + 2.25) / 2)  # 3.325
+    assert by_role.loc["Manager", "leadership"] == pytest.approx(4.0)
+
+
+def test_attribute_that_is_not_a_column_lists_the_columns():
+    with pytest.raises(CxError, match=r"attribute 'department' is not a column of the export; its columns are .*'Q1'"):
+        import_export(EXPORTS / "qualtrics.csv", attributes=["department"])
+    with pytest.raises(CxError, match="holds the answers to item LEAD1"):
+        import_export(EXPORTS / "qualtrics.csv", attributes=["Q2_1"])
