@@ -30,35 +30,43 @@ TEXT = "#222222"
 STAGE_COLOURS = ("#f3f6f9", "#e3ebf3", "#cfdeeb", "#b8cee2", "#9fbdd8", "#86acce")
 NPS_COLOURS = {"detractors": "#c0392b", "passives": "#bdbdbd", "promoters": "#2e8b57"}
 DPI = 96
-
-_RC = {
-    "font.size": 9,
-    "axes.titlesize": 11,
-    "axes.titleweight": "bold",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.edgecolor": "#888888",
-    "axes.labelcolor": TEXT,
-    "xtick.color": TEXT,
-    "ytick.color": TEXT,
-}
+PNG_OPTIONS = {"compress_level": 1}  # zlib level 1: a fraction of the default's encoding time, ~1.5x the bytes
 
 
-def _figure(width: float, height: float) -> Figure:
-    """A fresh Figure outside pyplot, with the report's look."""
-    fig = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
-    return fig
+
+def _figure(width: float, height: float, margins: tuple[float, float, float, float]) -> tuple[Figure, Any]:
+    """A fresh Figure outside pyplot with one axes placed by fixed margins in inches
+    (left, right, top, bottom).
+
+    Fixed margins instead of constrained/tight layout, and labels drawn as plain text instead of
+    tick labels: matplotlib spends most of a small chart's time creating ticks and measuring text
+    for layout, and a report draws several charts per client.
+    """
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    left, right, top, bottom = margins
+    ax = fig.add_axes((left / width, bottom / height, 1 - (left + right) / width, 1 - (top + bottom) / height))
+    return fig, ax
 
 
 def _style(ax: Any) -> None:
     for spine in ("top", "right"):
-        if spine in ax.spines:
-            ax.spines[spine].set_visible(False)
+        ax.spines[spine].set_visible(False)
     for spine in ax.spines.values():
         spine.set_edgecolor("#888888")
-    ax.tick_params(colors=TEXT, labelsize=9)
-    ax.title.set_fontsize(11)
-    ax.title.set_fontweight("bold")
+    ax.tick_params(colors=TEXT, labelsize=8.5)
+
+
+def _title(fig: Figure, text: str, height: float) -> None:
+    fig.text(0.5, 1 - 0.12 / height, text, ha="center", va="top", fontsize=11, fontweight="bold", color=TEXT)
+
+
+def _ylabels(ax: Any, positions: Any, labels: Any, *, fontsize: float = 8.5) -> None:
+    """Category labels left of the axes as plain text (no tick objects)."""
+    ax.set_yticks([])
+    trans = ax.get_yaxis_transform()
+    for y, label in zip(positions, labels):
+        ax.text(-0.012, y, label, transform=trans, ha="right", va="center", fontsize=fontsize, color=TEXT,
+                gid="label")
 
 
 def _wrap(text: str, width: int) -> str:
@@ -76,59 +84,74 @@ def _scale(scores: Scores) -> tuple[int, int]:
 def radar(scores: Scores, *, show_target: bool = True) -> Figure:
     """Spider chart: current score per dimension, and the target polygon when targets are set.
 
-    Dimensions without a score are drawn at the scale minimum and labelled "no score", so the
-    shape never silently skips one.
+    Drawn on plain axes (rings, spokes and labels by hand: far cheaper than polar ticks).
+    Dimensions without a score sit at the scale minimum and are labelled "no score", so the shape
+    never silently skips one. The current polygon has gid ``current``, the target one ``target``.
     """
     lo, hi = _scale(scores)
     dims = scores.dimensions
     n = len(dims)
-    angles = np.linspace(0, 2 * math.pi, n, endpoint=False)
-    closed = np.append(angles, angles[:1])
-    fig = _figure(6.4, 5.4)
-    ax = fig.add_subplot(projection="polar")
-    ax.set_theta_offset(math.pi / 2)
-    ax.set_theta_direction(-1)
-    ax.set_ylim(lo, hi)
-    ax.set_yticks(range(lo, hi + 1))
-    ax.set_yticklabels([str(v) for v in range(lo, hi + 1)], fontsize=8, color="#666666")
-    ax.set_rlabel_position(180 / n)
-    labels = [
-        _wrap(name if not np.isnan(sc) else f"{name} (no score)", 18)
-        for name, sc in zip(dims["name"], dims["score"].astype(float))
-    ]
-    ax.set_xticks(angles)
-    ax.set_xticklabels(labels, fontsize=8.5, color=TEXT)
-    ax.tick_params(axis="x", pad=10)
-    ax.grid(color="#cccccc", linewidth=0.7)
-    ax.spines["polar"].set_color("#aaaaaa")
+    angles = math.pi / 2 - np.linspace(0, 2 * math.pi, n, endpoint=False)  # clockwise from the top
+    cos, sin = np.cos(angles), np.sin(angles)
 
-    current = dims["score"].astype(float).fillna(lo).to_numpy()
-    ax.plot(closed, np.append(current, current[:1]), color=CURRENT, linewidth=2, label="Current")
-    ax.fill(closed, np.append(current, current[:1]), color=CURRENT, alpha=0.18)
+    def xy(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        r = (np.asarray(values, dtype=float) - lo) / (hi - lo)
+        return np.append(r * cos, r[0] * cos[0]), np.append(r * sin, r[0] * sin[0])
+
+    width, height = 6.4, 5.6
+    fig, ax = _figure(width, height, (1.2, 1.2, 0.75, 0.55))
+    ax.set_xlim(-1.08, 1.08)
+    ax.set_ylim(-1.08, 1.08)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    full = np.append(np.linspace(0, 2 * math.pi, 73), 0)
+    for level in range(lo, hi + 1):
+        r = (level - lo) / (hi - lo)
+        ax.plot(r * np.cos(full), r * np.sin(full), color="#cccccc" if level < hi else "#999999", linewidth=0.7, zorder=1)
+        if level > lo:
+            ax.text(0.03, r + 0.01, str(level), fontsize=7.5, color="#777777", va="bottom", zorder=1)
+    spokes_x = np.ravel(np.column_stack([np.zeros(n), cos, np.full(n, np.nan)]))
+    spokes_y = np.ravel(np.column_stack([np.zeros(n), sin, np.full(n, np.nan)]))
+    ax.plot(spokes_x, spokes_y, color="#cccccc", linewidth=0.7, zorder=1)
+
+    scored = dims["score"].astype(float).to_numpy()
+    current = np.where(np.isnan(scored), lo, scored)
+    x, y = xy(current)
+    (line,) = ax.plot(x, y, color=CURRENT, linewidth=2, label="Current", zorder=3)
+    line.set_gid("current")
+    ax.fill(x, y, color=CURRENT, alpha=0.18, zorder=2)
     target = dims["target"].astype(float).to_numpy()
-    if show_target and not np.isnan(target).all():
-        t = np.where(np.isnan(target), np.nan, target)
-        ax.plot(closed, np.append(t, t[:1]), color=TARGET, linewidth=1.8, linestyle="--", label="Target")
-    ax.set_title("Current maturity vs target" if show_target and not np.isnan(target).all()
-                 else "Current maturity by dimension", pad=18)
-    ax.legend(loc="upper right", bbox_to_anchor=(1.18, 1.12), frameon=False, fontsize=8.5)
+    has_target = show_target and not np.isnan(target).all()
+    if has_target:
+        tx, ty = xy(target)
+        (tline,) = ax.plot(tx, ty, color=TARGET, linewidth=1.8, linestyle="--", label="Target", zorder=4)
+        tline.set_gid("target")
+    for k, (name, sc) in enumerate(zip(dims["name"], scored)):
+        label = _wrap(name, 18) + ("\n(no score)" if np.isnan(sc) else "")
+        c, s_ = cos[k], sin[k]
+        ha = "center" if abs(c) < 0.2 else ("left" if c > 0 else "right")
+        va = "center" if abs(s_) < 0.2 else ("bottom" if s_ > 0 else "top")
+        ax.text(1.1 * c, 1.1 * s_, label, ha=ha, va=va, fontsize=8.5, color=TEXT, gid="label")
+    _title(fig, "Current maturity vs target" if has_target else "Current maturity by dimension", height)
+    ax.legend(loc="upper left", bbox_to_anchor=(-0.2, 1.14), frameon=False, fontsize=8.5)
     return fig
 
 
 def dimension_bars(scores: Scores) -> Figure:
     """Horizontal bar per dimension (questionnaire order), maturity stage bands behind the bars,
-    target as a tick mark. Bar heights (widths) are the dimension scores."""
+    target as a tick mark. Bar lengths are the dimension scores (bars start at the scale minimum;
+    each bar patch has gid ``score``)."""
     lo, hi = _scale(scores)
     q = scores.questionnaire
     dims = scores.dimensions
     n = len(dims)
-    fig = _figure(7.2, 0.45 * n + 1.6)
-    ax = fig.add_subplot()
+    width, height = 7.4, 0.42 * n + 1.5
+    fig, ax = _figure(width, height, (2.3, 0.25, 0.5, 0.55))
     _style(ax)
     bounds = [s.min_score for s in q.stages] + [hi]
     for k, stage in enumerate(q.stages):
         ax.axvspan(bounds[k], bounds[k + 1], color=STAGE_COLOURS[k % len(STAGE_COLOURS)], zorder=0, linewidth=0)
-        ax.text((bounds[k] + bounds[k + 1]) / 2, n - 0.35, _wrap(stage.name, 12), ha="center", va="bottom",
+        ax.text((bounds[k] + bounds[k + 1]) / 2, n - 0.45, stage.name, ha="center", va="bottom",
                 fontsize=7.5, color="#555555", zorder=1)
     y = np.arange(n)[::-1]
     values = dims["score"].astype(float).to_numpy()
@@ -145,22 +168,22 @@ def dimension_bars(scores: Scores) -> Figure:
     if not np.isnan(target).all():
         ok = ~np.isnan(target)
         ax.scatter(target[ok], y[ok], marker="|", s=420, linewidths=2.5, color=TARGET, zorder=4, label="Target")
-    ax.set_yticks(y)
-    ax.set_yticklabels([_wrap(v, 30) for v in dims["name"]], fontsize=8.5)
+    _ylabels(ax, y, [_wrap(v, 34) for v in dims["name"]])
     ax.set_xlim(lo, hi)
-    ax.set_ylim(-0.6, n + 0.25)
-    ax.set_xlabel(f"Score ({lo} = {q.scale.labels[lo].lower()}, {hi} = {q.scale.labels[hi].lower()})")
-    ax.set_title("Maturity by dimension, against the stage bands")
+    ax.set_xticks(range(lo, hi + 1))
+    ax.set_ylim(-0.6, n + 0.1)
+    ax.set_xlabel(f"Score ({lo} = {q.scale.labels[lo].lower()}, {hi} = {q.scale.labels[hi].lower()})", fontsize=8.5)
+    _title(fig, "Maturity by dimension, against the stage bands", height)
     ax.legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=8)
     return fig
 
 
 def group_heatmap(scores: Scores, column: str) -> Figure:
-    """Groups (rows) x dimensions (columns) of ``scores.groups[column]``.
+    """Groups (rows) x dimensions (columns) of ``scores.groups[column]``, each cell labelled.
 
-    Suppressed groups (fewer respondents than ``min_group_size``) are drawn as grey hatched cells
+    Suppressed groups (fewer respondents than ``min_group_size``) are drawn as grey hatched rows
     labelled "suppressed"; their scores never reach the figure (they are NaN in Scores anyway, and
-    are masked here regardless).
+    are masked here regardless). The image has gid ``heat``, suppressed rows ``suppressed``.
     """
     if column not in scores.groups:
         have = ", ".join(scores.groups) or "none"
@@ -174,40 +197,37 @@ def group_heatmap(scores: Scores, column: str) -> Figure:
     masked = np.ma.masked_invalid(values)
 
     rows, cols = values.shape
-    fig = _figure(max(6.0, 0.85 * cols + 2.6), 0.42 * rows + 1.9)
-    ax = fig.add_subplot()
-    cmap = _heat_cmap()
-    image = ax.imshow(masked, cmap=cmap, vmin=lo, vmax=hi, aspect="auto")
+    width = max(7.0, 0.78 * cols + 2.2)
+    height = 0.4 * rows + 1.45
+    fig, ax = _figure(width, height, (1.9, 0.15, 1.1, 0.35))
+    image = ax.imshow(masked, cmap=_heat_cmap(), vmin=lo, vmax=hi, aspect="auto", interpolation="nearest")
     image.set_gid("heat")
+    ax.set_xticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
     for r in range(rows):
         if suppressed[r]:
             ax.add_patch(Rectangle((-0.5, r - 0.5), cols, 1, facecolor=SUPPRESSED, edgecolor="#9a9a9a",
                                    hatch="///", linewidth=0, zorder=2, gid="suppressed"))
             ax.text((cols - 1) / 2, r, f"suppressed (fewer than {scores.min_group_size} respondents)",
                     ha="center", va="center", fontsize=8, color="#444444", zorder=3,
-                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.5})
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
             continue
         for c in range(cols):
             v = values[r, c]
             if np.isnan(v):
                 ax.text(c, r, "–", ha="center", va="center", fontsize=8, color="#666666")
             else:
-                dark = (v - lo) / (hi - lo) > 0.6
+                dark = (v - lo) / (hi - lo) > 0.72 or (v - lo) / (hi - lo) < 0.12
                 ax.text(c, r, f"{v:.1f}", ha="center", va="center", fontsize=8,
                         color="white" if dark else TEXT)
-    ax.set_xticks(range(cols))
-    ax.set_xticklabels([_wrap(n, 14) for n in scores.dimensions["name"]], fontsize=7.5, rotation=0)
-    ax.xaxis.tick_top()
-    ax.set_yticks(range(rows))
-    ax.set_yticklabels([f"{_wrap(g, 22)} (n={int(k)})" for g, k in zip(table.index, table["respondents"])],
-                       fontsize=8.5)
-    ax.tick_params(length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    ax.set_title(f"Scores by {column.replace('_', ' ')}", pad=8)
-    bar = fig.colorbar(image, ax=ax, shrink=0.8, pad=0.02)
-    bar.set_label("Score", fontsize=8)
-    bar.ax.tick_params(labelsize=7.5)
+    for c, name in enumerate(scores.dimensions["name"]):
+        ax.text(c, -0.6, _wrap(name, 13), ha="center", va="bottom", fontsize=7.5, color=TEXT, gid="label")
+    _ylabels(ax, range(rows), [f"{_wrap(g, 24)} (n={int(k)})" for g, k in zip(table.index, table["respondents"])])
+    ax.set_ylim(rows - 0.5, -0.5)
+    _title(fig, f"Scores by {column.replace('_', ' ')}", height)
+    fig.text(0.99, 0.02, f"Cells: mean score, {lo} (red) to {hi} (blue)", ha="right", va="bottom",
+             fontsize=7.5, color="#666666")
     return fig
 
 
@@ -220,7 +240,8 @@ def _heat_cmap() -> Any:
 
 def item_ranking(scores: Scores, n: int = 5) -> Figure:
     """The ``n`` best and ``n`` worst statements by mean score (reverse items already reversed),
-    in two panels; items nobody answered are left out. Fewer items than ``2n`` are split evenly."""
+    best first then worst last-up; items nobody answered are left out. With fewer than ``2n``
+    answered items they are split evenly. Bars have gid ``best`` / ``worst``."""
     if n < 1:
         raise CxError(f"item_ranking needs n >= 1, got {n}")
     lo, hi = _scale(scores)
@@ -230,24 +251,40 @@ def item_ranking(scores: Scores, n: int = 5) -> Figure:
     k = min(n, math.ceil(len(ranked) / 2))
     best = ranked.head(k)
     worst = ranked.tail(min(k, len(ranked) - k)).iloc[::-1] if len(ranked) > k else ranked.iloc[0:0]
-    fig = _figure(7.6, 0.5 * (len(best) + len(worst)) + 1.8)
-    panels = [("Strongest statements", best, CURRENT)]
-    if len(worst):
-        panels.append(("Weakest statements", worst, "#c8553d"))
-    axes = fig.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, (title, frame, colour) in zip(axes, panels):
-        _style(ax)
-        y = np.arange(len(frame))[::-1]
-        ax.barh(y, frame["mean"].to_numpy(dtype=float) - lo, left=lo, color=colour, height=0.6)
-        for yi, v in zip(y, frame["mean"]):
-            ax.text(v + 0.04, yi, f"{v:.2f}", va="center", fontsize=8)
-        ax.set_yticks(y)
-        ax.set_yticklabels([_wrap(f"{t}{' (reversed)' if r else ''}", 55) for t, r in zip(frame["text"], frame["reverse"])],
-                           fontsize=7.8)
-        ax.set_title(title, loc="left", fontsize=10)
-        ax.set_xlim(lo, hi)
-    axes[-1].set_xlabel("Mean score (reverse-worded statements flipped: higher is better)")
+    frame = best if worst.empty else _concat(best, worst)
+    kinds = ["best"] * len(best) + ["worst"] * len(worst)
+    gap = 0.8 if len(worst) else 0.0
+    # best at the top, a gap, then the worst (lowest last)
+    y = np.array([len(frame) - 1 - i + (gap if kind == "best" else 0.0) for i, kind in enumerate(kinds)])
+    width, height = 7.8, 0.36 * len(frame) + gap * 0.36 + 1.35
+    fig, ax = _figure(width, height, (3.7, 0.35, 0.55, 0.5))
+    _style(ax)
+    means = frame["mean"].to_numpy(dtype=float)
+    for kind, colour in (("best", CURRENT), ("worst", "#c8553d")):
+        sel = np.array(kinds) == kind
+        if sel.any():
+            bars = ax.barh(y[sel], means[sel] - lo, left=lo, color=colour, height=0.62,
+                           label="Strongest" if kind == "best" else "Weakest")
+            for patch in bars:
+                patch.set_gid(kind)
+    for yi, v in zip(y, means):
+        ax.text(v + 0.03, yi, f"{v:.2f}", va="center", fontsize=8, color=TEXT)
+    labels = [_wrap(f"{i}: {t}{' (reversed)' if r else ''}", 62)
+              for i, t, r in zip(frame.index, frame["text"], frame["reverse"])]
+    _ylabels(ax, y, labels, fontsize=7.6)
+    ax.set_xlim(lo, hi)
+    ax.set_xticks(range(lo, hi + 1))
+    ax.set_ylim(-0.6, y.max() + 0.6)
+    ax.set_xlabel("Mean score (reverse-worded statements flipped: higher is better)", fontsize=8.5)
+    _title(fig, "Strongest and weakest statements", height)
+    ax.legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=8)
     return fig
+
+
+def _concat(a: Any, b: Any) -> Any:
+    import pandas as pd
+
+    return pd.concat([a, b])
 
 
 # --------------------------------------------------------------------------------------
@@ -262,23 +299,27 @@ def metrics_distribution(summary: Any) -> Figure:
     parts = [("Detractors (0-6)", float(nps.detractors_pct), NPS_COLOURS["detractors"]),
              ("Passives (7-8)", float(nps.passives_pct), NPS_COLOURS["passives"]),
              ("Promoters (9-10)", float(nps.promoters_pct), NPS_COLOURS["promoters"])]
-    fig = _figure(7.2, 2.2)
-    ax = fig.add_subplot()
+    width, height = 7.2, 1.75
+    fig, ax = _figure(width, height, (0.2, 0.2, 0.45, 0.5))
     _style(ax)
     left = 0.0
     for label, pct, colour in parts:
-        bar = ax.barh([0], [pct], left=left, color=colour, height=0.55, label=label)
+        bar = ax.barh([0], [pct], left=left, color=colour, height=0.6, label=label)
         bar.patches[0].set_gid(label.split()[0].lower())
         if pct >= 12:
-            ax.text(left + pct / 2, 0, f"{label.split()[0]}\n{pct:.0f}%", ha="center", va="center", fontsize=8.5,
+            ax.text(left + pct / 2, 0, f"{label}\n{pct:.0f}%", ha="center", va="center", fontsize=8,
                     color="white" if colour != NPS_COLOURS["passives"] else TEXT)
+        elif pct > 0:
+            ax.text(left + pct / 2, 0.42, f"{pct:.0f}%", ha="center", va="bottom", fontsize=7.5, color=TEXT)
         left += pct
     ax.set_xlim(0, 100)
+    ax.set_ylim(-0.45, 0.6)
+    ax.set_xticks([0, 25, 50, 75, 100])
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
-    ax.set_xlabel("Share of customers answering the recommendation question (%)")
-    ax.set_title(f"Net Promoter Score {nps.score:+.0f} (n = {int(nps.n)})", loc="left")
-    fig.legend(loc="outside lower center", ncol=3, frameon=False, fontsize=8)
+    ax.set_xlabel("Share of customers answering the recommendation question (%)", fontsize=8.5)
+    fig.text(0.2 / width, 1 - 0.1 / height, f"Net Promoter Score {nps.score:+.0f} (n = {int(nps.n)}): "
+             "promoters minus detractors", ha="left", va="top", fontsize=11, fontweight="bold", color=TEXT)
     return fig
 
 
@@ -303,10 +344,40 @@ def _register_inline_png() -> None:
     try:
         png.lookup_by_type(Figure)
     except KeyError:
-        png.for_type(Figure, partial(print_figure, fmt="png", base64=True))
+        # bbox_inches=None: the charts lay themselves out, a 'tight' pass would draw them twice
+        png.for_type(Figure, partial(print_figure, fmt="png", base64=True, bbox_inches=None, pil_kwargs=PNG_OPTIONS))
 
 
 _register_inline_png()
 
-__all__ = ["radar", "dimension_bars", "group_heatmap", "item_ranking", "metrics_distribution",
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG, exactly as the notebook shows it (no tight-bbox pass, fast compression)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi, pil_kwargs=PNG_OPTIONS)
+    return buf.getvalue()
+
+
+def warm_up() -> None:
+    """Draw every chart once for the bundled demo data and throw the pictures away.
+
+    For a process that forks one kernel per report (see the report pipeline): calling this in the
+    parent before forking loads the fonts and fills matplotlib's font and text-metric caches, which
+    every forked child then inherits instead of rebuilding. It has no other effect.
+    """
+    from types import SimpleNamespace
+
+    from cxassess.paths import DEMO_DIR
+    from cxassess.scoring import score_file
+
+    scores = score_file(DEMO_DIR / "harbour-health-clinics.csv", group_by=["role"],
+                        targets={"default": "stage 4"})
+    nps = SimpleNamespace(score=10.0, n=10, detractors_pct=20.0, passives_pct=50.0, promoters_pct=30.0)
+    for fig in (radar(scores), dimension_bars(scores), group_heatmap(scores, "role"), item_ranking(scores),
+                metrics_distribution(SimpleNamespace(nps=nps))):
+        png_bytes(fig)
+
+__all__ = ["radar", "dimension_bars", "group_heatmap", "item_ranking", "metrics_distribution", "png_bytes", "warm_up",
            "CURRENT", "TARGET", "STAGE_COLOURS"]
