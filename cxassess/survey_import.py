@@ -230,7 +230,7 @@ def _delimiter(text: str) -> str:
     best, best_n = ",", 0
     for d in (",", ";", "\t"):
         try:
-            first = next(csv.reader(io.StringIO(text, newline=""), delimiter=d), [])
+            first = next(csv.reader(io.StringIO(text[:65536], newline=""), delimiter=d), [])
         except csv.Error:
             continue
         if len(first) > best_n:
@@ -268,10 +268,14 @@ def read_raw(path: str | Path) -> RawTable:
         raise CxError(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
     else:
         text = _decode(path.read_bytes())
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
+        hint = re.match(r"sep=(.)\r?\n", text, flags=re.IGNORECASE)  # Excel's "sep=;" first line
+        if hint:
+            text = text[hint.end():]
+        delimiter = hint.group(1) if hint else "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
+        crlf = "\r\n" in text
         try:
             for n, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-                cells = [c.replace("\r\n", "\n").strip() for c in row]
+                cells = [c.replace("\r\n", "\n").strip() for c in row] if crlf else [c.strip() for c in row]
                 if any(cells):
                     rows.append(cells)
                     numbers.append(n)
@@ -845,6 +849,9 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
         report.notes.append("dropped " + ", ".join(f"{n} {k.removeprefix('a ')} row(s)" for k, n in kinds.items()))
 
     unfinished = layout.unfinished
+    if finished_only and layout.format != "qualtrics":
+        report.notes.append(f"--finished-only has no effect: {FORMAT_NAMES[layout.format]} exports do not mark "
+                            "finished responses")
     if unfinished:
         rows = ", ".join(map(str, unfinished[:20])) + (" ..." if len(unfinished) > 20 else "")
         if finished_only:
@@ -911,13 +918,15 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
             f"{source}: no column matches an item of questionnaire '{q.id}' (by item id or statement text). "
             "Write a mapping file with --suggest-mapping, edit it, and pass it with --mapping.", report)
 
-    # rows -> long table
+    # rows -> long table: read each distinct cell text once, then spread the readings back
+    import numpy as np
+
     reader = ValueReader(q)
     item_cols = sorted(matches, key=lambda i: q.item_ids.index(matches[i].item_id))
-    records: list[dict[str, Any]] = []
-    readings: Counter[tuple[str, str]] = Counter()
+    id_key = layout.columns[layout.id_column].key if layout.id_column is not None else None
     seen_ids: dict[str, int] = {}
-    dk_label = q.scale.dont_know
+    ids: list[str] = []
+    kept: list[tuple[int, list[str]]] = []
     for n, cells in layout.data:
         rid = cells[layout.id_column].strip() if layout.id_column is not None else ""
         if not rid:
@@ -925,36 +934,45 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
             if layout.id_column is not None:
                 report.notes.append(f"row {n}: the respondent id is empty; called it {rid}")
         if rid in seen_ids:
-            report.problems.append(Problem(source, n, layout.columns[layout.id_column].key if layout.id_column is not None else None,
-                                           f"respondent '{rid}' appears again (first in row {seen_ids[rid]}); row not imported"))
+            report.problems.append(Problem(source, n, id_key, f"respondent '{rid}' appears again "
+                                                              f"(first in row {seen_ids[rid]}); row not imported"))
             continue
         seen_ids[rid] = n
-        attrs = {attr_name[i]: cells[i].strip() for i in attr_name}
-        for i in item_cols:
-            r = reader.read(cells[i])
-            if r.status == "invalid":
-                report.problems.append(Problem(source, n, layout.columns[i].key, r.how))
-                value = ""
-            elif r.status == "dont_know":
-                value = dk_label
-                report.dont_know += 1
-            elif r.status == "blank":
-                value = ""
-                report.blank += 1
-            else:
-                value = int(r.value)  # type: ignore[arg-type]
-                report.answers += 1
-            if r.how in ("variant", "numbered label", "don't know") or (r.how == "label" and r.status == "answered"):
-                shown = "don't know (missing)" if r.status == "dont_know" else (
-                    f"{int(r.value)} ({q.scale.labels[int(r.value)]}){', variant' if r.how == 'variant' else ''}")  # type: ignore[arg-type]
-                readings[(" ".join(cells[i].split()), shown)] += 1
-            records.append({"respondent_id": rid, "item_id": matches[i].item_id, "value": value, **attrs})
+        ids.append(rid)
+        kept.append((n, cells))
+    k = len(item_cols)
+    grid = np.array([[cells[i] for i in item_cols] for _, cells in kept], dtype=str).reshape(len(kept), k)
+    inverse, uniq = pd.factorize(grid.ravel())
+    reads = [reader.read(u) for u in uniq]
+    status = np.array([r.status for r in reads] or [""], dtype=object)[: len(reads)]
+    out = np.array([int(r.value) if r.status == "answered" else q.scale.dont_know if r.status == "dont_know" else ""  # type: ignore[arg-type]
+                    for r in reads], dtype=object)
+    counts = np.bincount(inverse, minlength=len(uniq))
+    report.answers = int(counts[status == "answered"].sum())
+    report.dont_know = int(counts[status == "dont_know"].sum())
+    report.blank = int(counts[status == "blank"].sum())
+    readings: Counter[tuple[str, str]] = Counter()
+    for text, r, c in zip(uniq, reads, counts):
+        if c and r.status in ("answered", "dont_know") and r.how != "number":
+            shown = "don't know (missing)" if r.status == "dont_know" else (
+                f"{int(r.value)} ({q.scale.labels[int(r.value)]}){', variant' if r.how == 'variant' else ''}")  # type: ignore[arg-type]
+            readings[(" ".join(str(text).split()), shown)] += int(c)
+    for pos in np.flatnonzero(status[inverse] == "invalid") if len(reads) else []:
+        row, col = divmod(int(pos), k)
+        report.problems.append(Problem(source, kept[row][0], layout.columns[item_cols[col]].key, reads[inverse[pos]].how))
+    report.problems.sort(key=lambda p: p.row or 0)
+    frame = pd.DataFrame({
+        "respondent_id": np.repeat(np.array(ids, dtype=object), k),
+        "item_id": np.tile(np.array([matches[i].item_id for i in item_cols], dtype=object), len(ids)),
+        "value": out[inverse] if len(reads) else np.array([], dtype=object),
+    })
+    for i, name in attr_name.items():
+        frame[name] = np.repeat(np.array([cells[i].strip() for _, cells in kept], dtype=object), k)
     report.readings = sorted(((t, a, c) for (t, a), c in readings.items()), key=lambda x: (x[1], x[0]))
     report.respondents = len(seen_ids)
     if report.missing_items:
         report.notes.append(f"{len(report.missing_items)} item(s) of '{q.id}' have no column in the export; "
                             "they are left out, not scored as blank")
-    frame = pd.DataFrame.from_records(records, columns=["respondent_id", "item_id", "value", *names])
     if frame.empty:
         raise SurveyImportError(f"{source}: no answer rows in the export (after the header rows"
                                 + (" and dropped rows" if report.dropped_rows else "") + ")", report)
@@ -1003,15 +1021,6 @@ def write_import(result: ImportResult, out: str | Path) -> tuple[Path, Path]:
 # --------------------------------------------------------------------------------------
 # used by cxassess.responses.read_responses: exports read directly by report and batch
 # --------------------------------------------------------------------------------------
-def recognise_columns(columns: Sequence[str]) -> str | None:
-    """The survey tool whose signature the first header row carries (None for long/wide responses)."""
-    cols = [str(c).strip() for c in columns]
-    if {"item_id", "value"} <= {c.lower() for c in cols}:
-        return None
-    found = recognise([cols])
-    return found[0] if found else None
-
-
 def _decode_start(head: bytes) -> str:
     """Decode the first bytes of a file whose end may cut a character in two."""
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
