@@ -153,8 +153,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_metrics(args: argparse.Namespace) -> int:
     from cxassess.metrics import summarise_file
 
-    if not (args.nps or args.csat or args.ces):
-        raise CxError("name at least one column: --nps COL, --csat COL or --ces COL")
     result = summarise_file(args.file, nps=args.nps, csat=args.csat, ces=args.ces, by=args.by,
                             min_group_size=args.min_group_size, on_error=args.on_error)
     if result.dropped:
@@ -230,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
         p.set_defaults(func=func)
 
-    p = sub.add_parser("metrics", help="customer metrics from a survey file: NPS, CSAT, CES with 95% intervals")
+    p = sub.add_parser("metrics", help="customer metrics from a survey file: NPS, CSAT, CES with 95% intervals",
+                       description="Without --nps/--csat/--ces, the columns called nps, csat and ces are used.")
     p.add_argument("file", metavar="FILE", help="survey file (.csv, .xlsx or .json), one row per respondent")
     p.add_argument("--nps", metavar="COL", help="column of 0-10 likelihood-to-recommend answers")
     p.add_argument("--csat", metavar="COL", help="column of 1-5 satisfaction answers")

@@ -318,18 +318,23 @@ def summarise(
 ) -> MetricsSummary:
     """Summarise the NPS, CSAT and/or CES columns of a survey table, optionally by segment.
 
-    ``nps``/``csat``/``ces`` name the columns (at least one). ``first_row`` is the spreadsheet row of
+    ``nps``/``csat``/``ces`` name the columns; when none is named, the columns called ``nps``,
+    ``csat`` and ``ces`` (any case) are used, whichever exist. ``first_row`` is the spreadsheet row of
     the frame's first data row (2 when row 1 holds the headers), used in error messages.
     """
     if on_error not in ("raise", "skip"):
         raise CxError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
     if not isinstance(min_group_size, (int, np.integer)) or isinstance(min_group_size, bool) or min_group_size < 1:
         raise CxError(f"min_group_size must be a whole number of at least 1, got {min_group_size!r}")
-    wanted = {m: c for m, c in (("nps", nps), ("csat", csat), ("ces", ces)) if c}
-    if not wanted:
-        raise CxError("name at least one customer-metric column: nps=..., csat=... or ces=...")
     frame = frame.copy()
     frame.columns = [str(c).strip() for c in frame.columns]
+    wanted = {m: c for m, c in (("nps", nps), ("csat", csat), ("ces", ces)) if c}
+    if not wanted:  # no column named: use the columns called nps, csat and ces, if there are any
+        present = {str(c).lower() for c in frame.columns}
+        wanted = {m: m for m in SCALES if m in present}
+    if not wanted:
+        raise CxError(f"{source}: name at least one customer-metric column (nps=..., csat=... or ces=...); "
+                      f"no column is called nps, csat or ces (columns: {', '.join(frame.columns) or '(none)'})")
     columns = {m: _find_column(frame, c, f"the {SCALES[m].name} answers", source) for m, c in wanted.items()}
     by_col = _find_column(frame, by, "the breakdown", source) if by else None
 

@@ -166,12 +166,19 @@ def test_skip_drops_bad_cells_records_them_and_keeps_the_rest():
 def test_missing_column_and_no_column_are_clear_errors():
     with pytest.raises(CxError, match="no column 'likely' for the NPS answers; the columns are: NPS, sat"):
         summarise(_survey(), nps="likely")
-    with pytest.raises(CxError, match="name at least one"):
-        summarise(_survey())
+    with pytest.raises(CxError, match=r"name at least one customer-metric column.*\(columns: likely, sat, effort, seg\)"):
+        summarise(_survey().rename(columns={"NPS": "likely"}))
     with pytest.raises(CxError, match="on_error"):
         summarise(_survey(), nps="NPS", on_error="ignore")
     with pytest.raises(CxError, match="min_group_size"):
         summarise(_survey(), nps="NPS", min_group_size=0)
+
+
+def test_without_column_names_the_default_columns_are_used():
+    # only "NPS" matches a default name (any case); sat and effort are not guessed
+    s = summarise(_survey())
+    assert s.columns == {"nps": "NPS"} and s.csat is None and s.ces is None
+    assert s.nps.n == 7
 
 
 def test_column_names_match_case_insensitively():
@@ -292,6 +299,10 @@ def test_cli_metrics_errors_exit_1_with_row_and_column(tmp_path, capsys):
     assert data["nps"]["n"] == 1 and data["nps"]["unanswered"] == 1
 
 
-def test_cli_metrics_needs_a_column(capsys):
-    assert main(["metrics", str(SAMPLE_SURVEY)]) == 1
-    assert "name at least one column" in capsys.readouterr().err
+def test_cli_metrics_uses_the_default_columns(capsys, tmp_path):
+    assert main(["metrics", str(SAMPLE_SURVEY), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["columns"] == {"nps": "nps", "csat": "csat", "ces": "ces"}
+    other = tmp_path / "other.csv"
+    other.write_text("likely,happy\n9,4\n", encoding="utf-8")
+    assert main(["metrics", str(other)]) == 1
+    assert "name at least one customer-metric column" in capsys.readouterr().err
