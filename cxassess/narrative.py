@@ -287,6 +287,11 @@ def perception_gap_sentence(scores: Scores) -> str:
     gaps = perception_gaps(scores)
     if len(gaps):
         g = gaps.iloc[0]
+        same = lf is not None and g["column"] == lf["column"] and g["dimension"] == lf["widest_dimension"] \
+            and {g["high_group"], g["low_group"]} == {lf["leaders"], lf["front_line"]}
+        if same:
+            gaps = gaps.iloc[0:0]
+    if len(gaps):
         out.append(f"The widest gap between any two groups is on {_dim_label(scores, g['dimension'], with_score=False)} "
                    f"by {e(str(g['column']).replace('_', ' '))}: {e(g['high_group'])} {_num(g['high'])} vs "
                    f"{e(g['low_group'])} {_num(g['low'])} ({g['gap']:.2f} points).")

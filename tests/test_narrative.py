@@ -1,0 +1,193 @@
+"""The report's words: built from hand-made scores whose numbers are computed by hand below, and
+every user string escaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+import pytest
+
+from cxassess import narrative as N
+from cxassess.errors import CxError
+from cxassess.questionnaire import load_questionnaire
+from cxassess.recommend import action_plan
+from cxassess.responses import responses_from_frame
+from cxassess.scoring import score
+
+Q = load_questionnaire()
+EVIL = "<script>alert(1)</script>"
+EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+# Six respondents who answer every item of a dimension with one value (reverse items mirrored),
+# so each dimension score is the plain mean of these values:
+#   leadership  4 4 4 4 4 4 -> 4.00          employees 3 3 3 3 3 3 -> 3.00
+#   silos       2 2 2 1 1 1 -> 1.50          feedback  5 5 5 1 1 1 -> 3.00, sd sqrt(6*4/5) = 2.19 (low consensus)
+#   insight     2 2 2 2 2 2 -> 2.00          journeys  3 3 3 3 3 3 -> 3.00
+#   design      4 4 4 4 4 3 -> 23/6 = 3.83   measurement 3 3 3 2 2 2 -> 2.50
+# overall = (4 + 3 + 1.5 + 3 + 2 + 3 + 3.8333 + 2.5) / 8 = 2.8542 -> stage 3 Emerging (2.6 <= s < 3.4),
+# index (2.8542 - 1) / 4 * 100 = 46.4; the next stage starts at 3.4, 3.4 - 2.8542 = 0.55 short.
+# role: leadership (R1-R3) overall (4+3+2+5+2+3+4+3)/8 = 3.25; front line (R4-R6)
+# (4+3+1+1+2+3+11/3+2)/8 = 2.46; furthest apart on feedback (5 vs 1 = 4.00 points).
+# department: "Ops" has R1-R5, the sixth is alone in EVIL -> suppressed at min_group_size 3.
+VALUES = {
+    "leadership": [4, 4, 4, 4, 4, 4], "employees": [3, 3, 3, 3, 3, 3], "silos": [2, 2, 2, 1, 1, 1],
+    "feedback": [5, 5, 5, 1, 1, 1], "insight": [2, 2, 2, 2, 2, 2], "journeys": [3, 3, 3, 3, 3, 3],
+    "design": [4, 4, 4, 4, 4, 3], "measurement": [3, 3, 3, 2, 2, 2],
+}
+ROLES = ["leadership"] * 3 + ["front line"] * 3
+DEPTS = ["Ops"] * 5 + [EVIL]
+
+
+def make_scores(values=VALUES, targets=None):
+    rows = []
+    for n in range(6):
+        row = {"respondent_id": f"R{n + 1}", "role": ROLES[n], "department": DEPTS[n]}
+        for item in Q.items:
+            v = values[item.dimension][n]
+            row[item.id] = 6 - v if item.reverse else v
+        rows.append(row)
+    return score(responses_from_frame(pd.DataFrame(rows), Q), Q, group_by=["role", "department"], targets=targets)
+
+
+def text(html: str) -> str:
+    """Visible text of an HTML fragment, whitespace collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
+
+
+@pytest.fixture(scope="module")
+def scores():
+    return make_scores(targets={"default": "stage 4"})
+
+
+def test_hand_built_scores_are_what_the_comments_say(scores):
+    assert scores.dimensions["score"].round(4).to_dict() == {
+        "leadership": 4.0, "employees": 3.0, "silos": 1.5, "feedback": 3.0, "insight": 2.0,
+        "journeys": 3.0, "design": 3.8333, "measurement": 2.5}
+    assert round(scores.overall["score"], 4) == 2.8542
+
+
+def test_strongest_weakest_and_disagreement(scores):
+    assert N.strongest_and_weakest(scores) == (["leadership", "design"], ["silos", "insight"])
+    assert N.disagreement(scores) == (["feedback"], "feedback")
+
+
+def test_executive_summary_names_the_right_dimensions(scores):
+    plan = action_plan(scores)
+    out = text(N.executive_summary(scores, client_name="Acme", plan=plan))
+    assert "Acme stands at stage 3 of 5, Emerging , with an overall score of 2.85 on the 1–5 scale" in out
+    assert "(maturity index 46 out of 100), based on 6 respondents" in out
+    assert "the overall score is 0.55 points short of it" in out
+    assert ("Strengths to build on: Leadership and customer-first vision (4.00, Embedded) and "
+            "Experience design and consistency (3.83, Embedded)") in out
+    assert ("Weakest areas: Silos and cross-functional alignment (1.50, Unaware) and "
+            "Customer insight and data (2.00, Reactive)") in out
+    assert "opinions diverge most on Feedback loops and voice of the customer (spread 2.19, agreement 0.00)" in out
+    assert "flagged as low consensus" in out
+    # leaders vs front line, and the widest gap between any two reported groups
+    assert ("The leadership group rates the organisation more favourably than the front line group overall "
+            "(3.25 vs 2.46); the two are furthest apart on Feedback loops and voice of the customer (4.00 points)") in out
+    assert "The widest gap between any two groups" not in out  # it is the same pair, said once
+    assert "1 group with fewer than 3 respondents is not reported separately" in out
+    # targets: stage 4 = 3.4; below it: employees, silos, feedback, insight, journeys, measurement
+    assert ("6 of 8 dimensions are below target; the largest shortfall is Silos and cross-functional alignment , "
+            "1.90 points below its target of 3.40") in out
+    # the plan starts with silos (0.875 + 1.9/4), insight (0.75 + 1.4/4), measurement (0.625 + 0.9/4)
+    assert ("the action plan puts Silos and cross-functional alignment , Customer insight and data and "
+            "Measurement and business case first") in out
+
+
+def test_summary_when_views_agree():
+    flat = {d: [v[0]] * 6 for d, v in VALUES.items()}  # everyone answers like R1: sd 0 everywhere
+    out = text(N.executive_summary(make_scores(flat)))
+    assert "views are broadly shared" in out
+    assert "Against target" not in out  # no targets given
+
+
+def test_user_strings_are_escaped(scores):
+    html = N.title_block(EVIL, scores, consultant='Ann "&" <b>Bob</b>', assessment_date="<i>soon</i>")
+    assert EVIL not in html and EVIL_ESCAPED in html
+    assert "Ann &quot;&amp;&quot; &lt;b&gt;Bob&lt;/b&gt;" in html
+    assert "&lt;i&gt;soon&lt;/i&gt;" in html
+    assert EVIL_ESCAPED in N.executive_summary(scores, client_name=EVIL)
+    # a group value with markup, in the suppressed list under the heatmap
+    note = N.group_note(scores, "department")
+    assert EVIL not in note and f"Suppressed (fewer than 3 respondents): {EVIL_ESCAPED}" in note
+    # Markdown link syntax stays inert text: the output is HTML, never Markdown
+    assert "<a " not in N.title_block("[x](javascript:alert(1))", scores)
+
+
+def test_group_note_and_gaps(scores):
+    gaps = N.perception_gaps(scores)
+    top = gaps.iloc[0]
+    assert (top["column"], top["dimension"], top["high_group"], top["low_group"], top["gap"]) == \
+        ("role", "feedback", "leadership", "front line", 4.0)
+    assert set(gaps["column"]) == {"role"}  # department has one reported group only
+    assert "Widest difference: Feedback loops and voice of the customer , leadership 5.00 vs front line 1.00." in \
+        text(N.group_note(scores, "role"))
+    assert "Fewer than two groups are large enough to compare." in text(N.group_note(scores, "department"))
+    with pytest.raises(CxError, match="no group breakdown for 'site'"):
+        N.group_note(scores, "site")
+
+
+def test_action_plan_html(scores):
+    out = text(N.action_plan_html(action_plan(scores), n_focus=2))
+    assert "1. Silos and cross-functional alignment Now at stage 1, Unaware (score 1.50; target 3.40, 1.90 to go)" in out
+    assert "2. Customer insight and data Now at stage 2, Reactive" in out
+    assert "Later: the remaining dimensions" in out
+    assert "3. Measurement" not in out  # only two in detail
+
+
+def test_methodology(scores):
+    out = text(N.methodology(scores))
+    assert "6 people answered at least one statement" in out
+    assert "240 scored answers out of 240 possible (100%)" in out
+    assert "was chosen 0 times (0.0% of possible answers)" in out
+    assert "Stages: Unaware from 1, Reactive from 1.8, Emerging from 2.6, Embedded from 3.4 and Customer-led from 4.2" in out
+    assert "at least 3 respondents" in out
+    # one row per dimension with its alpha and agreement
+    assert out.count("Feedback loops and voice of the customer") == 1
+
+
+def test_consensus_section(scores):
+    out = text(N.consensus_section(scores))
+    assert "Feedback loops and voice of the customer 3.00 2.19 0.00 Low consensus" in out
+    assert out.count("Low consensus") == 1
+
+
+def test_customer_metrics_panel_and_link(scores, tmp_path):
+    from cxassess.metrics import summarise
+
+    # NPS answers: promoters 10,10,9,9,10 (5), passives 8,7 (2), detractors 6,5,0 (3)
+    # -> NPS = 100 * (5 - 3) / 10 = +20
+    frame = pd.DataFrame({"nps": [10, 10, 9, 8, 7, 6, 5, 0, 9, 10],
+                          "segment": ["Big"] * 8 + ["Small"] * 2})
+    summary = summarise(frame, nps="nps", by="segment")
+    panel = text(N.metrics_panel(summary))
+    assert "Net Promoter Score (would recommend, 0–10) +20" in panel
+    assert "Big 8" in panel and "Small 2 suppressed suppressed suppressed" in panel
+    link = text(N.metrics_link(scores, summary))
+    assert "customers report a Net Promoter Score of +20, a mixed picture" in link
+    assert "Silos and cross-functional alignment and Customer insight and data" in link
+    assert "not that one causes the other" in link
+    out = text(N.executive_summary(scores, metrics=summary))
+    assert "What customers say: customers report a Net Promoter Score of +20" in out
+
+    csv = tmp_path / "survey.csv"
+    frame.assign(csat=[5, 4, 4, 3, 2, 5, 4, 1, 5, 5], ces=[7, 6, 5, 4, 3, 2, 1, 7, 6, 5]).to_csv(csv, index=False)
+    loaded = N.load_customer_metrics(csv)
+    assert loaded.nps.score == 20 and loaded.by == "segment"
+    # CSAT 5,4,4,3,2,5,4,1,5,5: seven answer 4 or 5 (5,4,4,5,4,5,5) -> 7 of 10 = 70%
+    assert loaded.csat.top2_pct == 70
+
+
+def test_parameter_helpers():
+    assert N.as_group_by("role;department") == ["role", "department"]
+    assert N.as_group_by("role, department") == ["role", "department"]
+    assert N.as_group_by(None) == [] and N.as_group_by([]) == [] and N.as_group_by(["site"]) == ["site"]
+    assert N.as_optional("") is None and N.as_optional(" ") is None and N.as_optional("x.yaml") == "x.yaml"
+    today = dt.date(2026, 11, 23)
+    assert N.report_date("", today) == "23 November 2026"
+    assert N.report_date("2026-03-05", today) == "5 March 2026"
+    assert N.report_date("Spring 2026", today) == "Spring 2026"
