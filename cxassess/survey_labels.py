@@ -1,0 +1,145 @@
+"""Read answer cells from survey exports as scale points: numbers, the scale's labels, common variants.
+
+Decisions (also listed in :mod:`cxassess.survey_import`):
+
+* The scale's own labels match case-insensitively, with spaces, apostrophes and punctuation ignored.
+* Labels of the same meaning count as that label ("Neutral" = "Neither agree nor disagree",
+  "Completely agree" = "Strongly agree") when exactly one scale label has that meaning.
+* "Somewhat agree" / "Tend to agree" / "Mostly agree" / "Slightly agree" count as "Agree" (and the
+  same for disagree) because the five-point templates of the survey tools put them there; on a
+  scale with its own label for any of them (e.g. seven points) they are not used.
+* Whole numbers on the scale pass through; "4 - Agree" or "Agree (4)" are read when number and
+  label agree. "Don't know", "N/A", "Not applicable", "Not sure", "Prefer not to say" and the
+  scale's own don't-know text are "don't know" (missing, never a low score).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from cxassess.questionnaire import Questionnaire
+
+# --------------------------------------------------------------------------------------
+# text normalisation
+# --------------------------------------------------------------------------------------
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+
+
+def normalise_text(text: Any) -> str:
+    """Lower case, accents folded, apostrophes dropped, other punctuation as spaces, single spaces.
+
+    ``"Don’t  know!"`` -> ``"dont know"``; used to compare statements and answer labels.
+    """
+    s = unicodedata.normalize("NFKD", str(text).translate(_QUOTES))
+    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower().replace("'", "")
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", s).split())
+
+
+# --------------------------------------------------------------------------------------
+# answer values
+# --------------------------------------------------------------------------------------
+_DONT_KNOW = {
+    "dont know", "do not know", "dk", "n a", "na", "not applicable", "dont know not applicable",
+    "dont know n a", "not sure", "unsure", "cannot say", "cant say", "prefer not to say", "no opinion",
+}
+_BLANK = {"", "nan", "none", "null"}
+# Groups of labels with one meaning. A group applies when exactly one scale label falls in it.
+_SAME_MEANING = (
+    ("strongly disagree", "completely disagree", "totally disagree", "fully disagree", "disagree strongly"),
+    ("neither agree nor disagree", "neither agree or disagree", "neither disagree nor agree",
+     "neither disagree or agree", "neutral", "undecided", "neither"),
+    ("strongly agree", "completely agree", "totally agree", "fully agree", "agree strongly"),
+)
+# Loose variants: only when the scale has the plain label and no label of its own for these.
+_LOOSE = (
+    ("disagree", "somewhat disagree", "tend to disagree", "mostly disagree", "slightly disagree", "disagree somewhat"),
+    ("agree", "somewhat agree", "tend to agree", "mostly agree", "slightly agree", "agree somewhat"),
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one answer cell was understood."""
+
+    value: float | None
+    status: str  # answered | dont_know | blank | invalid
+    how: str  # number | label | variant | numbered label | don't know | blank | message when invalid
+
+
+class ValueReader:
+    """Turn answer cells (numbers, scale labels, common variants) into scale points; cached per text."""
+
+    def __init__(self, q: Questionnaire):
+        self.q = q
+        self.labels: dict[str, int] = {normalise_text(v): int(k) for k, v in q.scale.labels.items()}
+        self.variants: dict[str, int] = {}
+        for group in _SAME_MEANING:
+            self._add_group(group, loose=False)
+        for group in _LOOSE:
+            self._add_group(group, loose=True)
+        self.dont_know = _DONT_KNOW | {normalise_text(q.scale.dont_know)}
+        self._cache: dict[str, Reading] = {}
+
+    def _add_group(self, group: Sequence[str], loose: bool) -> None:
+        hits = {self.labels[g] for g in group if g in self.labels}
+        if loose:
+            # the plain label must be on the scale and none of the loose words may be labels
+            if group[0] not in self.labels or any(g in self.labels for g in group[1:]):
+                return
+            hits = {self.labels[group[0]]}
+        if len(hits) != 1:
+            return
+        point = hits.pop()
+        for g in group:
+            if g not in self.labels:
+                self.variants.setdefault(g, point)
+
+    def _label(self, norm: str) -> tuple[int | None, str]:
+        if norm in self.labels:
+            return self.labels[norm], "label"
+        if norm in self.variants:
+            return self.variants[norm], "variant"
+        return None, ""
+
+    def read(self, cell: str) -> Reading:
+        text = " ".join(str(cell).split())
+        hit = self._cache.get(text)
+        if hit is None:
+            hit = self._cache[text] = self._read(text)
+        return hit
+
+    def _on_scale(self, number: float) -> bool:
+        return self.q.scale.min <= number <= self.q.scale.max and number == int(number)
+
+    def _read(self, text: str) -> Reading:
+        lo, hi = self.q.scale.min, self.q.scale.max
+        norm = normalise_text(text)
+        if text.lower() in _BLANK or (not norm and not re.search(r"\d", text)):
+            return Reading(None, "blank", "blank")
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            number = None
+        if number is not None:
+            if number == number and self._on_scale(number):
+                return Reading(float(number), "answered", "number")
+            return Reading(None, "invalid", f"{text} is off the scale (expected a whole number from {lo} to {hi})")
+        if norm in self.dont_know:
+            return Reading(None, "dont_know", "don't know")
+        point, how = self._label(norm)
+        if point is not None:
+            return Reading(float(point), "answered", how)
+        m = re.fullmatch(r"(\d+) (.+)", norm) or re.fullmatch(r"(.+?) (\d+)", norm)
+        if m:
+            num_part, label_part = (m.group(1), m.group(2)) if m.group(1).isdigit() else (m.group(2), m.group(1))
+            point, _ = self._label(label_part)
+            if point is not None and int(num_part) == point:
+                return Reading(float(point), "answered", "numbered label")
+        return Reading(
+            None, "invalid",
+            f"'{text}' is not a number or an answer label of the scale (expected {lo}..{hi}, a label such as "
+            f"'{self.q.scale.labels[hi]}', or \"don't know\")",
+        )

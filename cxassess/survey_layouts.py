@@ -1,0 +1,407 @@
+"""Read survey-tool exports as the tools write them: raw rows, then each tool's header layout.
+
+Qualtrics CSV (short names, question text, ImportId rows; "Survey Preview" and "Survey Test"
+responses dropped; unfinished responses marked), SurveyMonkey CSV/XLSX (question text over a row of
+answer or matrix-row labels), Google Forms CSV (``Timestamp``, grids as ``Question [Row]``) and
+Microsoft Forms XLSX (``ID, Start time, Completion time, Email, Name``). Each column is classified
+as a question, tool metadata, the respondent id or an identity column (email, name, IP address...).
+Row numbers are spreadsheet rows: the first header row is row 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxassess.errors import CxError
+from cxassess.survey_labels import normalise_text
+
+FORMATS = ("qualtrics", "surveymonkey", "google-forms", "microsoft-forms")
+FORMAT_NAMES = {
+    "qualtrics": "Qualtrics",
+    "surveymonkey": "SurveyMonkey",
+    "google-forms": "Google Forms",
+    "microsoft-forms": "Microsoft Forms",
+}
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letter of a 0-based position: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+# --------------------------------------------------------------------------------------
+# raw tables: every row, header rows included, as text cells with spreadsheet row numbers
+# --------------------------------------------------------------------------------------
+@dataclass
+class RawTable:
+    path: Path
+    rows: list[list[str]]
+    row_numbers: list[int]
+    delimiter: str | None = None  # None for Excel workbooks
+
+
+def _cell_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, float) and v == int(v):
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
+    return str(v).replace("\r\n", "\n").strip()
+
+
+def _decode(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter that splits the first record into the most fields (comma on a tie)."""
+    best, best_n = ",", 0
+    for d in (",", ";", "\t"):
+        try:
+            first = next(csv.reader(io.StringIO(text[:65536], newline=""), delimiter=d), [])
+        except csv.Error:
+            continue
+        if len(first) > best_n:
+            best, best_n = d, len(first)
+    return best
+
+
+def read_raw(path: str | Path) -> RawTable:
+    """Read a CSV/TSV (any of , ; tab; UTF-8 with or without BOM, UTF-16, Windows-1252) or .xlsx."""
+    path = Path(path)
+    if not path.exists():
+        raise CxError(f"{path}: file not found")
+    if path.is_dir():
+        raise CxError(f"{path}: is a folder, expected a survey export file")
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            from openpyxl import load_workbook
+
+            wb = load_workbook(path, read_only=True, data_only=True)
+            try:
+                ws = wb.worksheets[0]
+                for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+                    cells = [_cell_text(v) for v in row]
+                    if any(cells):
+                        rows.append(cells)
+                        numbers.append(n)
+            finally:
+                wb.close()
+        except Exception as exc:  # openpyxl raises assorted types on broken workbooks
+            raise CxError(f"{path}: cannot read this Excel workbook ({type(exc).__name__}: {exc})") from None
+        delimiter = None
+    elif path.suffix.lower() == ".xls":
+        raise CxError(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
+    else:
+        text = _decode(path.read_bytes())
+        hint = re.match(r"sep=(.)\r?\n", text, flags=re.IGNORECASE)  # Excel's "sep=;" first line
+        if hint:
+            text = text[hint.end():]
+        delimiter = hint.group(1) if hint else "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
+        crlf = "\r\n" in text
+        try:
+            for n, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+                cells = [c.replace("\r\n", "\n").strip() for c in row] if crlf else [c.strip() for c in row]
+                if any(cells):
+                    rows.append(cells)
+                    numbers.append(n)
+        except csv.Error as exc:
+            raise CxError(f"{path}: cannot read this file as CSV ({exc})") from None
+    if not rows:
+        raise CxError(f"{path}: the file is empty")
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    return RawTable(path, rows, numbers, delimiter)
+
+
+# --------------------------------------------------------------------------------------
+# layouts
+# --------------------------------------------------------------------------------------
+@dataclass
+class Column:
+    """One column of the export: where it is, what it is called and the texts to match statements on."""
+
+    index: int
+    key: str  # unique name: used in the report, in mapping files and by --attribute
+    texts: list[str]  # question text(s) shown to respondents
+    kind: str = "question"  # question | metadata | identity | respondent_id
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.index)
+
+
+@dataclass
+class Layout:
+    """An export understood: its columns, its answer rows and the rows it dropped."""
+
+    format: str
+    detection: str
+    columns: list[Column]
+    data: list[tuple[int, list[str]]]  # (spreadsheet row, cells)
+    id_column: int | None
+    dropped: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    unfinished: list[int] = field(default_factory=list)  # Qualtrics rows not marked Finished
+    ignored_by_mapping: set[int] = field(default_factory=set)
+
+
+_IDENTITY_EXACT = {
+    "name", "full name", "first name", "last name", "email", "e mail", "email address", "ip address", "ipaddress",
+    "recipientemail", "recipientfirstname", "recipientlastname", "externalreference", "external reference",
+    "external data reference", "locationlatitude", "locationlongitude", "responder", "respondent",
+}
+_IDENTITY_RE = re.compile(
+    r"\b(e ?mail|email address|ip ?address|phone|telephone|mobile number|latitude|longitude|"
+    r"(your|first|last|full|respondent|employee|participant|recipient) name|custom data \d*)\b"
+)
+
+
+def is_identity(name: str) -> bool:
+    """True for columns that identify a respondent (email, name, IP address, location, phone)."""
+    norm = normalise_text(name)
+    return norm in _IDENTITY_EXACT or bool(_IDENTITY_RE.search(norm)) or norm.startswith("recipient")
+
+
+_QUALTRICS_META = {
+    "startdate", "enddate", "status", "progress", "duration in seconds", "finished", "recordeddate",
+    "distributionchannel", "userlanguage", "q recaptchascore", "q relevantidduplicate",
+    "q relevantidduplicatescore", "q relevantidfraudscore", "q relevantidlaststartdate", "q ballotboxstuffing",
+}
+_SURVEYMONKEY_META = {"collector id", "start date", "end date"}
+_GOOGLE_TIMESTAMPS = {"timestamp", "marca temporal", "horodateur", "zeitstempel", "informazioni cronologiche",
+                      "carimbo de data hora", "tijdstempel"}
+_GOOGLE_META = _GOOGLE_TIMESTAMPS | {"score", "total score"}
+_MSFORMS_META = {"id", "start time", "completion time", "last modified time", "total points", "quiz feedback"}
+
+
+def _classify(col: Column, meta: set[str]) -> Column:
+    norm = normalise_text(col.key)
+    if is_identity(col.key):
+        col.kind = "identity"
+    elif norm in meta or norm.startswith(("points ", "feedback ")):
+        col.kind = "metadata"
+    return col
+
+
+def _unique_keys(columns: list[Column]) -> list[Column]:
+    """Disambiguate repeated names ("Comments", "Comments #2") so each column has its own key."""
+    seen: Counter[str] = Counter()
+    for c in columns:
+        if not c.key:
+            c.key = f"column {c.letter}"
+        seen[c.key] += 1
+        if seen[c.key] > 1:
+            c.key = f"{c.key} #{seen[c.key]}"
+    return columns
+
+
+def recognise(rows: list[list[str]]) -> tuple[str, str] | None:
+    """``(format, why)`` when the first rows carry a survey tool's signature, else None."""
+    if not rows:
+        return None
+    head = [normalise_text(c) for c in rows[0]]
+    if "responseid" in head and ("finished" in head or "status" in head):
+        third = rows[2] if len(rows) > 2 else []
+        has_import = any(c.strip().startswith("{") and "importid" in c.lower() for c in third)
+        why = "ResponseId and Finished/Status columns" + (", ImportId row" if has_import else "")
+        return "qualtrics", why
+    if "respondent id" in head and "collector id" in head:
+        return "surveymonkey", "Respondent ID and Collector ID columns over a second header row"
+    if head[:3] == ["id", "start time", "completion time"]:
+        return "microsoft-forms", "ID, Start time and Completion time columns"
+    if head and head[0] in _GOOGLE_TIMESTAMPS and not {"respondent id", "respondent_id", "responseid"} & set(head):
+        return "google-forms", f"first column '{rows[0][0]}'"
+    return None
+
+
+def _truthy(cell: str) -> bool:
+    return cell.strip().lower() in ("true", "1", "yes")
+
+
+def _layout_qualtrics(raw: RawTable, why: str) -> Layout:
+    names, rows = raw.rows[0], raw.rows
+    if len(rows) < 2:
+        raise CxError(f"{raw.path}: a Qualtrics export has at least two header rows; this file has one row")
+    texts = rows[1]
+    header_rows = 2
+    if len(rows) > 2 and any(c.startswith("{") and "importid" in c.lower() for c in rows[2]):
+        header_rows = 3
+    notes = [f"header rows: short names (row {raw.row_numbers[0]}), question text (row {raw.row_numbers[1]})"
+             + (f", ImportId tags (row {raw.row_numbers[2]})" if header_rows == 3 else "; no ImportId row")]
+    columns = []
+    id_col = None
+    for i, name in enumerate(names):
+        col = _classify(Column(i, name, [texts[i]] if texts[i] else []), _QUALTRICS_META)
+        if normalise_text(name) == "responseid":
+            col.kind, id_col = "respondent_id", i
+        columns.append(col)
+    low = [normalise_text(n) for n in names]
+    status = low.index("status") if "status" in low else None
+    finished = low.index("finished") if "finished" in low else None
+    layout = Layout("qualtrics", f"Qualtrics CSV ({why})", _unique_keys(columns), [], id_col, notes=notes)
+    for n, cells in zip(raw.row_numbers[header_rows:], rows[header_rows:]):
+        st = cells[status].strip() if status is not None else ""
+        if st.lower() in ("survey preview", "1"):
+            layout.dropped.append((n, "a 'Survey Preview' response (a test run, not a participant)"))
+            continue
+        if st.lower() in ("survey test", "2"):
+            layout.dropped.append((n, "a 'Survey Test' response (generated test data)"))
+            continue
+        layout.data.append((n, cells))
+    if finished is not None:
+        layout.unfinished = [n for n, cells in layout.data if not _truthy(cells[finished])]
+    return layout
+
+
+def _layout_surveymonkey(raw: RawTable, why: str) -> Layout:
+    if len(raw.rows) < 2:
+        raise CxError(f"{raw.path}: a SurveyMonkey export has two header rows; this file has one row")
+    top, sub = raw.rows[0], raw.rows[1]
+    columns = []
+    id_col = None
+    question = ""
+    for i, (t, s) in enumerate(zip(top, sub)):
+        if t:
+            question = t
+        label = s.strip()
+        if label.lower() in ("", "response", "open-ended response"):
+            col = Column(i, question, [question])
+        else:
+            col = Column(i, f"{question} - {label}", [label, f"{question} {label}"])
+        if t and not label:  # metadata columns have no second-row label
+            col = _classify(col, _SURVEYMONKEY_META)
+        elif is_identity(question):
+            col.kind = "identity"
+        if normalise_text(t) == "respondent id":
+            col.kind, id_col = "respondent_id", i
+        columns.append(col)
+    notes = [f"header rows: question text (row {raw.row_numbers[0]}), answer or matrix-row labels (row {raw.row_numbers[1]})"]
+    return Layout("surveymonkey", f"SurveyMonkey export ({why})", _unique_keys(columns),
+                  list(zip(raw.row_numbers[2:], raw.rows[2:])), id_col, notes=notes)
+
+
+def _layout_single_header(raw: RawTable, fmt: str, why: str) -> Layout:
+    meta = _GOOGLE_META if fmt == "google-forms" else _MSFORMS_META
+    columns = []
+    id_col = None
+    for i, name in enumerate(raw.rows[0]):
+        col = _classify(Column(i, name, [name]), meta)
+        if fmt == "microsoft-forms" and normalise_text(name) == "id":
+            col.kind, id_col = "respondent_id", i
+        columns.append(col)
+    label = "Google Forms CSV" if fmt == "google-forms" else "Microsoft Forms export"
+    return Layout(fmt, f"{label} ({why})", _unique_keys(columns),
+                  list(zip(raw.row_numbers[1:], raw.rows[1:])), id_col, notes=[f"header row: question text (row {raw.row_numbers[0]})"])
+
+
+_EXPECTED = {
+    "qualtrics": "a first header row with ResponseId and Finished (or Status), then a question-text row "
+                 "and usually an ImportId row",
+    "surveymonkey": "a first header row with Respondent ID and Collector ID, then a second header row",
+    "google-forms": "a single header row starting with Timestamp",
+    "microsoft-forms": "a single header row starting ID, Start time, Completion time",
+}
+
+
+def read_layout(path: str | Path, source_format: str = "auto", raw: RawTable | None = None) -> Layout:
+    """Read an export and understand its layout; ``auto`` recognises the tool and says which."""
+    raw = raw or read_raw(path)
+    fmt = source_format.lower().replace("_", "-")
+    if fmt not in ("auto", *FORMATS):
+        raise CxError(f"unknown survey tool '{source_format}': choose one of auto, {', '.join(FORMATS)}")
+    found = recognise(raw.rows)
+    if fmt == "auto":
+        if found is None:
+            expected = "; ".join(f"{FORMAT_NAMES[f]}: {e}" for f, e in _EXPECTED.items())
+            raise CxError(
+                f"{raw.path}: cannot tell which survey tool wrote this file (first columns: "
+                f"{', '.join(raw.rows[0][:6])}). Expected one of - {expected}. Name the tool with --from, "
+                "or, for a file already in the long or wide responses layout, use it directly."
+            )
+        fmt, why = found
+        why = "auto-detected: " + why
+    else:
+        if found is not None and found[0] == fmt:
+            why = f"as asked; {found[1]}"
+        elif fmt in ("qualtrics", "surveymonkey"):
+            raise CxError(f"{raw.path}: does not look like a {FORMAT_NAMES[fmt]} export: expected {_EXPECTED[fmt]}; "
+                          f"found first columns {', '.join(raw.rows[0][:6])}")
+        else:
+            why = f"as asked; note: expected {_EXPECTED[fmt]}, read the first row as the header anyway"
+    if fmt == "qualtrics":
+        return _layout_qualtrics(raw, why)
+    if fmt == "surveymonkey":
+        return _layout_surveymonkey(raw, why)
+    return _layout_single_header(raw, fmt, why)
+
+
+def _decode_start(head: bytes) -> str:
+    """Decode the first bytes of a file whose end may cut a character in two."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head[: len(head) - len(head) % 2].decode("utf-16", errors="ignore")
+    for cut in range(4):
+        try:
+            return head[: len(head) - cut].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            continue
+    return head.decode("cp1252", errors="replace")
+
+
+def recognise_file(path: str | Path) -> str | None:
+    """The survey tool that wrote ``path``, from its first rows only (None when not an export or unreadable).
+
+    Cheap enough to ask of every responses file: reads at most 64 KB of a CSV, or three rows of a workbook.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if not path.is_file() or suffix == ".json":
+            return None
+        if suffix in (".xlsx", ".xlsm"):
+            from openpyxl import load_workbook
+
+            wb = load_workbook(path, read_only=True, data_only=True)
+            try:
+                rows = [[_cell_text(v) for v in r] for r in wb.worksheets[0].iter_rows(max_row=3, values_only=True)]
+            finally:
+                wb.close()
+        else:
+            with path.open("rb") as fh:
+                head = fh.read(65536)
+            text = _decode_start(head)
+            lines = text.splitlines(keepends=True)
+            text = "".join(lines[:-1]) if len(lines) > 1 and len(head) == 65536 else text
+            delimiter = "\t" if suffix == ".tsv" else _delimiter(text)
+            rows = []
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+                rows.append([c.strip() for c in row])
+                if len(rows) == 3:
+                    break
+    except Exception:  # unreadable here: let the ordinary reader report it
+        return None
+    if rows and {"item_id", "value"} <= {c.lower() for c in rows[0]}:
+        return None
+    found = recognise(rows)
+    return found[0] if found else None
