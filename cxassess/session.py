@@ -380,6 +380,12 @@ class SessionStore:
             "answers": int(answers),
         }
 
+    def data_version(self) -> tuple[Any, ...]:
+        """Changes whenever an answer, an attribute or a submission is stored (by any kernel)."""
+        seq = self._con.execute("SELECT MAX(seq) FROM answer_log").fetchone()[0]
+        people = self._con.execute("SELECT COUNT(*), MAX(updated_at) FROM participants").fetchone()
+        return (seq, *people)
+
     def attribute_names(self) -> list[str]:
         """Attribute names: the configured ones first, then any other found on participants."""
         names = list(self.attribute_choices)
@@ -414,18 +420,22 @@ class SessionStore:
         rows = [r for r in self._con.execute(
             "SELECT participant, item_id, value, status, answered_at FROM answers") if r[0] in order]
         cols = ["respondent_id", "item_id", "value", "status", "answered_at"]
-        frame = pd.DataFrame(rows, columns=cols)
-        frame["value"] = frame["value"].astype(float)
-        item_pos = pd.Index(self.questionnaire.item_ids).get_indexer(frame["item_id"])
-        who = frame["respondent_id"].map(order).to_numpy(dtype=np.int64)
-        frame = frame.iloc[np.lexsort((item_pos, who))].reset_index(drop=True)
+        columns = list(zip(*rows)) if rows else [()] * len(cols)
+        item_pos = {item: n for n, item in enumerate(self.questionnaire.item_ids)}
+        sort = np.lexsort((np.fromiter((item_pos.get(i, -1) for i in columns[1]), np.int64, len(rows)),
+                           np.fromiter((order[c] for c in columns[0]), np.int64, len(rows))))
+        data: dict[str, Any] = {}
+        for name, values in zip(cols, columns):
+            arr = np.array(values, dtype=float if name == "value" else object)
+            data[name] = arr[sort] if len(rows) else arr
+        codes = data["respondent_id"]
         status = {p[0]: p[1] for p in people}
-        frame["participant_status"] = frame["respondent_id"].map(status)
+        data["participant_status"] = np.array([status[c] for c in codes], dtype=object)
         attrs = {p[0]: json.loads(p[2]) for p in people}
         for name in self.attribute_names():
             per_code = {code: a.get(name) for code, a in attrs.items()}
-            frame[name] = frame["respondent_id"].map(per_code).astype(object)
-        return frame
+            data[name] = np.array([per_code[c] for c in codes], dtype=object)
+        return pd.DataFrame(data)
 
     def responses_frame(self, include_partial: bool = False, participants: Iterable[str] | None = None):
         """The long responses table the scorer and the report read.
@@ -442,14 +452,32 @@ class SessionStore:
         return frame.drop(columns=["status", "answered_at", "participant_status"])
 
     def to_responses(self, include_partial: bool = False, participants: Iterable[str] | None = None):
-        """The stored answers as validated :class:`~cxassess.responses.Responses`, ready for scoring."""
-        from cxassess.responses import responses_from_frame
+        """The stored answers as :class:`~cxassess.responses.Responses`, ready for scoring.
 
-        frame = self.responses_frame(include_partial, participants)
+        Built straight from the table: every answer was validated when it was stored and the
+        primary key keeps one per participant and item, so the slower text re-validation of
+        :func:`~cxassess.responses.responses_from_frame` is not needed (a test checks both agree).
+        """
+        import numpy as np
+
+        from cxassess.responses import Problem, Responses
+
+        frame = self.answers_frame(include_partial, participants)
         if frame.empty:
             who = "submitted participants" if not include_partial else "participants"
             raise SessionError(f"{self.path}: no answers from {who} yet")
-        return responses_from_frame(frame, self.questionnaire, source=str(self.path))
+        source = str(self.path)
+        names = self.attribute_names()
+        answers = frame[["respondent_id", "item_id", "value", "status"]].reset_index(drop=True)
+        attributes = frame.drop_duplicates("respondent_id").set_index("respondent_id")[names]
+        attributes = attributes.astype(object).where(attributes.notna(), np.nan)
+        has_answer = answers.groupby("respondent_id", sort=False)["value"].count()
+        warnings = [Problem(source, None, None, f"respondent '{rid}' gave no usable answer (all blank or "
+                                                "\"don't know\"); not counted") for rid in has_answer.index[has_answer == 0]]
+        if not (has_answer > 0).any():
+            raise SessionError(f"{source}: no usable answers yet: every stored answer is \"don't know\"")
+        notes = [f"workshop session: {'all' if include_partial else 'submitted'} participants, latest answer per item"]
+        return Responses(source, "session", answers, attributes, warnings=warnings, notes=notes)
 
     def history(self, code: str | None = None):
         """Every answer ever given (including changed ones), oldest first."""

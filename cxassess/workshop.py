@@ -431,6 +431,7 @@ class FacilitatorPanel(_Displayable):
         self.radar_image = w.Image(format="png")
         self.heatmap_image = w.Image(format="png")
         self.scores: Any = None
+        self._last_key: Any = None
         self.timings: dict[str, float] = {}
         self.widget = w.VBox([self.header, self.counts,
                               w.HBox([self.refresh_button, self.include_partial, self.group_by]),
@@ -444,13 +445,22 @@ class FacilitatorPanel(_Displayable):
                              f"{c['answers']} answers stored</p>")
         return c
 
-    def refresh(self) -> Any:
-        """Re-read the session, rescore, redraw; returns the new Scores (None when there is nothing yet)."""
+    def refresh(self, force: bool = False) -> Any:
+        """Re-read the session, rescore, redraw; returns the new Scores (None when there is nothing yet).
+
+        When nothing was stored since the last refresh (same answers, same options) the charts
+        are kept as they are, unless ``force``.
+        """
         from cxassess import charts
         from cxassess.scoring import score
 
         t0 = time.perf_counter()
         self.update_counts()
+        key = (self.store.data_version(), self.include_partial.value, self.group_by.value)
+        if not force and self.scores is not None and key == self._last_key:
+            self.timings = {"total": time.perf_counter() - t0, "unchanged": 1.0}
+            self.message.value = f"<p>No new answers since the last refresh. Checked {time.strftime('%H:%M:%S')}.</p>"
+            return self.scores
         names = self.store.attribute_names()
         if list(self.group_by.options) != names:
             current = self.group_by.value
@@ -479,6 +489,7 @@ class FacilitatorPanel(_Displayable):
         self.heatmap_image.layout.display = None if heat is not None else "none"
         t4 = time.perf_counter()
         self.scores = scores
+        self._last_key = key
         self.timings = {"read": t1 - t0, "score": t2 - t1, "figures": t3 - t2, "png": t4 - t3, "total": t4 - t0}
         who = "participant(s), including those still answering" if self.include_partial.value else "submitted participant(s)"
         o = scores.overall

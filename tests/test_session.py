@@ -298,3 +298,27 @@ def test_export_refuses_an_empty_table(store, tmp_path, cli):
     assert r.returncode == 1 and "must be a .csv or .xlsx file" in r.stderr
     r = cli("export", tmp_path / "missing.sqlite", "--out", out)
     assert r.returncode == 1 and "session file not found" in r.stderr
+
+
+def _plain(frame: pd.DataFrame) -> list[list]:
+    """Cell values as plain Python with every kind of missing as None (dtypes differ, data must not)."""
+    return [[None if pd.isna(v) else v for v in row] for row in frame.astype(object).values.tolist()]
+
+
+def test_to_responses_agrees_with_revalidating_the_long_table(store):
+    from cxassess.responses import responses_from_frame
+
+    _fill(store)
+    store.start_participant("P4")  # no role given
+    store.record_answers("P4", {"A1": 1, "B1": DONT_KNOW})
+    for partial in (False, True):
+        fast = store.to_responses(include_partial=partial)
+        slow = responses_from_frame(store.responses_frame(include_partial=partial), store.questionnaire)
+        for mine, theirs in ((fast.answers, slow.answers), (fast.attributes, slow.attributes)):
+            assert list(mine.columns) == list(theirs.columns)
+            assert list(mine.index) == list(theirs.index)
+            assert _plain(mine) == _plain(theirs)
+        a = score(fast, store.questionnaire, group_by=["role"], min_group_size=1)
+        b = score(slow, store.questionnaire, group_by=["role"], min_group_size=1)
+        assert a.to_dict() == b.to_dict()
+    assert fast.attributes.loc["P4"].isna().all()

@@ -287,3 +287,23 @@ def test_default_session_file_is_safe():
     import re
 
     assert re.fullmatch(r"acme-[0-9a-f]{8}\.sqlite", default_session_file("Acme").name)
+
+
+def test_refresh_redraws_only_when_something_changed(app, tmp_path):
+    panel = app.facilitator
+    for code in ("S1", "S2", "S3"):
+        _answer_everything(app, code, "Staff", {"A1": 4, "A2": 2, "A3": 4}, {"B1": 2, "B2": 2})
+    first = panel.refresh()
+    assert "unchanged" not in panel.timings
+    assert panel.refresh() is first and panel.timings["unchanged"] == 1.0
+    assert "No new answers since the last refresh" in panel.message.value
+    other = SessionStore(tmp_path / "w.sqlite")  # another kernel: one more person submits
+    other.start_participant("S4", {"role": "Staff"})
+    other.record_answers("S4", {"A1": 1, "A2": 5, "A3": 1, "B1": 5, "B2": 5})
+    other.submit("S4")
+    other.close()
+    second = panel.refresh()
+    assert second is not first and second.respondents == 4
+    # A: three at (4 + 4 + 8) / 4 = 4.0 and S4 at (1 + 1 + 2) / 4 = 1.0 -> 13 / 4 = 3.25
+    assert second.dimensions.loc["A", "score"] == pytest.approx(3.25)
+    assert panel.refresh(force=True) is not second
