@@ -50,8 +50,8 @@ def cmd_questionnaire(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from cxassess.survey_import import SurveyImportError, import_export, report_path, write_mapping_suggestion
 
-    if args.suggest_mapping is not None:
-        out = args.suggest_mapping or str(Path(args.file).with_suffix("")) + ".mapping.csv"
+    if args.suggest_mapping:
+        out = args.out or str(Path(args.file).with_suffix("")) + ".mapping.csv"
         write_mapping_suggestion(args.file, out, args.questionnaire, args.source_format)
         print(f"wrote {out}: edit the item_id column (blank = ignore the column), then import with --mapping {out}",
               file=sys.stderr)
@@ -197,8 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the tool that wrote the file (default auto: recognise it and say which)")
     _questionnaire_arg(p)
     p.add_argument("--mapping", metavar="FILE", help="CSV column,item_id for columns not matched by item id or statement")
-    p.add_argument("--suggest-mapping", nargs="?", const="", default=None, metavar="FILE",
-                   help="write a mapping file to edit (best guesses and what could not be matched) instead of importing")
+    p.add_argument("--suggest-mapping", action="store_true",
+                   help="instead of importing, write a mapping file to edit (to --out, default FILE.mapping.csv) "
+                        "with the best guesses and what could not be matched")
     p.add_argument("--attribute", action="append", default=[], metavar="COL[=NAME]",
                    help="keep a column as a respondent attribute, e.g. role (repeatable; by header, question text or letter)")
     p.add_argument("--keep-identity", action="store_true",

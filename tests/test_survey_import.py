@@ -376,7 +376,7 @@ def test_cli_import_bad_values_exit_1_and_write_only_the_report(cli, tmp_path):
 
 def test_cli_suggest_mapping_and_errors(cli, tmp_path):
     mapping = tmp_path / "m.csv"
-    done = cli("import", EXPORTS / "google-forms-duplicate.csv", "--suggest-mapping", mapping)
+    done = cli("import", "--suggest-mapping", EXPORTS / "google-forms-duplicate.csv", "--out", mapping)
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(mapping, dtype=str, keep_default_na=False)
     # both copies of LEAD2 are listed for the consultant to choose; nothing is written to --out
