@@ -257,6 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     _questionnaire_arg(p)
     p.set_defaults(func=cmd_demo_data)
 
+    from cxassess.report_cli import add_report_commands  # report, batch (light: argparse only)
+
+    add_report_commands(sub)
     return parser
 
 

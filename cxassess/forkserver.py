@@ -1,0 +1,389 @@
+"""A fork server: one process that imports the heavy libraries once and forks a fresh kernel per report.
+
+Starting a Python kernel and importing pandas/matplotlib in it costs about a second of CPU per
+report. This process pays that once: it imports ipykernel, IPython, numpy, pandas, matplotlib (and
+whatever else the driver asks it to preload), then forks a brand-new IPython kernel for every
+report. Each fork is a separate process that has never run any client's code, so isolation is the
+same as with a freshly launched kernel; the parent itself never executes client code.
+
+It also forks short-lived children that turn a report's HTML into PDF with WeasyPrint (imported
+once here), so PDF work runs in parallel with the kernels.
+
+Protocol: one JSON object per line. The driver (:mod:`cxassess.kernels`) writes requests to stdin
+and reads replies from stdout:
+
+- ``{"op": "kernel", "id": N, "cwd": DIR}`` -> ``{"id": N, "pid": P, "connection": {...}}``
+- ``{"op": "pdf", "id": N, "html": FILE, "pdf": FILE}`` -> ``{"id": N, "ok": bool, "error": str}``
+- ``{"op": "kill", "pid": P}`` (no reply); end of input: kill every child and exit.
+
+The first line written is a hello: ``{"op": "hello", "ok": true, ...}`` or ``"ok": false`` with the
+reason (for example: a library started a thread, and forking a threaded process is unsafe).
+
+Pitfalls handled here: the parent must have no threads when it forks (OpenBLAS and pyarrow's
+jemalloc start them unless told not to: see :data:`FORK_SAFE_ENV`); the matplotlib inline backend
+is chosen before import and IPython's integration is enabled in each child; every child reseeds
+random generators; children die with this process (parent-death signal), and this process dies
+with the driver.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import json
+import os
+import secrets
+import selectors
+import signal
+import socket
+import sys
+import traceback
+from typing import Any
+
+#: Environment that keeps the libraries single-threaded at import, so forking is safe.
+FORK_SAFE_ENV = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "JE_ARROW_MALLOC_CONF": "background_thread:false",
+    "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+}
+
+#: Always imported by the server; the driver adds the modules the notebook imports.
+BASE_PRELOAD = (
+    "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
+    "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "jupyter_client.session",
+    "zmq", "tornado.ioloop", "yaml", "pydantic",
+)
+
+PR_SET_PDEATHSIG = 1
+
+
+def _set_parent_death_signal(sig: int = signal.SIGKILL) -> None:
+    """Ask Linux to kill this process when its parent dies (no orphans)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    except OSError:  # pragma: no cover - not Linux
+        pass
+
+
+def thread_count() -> int:
+    """Native threads of this process (Python's threading module misses OpenBLAS/jemalloc threads)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:  # pragma: no cover - no /proc
+        import threading
+
+        return threading.active_count()
+
+
+def _free_ports(n: int, ip: str = "127.0.0.1") -> list[int]:
+    """``n`` distinct free TCP ports (bound briefly, then released for the kernel to take)."""
+    socks, ports = [], []
+    for _ in range(n):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((ip, 0))
+        socks.append(s)
+        ports.append(s.getsockname()[1])
+    for s in socks:
+        s.close()
+    return ports
+
+
+def new_connection_info() -> dict[str, Any]:
+    shell, iopub, stdin, control, hb = _free_ports(5)
+    return {
+        "transport": "tcp", "ip": "127.0.0.1", "shell_port": shell, "iopub_port": iopub,
+        "stdin_port": stdin, "control_port": control, "hb_port": hb,
+        "key": secrets.token_hex(32), "signature_scheme": "hmac-sha256", "kernel_name": "python3",
+    }
+
+
+class ForkServer:
+    def __init__(self, runtime_dir: str) -> None:
+        self.runtime_dir = runtime_dir
+        self.server_pid = os.getpid()
+        self.kernels: set[int] = set()
+        self.pdf_jobs: dict[int, tuple[Any, str]] = {}  # pid -> (request id, error file)
+        self.ready: list[dict[str, Any]] = []  # forked ahead: {"pid", "connection", "cwd"}
+        self.ahead = 1
+        self.out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 1)  # nothing a library prints may corrupt the protocol
+        os.close(devnull)
+
+    # --- replies -------------------------------------------------------------------------
+    def send(self, obj: dict[str, Any]) -> None:
+        self.out.write(json.dumps(obj) + "\n")
+        self.out.flush()
+
+    # --- forking -------------------------------------------------------------------------
+    def _fork(self) -> int:
+        n = thread_count()
+        if n != 1:
+            raise RuntimeError(f"refusing to fork: the fork server has {n} threads")
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _set_parent_death_signal()
+                if os.getppid() != self.server_pid:
+                    os._exit(1)
+                signal.set_wakeup_fd(-1)
+                for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+                    signal.signal(sig, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                devnull = os.open(os.devnull, os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(devnull, fd)
+                os.close(devnull)
+                self.out.close()
+                _reseed()
+            except BaseException:  # pragma: no cover
+                os._exit(1)
+        return pid
+
+    def fork_kernel(self, cwd: str) -> dict[str, Any]:
+        connection = new_connection_info()
+        path = os.path.join(self.runtime_dir, f"kernel-{secrets.token_hex(8)}.json")
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(connection, fh)
+        os.replace(tmp, path)
+        pid = self._fork()
+        if pid == 0:  # the child: become a kernel, never return
+            code = 1
+            try:
+                _run_kernel(path, cwd)
+                code = 0
+            finally:
+                os._exit(code)
+        self.kernels.add(pid)
+        return {"pid": pid, "connection": connection, "connection_file": path, "cwd": cwd}
+
+    def fork_pdf(self, request_id: Any, html_path: str, pdf_path: str) -> None:
+        err_path = pdf_path + ".err"
+        pid = self._fork()
+        if pid == 0:
+            code = 1
+            try:
+                from cxassess.pdf import html_file_to_pdf
+
+                html_file_to_pdf(html_path, pdf_path)
+                code = 0
+            except BaseException as exc:  # noqa: BLE001 - reported to the driver
+                try:
+                    with open(err_path, "w", encoding="utf-8") as fh:
+                        fh.write(f"{type(exc).__name__}: {exc}")
+                except OSError:
+                    pass
+            finally:
+                os._exit(code)
+        self.pdf_jobs[pid] = (request_id, err_path)
+
+    def refill(self, cwd: str) -> None:
+        while len(self.ready) < self.ahead:
+            self.ready.append(self.fork_kernel(cwd))
+
+    # --- reaping -------------------------------------------------------------------------
+    def reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.kernels.discard(pid)
+            self.ready = [k for k in self.ready if k["pid"] != pid]
+            if pid in self.pdf_jobs:
+                request_id, err_path = self.pdf_jobs.pop(pid)
+                ok = os.waitstatus_to_exitcode(status) == 0
+                error = ""
+                if not ok:
+                    try:
+                        with open(err_path, encoding="utf-8") as fh:
+                            error = fh.read().strip()
+                    except OSError:
+                        error = f"PDF process ended with status {os.waitstatus_to_exitcode(status)}"
+                try:
+                    os.unlink(err_path)
+                except OSError:
+                    pass
+                self.send({"id": request_id, "ok": ok, "error": error})
+
+    def kill(self, pid: int) -> None:
+        if pid in self.kernels:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def kill_all(self) -> None:
+        for pid in list(self.kernels) + list(self.pdf_jobs):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for k in self.ready:
+            _unlink(k["connection_file"])
+
+    # --- the loop ------------------------------------------------------------------------
+    def handle(self, req: dict[str, Any]) -> None:
+        op = req.get("op")
+        if op == "kernel":
+            cwd = req.get("cwd") or os.getcwd()
+            self.ahead = max(0, int(req.get("ahead", self.ahead)))
+            ready = next((k for k in self.ready if k["cwd"] == cwd), None)
+            if ready is not None:
+                self.ready.remove(ready)
+            else:
+                ready = self.fork_kernel(cwd)
+            self.send({"id": req["id"], "pid": ready["pid"], "connection": ready["connection"],
+                       "connection_file": ready["connection_file"]})
+            self.refill(cwd)
+        elif op == "pdf":
+            self.fork_pdf(req["id"], req["html"], req["pdf"])
+        elif op == "kill":
+            self.kill(int(req["pid"]))
+        elif op == "ahead":
+            self.ahead = max(0, int(req["n"]))
+            self.refill(req.get("cwd") or os.getcwd())
+
+    def serve(self) -> None:
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        os.set_blocking(wake_r, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        sel = selectors.DefaultSelector()
+        sel.register(0, selectors.EVENT_READ, "in")
+        sel.register(wake_r, selectors.EVENT_READ, "wake")
+        buffer = b""
+        try:
+            while True:
+                for key, _ in sel.select():
+                    if key.data == "wake":
+                        try:
+                            while os.read(wake_r, 512):
+                                pass
+                        except BlockingIOError:
+                            pass
+                        self.reap()
+                        continue
+                    chunk = os.read(0, 65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                    while b"\n" in buffer:
+                        line, buffer = buffer.split(b"\n", 1)
+                        if not line.strip():
+                            continue
+                        req = json.loads(line)
+                        try:
+                            self.handle(req)
+                        except Exception as exc:  # noqa: BLE001 - reported, the server lives on
+                            self.send({"id": req.get("id"), "ok": False, "error": f"{type(exc).__name__}: {exc}"})
+                self.reap()
+        finally:
+            self.kill_all()
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _reseed() -> None:
+    """Fork copies the random generators' state: give every child its own."""
+    import random
+
+    random.seed()
+    np = sys.modules.get("numpy")
+    if np is not None:
+        np.random.seed()
+
+
+def _run_kernel(connection_file: str, cwd: str) -> None:
+    """In a freshly forked child: start an IPython kernel on the given connection file."""
+    os.chdir(cwd)
+    from ipykernel.kernelapp import IPKernelApp
+
+    app = IPKernelApp.instance()
+    app.initialize(["-f", connection_file, "--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=50"])
+    # The inline backend was imported before any shell existed: hook it into this kernel's shell
+    # now, or figures come out as "<Figure ...>" text.
+    app.shell.enable_matplotlib("inline")  # type: ignore[union-attr]
+    _unlink(connection_file)
+    app.start()
+
+
+def _preload(modules: list[str]) -> tuple[list[str], dict[str, str]]:
+    loaded, failed = [], {}
+    for name in modules:
+        try:
+            importlib.import_module(name)
+            loaded.append(name)
+        except Exception as exc:  # noqa: BLE001 - a module the notebook may not even need
+            failed[name] = f"{type(exc).__name__}: {exc}"
+    return loaded, failed
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m cxassess.forkserver")
+    parser.add_argument("--runtime-dir", required=True)
+    parser.add_argument("--preload", default="", help="comma-separated modules to import once")
+    parser.add_argument("--ahead", type=int, default=1)
+    parser.add_argument("--cwd", default=None)
+    args = parser.parse_args(argv)
+
+    _set_parent_death_signal()
+    for key, value in FORK_SAFE_ENV.items():
+        os.environ.setdefault(key, value)
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type] # 1.5 s import, unused
+    server = ForkServer(args.runtime_dir)
+    server.ahead = args.ahead
+    modules = list(dict.fromkeys([*BASE_PRELOAD, *filter(None, args.preload.split(","))]))
+    loaded, failed = _preload(modules)
+    _warm_matplotlib()
+    threads = thread_count()
+    if threads != 1:
+        server.send({"op": "hello", "ok": False, "pid": os.getpid(),
+                     "error": f"the fork server has {threads} threads after its imports; forking is unsafe"})
+        return 1
+    server.send({"op": "hello", "ok": True, "pid": os.getpid(), "preloaded": loaded, "failed": failed})
+    try:
+        if args.cwd:
+            server.refill(args.cwd)
+        server.serve()
+    except Exception:  # pragma: no cover - last resort: tell the driver on stderr
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+def _warm_matplotlib() -> None:
+    """Load fonts and the Agg renderer once, in the parent, with default settings (no client data)."""
+    try:
+        import io
+
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(2, 2))
+        ax = fig.add_subplot(projection="polar")
+        ax.plot([0, 1, 2], [1, 2, 3], label="x")
+        ax.set_title("warm-up")
+        fig.add_subplot(2, 1, 2).barh(["a"], [1])
+        fig.savefig(io.BytesIO(), format="png")
+    except Exception:  # noqa: BLE001 - only a speed-up
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

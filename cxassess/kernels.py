@@ -1,0 +1,392 @@
+"""Fresh, isolated Jupyter kernels for reports, fast: a fork server, or plain kernel launches.
+
+Every report runs in a kernel process of its own that has never run anything else and is killed
+when the report is done; one kernel never serves two clients. Two ways to get such a kernel:
+
+- :class:`ForkedKernels` (Linux, the default): a fork server (:mod:`cxassess.forkserver`) imports
+  ipykernel, pandas, numpy and matplotlib once and forks a new kernel per report, one or more
+  forked ahead; starting one costs milliseconds instead of about a second.
+- :class:`LaunchedKernels`: ``jupyter_client`` launches ``python -m ipykernel_launcher`` per
+  report, the classic way; used where fork is unavailable or refused.
+
+Both also render PDFs (:meth:`pdf`): the fork server in a forked child that already imported
+WeasyPrint, the launcher in a worker thread.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import inspect
+import itertools
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from cxassess.errors import CxError
+
+STARTUP_TIMEOUT = 60.0
+
+
+def avoid_slow_imports() -> None:
+    """Skip ``rfc3987_syntax`` (1.5-2 s to import, pulled in by jsonschema via nbformat, unused here)."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
+def fork_available() -> bool:
+    return sys.platform.startswith("linux") and hasattr(os, "fork") and os.path.isdir("/proc/self/task")
+
+
+def notebook_imports(nb: Any) -> list[str]:
+    """Top-level modules a notebook's code cells import (for the fork server to preload)."""
+    names: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.extend(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.append(node.module)
+    return list(dict.fromkeys(names))
+
+
+# --------------------------------------------------------------------------------------
+# kernel managers nbclient can drive
+# --------------------------------------------------------------------------------------
+def _process_alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            state = fh.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def _forked_manager_class() -> type:
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ForkedKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        """A kernel manager for a kernel the fork server started: nbclient drives it like any other.
+
+        Being a KernelManager matters: clients then ask it whether the kernel is alive instead of
+        polling heartbeats with 0.2 s sleeps.
+        """
+
+        def setup(self, pid: int, connection: dict[str, Any], kill: Any) -> None:
+            self._forked_pid = pid
+            self._kill = kill
+            self.load_connection_info(connection)
+
+        @property
+        def has_kernel(self) -> bool:
+            return getattr(self, "_forked_pid", None) is not None
+
+        async def _async_is_alive(self) -> bool:
+            pid = getattr(self, "_forked_pid", None)
+            return pid is not None and _process_alive(pid)
+
+        is_alive = _async_is_alive
+
+        async def _async_interrupt_kernel(self) -> None:
+            pid = getattr(self, "_forked_pid", None)
+            if pid is not None and _process_alive(pid):
+                os.kill(pid, signal.SIGINT)
+
+        interrupt_kernel = _async_interrupt_kernel
+
+        async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+            pid = getattr(self, "_forked_pid", None)
+            if pid is not None:
+                self._forked_pid = None
+                self._kill(pid)
+
+        shutdown_kernel = _async_shutdown_kernel
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            return None
+
+        cleanup_resources = _async_cleanup_resources
+
+    return ForkedKernelManager
+
+
+@dataclass
+class Kernel:
+    """A started, ready kernel leased for exactly one report."""
+
+    km: Any
+    kc: Any
+    source: "KernelSource"
+
+    async def release(self) -> None:
+        """Stop the channels and kill the kernel at once (graceful shutdown only wastes time here)."""
+        try:
+            self.kc.stop_channels()
+        finally:
+            await self.source._kill(self)
+
+
+class KernelSource:
+    """Where reports get their kernels (and PDFs) from. Use as ``async with``."""
+
+    kind = "base"
+
+    async def __aenter__(self) -> "KernelSource":
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    async def start(self) -> None:  # pragma: no cover - interface
+        ...
+
+    async def close(self) -> None:  # pragma: no cover - interface
+        ...
+
+    async def acquire(self, cwd: str) -> Kernel:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    async def pdf(self, html_path: Path, pdf_path: Path) -> None:
+        from cxassess.pdf import html_file_to_pdf
+
+        await asyncio.to_thread(html_file_to_pdf, html_path, pdf_path)
+
+    async def _kill(self, kernel: Kernel) -> None:  # pragma: no cover - interface
+        ...
+
+
+async def _ready(kc: Any, is_alive: Any, timeout: float = STARTUP_TIMEOUT) -> None:
+    """Wait until the kernel answers on shell and its IOPub stream reaches us."""
+    from queue import Empty
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        msg_id = kc.kernel_info()
+        if inspect.isawaitable(msg_id):
+            msg_id = await msg_id
+        got_reply = False
+        while loop.time() < deadline:
+            try:
+                msg = await kc.shell_channel.get_msg(timeout=0.5)
+            except Empty:
+                if not await is_alive():
+                    raise CxError("the report kernel died while starting")
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                got_reply = True
+                break
+        if got_reply:
+            try:
+                await kc.iopub_channel.get_msg(timeout=0.2)
+            except Empty:
+                continue  # IOPub not connected yet (slow joiner): ask again
+            return
+        if loop.time() >= deadline:
+            raise CxError(f"the report kernel did not answer within {timeout:.0f} s")
+
+
+class LaunchedKernels(KernelSource):
+    """A new ``ipykernel`` process per report, launched by jupyter_client (portable, slower)."""
+
+    kind = "launch"
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def acquire(self, cwd: str) -> Kernel:
+        from jupyter_client.manager import AsyncKernelManager
+
+        km = AsyncKernelManager(kernel_name="python3")
+        await km.start_kernel(cwd=cwd, extra_arguments=[
+            "--HistoryManager.hist_file=:memory:", "--matplotlib=inline", "--IPKernelApp.log_level=50"])
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
+        except RuntimeError as exc:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+            raise CxError(f"the report kernel did not start: {exc}") from exc
+        return Kernel(km, kc, self)
+
+    async def _kill(self, kernel: Kernel) -> None:
+        await kernel.km.shutdown_kernel(now=True)
+
+
+class ForkedKernels(KernelSource):
+    """Kernels forked from a warm fork server (see :mod:`cxassess.forkserver`)."""
+
+    kind = "fork"
+
+    def __init__(self, preload: Iterable[str] = (), ahead: int = 1, cwd: str | None = None) -> None:
+        self.preload = [m for m in preload if m.replace(".", "").replace("_", "").isalnum()]
+        self.ahead = max(0, ahead)
+        self.cwd = cwd
+        self.proc: asyncio.subprocess.Process | None = None
+        self.runtime_dir = ""
+        self._ids = itertools.count(1)
+        self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._reader: asyncio.Task[None] | None = None
+        self._manager_class: type | None = None
+        self.hello: dict[str, Any] = {}
+
+    async def start(self) -> None:
+        self.runtime_dir = tempfile.mkdtemp(prefix="cxassess-kernels-")
+        from cxassess.forkserver import FORK_SAFE_ENV
+
+        env = {**os.environ, **FORK_SAFE_ENV}
+        args = [sys.executable, "-m", "cxassess.forkserver", "--runtime-dir", self.runtime_dir,
+                "--preload", ",".join(self.preload), "--ahead", str(self.ahead)]
+        if self.cwd:
+            args += ["--cwd", self.cwd]
+        log = open(os.path.join(self.runtime_dir, "forkserver.log"), "wb")
+        try:
+            self.proc = await asyncio.create_subprocess_exec(
+                *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log,
+                env=env, limit=2**20)
+        finally:
+            log.close()
+        assert self.proc.stdout is not None
+        line = await self.proc.stdout.readline()
+        self.hello = json.loads(line) if line.strip() else {"ok": False, "error": "the fork server did not start"}
+        if not self.hello.get("ok"):
+            error = self.hello.get("error") or self._log_tail()
+            await self.close()
+            raise CxError(f"fork server unavailable: {error}")
+        self._reader = asyncio.create_task(self._read_replies())
+        self._manager_class = _forked_manager_class()
+
+    def _log_tail(self) -> str:
+        try:
+            text = Path(self.runtime_dir, "forkserver.log").read_text(encoding="utf-8", errors="replace")
+            return text.strip().splitlines()[-1] if text.strip() else "no output"
+        except OSError:
+            return "no output"
+
+    async def _read_replies(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        while True:
+            line = await self.proc.stdout.readline()
+            if not line:
+                break
+            reply = json.loads(line)
+            fut = self._waiting.pop(reply.get("id"), None)
+            if fut is not None and not fut.done():
+                fut.set_result(reply)
+        error = CxError(f"the fork server stopped unexpectedly ({self._log_tail()})")
+        for fut in self._waiting.values():
+            if not fut.done():
+                fut.set_exception(error)
+        self._waiting.clear()
+
+    def _send(self, obj: dict[str, Any]) -> None:
+        if self.proc is None or self.proc.stdin is None or self.proc.returncode is not None:
+            raise CxError("the fork server is not running")
+        self.proc.stdin.write((json.dumps(obj) + "\n").encode())
+
+    async def _request(self, obj: dict[str, Any]) -> dict[str, Any]:
+        if self._reader is not None and self._reader.done():
+            raise CxError(f"the fork server stopped unexpectedly ({self._log_tail()})")
+        request_id = next(self._ids)
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = fut
+        self._send({**obj, "id": request_id})
+        return await fut
+
+    async def acquire(self, cwd: str) -> Kernel:
+        reply = await self._request({"op": "kernel", "cwd": cwd, "ahead": self.ahead})
+        if "pid" not in reply:
+            raise CxError(f"the fork server could not start a kernel: {reply.get('error')}")
+        assert self._manager_class is not None
+        km = self._manager_class(kernel_name="python3")
+        km.setup(reply["pid"], reply["connection"], self._send_kill)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await _ready(kc, km.is_alive)
+        except BaseException:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+            raise
+        return Kernel(km, kc, self)
+
+    def _send_kill(self, pid: int) -> None:
+        try:
+            self._send({"op": "kill", "pid": pid})
+        except CxError:
+            pass
+
+    async def _kill(self, kernel: Kernel) -> None:
+        await kernel.km.shutdown_kernel(now=True)
+
+    async def pdf(self, html_path: Path, pdf_path: Path) -> None:
+        reply = await self._request({"op": "pdf", "html": str(html_path), "pdf": str(pdf_path)})
+        if not reply.get("ok"):
+            raise CxError(f"PDF rendering failed: {reply.get('error') or 'unknown error'}")
+
+    async def close(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            if proc.stdin is not None:
+                try:
+                    proc.stdin.close()  # end of input: the server kills its children and exits
+                except Exception:  # noqa: BLE001
+                    pass
+            try:
+                await asyncio.wait_for(proc.wait(), timeout=5)
+            except asyncio.TimeoutError:
+                proc.kill()
+                await proc.wait()
+        if self._reader is not None:
+            self._reader.cancel()
+            try:
+                await self._reader
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+            self._reader = None
+        if self.runtime_dir:
+            shutil.rmtree(self.runtime_dir, ignore_errors=True)
+            self.runtime_dir = ""
+
+
+async def open_kernel_source(executor: str = "auto", *, preload: Iterable[str] = (), ahead: int = 1,
+                             cwd: str | None = None) -> KernelSource:
+    """A started kernel source: ``fork`` (fork server), ``launch`` (plain kernels) or ``auto``.
+
+    ``auto`` uses the fork server where the OS allows it and falls back to launched kernels,
+    with a warning, when the server cannot start safely.
+    """
+    if executor not in ("auto", "fork", "launch"):
+        raise CxError(f"unknown executor {executor!r}: expected auto, fork or launch")
+    if executor in ("auto", "fork") and fork_available():
+        source: KernelSource = ForkedKernels(preload=preload, ahead=ahead, cwd=cwd)
+        try:
+            await source.start()
+            return source
+        except CxError as exc:
+            if executor == "fork":
+                raise
+            warnings.warn(f"{exc}; launching a plain kernel per report instead", RuntimeWarning, stacklevel=2)
+    elif executor == "fork":
+        raise CxError("the fork executor needs Linux; use --executor launch")
+    source = LaunchedKernels()
+    await source.start()
+    return source

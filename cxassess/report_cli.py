@@ -1,0 +1,90 @@
+"""The ``cxassess report`` and ``cxassess batch`` subcommands (argparse only; heavy imports inside)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from typing import Any
+
+
+def _common(p: argparse.ArgumentParser, *, batch: bool) -> None:
+    p.add_argument("--out", metavar="DIR", required=True, help="output folder (one sub-folder per client)")
+    p.add_argument("--format", default="html,pdf", metavar="LIST", help="comma-separated: html,pdf (default both)")
+    p.add_argument("--questionnaire", metavar="FILE", default=None, help="questionnaire YAML (default: the bundled one)")
+    help_suffix = " (default for manifest rows that leave it blank)" if batch else ""
+    p.add_argument("--group-by", action="append", default=[], metavar="COL",
+                   help="respondent attribute to break scores down by, repeatable" + help_suffix)
+    p.add_argument("--targets", metavar="FILE", help="target score or stage per dimension" + help_suffix)
+    p.add_argument("--customer-metrics", metavar="FILE", help="customer survey file (NPS/CSAT/CES)" + help_suffix)
+    p.add_argument("--consultant", metavar="NAME", default=None, help="consultant named in the header" + help_suffix)
+    p.add_argument("--assessment-date", metavar="YYYY-MM-DD", default=None, help="date in the header (default today)" + help_suffix)
+    p.add_argument("--min-group-size", type=int, default=None, metavar="N", help="suppress smaller groups (default 3)")
+    p.add_argument("--executor", choices=["auto", "fork", "launch"], default="auto",
+                   help="auto (default): fresh kernels forked from a warm server where possible; launch: plain kernels")
+    p.add_argument("--notebook", metavar="FILE", default=None, help="report notebook (default: notebooks/report.ipynb)")
+    p.add_argument("--timeout", type=int, default=600, metavar="SECS", help="longest a notebook cell may run (default 600)")
+
+
+def add_report_commands(sub: Any) -> None:
+    """Register ``report`` and ``batch`` on the main parser's subparsers."""
+    p = sub.add_parser("report", help="render one client's report (HTML, PDF, executed notebook, scores.json)")
+    p.add_argument("--client", metavar="NAME", required=True, help="client name (shown in the report)")
+    p.add_argument("--responses", metavar="FILE", required=True, help="responses file (.csv, .xlsx or .json)")
+    _common(p, batch=False)
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("batch", help="render many clients' reports from a manifest or a file with a client column")
+    p.add_argument("manifest", metavar="MANIFEST",
+                   help="CSV/XLSX/YAML manifest (client, responses, ...) or a responses file with a 'client' column")
+    p.add_argument("--workers", type=int, default=2, metavar="N", help="reports rendered at once (default 2)")
+    p.add_argument("--resume", action="store_true", help="skip clients whose outputs are newer than their inputs")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _common(p, batch=True)
+    p.set_defaults(func=cmd_batch)
+
+
+def _defaults(args: argparse.Namespace) -> dict[str, Any]:
+    values = {
+        "questionnaire": args.questionnaire, "group_by": list(args.group_by), "targets": args.targets,
+        "customer_metrics": args.customer_metrics, "consultant": args.consultant,
+        "assessment_date": args.assessment_date, "min_group_size": args.min_group_size,
+    }
+    return {k: v for k, v in values.items() if v not in (None, [], "")}
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from cxassess.report import ReportRequest, parse_formats, render_report
+
+    formats = parse_formats(args.format)
+    request = ReportRequest(client=args.client, responses=args.responses, **_defaults(args))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        result = render_report(request, args.out, formats=formats, notebook=args.notebook,
+                               executor=args.executor, timeout=args.timeout)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    for path in result.files.values():
+        print(path)
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    from cxassess.batch import batch, summary_table
+    from cxassess.report import parse_formats
+
+    formats = parse_formats(args.format)
+    if args.workers < 1:
+        from cxassess.errors import CxError
+
+        raise CxError("--workers must be at least 1")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        result = batch(args.manifest, args.out, formats=formats, workers=args.workers, resume=args.resume,
+                       notebook=args.notebook, executor=args.executor, defaults=_defaults(args),
+                       timeout=args.timeout, progress=False if args.no_progress else None)
+    for w in caught:
+        print(f"warning: {w.message}", file=sys.stderr)
+    print(summary_table(result))
+    print(f"index: {result.index}")
+    return 0 if result.ok else 1
