@@ -1,0 +1,131 @@
+"""The report notebook runs for real: under the plain papermill CLI and API with parameters, from any
+working directory, and under nbval; figures come out as PNG and user strings come out escaped."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cxassess.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_DIR
+
+NOTEBOOK = NOTEBOOKS_DIR / "report.ipynb"
+SURVEY = PROJECT_DIR / "data" / "samples" / "customer_survey.csv"
+EVIL = "<script>alert(1)</script>"
+EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+PARAMETERS = {
+    "client_name": "Demo client",
+    "responses": str(DEMO_DIR / "harbour-health-clinics.csv"),
+    "questionnaire": None,
+    "group_by": ["role", "department"],
+    "targets": None,
+    "customer_metrics": None,
+    "assessment_date": "",
+    "consultant": "",
+    "min_group_size": 3,
+}
+
+
+def outputs(nb) -> list[dict]:
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+
+
+def html_of(nb) -> str:
+    return "\n".join(o.get("data", {}).get("text/html", "") for o in outputs(nb))
+
+
+def pngs(nb) -> int:
+    return sum("image/png" in o.get("data", {}) for o in outputs(nb))
+
+
+def run_papermill(tmp_path: Path, **params) -> nbformat.NotebookNode:
+    import papermill
+
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(str(NOTEBOOK), str(out), parameters=params, cwd=str(tmp_path),
+                               progress_bar=False, kernel_name="python3")
+    return nbformat.read(out, as_version=4)
+
+
+def test_parameters_cell_has_exactly_the_documented_names_and_defaults():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    namespace: dict = {}
+    exec(first.source, namespace)  # noqa: S102 - our own notebook's set-up cell
+    before = set(namespace)
+    exec(tagged[0].source, namespace)  # noqa: S102
+    assert {k: namespace[k] for k in set(namespace) - before} == PARAMETERS
+
+
+def test_notebook_is_committed_without_outputs():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_plain_papermill_cli_with_targets_and_a_hostile_client_name(tmp_path):
+    out = tmp_path / "out.ipynb"
+    proc = subprocess.run(
+        [sys.executable, "-m", "papermill", str(NOTEBOOK), str(out), "-p", "client_name", EVIL,
+         "-p", "responses", str(DEMO_DIR / "acme-utilities.csv"), "-p", "targets", str(DEMO_DIR / "targets.yaml"),
+         "--kernel", "python3", "--no-progress-bar"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    nb = nbformat.read(out, as_version=4)
+    html = html_of(nb)
+    assert EVIL not in html and EVIL_ESCAPED in html
+    assert f"Customer experience maturity: {EVIL_ESCAPED}" in html
+    # radar, bars, two heatmaps (role, department), item ranking: all as PNG, not "<Figure ...>" text
+    assert pngs(nb) == 5
+    assert not any("<Figure" in o.get("data", {}).get("text/plain", "") and "image/png" not in o.get("data", {})
+                   for o in outputs(nb))
+    assert "<strong>Against target:</strong>" in html
+    assert "What customers say" not in html  # no customer survey given
+    assert "Appendix" in "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert not [o for o in outputs(nb) if o.get("output_type") == "error"]
+
+
+def test_papermill_with_customer_metrics_and_group_by_as_text(tmp_path):
+    nb = run_papermill(tmp_path, client_name="Harbour", responses=str(DEMO_DIR / "harbour-health-clinics.csv"),
+                       customer_metrics=str(SURVEY), group_by="role;department", min_group_size=8,
+                       consultant="Ann & Co", assessment_date="2026-03-05")
+    html = html_of(nb)
+    assert "<h2>What customers say</h2>" in html
+    assert "Net Promoter Score (would recommend, 0–10)" in html and "By segment" in html
+    assert "<strong>What customers say:</strong> customers report a Net Promoter Score of" in html
+    assert "not that one causes the other" in html
+    assert pngs(nb) == 6  # the five maturity charts plus the NPS distribution
+    # Harbour's Clinical department has 7 respondents: suppressed at min_group_size 8
+    assert "Suppressed (fewer than 8 respondents): Clinical." in html
+    assert "Prepared by: Ann &amp; Co" in html and "Assessment date: 5 March 2026" in html
+
+
+def test_papermill_without_grouping(tmp_path):
+    nb = run_papermill(tmp_path, responses=str(DEMO_DIR / "northwind-outfitters.csv"), group_by=[])
+    html = html_of(nb)
+    assert "No grouping was requested for this report." in html
+    assert "Perception gaps" not in html
+    assert pngs(nb) == 3  # radar, bars, item ranking
+
+
+def test_bad_input_stops_with_the_clear_message(tmp_path):
+    import papermill
+
+    with pytest.raises(papermill.PapermillExecutionError) as info:
+        run_papermill(tmp_path, responses=str(tmp_path / "missing.csv"))
+    assert "CxError" in str(info.value) and "missing.csv" in str(info.value)
+
+
+def test_runs_under_nbval(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval-lax", str(NOTEBOOK), "-q", "-p", "no:cacheprovider",
+         "--rootdir", str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert " passed" in proc.stdout
