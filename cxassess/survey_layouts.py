@@ -242,14 +242,19 @@ def _truthy(cell: str) -> bool:
 
 def _layout_qualtrics(raw: RawTable, why: str) -> Layout:
     names, rows = raw.rows[0], raw.rows
-    if len(rows) < 2:
-        raise CxError(f"{raw.path}: a Qualtrics export has at least two header rows; this file has one row")
-    texts = rows[1]
-    header_rows = 2
-    if len(rows) > 2 and any(c.startswith("{") and "importid" in c.lower() for c in rows[2]):
-        header_rows = 3
-    notes = [f"header rows: short names (row {raw.row_numbers[0]}), question text (row {raw.row_numbers[1]})"
-             + (f", ImportId tags (row {raw.row_numbers[2]})" if header_rows == 3 else "; no ImportId row")]
+    low = [normalise_text(n) for n in names]
+    second = rows[1][low.index("responseid")] if len(rows) > 1 and "responseid" in low else ""
+    if len(rows) < 2 or (second and normalise_text(second) not in ("response id", "responseid")):
+        # someone deleted the question-text and ImportId rows: row 2 already holds a response
+        texts, header_rows = [""] * len(names), 1
+        notes = [f"one header row (row {raw.row_numbers[0]}): the question-text row is missing, so columns match "
+                 "items by item id or the mapping file only"]
+    else:
+        texts, header_rows = rows[1], 2
+        if len(rows) > 2 and any(c.startswith("{") and "importid" in c.lower() for c in rows[2]):
+            header_rows = 3
+        notes = [f"header rows: short names (row {raw.row_numbers[0]}), question text (row {raw.row_numbers[1]})"
+                 + (f", ImportId tags (row {raw.row_numbers[2]})" if header_rows == 3 else "; no ImportId row")]
     columns = []
     id_col = None
     for i, name in enumerate(names):
@@ -257,7 +262,6 @@ def _layout_qualtrics(raw: RawTable, why: str) -> Layout:
         if normalise_text(name) == "responseid":
             col.kind, id_col = "respondent_id", i
         columns.append(col)
-    low = [normalise_text(n) for n in names]
     status = low.index("status") if "status" in low else None
     finished = low.index("finished") if "finished" in low else None
     layout = Layout("qualtrics", f"Qualtrics CSV ({why})", _unique_keys(columns), [], id_col, notes=notes)
@@ -276,9 +280,15 @@ def _layout_qualtrics(raw: RawTable, why: str) -> Layout:
 
 
 def _layout_surveymonkey(raw: RawTable, why: str) -> Layout:
-    if len(raw.rows) < 2:
-        raise CxError(f"{raw.path}: a SurveyMonkey export has two header rows; this file has one row")
-    top, sub = raw.rows[0], raw.rows[1]
+    top = raw.rows[0]
+    rid = [normalise_text(t) for t in top].index("respondent id")
+    if len(raw.rows) < 2 or raw.rows[1][rid].strip():
+        # the second header row was deleted: row 2 already holds a response
+        layout = _layout_single_header(raw, "surveymonkey", why)
+        layout.notes = [f"one header row (row {raw.row_numbers[0]}): the second header row (answer and matrix-row "
+                        "labels) is missing; matrix columns match only by item id or the mapping file"]
+        return layout
+    sub = raw.rows[1]
     columns = []
     id_col = None
     question = ""
@@ -303,15 +313,17 @@ def _layout_surveymonkey(raw: RawTable, why: str) -> Layout:
 
 
 def _layout_single_header(raw: RawTable, fmt: str, why: str) -> Layout:
-    meta = _GOOGLE_META if fmt == "google-forms" else _MSFORMS_META
+    meta = {"google-forms": _GOOGLE_META, "microsoft-forms": _MSFORMS_META, "surveymonkey": _SURVEYMONKEY_META}[fmt]
+    id_name = {"google-forms": None, "microsoft-forms": "id", "surveymonkey": "respondent id"}[fmt]
     columns = []
     id_col = None
     for i, name in enumerate(raw.rows[0]):
         col = _classify(Column(i, name, [name]), meta)
-        if fmt == "microsoft-forms" and normalise_text(name) == "id":
+        if id_col is None and normalise_text(name) == id_name:
             col.kind, id_col = "respondent_id", i
         columns.append(col)
-    label = "Google Forms CSV" if fmt == "google-forms" else "Microsoft Forms export"
+    label = {"google-forms": "Google Forms CSV", "microsoft-forms": "Microsoft Forms export",
+             "surveymonkey": "SurveyMonkey export"}[fmt]
     return Layout(fmt, f"{label} ({why})", _unique_keys(columns),
                   list(zip(raw.row_numbers[1:], raw.rows[1:])), id_col, notes=[f"header row: question text (row {raw.row_numbers[0]})"])
 

@@ -449,3 +449,44 @@ def test_attribute_that_is_not_a_column_lists_the_columns():
         import_export(EXPORTS / "qualtrics.csv", attributes=["department"])
     with pytest.raises(CxError, match="holds the answers to item LEAD1"):
         import_export(EXPORTS / "qualtrics.csv", attributes=["Q2_1"])
+
+
+def test_exports_whose_extra_header_rows_were_deleted(tmp_path):
+    # consultants often delete Qualtrics' rows 2-3 or SurveyMonkey's row 2 before sending a file
+    with (EXPORTS / "qualtrics.csv").open(newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    rows[0][14:19] = ["LEAD1", "LEAD2", "LEAD3", "LEAD4", "LEAD5"]  # export tags set to the item ids
+    one = tmp_path / "qualtrics-one-header.csv"
+    with one.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([rows[0], *rows[3:]])
+    r = import_export(one)
+    assert any("one header row" in n for n in r.report.notes)
+    # R_1a is the first data row (row 2) and is not mistaken for a header; Q3 (EMP1) has no text to match
+    assert values(r, "R_1a") == {"LEAD1": 5, "LEAD2": 4, "LEAD3": 2, "LEAD4": 3, "LEAD5": 5}
+    assert [n for n, _ in r.report.dropped_rows] == [3]  # the Survey Preview, now on row 3
+    with (EXPORTS / "surveymonkey.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    one = tmp_path / "monkey-one-header.csv"
+    with one.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([rows[0], *rows[2:]])
+    r = import_export(one)
+    assert r.report.respondents == 3 and values(r, "118002") == {"EMP1": 5}
+    assert any("second header row" in n for n in r.report.notes)
+
+
+def test_questionnaire_sheet_neutralises_formula_like_text(tmp_path):
+    from openpyxl import load_workbook
+
+    from cxassess.render_questionnaire import to_csv, write_xlsx
+
+    q = questionnaire_from_dict({
+        "id": "f", "scale": {"min": 1, "max": 2, "labels": {1: "No", 2: "=Yes"}},
+        "stages": [{"id": 1, "name": "one", "min_score": 1}],
+        "dimensions": [{"id": "d", "name": "@Dim"}],
+        "items": [{"id": "X1", "dimension": "d", "text": "=HYPERLINK(\"http://example.com\")"}],
+    })
+    rows = list(csv.reader(to_csv(q).splitlines()))
+    assert rows[0][4] == "'=Yes" and rows[1][1:3] == ["'@Dim", "'=HYPERLINK(\"http://example.com\")"]
+    write_xlsx(q, tmp_path / "f.xlsx")
+    ws = load_workbook(tmp_path / "f.xlsx")["Items"]
+    assert ws["C2"].value.startswith("'=") and ws["C2"].data_type == "s"
