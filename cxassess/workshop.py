@@ -477,15 +477,20 @@ class FacilitatorPanel(_Displayable):
             return None
         t1 = time.perf_counter()
         column = self.group_by.value if self.group_by.value in responses.attributes.columns else None
-        scores = score(responses, self.store.questionnaire, group_by=[column] if column else [],
-                       min_group_size=self.min_group_size)
-        t2 = time.perf_counter()
-        radar = charts.radar(scores, show_target=False)
-        heat = charts.group_heatmap(scores, column) if column else None
-        t3 = time.perf_counter()
-        self.radar_image.value = _png(radar)
+        try:
+            scores = score(responses, self.store.questionnaire, group_by=[column] if column else [],
+                           min_group_size=self.min_group_size)
+            t2 = time.perf_counter()
+            radar = charts.radar(scores, show_target=False)
+            heat = charts.group_heatmap(scores, column) if column else None
+            t3 = time.perf_counter()
+            radar_png, heat_png = _png(radar), (_png(heat) if heat is not None else b"")
+        except CxError as exc:  # keep the last good charts, say why they were not updated
+            self.message.value = f"<p style='color:#b00020'>Results not updated: {escape_html(exc)}</p>"
+            return self.scores
+        self.radar_image.value = radar_png
         self.radar_image.layout.display = None
-        self.heatmap_image.value = _png(heat) if heat is not None else b""
+        self.heatmap_image.value = heat_png
         self.heatmap_image.layout.display = None if heat is not None else "none"
         t4 = time.perf_counter()
         self.scores = scores

@@ -211,6 +211,9 @@ def test_killing_a_writer_loses_no_acknowledged_answer(tmp_path):
         for code, item, value in acked:
             assert stored[(code, item)] == float(value)
         assert len(stored) >= len(acked)  # possibly the one answer committed before its ack was printed
+    done = export_session(path, tmp_path / "after-kill.csv", include_partial=True)  # and it exports
+    assert done["rows"] == len(stored)
+    assert len(read_responses(tmp_path / "after-kill.csv", MINI).answers) == len(stored)
 
 
 def test_two_writers_at_once(tmp_path):
