@@ -48,7 +48,8 @@ def cmd_questionnaire(args: argparse.Namespace) -> int:
 # import from survey tools
 # --------------------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
-    from cxassess.survey_import import SurveyImportError, import_export, report_path, write_mapping_suggestion
+    from cxassess.survey_import import (SurveyImportError, check_output_path, import_export, report_path,
+                                        write_mapping_suggestion)
 
     if args.suggest_mapping:
         out = args.out or str(Path(args.file).with_suffix("")) + ".mapping.csv"
@@ -58,6 +59,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     if not args.out:
         raise CxError("give the responses file to write with --out FILE.csv (or --suggest-mapping to write a mapping file)")
+    check_output_path(args.out)
     try:
         result = import_export(args.file, args.questionnaire, source_format=args.source_format, mapping=args.mapping,
                                attributes=args.attribute, keep_identity=args.keep_identity,

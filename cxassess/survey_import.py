@@ -40,7 +40,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Sequence
 
 import pandas as pd
 
@@ -61,11 +61,14 @@ from cxassess.survey_layouts import (
     recognise_file,
 )
 
+if TYPE_CHECKING:
+    from cxassess.responses import Responses
+
 __all__ = [
     "FORMATS", "FORMAT_NAMES", "Column", "ColumnReport", "ImportReport", "ImportResult", "Layout", "Match", "RawTable",
     "Reading", "SurveyImportError", "ValueReader", "column_letter", "import_export", "is_identity", "match_columns",
     "normalise_text", "read_export_responses", "read_layout", "read_mapping", "read_raw", "recognise",
-    "recognise_file", "report_path", "suggest_mapping", "write_import", "write_mapping_suggestion",
+    "recognise_file", "report_path", "check_output_path", "suggest_mapping", "write_import", "write_mapping_suggestion",
 ]
 OnError = Literal["raise", "skip"]
 
@@ -268,8 +271,10 @@ def write_mapping_suggestion(path: str | Path, out: str | Path, questionnaire: Q
     """Write :func:`suggest_mapping` as CSV (cells neutralised); return the path written."""
     from cxassess.safe import neutralise_frame
 
-    table = suggest_mapping(path, questionnaire, source_format)
     out = Path(out)
+    if not out.parent.is_dir():
+        raise CxError(f"{out}: the folder {out.parent} does not exist")
+    table = suggest_mapping(path, questionnaire, source_format)
     neutralise_frame(table).to_csv(out, index=False)
     return out
 
@@ -554,15 +559,23 @@ def report_path(out: str | Path) -> Path:
     return out.with_name(out.stem + ".import-report.txt")
 
 
+def check_output_path(out: str | Path) -> Path:
+    """The output path if it can be written (.csv or .xlsx in an existing folder), else a clear error."""
+    out = Path(out)
+    if out.suffix.lower() not in (".csv", ".xlsx", ""):
+        raise CxError(f"{out}: write the imported responses as .csv or .xlsx")
+    if not out.parent.is_dir():
+        raise CxError(f"{out}: the folder {out.parent} does not exist")
+    if out.is_dir():
+        raise CxError(f"{out}: is a folder; give a file name such as responses.csv")
+    return out
+
+
 def write_import(result: ImportResult, out: str | Path) -> tuple[Path, Path]:
     """Write the long responses (CSV, or Excel for .xlsx) and the import report beside them."""
     from cxassess.safe import neutralise_frame
 
-    out = Path(out)
-    if out.suffix.lower() in (".json", ".xls", ".txt"):
-        raise CxError(f"{out}: write the imported responses as .csv or .xlsx")
-    if not out.parent.exists():
-        raise CxError(f"{out.parent}: folder not found")
+    out = check_output_path(out)
     safe = neutralise_frame(result.frame)
     tmp = out.with_name(out.name + ".part")
     try:
@@ -582,7 +595,7 @@ def write_import(result: ImportResult, out: str | Path) -> tuple[Path, Path]:
 # used by cxassess.responses.read_responses: exports read directly by report and batch
 # --------------------------------------------------------------------------------------
 def read_export_responses(path: str | Path, questionnaire: Questionnaire | str | Path | None = None,
-                          on_error: OnError = "raise"):
+                          on_error: OnError = "raise") -> "Responses":
     """Read a survey export as :class:`~cxassess.responses.Responses` (every non-identity question kept as an attribute)."""
     from cxassess.responses import ResponsesError, responses_from_frame
 

@@ -490,3 +490,12 @@ def test_questionnaire_sheet_neutralises_formula_like_text(tmp_path):
     write_xlsx(q, tmp_path / "f.xlsx")
     ws = load_workbook(tmp_path / "f.xlsx")["Items"]
     assert ws["C2"].value.startswith("'=") and ws["C2"].data_type == "s"
+
+
+def test_cli_rejects_unwritable_outputs_before_reading(cli, tmp_path):
+    for out, message in ((tmp_path / "r.json", "write the imported responses as .csv or .xlsx"),
+                         (tmp_path / "missing" / "r.csv", "does not exist")):
+        done = cli("import", EXPORTS / "google-forms.csv", "--out", out)
+        assert done.returncode == 1 and message in done.stderr and done.stdout == ""
+    done = cli("import", EXPORTS / "google-forms.csv", "--suggest-mapping", "--out", tmp_path / "missing" / "m.csv")
+    assert done.returncode == 1 and "does not exist" in done.stderr and "Traceback" not in done.stderr
