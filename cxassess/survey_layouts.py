@@ -193,7 +193,8 @@ _SURVEYMONKEY_META = {"collector id", "start date", "end date"}
 _GOOGLE_TIMESTAMPS = {"timestamp", "marca temporal", "horodateur", "zeitstempel", "informazioni cronologiche",
                       "carimbo de data hora", "tijdstempel"}
 _GOOGLE_META = _GOOGLE_TIMESTAMPS | {"score", "total score"}
-_MSFORMS_META = {"id", "start time", "completion time", "last modified time", "total points", "quiz feedback"}
+_MSFORMS_META = {"id", "start time", "completion time", "last modified time", "total points", "quiz feedback",
+                 "grade posted time"}
 
 
 def _classify(col: Column, meta: set[str]) -> Column:

@@ -198,9 +198,10 @@ def test_microsoft_forms_xlsx(tmp_path):
     t = dt.datetime(2026, 10, 3, 9, 30)
     rows = [
         ["ID", "Start time", "Completion time", "Email", "Name", "Last modified time", "Total points", "Quiz feedback",
-         "Which department are you in?", stmt["SILO2"], stmt["SILO1"], stmt["MEAS1"]],
-        [1, t, t, "anonymous", None, None, 0, None, "Billing", "Agree", "Strongly disagree", "Neither agree nor disagree"],
-        [2, t, t, "pat@example.com", "Pat Doe", None, 0, None, "Sales", "Completely agree", "Tend to disagree", 4],
+         "Which department are you in?", stmt["SILO2"], stmt["SILO1"], f"How far do you agree?.{stmt['MEAS1']}",
+         "Grade posted time", "Points - Which department are you in?"],
+        [1, t, t, "anonymous", None, None, 0, None, "Billing", "Agree", "Strongly disagree", "Neither agree nor disagree", t, 0],
+        [2, t, t, "pat@example.com", "Pat Doe", None, 0, None, "Sales", "Completely agree", "Tend to disagree", 4, t, 0],
     ]
     r = import_export(_write_xlsx(tmp_path / "forms.xlsx", rows), attributes=["Which department are you in?=department"])
     assert r.report.format == "microsoft-forms"
@@ -211,7 +212,8 @@ def test_microsoft_forms_xlsx(tmp_path):
     assert ("Tend to disagree", "2 (Disagree), variant", 1) in r.report.readings
     uses = {c.column: c.use for c in r.report.columns}
     assert uses["Email"].startswith("not copied") and uses["Name"].startswith("not copied")
-    assert uses["Total points"].startswith("ignored") and uses["Start time"].startswith("ignored")
+    for meta in ("Total points", "Start time", "Grade posted time", "Points - Which department are you in?"):
+        assert uses[meta].startswith("ignored"), meta
 
 
 # --------------------------------------------------------------------------------------
