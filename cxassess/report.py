@@ -324,14 +324,19 @@ class Renderer:
     async def __aenter__(self) -> "Renderer":
         from cxassess.kernels import notebook_imports, open_kernel_source
 
-        self.template = load_notebook(self.notebook_path)
-        self.declared = declared_parameters(self.template)
+        self.load()
         preload = notebook_imports(self.template) + ["cxassess.scoring", "cxassess.responses", "cxassess.questionnaire"]
         if "pdf" in self.formats:
             preload += ["weasyprint", "cxassess.pdf"]
         self.source = await open_kernel_source(self.executor, preload=preload, ahead=self.lanes, cwd=self.cwd)
         _exporter()  # compile the template once, before the first report
         return self
+
+    def load(self) -> None:
+        """Read the report notebook once (and the parameter names its ``parameters`` cell declares)."""
+        if self.template is None:
+            self.template = load_notebook(self.notebook_path)
+            self.declared = declared_parameters(self.template)
 
     async def __aexit__(self, *exc: Any) -> None:
         if self.source is not None:
@@ -349,6 +354,7 @@ class Renderer:
     def is_current(self, req: ReportRequest, out_dir: Path | str) -> bool:
         """True when the report's outputs exist, are newer than every input, and match its parameters."""
         folder = Path(out_dir) / req.slug
+        self.load()
         try:
             oldest_output = min((folder / name).stat().st_mtime for name in output_names(self.formats))
             newest_input = max(p.stat().st_mtime for p in self.inputs_of(req))
@@ -357,7 +363,10 @@ class Renderer:
             return False
         if oldest_output <= newest_input:
             return False
-        wanted = self._parameters(req)
+        try:
+            wanted = self._parameters(req)
+        except CxError:
+            return False
         had = dict(stored.get("parameters", {}))
         if req.assessment_date is None and not stored.get("assessment_date_given", True):
             wanted.pop("assessment_date", None)

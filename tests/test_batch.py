@@ -1,0 +1,195 @@
+"""Batch rendering: manifests (CSV, YAML, split by client), failures that stop nothing, resume, index."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from cxassess.batch import batch, read_manifest, summary_table
+from cxassess.errors import CxError
+from cxassess.paths import DEMO_DIR, NOTEBOOKS_DIR
+from cxassess.safe import slugify
+
+DATA = Path(__file__).parent / "data"
+PROBE = DATA / "probe_report.ipynb"
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A manifest folder with the mini questionnaire and two responses files."""
+    d = tmp_path / "in"
+    (d / "sub").mkdir(parents=True)
+    shutil.copy(DATA / "mini.yaml", d / "mini.yaml")
+    shutil.copy(DATA / "mini_wide.csv", d / "sub" / "alpha.csv")
+    rows = (DATA / "mini_wide.csv").read_text(encoding="utf-8").splitlines()
+    (d / "beta.csv").write_text("\n".join(rows[:3]) + "\n", encoding="utf-8")  # header + 2 respondents
+    return d
+
+
+def write_manifest(d: Path, text: str, name: str = "manifest.csv") -> Path:
+    path = d / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def probe_state(folder: Path) -> dict:
+    nb = json.loads((folder / "report.ipynb").read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            text = "".join(out.get("text", ""))
+            if text.startswith("PROBE "):
+                return json.loads(text[len("PROBE "):])
+    raise AssertionError("no probe state")
+
+
+# --------------------------------------------------------------------------------------
+# reading manifests
+# --------------------------------------------------------------------------------------
+def test_csv_manifest_resolves_paths_against_its_folder_and_splits_group_by(workdir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # not the manifest's folder
+    path = write_manifest(workdir, "client,responses,group_by,consultant,assessment_date,questionnaire\n"
+                                   "Alpha,sub/alpha.csv,role; department ,Jo,2026-01-31,mini.yaml\n"
+                                   "Beta,beta.csv,,,,mini.yaml\n")
+    items = read_manifest(path, out_dir=tmp_path / "out", defaults={"consultant": "Default Co", "group_by": ["site"]})
+    assert [i.client for i in items] == ["Alpha", "Beta"] and not any(i.error for i in items)
+    a, b = (i.request for i in items)
+    assert Path(a.responses) == workdir / "sub" / "alpha.csv" and Path(a.questionnaire) == workdir / "mini.yaml"
+    assert a.group_by == ["role", "department"] and a.consultant == "Jo" and a.assessment_date == "2026-01-31"
+    assert b.group_by == ["site"] and b.consultant == "Default Co" and b.assessment_date is None  # defaults fill blanks
+
+
+def test_yaml_manifest(workdir, tmp_path):
+    path = write_manifest(workdir, "- client: Alpha\n  responses: sub/alpha.csv\n  group_by: [role]\n"
+                                   "  assessment_date: 2026-05-06\n  questionnaire: mini.yaml\n"
+                                   "- {client: Beta, responses: beta.csv, min_group_size: 2}\n", "clients.yaml")
+    items = read_manifest(path, out_dir=tmp_path)
+    assert items[0].request.group_by == ["role"] and items[0].request.assessment_date == "2026-05-06"
+    assert items[1].request.min_group_size == 2 and Path(items[1].request.responses) == workdir / "beta.csv"
+
+
+def test_manifest_problems(workdir, tmp_path):
+    with pytest.raises(CxError, match="manifest not found"):
+        read_manifest(workdir / "nope.csv", out_dir=tmp_path)
+    with pytest.raises(CxError, match=r"unknown column\(s\) 'group-by'"):
+        read_manifest(write_manifest(workdir, "client,responses,group-by\nA,beta.csv,role\n"), out_dir=tmp_path)
+    with pytest.raises(CxError, match="no 'client' column"):
+        read_manifest(write_manifest(workdir, "name,responses\nA,beta.csv\n"), out_dir=tmp_path)
+    with pytest.raises(CxError, match="list of clients"):
+        read_manifest(write_manifest(workdir, "client: A\n", "m.yaml"), out_dir=tmp_path)
+    # bad rows become failed items; the good ones stay
+    items = read_manifest(write_manifest(workdir, "client,responses,assessment_date\n"
+                                                  "A,beta.csv,\n,beta.csv,\nB,,\nC,beta.csv,31/12/2026\nA,beta.csv,\n"),
+                          out_dir=tmp_path)
+    assert [(i.client, bool(i.request)) for i in items] == [
+        ("A", True), ("(manifest.csv row 3)", False), ("B", False), ("C", False), ("A", False)]
+    assert items[1].error == "manifest.csv row 3: no client name"
+    assert items[2].error == "manifest.csv row 4: no responses file"
+    assert "row 5" in items[3].error and "YYYY-MM-DD" in items[3].error
+    assert items[4].error == "manifest.csv row 6: client 'A' is listed twice (first at manifest.csv row 2)"
+
+
+def test_responses_file_with_client_column_is_split(tmp_path):
+    src = tmp_path / "all.csv"
+    src.write_text("client,respondent_id,role,A1,A2,A3,B1,B2\n"
+                   "Alpha,r1,lead,5,1,4,4,5\nBeta,r2,lead,4,2,3,3,4\nAlpha,r3,front,2,4,3,2,2\n"
+                   ",r4,front,3,3,3,1,1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    items = read_manifest(src, out_dir=out, defaults={"questionnaire": str(DATA / "mini.yaml"), "group_by": ["role"]})
+    assert [i.client for i in items] == ["(no client)", "Alpha", "Beta"]
+    assert items[0].error == "all.csv: 1 row(s) have no client name (rows 5); they were not reported"
+    alpha = Path(items[1].request.responses)
+    assert alpha == out / "_inputs" / f"{slugify('Alpha')}.csv"
+    assert alpha.read_text(encoding="utf-8").splitlines() == [
+        "respondent_id,role,A1,A2,A3,B1,B2", "r1,lead,5,1,4,4,5", "r3,front,2,4,3,2,2"]
+    assert items[1].request.group_by == ["role"]
+    # unchanged content is not rewritten (so --resume can trust the mtime)
+    before = alpha.stat().st_mtime_ns
+    time.sleep(0.01)
+    read_manifest(src, out_dir=out, defaults={"questionnaire": str(DATA / "mini.yaml")})
+    assert alpha.stat().st_mtime_ns == before
+
+
+# --------------------------------------------------------------------------------------
+# running
+# --------------------------------------------------------------------------------------
+def test_one_failing_client_never_stops_the_others(workdir, tmp_path):
+    manifest = write_manifest(workdir, "client,responses,questionnaire\n"
+                                       "Alpha,sub/alpha.csv,mini.yaml\n"
+                                       "Missing,nowhere.csv,mini.yaml\n"
+                                       "FAIL <b>bold</b>,beta.csv,mini.yaml\n"
+                                       "Beta,beta.csv,mini.yaml\n")
+    out = tmp_path / "out"
+    result = batch(manifest, out, formats=["html"], workers=2, notebook=PROBE, progress=False)
+    status = {r.client: (r.status, r.error) for r in result.results}
+    assert status["Alpha"] == ("ok", "") and status["Beta"] == ("ok", "")
+    assert status["Missing"][0] == "failed" and "file not found" in status["Missing"][1]
+    assert status["FAIL <b>bold</b>"] == (
+        "failed", "FAIL <b>bold</b>: the report notebook failed: ValueError: probe failure requested by FAIL <b>bold</b>")
+    assert not result.ok
+    assert probe_state(out / slugify("Alpha"))["respondents"] == 4
+    assert probe_state(out / slugify("Beta"))["respondents"] == 2
+    # the output folder holds the reports, the index and nothing half-written
+    assert sorted(p.name for p in out.iterdir()) == sorted([slugify("Alpha"), slugify("Beta"), "index.html"])
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f'href="{slugify("Alpha")}/report.html"' in index and f'href="{slugify("Beta")}/report.html"' in index
+    assert "FAIL &lt;b&gt;bold&lt;/b&gt;" in index and "<b>bold" not in index
+    table = summary_table(result)
+    assert "2 rendered, 0 up to date (skipped), 2 failed" in table
+
+
+def test_resume_skips_current_reports_and_redoes_changed_ones(workdir, tmp_path):
+    manifest = write_manifest(workdir, "client,responses,questionnaire\nAlpha,sub/alpha.csv,mini.yaml\nBeta,beta.csv,mini.yaml\n")
+    out = tmp_path / "out"
+    first = batch(manifest, out, formats=["html"], workers=2, notebook=PROBE, progress=False)
+    assert [r.status for r in first.results] == ["ok", "ok"]
+    pids = {r.client: probe_state(r.folder)["pid"] for r in first.results}
+
+    again = batch(manifest, out, formats=["html"], workers=2, notebook=PROBE, resume=True, progress=False)
+    assert [r.status for r in again.results] == ["skipped", "skipped"]
+    assert {r.client: probe_state(r.folder)["pid"] for r in again.results} == pids
+
+    # a newer input re-renders only that client; a changed parameter re-renders too
+    later = time.time() + 5
+    os.utime(workdir / "beta.csv", (later, later))
+    manifest.write_text("client,responses,questionnaire,group_by\nAlpha,sub/alpha.csv,mini.yaml,role\n"
+                        "Beta,beta.csv,mini.yaml,\n", encoding="utf-8")
+    third = batch(manifest, out, formats=["html"], workers=1, notebook=PROBE, resume=True, progress=False)
+    assert [r.status for r in third.results] == ["ok", "ok"]
+    fourth = batch(manifest, out, formats=["html", "pdf"], workers=1, notebook=PROBE, resume=True, progress=False)
+    assert [r.status for r in fourth.results] == ["ok", "ok"]  # the PDF was missing
+    fifth = batch(manifest, out, formats=["html", "pdf"], workers=1, notebook=PROBE, resume=True, progress=False)
+    assert [r.status for r in fifth.results] == ["skipped", "skipped"]
+
+
+def test_cli_batch_exit_codes_summary_and_index(workdir, tmp_path, cli):
+    good = write_manifest(workdir, "client,responses,questionnaire\nAlpha,sub/alpha.csv,mini.yaml\n")
+    res = cli("batch", good, "--out", tmp_path / "ok", "--format", "html", "--notebook", PROBE, "--workers", "1")
+    assert res.returncode == 0, res.stderr
+    assert "1 rendered, 0 up to date (skipped), 0 failed" in res.stdout
+    assert f"index: {tmp_path / 'ok' / 'index.html'}" in res.stdout
+
+    bad = write_manifest(workdir, "client,responses,questionnaire\nAlpha,sub/alpha.csv,mini.yaml\nGone,gone.csv,mini.yaml\n",
+                         "bad.csv")
+    res = cli("batch", bad, "--out", tmp_path / "bad", "--format", "html", "--notebook", PROBE)
+    assert res.returncode == 1
+    assert "Gone" in res.stdout and "failed" in res.stdout and "file not found" in res.stdout
+    assert "Traceback" not in res.stderr
+
+    res = cli("batch", workdir / "none.csv", "--out", tmp_path / "x")
+    assert res.returncode == 1 and "error: manifest not found" in res.stderr
+
+
+def test_demo_manifest_with_the_real_notebook(tmp_path):
+    result = batch(DEMO_DIR / "manifest.csv", tmp_path, formats=["html"], workers=2,
+                   notebook=NOTEBOOKS_DIR / "report.ipynb", progress=False)
+    assert [r.status for r in result.results] == ["ok", "ok", "ok"], summary_table(result)
+    for r in result.results:
+        html = (r.folder / "report.html").read_text(encoding="utf-8")
+        assert r.client in html and "Demo Consulting" in html
+        others = [o.client for o in result.results if o.client != r.client]
+        assert not any(f'<h1 class="cx-client">{o}' in html for o in others)
