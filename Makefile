@@ -26,8 +26,8 @@ sysdeps:
 	  else echo "warning: Pango not found; PDF output needs libpango-1.0-0 and libpangoft2-1.0-0"; fi; }
 
 demo: venv
-	$(VENV)/bin/cxassess score data/demo/harbour-health-clinics.csv --group-by role --targets data/demo/targets.yaml
-	@echo "Demo responses: data/demo/ (regenerate with: $(VENV)/bin/cxassess demo-data --out data/demo)"
+	$(VENV)/bin/cxassess batch data/demo/manifest.csv --out $(OUT)
+	@echo "Demo reports:"; for f in $(OUT)/*/report.html $(OUT)/*/report.pdf $(OUT)/index.html; do [ -f "$$f" ] && echo "  $$f"; done; true
 
 test: venv
 	$(PY) -m pytest
