@@ -1,0 +1,195 @@
+"""Safety of rendering: escaping, safe folder names, whitelisted parameters, one fresh kernel per client."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cxassess.batch import BatchItem, batch, run_batch, write_index
+from cxassess.errors import CxError
+from cxassess.kernels import _process_alive
+from cxassess.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_DIR
+from cxassess.report import PARAMETER_NAMES, ReportRequest, ReportResult, build_parameters, render_report
+from cxassess.safe import slugify
+
+DATA = Path(__file__).parent / "data"
+PROBE = DATA / "probe_report.ipynb"
+MINI_Q = DATA / "mini.yaml"
+MINI = DATA / "mini_wide.csv"
+CLEAN = {"global": None, "sys": None, "module": None, "env": None, "pandas": 60, "rcparam": 1.5}
+
+
+def probe_state(folder: Path) -> dict:
+    nb = json.loads((folder / "report.ipynb").read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            text = "".join(out.get("text", ""))
+            if text.startswith("PROBE "):
+                return json.loads(text[len("PROBE "):])
+    raise AssertionError("no probe state")
+
+
+def probe_items(names) -> list[BatchItem]:
+    return [BatchItem(n, ReportRequest(client=n, responses=MINI, questionnaire=MINI_Q)) for n in names]
+
+
+def run(items, out, **kw):
+    import asyncio
+
+    kw.setdefault("formats", ["html"])
+    kw.setdefault("notebook", PROBE)
+    kw.setdefault("progress", False)
+    return asyncio.run(run_batch(items, out, **kw))
+
+
+# --------------------------------------------------------------------------------------
+# escaping
+# --------------------------------------------------------------------------------------
+def test_script_in_client_department_and_consultant_shows_as_text(tmp_path):
+    """The real report notebook, with hostile strings wherever a user can type one."""
+    frame = pd.read_csv(DEMO_DIR / "acme-utilities.csv", dtype=str, keep_default_na=False)
+    first = frame["department"].iloc[0]
+    frame.loc[frame["department"] == first, "department"] = "<img src=x onerror=alert(2)>"
+    responses = tmp_path / "evil.csv"
+    frame.to_csv(responses, index=False)
+    req = ReportRequest(client="<script>alert(1)</script>", responses=responses, group_by=["role", "department"],
+                        consultant='"><svg onload=alert(3)>', targets=DEMO_DIR / "targets.yaml")
+    result = render_report(req, tmp_path / "out", formats=["html"], notebook=NOTEBOOKS_DIR / "report.ipynb")
+    html = (result.folder / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    lowered = html.lower()
+    assert "<script" not in lowered and "<img src=x" not in lowered and "<svg onload" not in lowered
+    assert "onerror=alert" not in lowered.replace("&lt;img src=x onerror=alert(2)&gt;", "")
+    # the folder name is a safe slug inside --out
+    assert result.folder.parent == tmp_path / "out" and result.folder.name == slugify(req.client)
+    assert result.folder.name.startswith("script-alert-1-script-")
+    # the index escapes it too
+    index = write_index(tmp_path / "out", [ReportResult(req.client, req.slug, result.folder, "ok")])
+    text = index.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "<script" not in text.lower()
+
+
+# --------------------------------------------------------------------------------------
+# folder names
+# --------------------------------------------------------------------------------------
+def test_hostile_and_twin_names_get_their_own_folders_inside_out(tmp_path):
+    names = ["../x", "a/b", "CON", "con", "Café", "Cafe", "CAFE", "..", "/etc/passwd", "C:\\temp\\x"]
+    out = tmp_path / "out"
+    result = run(probe_items(names), out, workers=2)
+    assert [r.status for r in result.results] == ["ok"] * len(names), [r.error for r in result.results]
+    folders = [r.folder for r in result.results]
+    assert len({f.name for f in folders}) == len(names)  # nobody overwrites anybody
+    for name, folder in zip(names, folders):
+        assert folder.parent == out and folder.is_dir()
+        assert folder.name not in (".", "..", "con", "CON") and "/" not in folder.name and "\\" not in folder.name
+        assert probe_state(folder)["client"] == name  # each folder holds its own client's report
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # nothing escaped --out
+
+
+# --------------------------------------------------------------------------------------
+# parameters
+# --------------------------------------------------------------------------------------
+def test_only_whitelisted_names_reach_papermill(tmp_path, monkeypatch):
+    import papermill.parameterize as pm
+
+    seen: list[set[str]] = []
+    original = pm.parameterize_notebook
+
+    def spy(nb, parameters, *args, **kw):
+        seen.append(set(parameters))
+        return original(nb, parameters, *args, **kw)
+
+    monkeypatch.setattr(pm, "parameterize_notebook", spy)
+    render_report(ReportRequest(client="Spy", responses=MINI, questionnaire=MINI_Q), tmp_path, formats=["html"],
+                  notebook=PROBE)
+    assert seen == [set(PARAMETER_NAMES)]
+    # names from a manifest never become parameters: unknown columns are refused outright
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("- client: A\n  responses: x.csv\n  \"__import__('os').system('touch PWNED')\": 1\n", encoding="utf-8")
+    with pytest.raises(CxError, match="unknown column"):
+        batch(manifest, tmp_path / "out", notebook=PROBE, progress=False)
+    with pytest.raises(CxError, match="unknown report parameter"):
+        build_parameters({"client_name = 1; import os; x": "y"})
+    assert not (PROJECT_DIR / "PWNED").exists() and not (tmp_path / "PWNED").exists()
+
+
+def test_values_are_data_never_code(tmp_path):
+    evil = '"; import pathlib; pathlib.Path("PWNED").touch(); x = "'
+    result = render_report(ReportRequest(client=evil, responses=MINI, questionnaire=MINI_Q, consultant="\\\"'\n"),
+                           tmp_path, formats=["html"], notebook=PROBE)
+    state = probe_state(result.folder)
+    assert state["client"] == evil and state["consultant"] == "\\\"'\n"
+    assert not (NOTEBOOKS_DIR / "PWNED").exists() and not (DATA / "PWNED").exists()
+
+
+# --------------------------------------------------------------------------------------
+# isolation: a fresh kernel per client
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("executor", ["fork", "launch"])
+def test_state_set_by_one_report_is_invisible_in_the_next(tmp_path, executor):
+    names = ["First client", "Second client", "Third client"]
+    result = run(probe_items(names), tmp_path, workers=1, executor=executor)
+    assert result.executor == executor
+    states = [probe_state(r.folder) for r in result.results]
+    for name, state in zip(names, states):
+        # every report found a pristine kernel: no global, sys attribute, module attribute,
+        # environment variable, pandas option or matplotlib rcParam from the report before it
+        assert {k: state[k] for k in CLEAN} == CLEAN, state
+        assert state["client"] == name
+    assert len({s["pid"] for s in states}) == len(names)  # one kernel process per report
+    assert len({s["random"] for s in states}) == len(names)  # random generators reseeded
+    assert len({s["np_random"] for s in states}) == len(names)
+    for r in result.results:  # no client's name in another client's report
+        text = (r.folder / "report.html").read_text(encoding="utf-8") + (r.folder / "report.ipynb").read_text(encoding="utf-8")
+        assert [n for n in names if n in text] == [r.client]
+    # and every kernel is gone once the batch is over
+    deadline = time.time() + 5
+    while time.time() < deadline and any(_process_alive(s["pid"]) for s in states):
+        time.sleep(0.1)
+    assert not any(_process_alive(s["pid"]) for s in states)
+
+
+def test_fork_server_refuses_to_fork_a_threaded_process(tmp_path):
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "2"}  # OpenBLAS then starts a worker thread at import
+    proc = subprocess.run([sys.executable, "-m", "cxassess.forkserver", "--runtime-dir", str(tmp_path)],
+                          input="", capture_output=True, text=True, env=env, timeout=120)
+    hello = json.loads(proc.stdout.splitlines()[0])
+    assert hello["ok"] is False and "threads" in hello["error"] and proc.returncode == 1
+
+
+DRIVER = """
+import asyncio, os, sys, time
+from cxassess.kernels import ForkedKernels
+
+async def main():
+    source = ForkedKernels(ahead=1, cwd=os.getcwd())
+    await source.start()
+    kernel = await source.acquire(os.getcwd())
+    print(source.proc.pid, kernel.km._forked_pid, flush=True)
+    time.sleep(600)
+
+asyncio.run(main())
+"""
+
+
+def test_forked_kernels_die_with_the_driver(tmp_path):
+    driver = subprocess.Popen([sys.executable, "-c", DRIVER], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        line = driver.stdout.readline()
+        server_pid, kernel_pid = map(int, line.split())
+        assert _process_alive(server_pid) and _process_alive(kernel_pid)
+    finally:
+        driver.send_signal(signal.SIGKILL)
+        driver.wait(timeout=10)
+    deadline = time.time() + 10
+    while time.time() < deadline and (_process_alive(server_pid) or _process_alive(kernel_pid)):
+        time.sleep(0.1)
+    assert not _process_alive(server_pid) and not _process_alive(kernel_pid)
