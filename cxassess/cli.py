@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
         p.set_defaults(func=func)
 
-    p = sub.add_parser("metrics", help="customer metrics from a survey file: NPS, CSAT, CES with 95% intervals",
+    p = sub.add_parser("metrics", help="customer metrics from a survey file: NPS, CSAT, CES with 95%% intervals",
                        description="Without --nps/--csat/--ces, the columns called nps, csat and ces are used.")
     p.add_argument("file", metavar="FILE", help="survey file (.csv, .xlsx or .json), one row per respondent")
     p.add_argument("--nps", metavar="COL", help="column of 0-10 likelihood-to-recommend answers")

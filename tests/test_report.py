@@ -240,3 +240,19 @@ def test_cli_report_prints_paths_and_errors_cleanly(tmp_path, cli):
     res = cli("report", "--client", "X", "--responses", tmp_path / "nope.csv", "--out", tmp_path, "--format", "html")
     assert res.returncode == 1
     assert "error: X: file not found" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_cli_help_lists_report_and_batch_without_heavy_imports():
+    import subprocess
+    import sys
+
+    code = ("import sys, io, contextlib\nfrom cxassess.cli import main\n"
+            "buf = io.StringIO()\n"
+            "with contextlib.redirect_stdout(buf):\n"
+            "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
+            "heavy = [m for m in ('pandas', 'matplotlib', 'nbformat', 'nbclient', 'papermill', 'weasyprint') if m in sys.modules]\n"
+            "print(heavy)\nprint(buf.getvalue())")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.splitlines()[0] == "[]"
+    assert "report " in res.stdout and "batch " in res.stdout
