@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,11 @@ def test_participant_flow_through_the_widgets(app):
     assert [o[0] for o in view.choices["A1"].options] == [
         "Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree", "Don't know / not applicable"]
     view.choices["A1"].value = 4
+    # committed the moment it is clicked: a separate connection (another kernel) already sees it
+    raw = sqlite3.connect(app.store.path)
+    assert raw.execute("SELECT value, status FROM answers WHERE participant = 'P1' AND item_id = 'A1'").fetchall() == [
+        (4.0, "answered")]
+    raw.close()
     view.choices["A2"].value = 2
     view.choices["A3"].value = 5
     assert view.progress.value == 3 and "3 of 5 answered" in view.progress_text.value
