@@ -225,13 +225,13 @@ def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, floa
 
 def t_interval(values: np.ndarray, level: float = 0.95) -> tuple[float, float] | tuple[None, None]:
     """Student t interval for the mean of ``values``; (None, None) with fewer than two values."""
-    from scipy.stats import t
+    from scipy.special import stdtrit  # the t quantile; lighter to import than scipy.stats
 
     n = len(values)
     if n < 2:
         return None, None
     mean = float(np.mean(values))
-    half = float(t.ppf(0.5 + level / 2, n - 1)) * float(np.std(values, ddof=1)) / math.sqrt(n)
+    half = float(stdtrit(n - 1, 0.5 + level / 2)) * float(np.std(values, ddof=1)) / math.sqrt(n)
     return mean - half, mean + half
 
 
@@ -268,18 +268,41 @@ _HEADLINE = {"nps": "score", "csat": "top2_pct", "ces": "mean"}
 # reading and validating cells
 # --------------------------------------------------------------------------------------
 def parse_answers(cells: pd.Series, metric: str, column: str, rows: np.ndarray, source: str) -> tuple[pd.Series, pd.Series, list[Problem]]:
-    """Text or number cells -> (value as float, NaN unless valid; unanswered mask; problems)."""
+    """Text or number cells -> (value as float, NaN unless valid; unanswered mask; problems).
+
+    Each distinct cell value is parsed once (a survey column holds a dozen distinct values at most),
+    then the results are spread back over the rows.
+    """
     scale = SCALES[metric]
-    text = cells.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip())
-    low = text.str.lower().str.replace(r"\s+", " ", regex=True)
-    unanswered = low.isin(UNANSWERED_WORDS)
-    number = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce").astype(float)
-    valid = ~unanswered & number.between(scale.low, scale.high) & (number == np.round(number))
+    codes, uniques = _factorize(cells)
+    text_u = as_text(pd.Series(uniques, dtype=object))
+    low_u = text_u.str.lower().str.replace(r"\s+", " ", regex=True)
+    unanswered_u = low_u.isin(UNANSWERED_WORDS).to_numpy()
+    number_u = pd.to_numeric(text_u.str.replace(",", ".", regex=False), errors="coerce").astype(float).to_numpy()
+    with np.errstate(invalid="ignore"):
+        valid_u = ~unanswered_u & (number_u >= scale.low) & (number_u <= scale.high) & (number_u == np.round(number_u))
+    unanswered, valid, number = unanswered_u[codes], valid_u[codes], number_u[codes]
+    bad = ~unanswered & ~valid
     problems = [
-        Problem(source, int(r), column, _cell_message(cell, num, scale))
-        for r, cell, num in zip(rows[(~unanswered & ~valid).to_numpy()], text[~unanswered & ~valid], number[~unanswered & ~valid])
+        Problem(source, int(r), column, _cell_message(text_u.iloc[c], number_u[c], scale))
+        for r, c in zip(rows[bad], codes[bad])
     ]
-    return number.where(valid), unanswered, problems
+    index = cells.index
+    return pd.Series(np.where(valid, number, np.nan), index=index), pd.Series(unanswered, index=index), problems
+
+
+def _factorize(cells: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """Codes into the distinct values; missing cells (None, NaN) point at a trailing None entry."""
+    codes, uniques = pd.factorize(cells.astype(object), use_na_sentinel=True)
+    values = list(uniques) + [None]
+    return np.where(codes < 0, len(values) - 1, codes), values
+
+
+def as_text(cells: pd.Series) -> pd.Series:
+    """Cells of any type as stripped text; None and NaN become "" (each distinct value converted once)."""
+    codes, uniques = pd.factorize(cells.astype(object), use_na_sentinel=True)
+    text = [("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()) for v in uniques] + [""]
+    return pd.Series(np.asarray(text, dtype=object)[codes], index=cells.index, dtype=object)
 
 
 def _cell_message(cell: str, number: float, scale: Scale) -> str:
@@ -328,6 +351,9 @@ def summarise(
         raise CxError(f"min_group_size must be a whole number of at least 1, got {min_group_size!r}")
     frame = frame.copy()
     frame.columns = [str(c).strip() for c in frame.columns]
+    twice = sorted(set(frame.columns[frame.columns.duplicated()]))
+    if twice:
+        raise CxError(f"{source}: the column name(s) {', '.join(map(repr, twice))} appear more than once; rename them")
     wanted = {m: c for m, c in (("nps", nps), ("csat", csat), ("ces", ces)) if c}
     if not wanted:  # no column named: use the columns called nps, csat and ces, if there are any
         present = {str(c).lower() for c in frame.columns}
@@ -339,8 +365,16 @@ def summarise(
     by_col = _find_column(frame, by, "the breakdown", source) if by else None
 
     rows = np.arange(len(frame)) + first_row
-    text = frame.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip())
-    keep = (text != "").any(axis=1).to_numpy()  # entirely empty rows (spreadsheet leftovers) are not respondents
+    # entirely empty rows (spreadsheet leftovers) are not respondents; look at the measures first,
+    # then at the other columns only for the rows still empty
+    order = [frame.columns.get_loc(c) for c in dict.fromkeys([*columns.values(), *([by_col] if by_col else [])])]
+    order += [i for i in range(frame.shape[1]) if i not in order]
+    keep = np.zeros(len(frame), dtype=bool)
+    for col in order:
+        empty = np.flatnonzero(~keep)
+        if not len(empty):
+            break
+        keep[empty] = (as_text(frame.iloc[empty, col]) != "").to_numpy()
     frame, rows = frame.loc[keep].reset_index(drop=True), rows[keep]
     if frame.empty:
         raise CxError(f"{source}: the survey table has no rows")
@@ -359,8 +393,7 @@ def summarise(
     answered_any = pd.concat([v.notna() for v in values.values()], axis=1).any(axis=1)
     breakdown = None
     if by_col:
-        segment = frame[by_col].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip())
-        segment = segment.replace("", NOT_GIVEN)
+        segment = as_text(frame[by_col]).replace("", NOT_GIVEN)
         breakdown = _breakdown(segment, values, answered_any, min_group_size)
     return MetricsSummary(
         nps=results.get("nps"), csat=results.get("csat"), ces=results.get("ces"), breakdown=breakdown,

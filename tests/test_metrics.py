@@ -181,6 +181,12 @@ def test_without_column_names_the_default_columns_are_used():
     assert s.nps.n == 7
 
 
+def test_duplicate_column_names_are_refused():
+    df = pd.DataFrame([["9", "8"]], columns=["nps", " nps"])
+    with pytest.raises(CxError, match="'nps' appear more than once"):
+        summarise(df, nps="nps")
+
+
 def test_column_names_match_case_insensitively():
     assert summarise(_survey(), nps="nps").columns == {"nps": "NPS"}
 
