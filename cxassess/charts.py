@@ -234,7 +234,9 @@ def group_heatmap(scores: Scores, column: str) -> Figure:
 def _heat_cmap() -> Any:
     from matplotlib.colors import LinearSegmentedColormap
 
-    cmap = LinearSegmentedColormap.from_list("cx", ["#c8553d", "#f4e3b2", "#7fb3a8", "#1f5a8a"])
+    from cxassess.narrative import HEAT_COLOURS
+
+    cmap = LinearSegmentedColormap.from_list("cx", list(HEAT_COLOURS))
     return cmap.with_extremes(bad=SUPPRESSED)
 
 
@@ -318,7 +320,8 @@ def metrics_distribution(summary: Any) -> Figure:
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     ax.set_xlabel("Share of customers answering the recommendation question (%)", fontsize=8.5)
-    fig.text(0.2 / width, 1 - 0.1 / height, f"Net Promoter Score {nps.score:+.0f} (n = {int(nps.n)}): "
+    shown = f"{nps.score:+.0f}".replace("+0", "0").replace("-0", "0") if abs(nps.score) < 0.5 else f"{nps.score:+.0f}"
+    fig.text(0.2 / width, 1 - 0.1 / height, f"Net Promoter Score {shown} (n = {int(nps.n)}): "
              "promoters minus detractors", ha="left", va="top", fontsize=11, fontweight="bold", color=TEXT)
     return fig
 

@@ -28,6 +28,11 @@ ALPHA_OK = 0.7
 LEADER_WORDS = ("lead", "executive", "director", "senior", "board", "management")
 FRONT_LINE_WORDS = ("front", "agent", "staff", "advisor", "adviser", "associate", "operator", "employee")
 BREAKDOWN_COLUMNS = ("segment", "touchpoint", "channel")
+# colours shared with cxassess.charts: current scores, weak items, and the heatmap scale (low -> high)
+CURRENT_COLOUR = "#1f5a8a"
+WEAK_COLOUR = "#c8553d"
+HEAT_COLOURS = ("#c8553d", "#f4e3b2", "#7fb3a8", "#1f5a8a")
+_PRINT_COLOURS = "-webkit-print-color-adjust:exact;print-color-adjust:exact"
 
 
 # --------------------------------------------------------------------------------------
@@ -86,6 +91,12 @@ def _pct(v: Any, digits: int = 0) -> str:
     return "–" if math.isnan(f) else f"{f * 100:.{digits}f}%"
 
 
+def _signed(v: float) -> str:
+    """NPS style: +12, -4, and plain 0."""
+    text = f"{float(v):+.0f}"
+    return "0" if text in ("+0", "-0") else text
+
+
 def _join(parts: Sequence[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     parts = list(parts)
@@ -98,11 +109,11 @@ def html_table(header: Sequence[str], rows: Iterable[Sequence[Any]], *, cls: str
                align_right: Iterable[int] = ()) -> str:
     """A plain HTML table; every cell is escaped here (pass raw values, never pre-escaped text)."""
     right = set(align_right)
-    num = ' style="text-align:right"'
-    head = "".join(f"<th{num if i in right else ''}>{e(h)}</th>" for i, h in enumerate(header))
+    align = {True: ' style="text-align:right"', False: ' style="text-align:left"'}
+    head = "".join(f"<th{align[i in right]}>{e(h)}</th>" for i, h in enumerate(header))
     body = []
     for row in rows:
-        cells = "".join(f"<td{num if i in right else ''}>{e(c)}</td>" for i, c in enumerate(row))
+        cells = "".join(f"<td{align[i in right]}>{e(c)}</td>" for i, c in enumerate(row))
         body.append(f"<tr>{cells}</tr>")
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
@@ -339,21 +350,99 @@ def group_note(scores: Scores, column: str) -> str:
     return f'<p class="cx-note">{" ".join(parts)}</p>'
 
 
-def items_note(scores: Scores, n: int = 5) -> str:
-    """Table of the ``n`` best and ``n`` worst statements (id, dimension, text, mean, answers)."""
+def _split_ranking(scores: Scores, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``n`` best items (best first) and the ``n`` worst (worst first), never overlapping."""
     ranked = scores.items.dropna(subset=["mean"]).sort_values("mean", ascending=False, kind="stable")
     k = min(n, math.ceil(len(ranked) / 2))
+    best = ranked.head(k)
+    worst = ranked.tail(min(k, len(ranked) - k)).iloc[::-1] if len(ranked) > k else ranked.iloc[0:0]
+    return best, worst
+
+
+def _bar(value: float, lo: float, hi: float, colour: str) -> str:
+    pct = max(0.0, min(100.0, (value - lo) / (hi - lo) * 100))
+    return (f'<div style="background:#eef2f6;width:100%;height:0.8em;display:inline-block;vertical-align:middle;'
+            f'{_PRINT_COLOURS}"><div style="background:{colour};width:{pct:.1f}%;height:100%;{_PRINT_COLOURS}">'
+            f"</div></div>")
+
+
+def item_ranking_html(scores: Scores, n: int = 5) -> str:
+    """The ``n`` strongest and ``n`` weakest statements as two tables with a bar per mean score
+    (HTML rather than a picture: crisp in print, searchable, and no drawing time)."""
+    best, worst = _split_ranking(scores, n)
+    if best.empty:
+        return "<p>No statement has an answer yet.</p>"
+    lo, hi = scores.questionnaire.scale.min, scores.questionnaire.scale.max
     names = scores.dimensions["name"]
-    def rows(frame: pd.DataFrame) -> list[list[Any]]:
-        return [[i, names.get(r["dimension"], r["dimension"]), r["text"] + (" (reverse-worded)" if r["reverse"] else ""),
-                 _num(r["mean"]), int(r["n"])] for i, r in frame.iterrows()]
-    header = ["Item", "Dimension", "Statement", "Mean", "Answers"]
-    best = html_table(header, rows(ranked.head(k)), align_right=(3, 4))
-    worst_frame = ranked.tail(min(k, len(ranked) - k)).iloc[::-1]
-    out = f"<h4>Strongest statements</h4>{best}"
-    if len(worst_frame):
-        out += f"<h4>Weakest statements</h4>{html_table(header, rows(worst_frame), align_right=(3, 4))}"
+
+    def table(frame: pd.DataFrame, colour: str) -> str:
+        rows = []
+        for item, r in frame.iterrows():
+            statement = e(r["text"]) + (' <span class="cx-note">(reverse-worded)</span>' if r["reverse"] else "")
+            rows.append(f'<tr><td style="text-align:left">{e(item)}</td><td style="text-align:left">{statement}</td>'
+                        f'<td style="text-align:left">{e(names.get(r["dimension"], r["dimension"]))}</td>'
+                        f'<td style="text-align:right">{_num(r["mean"])}</td><td>{_bar(float(r["mean"]), lo, hi, colour)}</td>'
+                        f'<td style="text-align:right">{int(r["n"])}</td></tr>')
+        left, right = ' style="text-align:left"', ' style="text-align:right"'
+        head = (f"<tr><th{left}>Item</th><th{left}>Statement</th><th{left}>Dimension</th><th{right}>Mean</th>"
+                f"<th{left}>{lo}–{hi}</th><th{right}>Answers</th></tr>")
+        cols = ('<colgroup><col style="width:8%"><col style="width:44%"><col style="width:20%">'
+                '<col style="width:8%"><col style="width:12%"><col style="width:8%"></colgroup>')
+        return (f'<table class="cx-table" style="width:100%;table-layout:fixed">{cols}<thead>{head}</thead>'
+                f'<tbody>{"".join(rows)}</tbody></table>')
+
+    out = f"<h3>Strongest statements</h3>{table(best, CURRENT_COLOUR)}"
+    if len(worst):
+        out += f"<h3>Weakest statements</h3>{table(worst, WEAK_COLOUR)}"
     return out
+
+
+def heat_colour(value: float, lo: float, hi: float) -> str:
+    """The heatmap colour of a score: linear through ``HEAT_COLOURS`` from ``lo`` to ``hi``."""
+    x = max(0.0, min(1.0, (value - lo) / (hi - lo))) * (len(HEAT_COLOURS) - 1)
+    k = min(int(x), len(HEAT_COLOURS) - 2)
+    f = x - k
+    a = [int(HEAT_COLOURS[k][i:i + 2], 16) for i in (1, 3, 5)]
+    b = [int(HEAT_COLOURS[k + 1][i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(p + (q - p) * f):02x}" for p, q in zip(a, b))
+
+
+def heatmap_table(scores: Scores, column: str) -> str:
+    """Groups x dimensions as a coloured HTML table; suppressed groups are one grey row saying so,
+    their scores never written. Same colours as :func:`cxassess.charts.group_heatmap`."""
+    if column not in scores.groups:
+        have = ", ".join(scores.groups) or "none"
+        raise CxError(f"no group breakdown for '{column}' (scored groupings: {have})")
+    table = scores.groups[column]
+    dims = list(scores.dimensions.index)
+    lo, hi = scores.questionnaire.scale.min, scores.questionnaire.scale.max
+    head = "".join(f'<th style="text-align:center;vertical-align:bottom;overflow-wrap:anywhere;hyphens:auto">'
+                   f'{e(scores.dimensions.loc[d, "name"])}</th>' for d in dims)
+    rows = []
+    for group, r in table.iterrows():
+        label = f"<th style=\"text-align:left\">{e(group)} <span class=\"cx-note\">(n={int(r['respondents'])})</span></th>"
+        if bool(r["suppressed"]):
+            rows.append(f'<tr>{label}<td colspan="{len(dims)}" class="cx-suppressed" style="text-align:center;'
+                        f'background:repeating-linear-gradient(45deg,#e4e4e4,#e4e4e4 6px,#d0d0d0 6px,#d0d0d0 12px);'
+                        f'color:#444;{_PRINT_COLOURS}">suppressed (fewer than {scores.min_group_size} respondents)</td></tr>')
+            continue
+        cells = []
+        for d in dims:
+            v = float(r[d])
+            if math.isnan(v):
+                cells.append('<td style="text-align:center;color:#666">–</td>')
+                continue
+            rel = (v - lo) / (hi - lo)
+            ink = "#ffffff" if rel > 0.72 or rel < 0.12 else "#222222"
+            cells.append(f'<td style="text-align:center;background:{heat_colour(v, lo, hi)};color:{ink};'
+                         f'{_PRINT_COLOURS}">{v:.1f}</td>')
+        rows.append(f"<tr>{label}{''.join(cells)}</tr>")
+    caption = (f"<caption style=\"caption-side:bottom;text-align:right\" class=\"cx-note\">Mean score per group, "
+               f"{lo} (red) to {hi} (blue)</caption>")
+    cols = f'<colgroup><col style="width:{16 if len(dims) > 6 else 20}%">' + "<col>" * len(dims) + "</colgroup>"
+    return (f'<table class="cx-table cx-heatmap" style="width:100%;table-layout:fixed;font-size:0.85em">{caption}{cols}'
+            f'<thead><tr><th style="text-align:left">{e(column.replace("_", " ").capitalize())}</th>'
+            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def consensus_section(scores: Scores) -> str:
@@ -374,30 +463,37 @@ def consensus_section(scores: Scores) -> str:
                               align_right=(1, 2, 3)) + outro
 
 
-def action_plan_html(plan: Any, n_focus: int = 3) -> str:
-    """The plan: the first ``n_focus`` dimensions in detail with their actions, then the rest briefly."""
+def action_plan_parts(plan: Any, n_focus: int = 3) -> list[str]:
+    """The plan as separate HTML blocks (intro with the first focus dimension, each further focus
+    dimension, the rest as a table), so a printed page can break between them."""
     if not plan.entries:
-        return "<p>No dimension could be scored, so there is no action plan.</p>"
-    out = ["<p>Dimensions are ordered by priority: the weaker a dimension and the further it is below its "
-           "target, the earlier it comes, weighted by how much the dimension counts in the overall score. "
-           "The actions fit each dimension's current stage and aim at the next one.</p>"]
+        return ["<p>No dimension could be scored, so there is no action plan.</p>"]
+    intro = ("<p>Dimensions are ordered by priority: the weaker a dimension and the further it is below its "
+             "target, the earlier it comes, weighted by how much the dimension counts in the overall score. "
+             "The actions fit each dimension's current stage and aim at the next one.</p>")
+    out = []
     for rank, entry in enumerate(plan.focus(n_focus), 1):
         tgt = (f"; target {_num(entry.target)}, {entry.gap:.2f} to go" if not math.isnan(entry.target) and entry.gap > 0
                else f"; target {_num(entry.target)} reached" if not math.isnan(entry.target) else "")
         actions = "".join(f"<li>{e(a)}</li>" for a in entry.actions)
-        out.append(f"<h3>{rank}. {e(entry.name)}</h3>"
+        out.append((intro if rank == 1 else "") + f"<h3>{rank}. {e(entry.name)}</h3>"
                    f"<p class=\"cx-meta\">Now at stage {entry.stage}, {e(entry.stage_name)} "
                    f"(score {_num(entry.score)}{tgt}).</p><ol>{actions}</ol>")
     rest = plan.entries[n_focus:]
     if rest:
-        out.append("<h3>Later: the remaining dimensions</h3>")
         rows = [[x.name, f"{x.stage} {x.stage_name}", _num(x.score), _num(x.target), _num(x.priority), x.actions[0]]
                 for x in rest]
-        out.append(html_table(["Dimension", "Stage", "Score", "Target", "Priority", "First step"], rows,
-                              align_right=(2, 3, 4)))
+        out.append("<h3>Later: the remaining dimensions</h3>"
+                   + html_table(["Dimension", "Stage", "Score", "Target", "Priority", "First step"], rows,
+                                align_right=(2, 3, 4)))
     if plan.unscored:
         out.append(f"<p>Not in the plan (too few answers to score): {e(', '.join(plan.unscored))}.</p>")
-    return "".join(out)
+    return out
+
+
+def action_plan_html(plan: Any, n_focus: int = 3) -> str:
+    """The plan: the first ``n_focus`` dimensions in detail with their actions, then the rest briefly."""
+    return "".join(action_plan_parts(plan, n_focus))
 
 
 # --------------------------------------------------------------------------------------
@@ -438,7 +534,7 @@ def metrics_panel(summary: Any) -> str:
     rows = []
     if summary.nps is not None and summary.nps.n:
         n = summary.nps
-        rows.append(["Net Promoter Score (would recommend, 0–10)", f"{n.score:+.0f}",
+        rows.append(["Net Promoter Score (would recommend, 0–10)", _signed(n.score),
                      _interval(n.ci_low, n.ci_high, signed=True), n.n, n.unanswered])
     if summary.csat is not None and summary.csat.n:
         c = summary.csat
@@ -461,7 +557,7 @@ def metrics_panel(summary: Any) -> str:
             if bool(r["suppressed"]):
                 brows.append([seg, int(r["n"]), "suppressed", "suppressed", "suppressed"])
             else:
-                brows.append([seg, int(r["n"]), "–" if pd.isna(r["nps"]) else f"{r['nps']:+.0f}",
+                brows.append([seg, int(r["n"]), "–" if pd.isna(r["nps"]) else _signed(r["nps"]),
                               "–" if pd.isna(r["csat"]) else f"{r['csat']:.0f}%", _num(r["ces"])])
         out.append(f"<h4>By {e(by)}</h4>")
         out.append(html_table([str(by).capitalize(), "Customers", "NPS", "CSAT", "CES"], brows, align_right=(1, 2, 3, 4)))
@@ -479,7 +575,7 @@ def metrics_link(scores: Scores, summary: Any) -> str:
     without claiming that one causes the other."""
     bits = []
     if summary.nps is not None and summary.nps.n:
-        bits.append(f"a Net Promoter Score of {summary.nps.score:+.0f}")
+        bits.append(f"a Net Promoter Score of {_signed(summary.nps.score)}")
     if summary.csat is not None and summary.csat.n:
         bits.append(f"{summary.csat.top2_pct:.0f}% satisfied")
     if summary.ces is not None and summary.ces.n:

@@ -191,3 +191,38 @@ def test_parameter_helpers():
     assert N.report_date("", today) == "23 November 2026"
     assert N.report_date("2026-03-05", today) == "5 March 2026"
     assert N.report_date("Spring 2026", today) == "Spring 2026"
+
+
+def test_heatmap_table_hides_suppressed_scores(scores):
+    html = N.heatmap_table(scores, "department")
+    rows = re.findall(r"<tr>(.*?)</tr>", html)
+    ops = next(r for r in rows if "Ops" in r)
+    hidden = next(r for r in rows if EVIL_ESCAPED in r)
+    assert EVIL not in html
+    # Ops = R1-R5: leadership 4.0, silos (2+2+2+1+1)/5 = 1.6, feedback (5+5+5+1+1)/5 = 3.4, design 4.0
+    assert re.findall(r">(\d\.\d)</td>", ops) == ["4.0", "3.0", "1.6", "3.4", "2.0", "3.0", "4.0", "2.6"]
+    # the sixth respondent alone: the row says suppressed and holds no number at all
+    assert "suppressed (fewer than 3 respondents)" in hidden and "(n=1)" in hidden
+    assert re.findall(r">(\d\.\d)</td>", hidden) == []
+    with pytest.raises(CxError, match="no group breakdown for 'site'"):
+        N.heatmap_table(scores, "site")
+
+
+def test_heat_colour_ends_and_middle():
+    assert N.heat_colour(1, 1, 5) == N.HEAT_COLOURS[0]
+    assert N.heat_colour(5, 1, 5) == N.HEAT_COLOURS[-1]
+    # 3 on 1..5 is position 0.5 * 3 = 1.5 along the four colours: halfway from #f4e3b2 to #7fb3a8:
+    # (244+127)/2 = 185.5 -> 186 = ba (round half to even), (227+179)/2 = 203 = cb, (178+168)/2 = 173 = ad
+    assert N.heat_colour(3, 1, 5) == "#bacbad"
+
+
+def test_item_ranking_html(scores):
+    html = N.item_ranking_html(scores, n=2)
+    best, worst = html.split("<h3>Weakest statements</h3>")
+    # every item scores its dimension's mean: best are leadership items LEAD1, LEAD2 (4.00, first in
+    # questionnaire order), worst are silos items (1.50), worst first: SILO5 then SILO4
+    assert re.findall(r'<td style="text-align:left">([A-Z]+\d)</td>', best) == ["LEAD1", "LEAD2"]
+    assert re.findall(r'<td style="text-align:left">([A-Z]+\d)</td>', worst) == ["SILO5", "SILO4"]
+    assert ">4.00<" in best and ">1.50<" in worst
+    # bar length: (1.5 - 1) / 4 = 12.5% of the track
+    assert "width:12.5%" in worst

@@ -81,8 +81,9 @@ def test_plain_papermill_cli_with_targets_and_a_hostile_client_name(tmp_path):
     html = html_of(nb)
     assert EVIL not in html and EVIL_ESCAPED in html
     assert f"Customer experience maturity: {EVIL_ESCAPED}" in html
-    # radar, bars, two heatmaps (role, department), item ranking: all as PNG, not "<Figure ...>" text
-    assert pngs(nb) == 5
+    # radar and bars as PNG, not "<Figure ...>" text; heatmaps and item ranking are HTML tables
+    assert pngs(nb) == 2
+    assert html.count('class="cx-table cx-heatmap"') == 2 and "<h3>Weakest statements</h3>" in html
     assert not any("<Figure" in o.get("data", {}).get("text/plain", "") and "image/png" not in o.get("data", {})
                    for o in outputs(nb))
     assert "<strong>Against target:</strong>" in html
@@ -100,7 +101,7 @@ def test_papermill_with_customer_metrics_and_group_by_as_text(tmp_path):
     assert "Net Promoter Score (would recommend, 0–10)" in html and "By segment" in html
     assert "<strong>What customers say:</strong> customers report a Net Promoter Score of" in html
     assert "not that one causes the other" in html
-    assert pngs(nb) == 6  # the five maturity charts plus the NPS distribution
+    assert pngs(nb) == 3  # radar, bars and the NPS distribution
     # Harbour's Clinical department has 7 respondents: suppressed at min_group_size 8
     assert "Suppressed (fewer than 8 respondents): Clinical." in html
     assert "Prepared by: Ann &amp; Co" in html and "Assessment date: 5 March 2026" in html
@@ -111,7 +112,8 @@ def test_papermill_without_grouping(tmp_path):
     html = html_of(nb)
     assert "No grouping was requested for this report." in html
     assert "Perception gaps" not in html
-    assert pngs(nb) == 3  # radar, bars, item ranking
+    assert pngs(nb) == 2  # radar, bars
+    assert "cx-heatmap" not in html
 
 
 def test_bad_input_stops_with_the_clear_message(tmp_path):
