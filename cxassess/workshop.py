@@ -160,6 +160,12 @@ class _Displayable:
         return self.widget._repr_mimebundle_(**kwargs)
 
 
+def _close_tree(widget: Any) -> None:
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()
+
+
 def _png(fig: Any, dpi: int = 80) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
@@ -212,6 +218,7 @@ class ParticipantView(_Displayable):
     def render(self) -> None:
         """Rebuild the widgets of the current page from the flow's state."""
         flow = self.flow
+        old_page = list(self.body.children)
         self.choices, self.attribute_inputs, self.goto_buttons = {}, {}, {}
         self.confirm_incomplete = self.submit_button = None
         self._update_progress()
@@ -226,6 +233,8 @@ class ParticipantView(_Displayable):
             self._render_done()
         else:
             self._render_dimension(flow.page)
+        for widget in old_page:  # free the previous page's widgets in the kernel and the browser
+            _close_tree(widget)
 
     def _render_about(self) -> None:
         import ipywidgets as w
@@ -382,6 +391,8 @@ class ParticipantEntry(_Displayable):
 
     def reset(self) -> None:
         """Back to the code entry (the previous participant's answers are all saved already)."""
+        if self.view is not None:
+            _close_tree(self.view.widget)
         self.view = None
         self.code.value = ""
         self.code.options = tuple(self.store.participant_codes())
@@ -396,6 +407,8 @@ class ParticipantEntry(_Displayable):
         except CxError as exc:
             self.message.value = f"<span style='color:#b00020'>{escape_html(exc)}</span>"
             return None
+        if self.view is not None:
+            _close_tree(self.view.widget)
         self.view = ParticipantView(flow)
         self.widget.children = [self.view.widget, self.next_participant_button]
         return self.view
