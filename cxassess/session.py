@@ -14,7 +14,8 @@ append-only CSV under a file lock:
 Tables: ``meta`` (questionnaire as JSON, client name, attribute choices), ``participants`` (code,
 attributes as JSON, status ``in_progress``/``submitted``, last page, timestamps), ``answer_log``
 (every answer ever given, append-only, with timestamp, attributes and status) and ``answers`` (the
-latest answer per participant and item). :meth:`SessionStore.responses_frame` reads it back in the
+latest answer per participant and item), and a view ``responses`` over them for any SQLite tool.
+:meth:`SessionStore.responses_frame` reads it back in the
 long responses format the scorer reads: ``respondent_id, item_id, value`` plus one column per
 attribute. WAL mode needs a local disk (not a network share), as SQLite documents.
 """
@@ -69,6 +70,10 @@ CREATE TABLE IF NOT EXISTS answers (
     seq INTEGER NOT NULL,
     PRIMARY KEY (participant, item_id)
 ) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS responses AS
+    SELECT a.participant AS respondent_id, a.item_id, a.value, a.status, a.answered_at,
+           p.status AS participant_status, p.attributes
+    FROM answers a JOIN participants p ON p.code = a.participant;
 """
 
 

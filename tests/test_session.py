@@ -101,8 +101,13 @@ def test_reopen_restores_everything(store, tmp_path):
 
 
 def test_file_is_sqlite_in_wal_mode(store, tmp_path):
+    store.start_participant("P1", {"role": "Staff"})
+    store.record_answer("P1", "A2", DONT_KNOW)
     con = sqlite3.connect(tmp_path / "s.sqlite")
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    # any SQLite tool sees the long format through the 'responses' view
+    assert con.execute("SELECT respondent_id, item_id, value, status, participant_status, attributes "
+                       "FROM responses").fetchall() == [("P1", "A2", None, "dont_know", "in_progress", '{"role": "Staff"}')]
     con.close()
     assert store._con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: fsync at every commit
 
