@@ -602,8 +602,12 @@ def read_export_responses(path: str | Path, questionnaire: Questionnaire | str |
     q = as_questionnaire(questionnaire)
     try:
         result = import_export(path, q, on_error="skip", all_attributes=True)
-    except SurveyImportError as exc:
-        raise CxError(str(exc)) from None
+    except CxError as exc:
+        hint = ""
+        if "mapping" in str(exc):
+            hint = (f"\nA mapping file is given to the import command: cxassess import {path} --mapping MAPPING.csv "
+                    "--out responses.csv; then use responses.csv.")
+        raise CxError(f"{exc}{hint}") from None
     report = result.report
     if report.problems and on_error == "raise":
         raise ResponsesError(str(path), report.problems)

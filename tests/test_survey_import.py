@@ -501,3 +501,8 @@ def test_cli_rejects_unwritable_outputs_before_reading(cli, tmp_path):
         assert done.returncode == 1 and message in done.stderr and done.stdout == ""
     done = cli("import", EXPORTS / "google-forms.csv", "--suggest-mapping", "--out", tmp_path / "missing" / "m.csv")
     assert done.returncode == 1 and "does not exist" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_reading_an_ambiguous_export_directly_says_how_to_map_it():
+    with pytest.raises(CxError, match=r"is matched by 2 columns(.|\n)*cxassess import .*--mapping MAPPING.csv --out responses.csv"):
+        read_responses(EXPORTS / "google-forms-duplicate.csv")
