@@ -136,12 +136,13 @@ def _dim_label(scores: Scores, dim: str, with_score: bool = True) -> str:
 # findings: plain data, used by the summary and the tests
 # --------------------------------------------------------------------------------------
 def strongest_and_weakest(scores: Scores, n: int = 2) -> tuple[list[str], list[str]]:
-    """Dimension ids of the ``n`` strongest and the ``n`` weakest scored dimensions (no overlap:
-    with fewer than ``2n`` scored dimensions the weakest list gets what is left)."""
+    """Dimension ids of the ``n`` strongest and the ``n`` weakest scored dimensions, never overlapping:
+    with fewer than ``2n`` scored dimensions each list gets half (one each for two or three)."""
     ranked = list(scores.ranked().index)
-    strongest = ranked[:n]
-    rest = [d for d in ranked if d not in strongest]
-    weakest = rest[-n:][::-1] if rest else []
+    k = min(n, max(len(ranked) // 2, 1))
+    strongest = ranked[:k]
+    rest = ranked[k:]
+    weakest = rest[-k:][::-1] if rest else []
     return strongest, weakest
 
 
@@ -271,9 +272,9 @@ def disagreement_sentence(scores: Scores) -> str:
     if flagged:
         detail = _join([f"{_dim_label(scores, d, with_score=False)} (spread {_num(dims.loc[d, 'sd'])}, "
                         f"agreement {_num(dims.loc[d, 'rwg'])})" for d in flagged])
-        verb = "is" if len(flagged) == 1 else "are"
+        verb, it = ("is", "it") if len(flagged) == 1 else ("are", "them")
         return (f"opinions diverge most on {detail}, which {verb} flagged as low consensus: the average hides "
-                f"real differences in how people experience it, so discuss it before acting on the score.")
+                f"real differences in how people experience {it}, so discuss {it} before acting on the score.")
     return (f"views are broadly shared; they differ most on {_dim_label(scores, top, with_score=False)} "
             f"(spread {_num(dims.loc[top, 'sd'])}, agreement {_num(dims.loc[top, 'rwg'])}), still below the "
             f"low-consensus threshold of {LOW_CONSENSUS_SD:g}.")
@@ -475,13 +476,15 @@ def action_plan_parts(plan: Any, n_focus: int = 3) -> list[str]:
     for rank, entry in enumerate(plan.focus(n_focus), 1):
         tgt = (f"; target {_num(entry.target)}, {entry.gap:.2f} to go" if not math.isnan(entry.target) and entry.gap > 0
                else f"; target {_num(entry.target)} reached" if not math.isnan(entry.target) else "")
-        actions = "".join(f"<li>{e(a)}</li>" for a in entry.actions)
+        actions = (f"<ol>{''.join(f'<li>{e(a)}</li>' for a in entry.actions)}</ol>" if entry.actions
+                   else "<p>No recommended actions are stored for this questionnaire.</p>")
         out.append((intro if rank == 1 else "") + f"<h3>{rank}. {e(entry.name)}</h3>"
                    f"<p class=\"cx-meta\">Now at stage {entry.stage}, {e(entry.stage_name)} "
-                   f"(score {_num(entry.score)}{tgt}).</p><ol>{actions}</ol>")
+                   f"(score {_num(entry.score)}{tgt}).</p>{actions}")
     rest = plan.entries[n_focus:]
     if rest:
-        rows = [[x.name, f"{x.stage} {x.stage_name}", _num(x.score), _num(x.target), _num(x.priority), x.actions[0]]
+        rows = [[x.name, f"{x.stage} {x.stage_name}", _num(x.score), _num(x.target), _num(x.priority),
+                 x.actions[0] if x.actions else "–"]
                 for x in rest]
         out.append("<h3>Later: the remaining dimensions</h3>"
                    + html_table(["Dimension", "Stage", "Score", "Target", "Priority", "First step"], rows,

@@ -26,6 +26,7 @@ from cxassess.questionnaire import Questionnaire
 from cxassess.scoring import Scores
 
 DEFAULT_RECOMMENDATIONS = TEMPLATES_DIR / "recommendations.yaml"
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MIN_ACTIONS, MAX_ACTIONS = 2, 4
 
 
@@ -45,6 +46,7 @@ class Recommendations:
 
     actions: dict[str, dict[int, tuple[str, ...]]]
     source: str = "<recommendations>"
+    questionnaire: str | None = None  # the questionnaire id the file says it was written for
 
     def for_stage(self, dimension: str, stage: int) -> tuple[str, ...]:
         """The actions for ``dimension`` at maturity ``stage``."""
@@ -101,9 +103,12 @@ def recommendations_from_dict(data: Any, questionnaire: Questionnaire, source: s
             if level not in by_level and not any(p.startswith(f"{where}.{level}") for p in problems):
                 problems.append(f"{where}.{level}: missing (no actions for stage {level})")
         actions[dim] = by_level
+    if data.get("questionnaire") is not None and str(data["questionnaire"]) != questionnaire.id:
+        problems.insert(0, f"questionnaire: written for questionnaire '{data['questionnaire']}', "
+                           f"not '{questionnaire.id}'")
     if problems:
         raise RecommendationsError(source, problems)
-    return Recommendations(actions, source)
+    return Recommendations(actions, source, questionnaire.id)
 
 
 def load_recommendations(path: str | Path | None = None, questionnaire: Questionnaire | str | Path | None = None) -> Recommendations:
@@ -119,12 +124,25 @@ def load_recommendations(path: str | Path | None = None, questionnaire: Question
     except (OSError, UnicodeDecodeError) as exc:
         raise CxError(f"{path}: cannot read recommendations ({exc})") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SAFE_LOADER)  # safe loading only; the C loader is ~10x faster
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise RecommendationsError(str(path), [f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"]) from None
     return recommendations_from_dict(data, q, str(path))
+
+
+def default_recommendations(questionnaire: Questionnaire) -> Recommendations:
+    """The bundled recommendations when they were written for ``questionnaire`` (by id); for any other
+    questionnaire an empty set, so the plan still ranks the dimensions but lists no actions
+    (``Recommendations.questionnaire`` is None then)."""
+    head = DEFAULT_RECOMMENDATIONS.read_text(encoding="utf-8-sig").split("\ndimensions:", 1)[0]
+    meta = yaml.load(head, Loader=_SAFE_LOADER) or {}
+    if isinstance(meta, dict) and str(meta.get("questionnaire")) == questionnaire.id:
+        return load_recommendations(DEFAULT_RECOMMENDATIONS, questionnaire)
+    empty: dict[str, dict[int, tuple[str, ...]]] = {d: {s.id: () for s in questionnaire.stages}
+                                                    for d in questionnaire.dimension_ids}
+    return Recommendations(empty, f"{DEFAULT_RECOMMENDATIONS} (not written for '{questionnaire.id}')", None)
 
 
 # --------------------------------------------------------------------------------------
@@ -188,12 +206,17 @@ def action_plan(scores: Scores, recommendations: Recommendations | None = None) 
                                                                       # once the target is met
         priority  = dimension weight * (weakness + shortfall)
 
+    Without ``recommendations`` the bundled file is used when it was written for this questionnaire;
+    for another questionnaire the plan still ranks the dimensions, with no actions attached.
+
     Higher priority comes first; ties keep questionnaire order. A weak dimension far below its
     target leads the plan; a dimension already at target still appears, lower down. Dimensions
     without a score (too few answers) cannot be ranked and are listed in ``unscored``.
     """
     q = scores.questionnaire
-    recs = recommendations or load_recommendations(questionnaire=q)
+    if recommendations is None:
+        recommendations = default_recommendations(q)
+    recs = recommendations
     missing = [d for d in q.dimension_ids if d not in recs.actions]
     if missing:
         raise CxError(f"{recs.source}: no actions for dimension(s) {', '.join(missing)} of questionnaire '{q.id}'")

@@ -226,3 +226,10 @@ def test_item_ranking_html(scores):
     assert ">4.00<" in best and ">1.50<" in worst
     # bar length: (1.5 - 1) / 4 = 12.5% of the track
     assert "width:12.5%" in worst
+
+
+def test_strongest_and_weakest_split_for_few_dimensions(mini_q):
+    # mini has two dimensions: one strongest, one weakest, never the same one twice
+    frame = pd.DataFrame([{"respondent_id": "r1", "A1": 4, "A2": 2, "A3": 4, "B1": 2, "B2": 2}])
+    s = score(responses_from_frame(frame, mini_q), mini_q)
+    assert N.strongest_and_weakest(s) == (["A"], ["B"])

@@ -198,3 +198,16 @@ def test_plan_to_frame():
     frame = plan.to_frame()
     assert list(frame.index) == plan.order
     assert frame.loc["silos", "score"] == 1.5 and frame.loc["silos", "stage_name"] == "Unaware"
+
+
+def test_other_questionnaire_gets_a_ranked_plan_without_actions(mini_q):
+    # the bundled file says "questionnaire: cx-maturity"; mini's plan ranks A and B, no actions
+    s = profile_scores(mini_q, [{"A": 2, "B": 3}] * 2)
+    plan = action_plan(s)
+    assert plan.order == ["B", "A"] and all(e.actions == () for e in plan.entries)
+    from cxassess.narrative import action_plan_html
+
+    assert "No recommended actions are stored for this questionnaire." in action_plan_html(plan)
+    # asking for the bundled file explicitly with the wrong questionnaire is an error that says so
+    with pytest.raises(RecommendationsError, match="questionnaire: written for questionnaire 'cx-maturity', not 'mini'"):
+        load_recommendations(questionnaire=mini_q)
