@@ -513,8 +513,20 @@ class FacilitatorPanel(_Displayable):
         o = scores.overall
         overall = "no overall score yet" if o["score"] != o["score"] else f"overall {o['score']:.2f} ({escape_html(o['stage_name'])})"
         self.message.value = (f"<p>Results from {scores.respondents} {who}: {overall}. "
-                              f"Updated {time.strftime('%H:%M:%S')}.</p>")
+                              f"Updated {time.strftime('%H:%M:%S')}.</p>{_dimension_table(scores)}")
         return scores
+
+
+def _dimension_table(scores: Any) -> str:
+    """The radar's numbers as a small HTML table (readable without the picture)."""
+    rows = []
+    for _, d in scores.dimensions.iterrows():
+        value = "no score" if d["score"] != d["score"] else f"{d['score']:.2f}"
+        stage = escape_html(d["stage_name"]) if isinstance(d["stage_name"], str) else ""
+        rows.append(f"<tr><td>{escape_html(d['name'])}</td><td style='text-align:right'>{value}</td>"
+                    f"<td>{stage}</td><td style='text-align:right'>{int(d['n'])}</td></tr>")
+    return ("<table><tr><th>Dimension</th><th>Score</th><th>Stage</th><th>n</th></tr>"
+            + "".join(rows) + "</table>")
 
 
 class WorkshopApp(_Displayable):

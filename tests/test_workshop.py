@@ -214,6 +214,8 @@ def test_facilitator_live_results_with_small_groups_suppressed(app, tmp_path):
     assert roles.loc["Staff", "A"] == pytest.approx(4.0)  # (4 + 4.75 + 3.25) / 3
     assert panel.radar_image.value.tobytes().startswith(PNG) and panel.heatmap_image.value.tobytes().startswith(PNG)
     assert "Results from 4 submitted participant(s)" in panel.message.value
+    assert "<td>Dimension A</td><td style='text-align:right'>3.25</td><td>Three</td><td style='text-align:right'>4</td>" \
+        in panel.message.value
 
     panel.include_partial.value = True
     panel.refresh_button.click()
