@@ -9,6 +9,7 @@ Agree 4, Strongly agree 5.
 from __future__ import annotations
 
 import csv
+import json
 import datetime as dt
 from pathlib import Path
 
@@ -506,3 +507,20 @@ def test_cli_rejects_unwritable_outputs_before_reading(cli, tmp_path):
 def test_reading_an_ambiguous_export_directly_says_how_to_map_it():
     with pytest.raises(CxError, match=r"is matched by 2 columns(.|\n)*cxassess import .*--mapping MAPPING.csv --out responses.csv"):
         read_responses(EXPORTS / "google-forms-duplicate.csv")
+
+
+def test_every_column_is_in_the_report_and_a_repeated_respondent_is_an_error(tmp_path):
+    with (EXPORTS / "qualtrics.csv").open(newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    r = import_export(EXPORTS / "qualtrics.csv")
+    assert [c.column for c in r.report.columns] == rows[0]  # 21 columns, each with what was done with it
+    assert json.loads(json.dumps(r.report.to_dict()))["dropped_rows"] == [
+        {"row": 5, "reason": "a 'Survey Preview' response (a test run, not a participant)"}]
+    rows[6][8] = "R_1a"  # row 7 (R_5e) now repeats R_1a's response id
+    twice = tmp_path / "twice.csv"
+    with twice.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    with pytest.raises(SurveyImportError, match=r"row 7, column 'ResponseId': respondent 'R_1a' appears again \(first in row 4\)"):
+        import_export(twice)
+    r = import_export(twice, on_error="skip")
+    assert r.report.respondents == 3 and values(r, "R_1a")["LEAD1"] == 5
