@@ -150,6 +150,9 @@ class SessionStore:
             raise SessionError(f"{self.path}: cannot open the session file ({exc})") from None
         try:
             self._setup(questionnaire, client_name, attributes)
+        except sqlite3.OperationalError as exc:  # locked, read-only, disk full...
+            self._con.close()
+            raise SessionError(f"{self.path}: cannot use the session file ({exc})") from None
         except sqlite3.DatabaseError as exc:
             self._con.close()
             raise SessionError(f"{self.path}: not a cxassess session file ({exc})") from None
