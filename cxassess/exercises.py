@@ -240,7 +240,8 @@ def _dimension_id(answer: Any, q: Questionnaire) -> str | None:
     return None
 
 
-def _gaps(scores: Scores, column: str, high: str, low: str) -> pd.Series:
+def _gaps(scores: Scores, column: str, high: str, low: str, digits: int | None = None) -> pd.Series:
+    """``high`` minus ``low`` per dimension, widest first; ``digits`` rounds each group's score first."""
     if column not in scores.groups:
         raise CxError(f"the scores have no breakdown by '{column}' (have: {', '.join(scores.groups) or 'none'})")
     table = scores.groups[column]
@@ -250,7 +251,10 @@ def _gaps(scores: Scores, column: str, high: str, low: str) -> pd.Series:
         if table.loc[g, "suppressed"]:
             raise CxError(f"the '{g}' group is suppressed (too few respondents), so its gap cannot be read")
     dims = scores.questionnaire.dimension_ids
-    return (table.loc[high, dims].astype(float) - table.loc[low, dims].astype(float)).sort_values(ascending=False)
+    rows = table.loc[[high, low], dims].astype(float)
+    if digits is not None:
+        rows = rows.round(digits)
+    return (rows.loc[high] - rows.loc[low]).sort_values(ascending=False)
 
 
 def check_weakest_dimension(answer: Any, scores: Scores) -> Feedback:
@@ -280,11 +284,17 @@ def check_widest_gap(answer: Any, scores: Scores, column: str = "role", high: st
     if pick is None:
         return Feedback(False, f"'{answer}' is not a dimension.", (f"Choose one of: {', '.join(q.dimension_ids)}.",))
     widest = gaps.index[0]
+    lesson = ("A gap like this usually means leaders see policies that the front line does not yet feel; "
+              "ask both groups what they see before deciding who is right.")
     if pick == widest or math.isclose(gaps[pick], gaps.iloc[0], abs_tol=0.005):
-        return Feedback(True, f"{q.dimension(pick).name}: {high} rate it {gaps[pick]:.2f} points higher than {low}.", (
-            "A gap like this usually means leaders see policies that the front line does not yet feel; "
-            "ask both groups what they see before deciding who is right.",
-        ))
+        return Feedback(True, f"{q.dimension(pick).name}: {high} rate it {gaps[pick]:.2f} points higher than {low}.",
+                        (lesson,))
+    shown = _gaps(scores, column, high, low, digits=1)  # what the heatmap's one-decimal cells show
+    if math.isclose(shown[pick], shown.max(), abs_tol=1e-9):
+        return Feedback(True, f"on the heatmap's rounded figures, {q.dimension(pick).name} ties for the widest gap "
+                              f"({shown[pick]:.1f}).", (
+            f"Unrounded, {q.dimension(widest).name} is a little wider ({gaps.iloc[0]:.2f} against {gaps[pick]:.2f}); "
+            "a difference that small is not worth arguing about.", lesson))
     return Feedback(False, f"the {high}-{low} gap on {q.dimension(pick).name} is {gaps[pick]:.2f}; another is wider.", (
         f"Subtract the '{low}' row from the '{high}' row, column by column, and look for the largest difference.",
         "The lowest cell is not necessarily the widest gap.",

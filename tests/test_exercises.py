@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -152,6 +153,22 @@ def test_check_widest_gap(culture):
     assert not fb and "is 2.00" in fb.summary
     assert "not a dimension" in ex.check_widest_gap("x", culture).summary
     assert list(ex.solution_gaps(culture).head(2).round(6)) == [3.0, 2.0]
+
+
+def test_check_widest_gap_accepts_a_tie_on_the_rounded_heatmap(culture):
+    # every gap set to 4.0 - 3.5 = 0.5, then employees: 4.26 - 3.33 = 0.93 exactly, but the heatmap
+    # shows 4.3 - 3.3 = 1.0, the same as insight's 4.0 - 3.0 = 1.0, the widest exact gap
+    groups = {k: v.copy() for k, v in culture.groups.items()}
+    role = groups["role"]
+    dims = culture.questionnaire.dimension_ids
+    role.loc["leadership", dims], role.loc["front line", dims] = 4.0, 3.5
+    role.loc["leadership", ["employees", "insight", "silos"]] = [4.26, 4.0, 3.0]
+    role.loc["front line", ["employees", "insight", "silos"]] = [3.33, 3.0, 2.5]
+    near = dataclasses.replace(culture, groups=groups)
+    fb = ex.check_widest_gap("employees", near)
+    assert fb and "ties for the widest gap (1.0)" in fb.summary
+    assert "Customer insight and data is a little wider (1.00 against 0.93)" in fb.details[0]
+    assert ex.check_widest_gap("insight", near) and not ex.check_widest_gap("silos", near)
 
 
 def test_check_widest_gap_needs_the_groups(culture):
