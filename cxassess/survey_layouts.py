@@ -266,6 +266,11 @@ def _layout_qualtrics(raw: RawTable, why: str) -> Layout:
     status = low.index("status") if "status" in low else None
     finished = low.index("finished") if "finished" in low else None
     layout = Layout("qualtrics", f"Qualtrics CSV ({why})", _unique_keys(columns), [], id_col, notes=notes)
+    if status is None:
+        layout.notes.append("no Status column: 'Survey Preview' and 'Survey Test' responses cannot be recognised "
+                            "and are kept")
+    if finished is None:
+        layout.notes.append("no Finished column: unfinished responses cannot be recognised and are kept")
     for n, cells in zip(raw.row_numbers[header_rows:], rows[header_rows:]):
         st = cells[status].strip() if status is not None else ""
         if st.lower() in ("survey preview", "1"):
@@ -356,8 +361,14 @@ def read_layout(path: str | Path, source_format: str = "auto", raw: RawTable | N
         fmt, why = found
         why = "auto-detected: " + why
     else:
+        head = {normalise_text(c) for c in raw.rows[0]}
+        third = raw.rows[2] if len(raw.rows) > 2 else []
         if found is not None and found[0] == fmt:
             why = f"as asked; {found[1]}"
+        elif fmt == "qualtrics" and ("responseid" in head or any("importid" in c.lower() for c in third)):
+            why = "as asked; some of the usual metadata columns are missing"
+        elif fmt == "surveymonkey" and "respondent id" in head:
+            why = "as asked; some of the usual metadata columns are missing"
         elif fmt in ("qualtrics", "surveymonkey"):
             raise CxError(f"{raw.path}: does not look like a {FORMAT_NAMES[fmt]} export: expected {_EXPECTED[fmt]}; "
                           f"found first columns {', '.join(raw.rows[0][:6])}")

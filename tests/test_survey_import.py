@@ -524,3 +524,18 @@ def test_every_column_is_in_the_report_and_a_repeated_respondent_is_an_error(tmp
         import_export(twice)
     r = import_export(twice, on_error="skip")
     assert r.report.respondents == 3 and values(r, "R_1a")["LEAD1"] == 5
+
+
+def test_named_tool_accepts_an_export_with_metadata_columns_removed(tmp_path):
+    with (EXPORTS / "qualtrics.csv").open(newline="", encoding="utf-8-sig") as fh:
+        rows = [row[8:9] + row[13:] for row in csv.reader(fh)]  # keep ResponseId and the questions only
+    trimmed = tmp_path / "trimmed.csv"
+    with trimmed.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    with pytest.raises(CxError, match="cannot tell which survey tool"):
+        import_export(trimmed)
+    r = import_export(trimmed, source_format="qualtrics")
+    assert "metadata columns are missing" in r.report.detection
+    # without the Status column the preview row (R_2b) cannot be recognised, so it is kept
+    assert r.report.respondents == 5 and values(r, "R_1a")["LEAD3"] == 2
+    assert any(n.startswith("no Status column") for n in r.report.notes)
