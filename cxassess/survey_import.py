@@ -190,7 +190,7 @@ def match_columns(layout: Layout, q: Questionnaire, mapping: dict[str, str | Non
             else:
                 layout.ignored_by_mapping.add(col.index)
             continue
-        if col.kind != "question":
+        if col.kind not in ("question", "identity"):  # an identity-looking header may still be a statement
             continue
         item = _id_match(col, ids)
         if item:
@@ -243,13 +243,13 @@ def suggest_mapping(path: str | Path, questionnaire: Questionnaire | str | Path 
         item, how = None, col.kind if col.kind != "question" else ""
         if col.kind == "respondent_id":
             how = "respondent id"
-        if col.kind == "question":
+        if col.kind in ("question", "identity"):
             item = _id_match(col, ids)
-            how = "id" if item else ""
+            how = "id" if item else how
             if not item:
                 item = _text_match(col, statements)
-                how = "text" if item else ""
-            if not item:
+                how = "text" if item else how
+            if not item and col.kind == "question":
                 best, ratio = None, 0.0
                 for text in col.texts:
                     norm = normalise_text(text)

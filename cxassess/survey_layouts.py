@@ -179,9 +179,15 @@ _IDENTITY_RE = re.compile(
 
 
 def is_identity(name: str) -> bool:
-    """True for columns that identify a respondent (email, name, IP address, location, phone)."""
+    """True for columns that identify a respondent (email, name, IP address, location, phone).
+
+    Short headers only ("Email", "What is your email address?"): a long statement that happens to
+    mention a phone or an email is a question, not an identity column.
+    """
     norm = normalise_text(name)
-    return norm in _IDENTITY_EXACT or bool(_IDENTITY_RE.search(norm)) or norm.startswith("recipient")
+    if norm in _IDENTITY_EXACT or norm.startswith("recipient"):
+        return True
+    return len(norm.split()) <= 6 and bool(_IDENTITY_RE.search(norm))
 
 
 _QUALTRICS_META = {
@@ -232,7 +238,7 @@ def recognise(rows: list[list[str]]) -> tuple[str, str] | None:
         return "surveymonkey", "Respondent ID and Collector ID columns over a second header row"
     if head[:3] == ["id", "start time", "completion time"]:
         return "microsoft-forms", "ID, Start time and Completion time columns"
-    if head and head[0] in _GOOGLE_TIMESTAMPS and not {"respondent id", "respondent_id", "responseid"} & set(head):
+    if head and head[0] in _GOOGLE_TIMESTAMPS and not {"respondent id", "response id", "responseid"} & set(head):
         return "google-forms", f"first column '{rows[0][0]}'"
     return None
 

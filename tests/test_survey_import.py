@@ -539,3 +539,21 @@ def test_named_tool_accepts_an_export_with_metadata_columns_removed(tmp_path):
     # without the Status column the preview row (R_2b) cannot be recognised, so it is kept
     assert r.report.respondents == 5 and values(r, "R_1a")["LEAD3"] == 2
     assert any(n.startswith("no Status column") for n in r.report.notes)
+
+
+def test_a_statement_mentioning_email_is_still_an_item(tmp_path):
+    q = questionnaire_from_dict({
+        "id": "mail", "scale": {"min": 1, "max": 5, "labels": {1: "Strongly disagree", 2: "Disagree", 3: "Neutral",
+                                                               4: "Agree", 5: "Strongly agree"}},
+        "stages": [{"id": 1, "name": "one", "min_score": 1}],
+        "dimensions": [{"id": "d", "name": "D"}],
+        "items": [{"id": "M1", "dimension": "d", "text": "We answer every customer email or phone call within one working day."}],
+    })
+    export = tmp_path / "forms.csv"
+    export.write_text("Timestamp,Email address,We answer every customer email or phone call within one working day.\n"
+                      "2026/10/01,a@example.com,Agree\n", encoding="utf-8")
+    r = import_export(export, q)
+    uses = {c.column: c.use for c in r.report.columns}
+    assert uses["Email address"].startswith("not copied")
+    assert values(r, "R2") == {"M1": 4}
+    assert list(suggest_mapping(export, q).item_id) == ["", "", "M1"]
