@@ -214,7 +214,7 @@ def title_block(client_name: str, scores: Scores, *, assessment_date: Any = "", 
         meta.append(f"Prepared by: {e(consultant)}")
     meta.append(f"Questionnaire: {e(q.title or q.id)} (version {e(q.version)})")
     return (f'<div class="cx-title"><h1>Customer experience maturity: {e(client_name)}</h1>'
-            f'<p class="cx-meta">{" · ".join(meta)}</p></div>')
+            f'<p class="cx-sub" style="color:#52606d">{" · ".join(meta)}</p></div>')
 
 
 def executive_summary(scores: Scores, *, client_name: str = "", metrics: Any = None, plan: Any = None) -> str:
@@ -348,7 +348,7 @@ def group_note(scores: Scores, column: str) -> str:
     hidden = suppressed_groups(scores).get(column)
     if hidden:
         parts.append(f"Suppressed (fewer than {scores.min_group_size} respondents): {e(', '.join(hidden))}.")
-    return f'<p class="cx-note">{" ".join(parts)}</p>'
+    return f'<p class="cx-note" style="color:#52606d;font-size:0.9em">{" ".join(parts)}</p>'
 
 
 def _split_ranking(scores: Scores, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -379,7 +379,7 @@ def item_ranking_html(scores: Scores, n: int = 5) -> str:
     def table(frame: pd.DataFrame, colour: str) -> str:
         rows = []
         for item, r in frame.iterrows():
-            statement = e(r["text"]) + (' <span class="cx-note">(reverse-worded)</span>' if r["reverse"] else "")
+            statement = e(r["text"]) + (' <span class="cx-note" style="color:#52606d;font-size:0.9em">(reverse-worded)</span>' if r["reverse"] else "")
             rows.append(f'<tr><td style="text-align:left">{e(item)}</td><td style="text-align:left">{statement}</td>'
                         f'<td style="text-align:left">{e(names.get(r["dimension"], r["dimension"]))}</td>'
                         f'<td style="text-align:right">{_num(r["mean"])}</td><td>{_bar(float(r["mean"]), lo, hi, colour)}</td>'
@@ -421,7 +421,7 @@ def heatmap_table(scores: Scores, column: str) -> str:
                    f'{e(scores.dimensions.loc[d, "name"])}</th>' for d in dims)
     rows = []
     for group, r in table.iterrows():
-        label = f"<th style=\"text-align:left\">{e(group)} <span class=\"cx-note\">(n={int(r['respondents'])})</span></th>"
+        label = f"<th style=\"text-align:left\">{e(group)} <span class=\"cx-note\" style=\"color:#52606d;font-size:0.9em\">(n={int(r['respondents'])})</span></th>"
         if bool(r["suppressed"]):
             rows.append(f'<tr>{label}<td colspan="{len(dims)}" class="cx-suppressed" style="text-align:center;'
                         f'background:repeating-linear-gradient(45deg,#e4e4e4,#e4e4e4 6px,#d0d0d0 6px,#d0d0d0 12px);'
@@ -438,7 +438,7 @@ def heatmap_table(scores: Scores, column: str) -> str:
             cells.append(f'<td style="text-align:center;background:{heat_colour(v, lo, hi)};color:{ink};'
                          f'{_PRINT_COLOURS}">{v:.1f}</td>')
         rows.append(f"<tr>{label}{''.join(cells)}</tr>")
-    caption = (f"<caption style=\"caption-side:bottom;text-align:right\" class=\"cx-note\">Mean score per group, "
+    caption = (f"<caption style=\"caption-side:bottom;text-align:right\" class=\"cx-note\" style=\"color:#52606d;font-size:0.9em\">Mean score per group, "
                f"{lo} (red) to {hi} (blue)</caption>")
     cols = f'<colgroup><col style="width:{16 if len(dims) > 6 else 20}%">' + "<col>" * len(dims) + "</colgroup>"
     return (f'<table class="cx-table cx-heatmap" style="width:100%;table-layout:fixed;font-size:0.85em">{caption}{cols}'
@@ -479,7 +479,7 @@ def action_plan_parts(plan: Any, n_focus: int = 3) -> list[str]:
         actions = (f"<ol>{''.join(f'<li>{e(a)}</li>' for a in entry.actions)}</ol>" if entry.actions
                    else "<p>No recommended actions are stored for this questionnaire.</p>")
         out.append((intro if rank == 1 else "") + f"<h3>{rank}. {e(entry.name)}</h3>"
-                   f"<p class=\"cx-meta\">Now at stage {entry.stage}, {e(entry.stage_name)} "
+                   f"<p class=\"cx-sub\" style=\"color:#52606d\">Now at stage {entry.stage}, {e(entry.stage_name)} "
                    f"(score {_num(entry.score)}{tgt}).</p>{actions}")
     rest = plan.entries[n_focus:]
     if rest:
@@ -550,7 +550,7 @@ def metrics_panel(summary: Any) -> str:
     if not rows:
         return "<p>The customer survey holds no usable answers for NPS, CSAT or CES.</p>"
     out = [html_table(["Measure", "Result", "95% interval", "Answers", "Unanswered"], rows, align_right=(1, 3, 4))]
-    out.append("<p class=\"cx-note\">The interval is the range the true value very likely lies in, given how many "
+    out.append("<p class=\"cx-note\" style=\"color:#52606d;font-size:0.9em\">The interval is the range the true value very likely lies in, given how many "
                "customers answered; small samples give wide intervals.</p>")
     bd = getattr(summary, "breakdown", None)
     if bd is not None and len(bd):
@@ -565,11 +565,11 @@ def metrics_panel(summary: Any) -> str:
         out.append(f"<h4>By {e(by)}</h4>")
         out.append(html_table([str(by).capitalize(), "Customers", "NPS", "CSAT", "CES"], brows, align_right=(1, 2, 3, 4)))
         if bd["suppressed"].astype(bool).any():
-            out.append(f"<p class=\"cx-note\">Segments with fewer than {getattr(summary, 'min_group_size', 3)} "
+            out.append(f"<p class=\"cx-note\" style=\"color:#52606d;font-size:0.9em\">Segments with fewer than {getattr(summary, 'min_group_size', 3)} "
                        f"customers are suppressed.</p>")
     dropped = getattr(summary, "dropped", None) or []
     if dropped:
-        out.append(f"<p class=\"cx-note\">{len(dropped)} unusable answer(s) were left out of these figures.</p>")
+        out.append(f"<p class=\"cx-note\" style=\"color:#52606d;font-size:0.9em\">{len(dropped)} unusable answer(s) were left out of these figures.</p>")
     return "".join(out)
 
 
