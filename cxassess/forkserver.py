@@ -340,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runtime-dir", required=True)
     parser.add_argument("--preload", default="", help="comma-separated modules to import once")
     parser.add_argument("--ahead", type=int, default=1)
+    parser.add_argument("--warm", default="", help="comma-separated module:function warm-ups to call once (no client data)")
     parser.add_argument("--cwd", default=None)
     args = parser.parse_args(argv)
 
@@ -352,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
     modules = list(dict.fromkeys([*BASE_PRELOAD, *filter(None, args.preload.split(","))]))
     loaded, failed = _preload(modules)
     _warm_matplotlib()
+    if "weasyprint" in loaded:
+        _warm_weasyprint()
+    for spec in filter(None, args.warm.split(",")):
+        _call_warm_up(spec, failed)
     threads = thread_count()
     if threads != 1:
         server.send({"op": "hello", "ok": False, "pid": os.getpid(),
@@ -381,6 +386,28 @@ def _warm_matplotlib() -> None:
         ax.set_title("warm-up")
         fig.add_subplot(2, 1, 2).barh(["a"], [1])
         fig.savefig(io.BytesIO(), format="png")
+    except Exception:  # noqa: BLE001 - only a speed-up
+        pass
+
+
+def _call_warm_up(spec: str, failed: dict[str, str]) -> None:
+    """Call a library's own warm-up (e.g. ``cxassess.charts:warm_up``, which draws bundled demo data)."""
+    module, _, func = spec.partition(":")
+    try:
+        getattr(importlib.import_module(module), func or "warm_up")()
+    except Exception as exc:  # noqa: BLE001 - only a speed-up
+        failed[spec] = f"{type(exc).__name__}: {exc}"
+
+
+def _warm_weasyprint() -> None:
+    """Load fontconfig, fonts and the user-agent stylesheet once, so PDF children start warm."""
+    try:
+        from cxassess.pdf import html_to_pdf_bytes
+        from cxassess.paths import TEMPLATES_DIR
+
+        css = (TEMPLATES_DIR / "report" / "report.css").read_text(encoding="utf-8")
+        html_to_pdf_bytes(f"<html><head><style>{css}</style></head><body><h1>Warm</h1><p>up <b>bold</b> "
+                          "<i>italic</i></p><pre>mono</pre><table><tr><th>a</th><td>1</td></tr></table></body></html>")
     except Exception:  # noqa: BLE001 - only a speed-up
         pass
 

@@ -59,7 +59,8 @@ def notebook_imports(nb: Any) -> list[str]:
             if isinstance(node, ast.Import):
                 names.extend(a.name for a in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names.append(node.module)
+                names.append(node.module)  # "from pkg import mod": mod may be a module too
+                names.extend(f"{node.module}.{a.name}" for a in node.names if a.name != "*")
     return list(dict.fromkeys(names))
 
 
@@ -236,8 +237,10 @@ class ForkedKernels(KernelSource):
 
     kind = "fork"
 
-    def __init__(self, preload: Iterable[str] = (), ahead: int = 1, cwd: str | None = None) -> None:
+    def __init__(self, preload: Iterable[str] = (), ahead: int = 1, cwd: str | None = None,
+                 warm: Iterable[str] = ()) -> None:
         self.preload = [m for m in preload if m.replace(".", "").replace("_", "").isalnum()]
+        self.warm = [w for w in warm if w.replace(".", "").replace("_", "").replace(":", "").isalnum()]
         self.ahead = max(0, ahead)
         self.cwd = cwd
         self.proc: asyncio.subprocess.Process | None = None
@@ -254,7 +257,7 @@ class ForkedKernels(KernelSource):
 
         env = {**os.environ, **FORK_SAFE_ENV}
         args = [sys.executable, "-m", "cxassess.forkserver", "--runtime-dir", self.runtime_dir,
-                "--preload", ",".join(self.preload), "--ahead", str(self.ahead)]
+                "--preload", ",".join(self.preload), "--ahead", str(self.ahead), "--warm", ",".join(self.warm)]
         if self.cwd:
             args += ["--cwd", self.cwd]
         log = open(os.path.join(self.runtime_dir, "forkserver.log"), "wb")
@@ -368,7 +371,7 @@ class ForkedKernels(KernelSource):
 
 
 async def open_kernel_source(executor: str = "auto", *, preload: Iterable[str] = (), ahead: int = 1,
-                             cwd: str | None = None) -> KernelSource:
+                             cwd: str | None = None, warm: Iterable[str] = ()) -> KernelSource:
     """A started kernel source: ``fork`` (fork server), ``launch`` (plain kernels) or ``auto``.
 
     ``auto`` uses the fork server where the OS allows it and falls back to launched kernels,
@@ -377,7 +380,7 @@ async def open_kernel_source(executor: str = "auto", *, preload: Iterable[str] =
     if executor not in ("auto", "fork", "launch"):
         raise CxError(f"unknown executor {executor!r}: expected auto, fork or launch")
     if executor in ("auto", "fork") and fork_available():
-        source: KernelSource = ForkedKernels(preload=preload, ahead=ahead, cwd=cwd)
+        source: KernelSource = ForkedKernels(preload=preload, ahead=ahead, cwd=cwd, warm=warm)
         try:
             await source.start()
             return source

@@ -1,0 +1,202 @@
+"""How fast are client reports? Seconds per report for four ways of rendering them, in one run.
+
+1. naive CLI loop: ``papermill`` then ``jupyter nbconvert --no-input`` (then ``weasyprint`` for PDF)
+   per client, a few clients, extrapolated per report;
+2. ``cxassess batch --workers 1`` and 3. ``--workers 2`` over all synthetic clients (wall clock of
+   the whole command, start-up included, divided by the number of reports);
+4. the in-process floor: the report notebook's code run in this process without a kernel
+   (figures drawn to PNG as the inline backend does), per report.
+
+HTML only first, then HTML+PDF. Synthetic clients (the demo generator with varied profiles) are
+written to a temporary folder; nothing is downloaded.
+
+    .venv/bin/python benchmarks/bench_batch.py [--clients 40] [--naive 3] [--floor 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+NOTEBOOK = ROOT / "notebooks" / "report.ipynb"
+
+
+def make_clients(folder: Path, n: int, seed: int = 11) -> Path:
+    """``n`` synthetic organisations (varied profiles, 20-60 respondents) and a manifest."""
+    import numpy as np
+
+    from cxassess.demo import ORGANISATIONS, DemoOrganisation, generate_organisation
+    from cxassess.questionnaire import load_questionnaire
+
+    q = load_questionnaire()
+    rng = np.random.default_rng(seed)
+    rows = ["client,responses,targets,group_by,consultant"]
+    shutil.copy(ROOT / "data" / "demo" / "targets.yaml", folder / "targets.yaml")
+    for i in range(n):
+        base = ORGANISATIONS[i % len(ORGANISATIONS)]
+        profile = {d: float(np.clip(v + rng.normal(0, 0.6), 1.2, 4.8)) for d, v in base.profile.items()}
+        org = DemoOrganisation(f"Synthetic client {i + 1:03d}", f"synthetic-{i + 1:03d}", int(rng.integers(20, 61)),
+                               profile, base.departments, base.sites)
+        generate_organisation(org, q, rng).to_csv(folder / f"{org.slug}.csv", index=False)
+        rows.append(f"{org.name},{org.slug}.csv,targets.yaml,role;department,Bench Consulting")
+    manifest = folder / "manifest.csv"
+    manifest.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return manifest
+
+
+def clients_of(manifest: Path) -> list[dict[str, str]]:
+    import csv
+
+    with manifest.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def naive_loop(manifest: Path, out: Path, n: int, pdf: bool) -> float:
+    """papermill + jupyter nbconvert (+ weasyprint) CLI calls per client: seconds per report."""
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    for i, row in enumerate(clients_of(manifest)[:n]):
+        executed = out / f"client{i}.ipynb"
+        subprocess.run([str(BIN / "papermill"), str(NOTEBOOK), str(executed), "--cwd", str(NOTEBOOK.parent),
+                        "-p", "client_name", row["client"], "-p", "responses", str(manifest.parent / row["responses"]),
+                        "-p", "targets", str(manifest.parent / row["targets"]), "-y", "group_by: [role, department]",
+                        "-p", "consultant", row["consultant"], "--no-progress-bar", "--log-level", "ERROR"],
+                       check=True, capture_output=True)
+        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+                       check=True, capture_output=True)
+        if pdf:
+            subprocess.run([str(BIN / "weasyprint"), str(executed.with_suffix(".html")), str(executed.with_suffix(".pdf"))],
+                           check=True, capture_output=True)
+    return (time.perf_counter() - start) / n
+
+
+def cxassess_batch(manifest: Path, out: Path, workers: int, fmt: str, n: int, executor: str = "auto") -> float:
+    """Wall clock of the whole ``cxassess batch`` command, per report."""
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    res = subprocess.run([str(BIN / "cxassess"), "batch", str(manifest), "--out", str(out), "--workers", str(workers),
+                          "--format", fmt, "--no-progress", "--executor", executor], capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if res.returncode != 0:
+        raise SystemExit(f"cxassess batch failed:\n{res.stdout[-2000:]}\n{res.stderr[-2000:]}")
+    return seconds / n
+
+
+def in_process_floor(manifest: Path, n: int, pdf: bool) -> tuple[float, float, float]:
+    """The notebook's code without a kernel: (cells, + HTML export, + PDF) seconds per report."""
+    import IPython.display as ipd
+    from IPython.core.pylabtools import print_figure
+    from matplotlib.figure import Figure
+
+    from cxassess.kernels import avoid_slow_imports
+
+    avoid_slow_imports()
+    import nbformat
+
+    from cxassess.pdf import html_to_pdf_bytes
+    from cxassess.report import ReportRequest, export_html, load_notebook, parameterize
+
+    template = load_notebook(NOTEBOOK)
+    rows = clients_of(manifest)[:n]
+    t_cells = t_html = t_pdf = 0.0
+    for row in rows:
+        req = ReportRequest(client=row["client"], responses=manifest.parent / row["responses"],
+                            targets=manifest.parent / row["targets"], group_by=row["group_by"], consultant=row["consultant"])
+        nb = parameterize(template, req.parameters())
+        outputs: list[list[dict]] = []
+
+        def display(*objs, **kw):
+            for obj in objs:
+                if isinstance(obj, Figure):
+                    data = {"image/png": __import__("base64").b64encode(print_figure(obj, "png", bbox_inches="tight")).decode()}
+                elif hasattr(obj, "_repr_html_"):
+                    data = {"text/html": obj._repr_html_()}
+                else:
+                    data = {"text/plain": repr(obj)}
+                outputs[-1].append(nbformat.v4.new_output("display_data", data=data))
+
+        ipd.display = display
+        ns: dict = {"__name__": "__main__", "display": display}
+        t0 = time.perf_counter()
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            outputs.append([])
+            exec(compile(cell.source, "<cell>", "exec"), ns)  # noqa: S102 - our own notebook
+            cell.outputs = outputs[-1]
+        t1 = time.perf_counter()
+        html = export_html(nb, client=req.client, consultant=req.consultant)
+        t2 = time.perf_counter()
+        if pdf:
+            html_to_pdf_bytes(html)
+        t3 = time.perf_counter()
+        t_cells += t1 - t0
+        t_html += t2 - t1
+        t_pdf += t3 - t2
+    return t_cells / n, (t_cells + t_html) / n, (t_cells + t_html + t_pdf) / n
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=40, help="synthetic clients for the batch runs (default 40)")
+    parser.add_argument("--naive", type=int, default=3, help="clients for the naive CLI loop, extrapolated (default 3)")
+    parser.add_argument("--floor", type=int, default=8, help="clients for the in-process floor (default 8)")
+    parser.add_argument("--launch", action="store_true", help="also time --executor launch (plain kernels) on 2 workers")
+    parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep the outputs")
+    args = parser.parse_args()
+
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="cxassess-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "in").mkdir(exist_ok=True)
+    manifest = make_clients(work / "in", args.clients)
+    print(f"{args.clients} synthetic clients in {work / 'in'}; {os.cpu_count()} CPUs; "
+          f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+
+    results: dict[str, dict[str, float]] = {}
+    for fmt, pdf in (("html", False), ("html,pdf", True)):
+        label = "HTML+PDF" if pdf else "HTML"
+        r: dict[str, float] = {}
+        r["naive CLI loop"] = naive_loop(manifest, work / f"naive-{'pdf' if pdf else 'html'}", args.naive, pdf)
+        print(f"[{label}] naive CLI loop ({args.naive} clients): {r['naive CLI loop']:.2f} s/report", flush=True)
+        for workers in (1, 2):
+            key = f"cxassess batch --workers {workers}"
+            r[key] = cxassess_batch(manifest, work / f"batch-{workers}", workers, fmt, args.clients)
+            print(f"[{label}] {key} ({args.clients} clients): {r[key]:.3f} s/report", flush=True)
+        if args.launch:
+            key = "cxassess batch --workers 2 --executor launch"
+            r[key] = cxassess_batch(manifest, work / "batch-launch", 2, fmt, args.clients, executor="launch")
+            print(f"[{label}] {key}: {r[key]:.3f} s/report", flush=True)
+        cells, with_html, with_pdf = in_process_floor(manifest, args.floor, pdf)
+        r["in-process floor"] = with_pdf if pdf else with_html
+        print(f"[{label}] in-process floor ({args.floor} clients): notebook cells {cells:.3f}, "
+              f"+HTML {with_html:.3f}" + (f", +PDF {with_pdf:.3f}" if pdf else "") + " s/report", flush=True)
+        results[label] = r
+
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+    print(f"{'seconds per report':<46}{'HTML':>10}{'HTML+PDF':>10}")
+    for key in results["HTML"]:
+        print(f"{key:<46}{results['HTML'][key]:>10.3f}{results['HTML+PDF'][key]:>10.3f}")
+    for label in ("HTML", "HTML+PDF"):
+        r = results[label]
+        w2 = r["cxassess batch --workers 2"]
+        print(f"{label}: batch --workers 2 = {w2 / r['in-process floor']:.2f}x the in-process floor, "
+              f"{r['naive CLI loop'] / w2:.1f}x faster than the naive CLI loop")
+    (work / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
