@@ -2,9 +2,9 @@
 
 Every function builds a :class:`matplotlib.figure.Figure` with the object API, never through
 ``pyplot``: no global figure registry, nothing leaks from one chart (or one client) to the next and
-nothing needs closing. Inside IPython/Jupyter the module makes sure a bare ``Figure`` displays
-inline as a PNG (whatever backend is active), so ``display(charts.radar(scores))`` or a Figure as
-the last expression of a cell shows the picture.
+nothing needs closing. The figures are :class:`ReportFigure` (a ``Figure`` subclass) that display
+inline in Jupyter as PNG whatever backend is active, so ``display(charts.radar(scores))`` or a
+chart as the last expression of a cell shows the picture.
 
 One colour language across the report: current scores in ``CURRENT``, targets in ``TARGET``,
 maturity stages as a light-to-dark band scale ``STAGE_COLOURS``.
@@ -13,6 +13,7 @@ maturity stages as a light-to-dark band scale ``STAGE_COLOURS``.
 from __future__ import annotations
 
 import math
+import sys
 import textwrap
 from typing import Any
 
@@ -42,7 +43,8 @@ def _figure(width: float, height: float, margins: tuple[float, float, float, flo
     tick labels: matplotlib spends most of a small chart's time creating ticks and measuring text
     for layout, and a report draws several charts per client.
     """
-    fig = Figure(figsize=(width, height), dpi=DPI)
+    _hook_into_ipython()
+    fig = ReportFigure(figsize=(width, height), dpi=DPI)
     left, right, top, bottom = margins
     ax = fig.add_axes((left / width, bottom / height, 1 - (left + right) / width, 1 - (top + bottom) / height))
     return fig, ax
@@ -329,29 +331,40 @@ def metrics_distribution(summary: Any) -> Figure:
 # --------------------------------------------------------------------------------------
 # inline display without pyplot
 # --------------------------------------------------------------------------------------
-def _register_inline_png() -> None:
-    """Inside IPython, make sure a bare Figure renders as PNG (the inline backend registers this
-    only once pyplot is imported, which these charts never do)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency, but charts work without it
+class ReportFigure(Figure):
+    """A plain matplotlib Figure that knows how to show itself in Jupyter as a PNG.
+
+    The charts lay themselves out with fixed margins, so they are rendered without the inline
+    backend's 'tight' bounding-box pass (which would draw each chart twice), and they display even
+    when pyplot and its inline backend were never imported. Other figures are left alone.
+    """
+
+    def _repr_png_(self) -> bytes:
+        return png_bytes(self)
+
+
+def _png_base64(fig: Figure) -> str:
+    import base64
+
+    return base64.b64encode(png_bytes(fig)).decode("ascii")
+
+
+def _hook_into_ipython() -> None:
+    """Inside an IPython shell, render :class:`ReportFigure` with :func:`png_bytes`.
+
+    Called whenever a chart is made (it is a dict lookup once done), not only at import: a kernel
+    forked from a process that imported this module before any shell existed still gets it. A
+    printer registered for ``Figure`` (the inline backend's) would otherwise win over
+    ``_repr_png_``; registering the subclass is more specific and touches no other figure.
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    formatters = getattr(getattr(shell, "display_formatter", None), "formatters", None)
+    if not formatters:
         return
-    shell = get_ipython()
-    if shell is None or not hasattr(shell, "display_formatter"):
-        return
-    from functools import partial
-
-    from IPython.core.pylabtools import print_figure
-
-    png = shell.display_formatter.formatters["image/png"]
-    try:
-        png.lookup_by_type(Figure)
-    except KeyError:
-        # bbox_inches=None: the charts lay themselves out, a 'tight' pass would draw them twice
-        png.for_type(Figure, partial(print_figure, fmt="png", base64=True, bbox_inches=None, pil_kwargs=PNG_OPTIONS))
-
-
-_register_inline_png()
+    png = formatters["image/png"]
+    if png.type_printers.get(ReportFigure) is not _png_base64:
+        png.for_type(ReportFigure, _png_base64)
 
 
 def png_bytes(fig: Figure) -> bytes:
@@ -383,4 +396,5 @@ def warm_up() -> None:
         png_bytes(fig)
 
 __all__ = ["radar", "dimension_bars", "group_heatmap", "item_ranking", "metrics_distribution", "png_bytes", "warm_up",
+           "ReportFigure",
            "CURRENT", "TARGET", "STAGE_COLOURS"]

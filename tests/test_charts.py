@@ -167,3 +167,22 @@ def test_unscored_dimension_is_drawn_and_labelled():
     radar = charts.radar(s)
     assert sum("(no score)" in t.get_text() for t in radar.axes[0].texts) == 7
     assert not any(math.isnan(v) for v in radar.axes[0].lines[-1].get_xdata())
+
+
+def test_charts_display_as_png_in_ipython_whatever_printer_figure_has(scores):
+    import base64
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    png = shell.display_formatter.formatters["image/png"]
+    # stand-in for the inline backend's printer for every Figure (tight bbox, drawing twice)
+    png.for_type(Figure, lambda fig: "from-the-figure-printer")
+    try:
+        data, _ = shell.display_formatter.format(charts.dimension_bars(scores))
+        assert base64.b64decode(data["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+        # other figures keep whatever printer they had
+        assert shell.display_formatter.format(Figure())[0]["image/png"] == "from-the-figure-printer"
+    finally:
+        png.pop(Figure, None)
+        InteractiveShell.clear_instance()
