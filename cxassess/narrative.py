@@ -16,7 +16,6 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-import numpy as np
 import pandas as pd
 
 from cxassess.errors import CxError
