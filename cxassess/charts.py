@@ -12,10 +12,11 @@ maturity stages as a light-to-dark band scale ``STAGE_COLOURS``.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import textwrap
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -33,6 +34,20 @@ NPS_COLOURS = {"detractors": "#c0392b", "passives": "#bdbdbd", "promoters": "#2e
 DPI = 96
 PNG_OPTIONS = {"compress_level": 1}  # zlib level 1: a fraction of the default's encoding time, ~1.5x the bytes
 
+
+
+def _literal_text(func: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Build the chart with mathtext off: names from the data (``"R&D $5k $ up"``) are shown
+    literally, never parsed as formulas (which would mangle or crash on them). Restored after."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        import matplotlib
+
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def _figure(width: float, height: float, margins: tuple[float, float, float, float]) -> tuple[Figure, Any]:
@@ -83,6 +98,7 @@ def _scale(scores: Scores) -> tuple[int, int]:
 # --------------------------------------------------------------------------------------
 # maturity charts
 # --------------------------------------------------------------------------------------
+@_literal_text
 def radar(scores: Scores, *, show_target: bool = True) -> Figure:
     """Spider chart: current score per dimension, and the target polygon when targets are set.
 
@@ -139,6 +155,7 @@ def radar(scores: Scores, *, show_target: bool = True) -> Figure:
     return fig
 
 
+@_literal_text
 def dimension_bars(scores: Scores) -> Figure:
     """Horizontal bar per dimension (questionnaire order), maturity stage bands behind the bars,
     target as a tick mark. Bar lengths are the dimension scores (bars start at the scale minimum;
@@ -180,6 +197,7 @@ def dimension_bars(scores: Scores) -> Figure:
     return fig
 
 
+@_literal_text
 def group_heatmap(scores: Scores, column: str) -> Figure:
     """Groups (rows) x dimensions (columns) of ``scores.groups[column]``, each cell labelled.
 
@@ -242,6 +260,7 @@ def _heat_cmap() -> Any:
     return cmap.with_extremes(bad=SUPPRESSED)
 
 
+@_literal_text
 def item_ranking(scores: Scores, n: int = 5) -> Figure:
     """The ``n`` best and ``n`` worst statements by mean score (reverse items already reversed),
     best first then worst last-up; items nobody answered are left out. With fewer than ``2n``
@@ -294,6 +313,7 @@ def _concat(a: Any, b: Any) -> Any:
 # --------------------------------------------------------------------------------------
 # customer metrics
 # --------------------------------------------------------------------------------------
+@_literal_text
 def metrics_distribution(summary: Any) -> Figure:
     """One stacked horizontal bar of the customer survey: detractors, passives, promoters (percent),
     with the NPS written beside it. ``summary`` is a ``cxassess.metrics.MetricsSummary``."""

@@ -186,3 +186,19 @@ def test_charts_display_as_png_in_ipython_whatever_printer_figure_has(scores):
     finally:
         png.pop(Figure, None)
         InteractiveShell.clear_instance()
+
+
+def test_names_with_dollar_signs_are_shown_literally():
+    import matplotlib
+
+    rows = []
+    for n in range(3):
+        row = {"respondent_id": f"R{n}", "role": r"R&D $\nosuchcommand$ team"}
+        row.update({item.id: 3 for item in Q.items})
+        rows.append(row)
+    s = score(responses_from_frame(pd.DataFrame(rows), Q), Q, group_by=["role"])
+    fig = charts.group_heatmap(s, "role")
+    assert charts.png_bytes(fig)[:4] == b"\x89PNG"  # would fail to parse as a formula
+    label = next(t for t in fig.axes[0].texts if t.get_gid() == "label" and "R&D" in t.get_text())
+    assert label.get_text().replace("\n", " ") == r"R&D $\nosuchcommand$ team (n=3)" and not label._parse_math
+    assert matplotlib.rcParams["text.parse_math"] is True  # restored after the chart
