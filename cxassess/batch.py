@@ -299,7 +299,7 @@ async def run_batch(items: Sequence[BatchItem], out_dir: Path | str, *, formats:
     if todo:
         async with renderer:
             kind = renderer.kind
-            lanes = asyncio.Semaphore(workers)
+            lanes = asyncio.Semaphore(2 * workers)  # the renderer runs `workers` kernels; the rest export / PDF
 
             async def one(i: int) -> None:
                 item = items[i]

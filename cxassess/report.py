@@ -150,19 +150,24 @@ def validate_request(req: ReportRequest) -> Any:
     Reads and scores the responses exactly as the notebook will; the result is also what
     ``scores.json`` holds.
     """
-    for path in req.input_files():
-        if not path.is_file():
-            raise CxError(f"{req.client}: file not found: {path}")
+    check_inputs(req)
     from cxassess.scoring import score_file
 
     return score_file(req.responses, req.questionnaire, group_by=req.group_by, targets=req.targets,
                       min_group_size=req.min_group_size)
 
 
+def check_inputs(req: ReportRequest) -> None:
+    """Every input file exists (the cheap part of :func:`validate_request`)."""
+    for path in req.input_files():
+        if not path.is_file():
+            raise CxError(f"{req.client}: file not found: {path}")
+
+
 def scores_document(req: ReportRequest, scores: Any, parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """``scores.json``: the scores plus the parameters the report was rendered with."""
+    """``scores.json``: the scores (a Scores or its dict) plus the parameters the report was rendered with."""
     doc: dict[str, Any] = {"client": req.client}
-    doc.update(scores.to_dict())
+    doc.update(scores if isinstance(scores, dict) else scores.to_dict())
     if req.customer_metrics:
         doc["customer_metrics"] = _metrics_dict(req.customer_metrics)
     doc["report"] = {"parameters": dict(parameters), "assessment_date_given": req.assessment_date is not None}
@@ -337,6 +342,8 @@ class Renderer:
         self.declared: set[str] = set()
         self.source: Any = None
         self.cwd = str(self.notebook_path.parent)
+        self._kernel_lanes = asyncio.Semaphore(self.lanes)
+        self._pdf_lanes = asyncio.Semaphore(self.lanes)
 
     async def __aenter__(self) -> "Renderer":
         from cxassess.kernels import notebook_imports, open_kernel_source
@@ -406,9 +413,6 @@ class Renderer:
 
         ``scores``: the result of :func:`validate_request` when the caller already has it.
         """
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
         assert self.source is not None, "use 'async with Renderer(...)'"
         started = time.perf_counter()
         out = Path(out_dir)
@@ -420,9 +424,40 @@ class Renderer:
 
         parameters = self._parameters(req)
         if scores is None:
-            scores = await asyncio.to_thread(validate_request, req)
+            check_inputs(req)  # the notebook itself reports bad data, as a clear CxError
         nb = parameterize(self.template, parameters)
         nb.metadata["cxassess"] = {"client": req.client, "slug": slug}
+
+        async with self._kernel_lanes:  # at most `lanes` kernels at once
+            kernel_scores = await self._execute(req, nb)
+
+        html = await asyncio.to_thread(export_html, nb, client=req.client, assessment_date=parameters.get("assessment_date"),
+                                       consultant=req.consultant)
+        tmp = out / f".{slug}.tmp-{secrets.token_hex(4)}"
+        tmp.mkdir()
+        try:
+            (tmp / "report.html").write_text(html, encoding="utf-8")
+            _write_notebook(nb, tmp / "report.ipynb")
+            if kernel_scores is None and scores is None:
+                scores = await asyncio.to_thread(validate_request, req)
+            doc = scores_document(req, kernel_scores if kernel_scores is not None else scores, parameters)
+            (tmp / "scores.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            if "pdf" in self.formats:
+                async with self._pdf_lanes:  # PDFs render while the next reports' kernels run
+                    await self.source.pdf(tmp / "report.html", tmp / "report.pdf")
+            if "html" not in self.formats:
+                (tmp / "report.html").unlink()
+            publish(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        files = {name: final / name for name in output_names(self.formats)}
+        return ReportResult(req.client, slug, final, "ok", files=files, seconds=time.perf_counter() - started)
+
+    async def _execute(self, req: ReportRequest, nb: Any) -> dict[str, Any] | None:
+        """Run the notebook in a fresh kernel (killed afterwards); returns the notebook's scores."""
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
         kernel = await self.source.acquire(self.cwd)
         try:
@@ -430,6 +465,7 @@ class Renderer:
                                     resources={"metadata": {"path": self.cwd}}, allow_errors=False)
             client.kc = kernel.kc
             await client.async_execute()
+            kernel_scores = await _kernel_scores(kernel.kc)
         except CellExecutionError as exc:
             name = getattr(exc, "ename", "") or "Error"
             value = getattr(exc, "evalue", "") or str(exc)
@@ -441,26 +477,38 @@ class Renderer:
             raise CxError(f"{req.client}: the report kernel died") from None
         finally:
             await kernel.release()
+        return kernel_scores
 
-        html = await asyncio.to_thread(export_html, nb, client=req.client, assessment_date=parameters.get("assessment_date"),
-                           consultant=req.consultant)
-        tmp = out / f".{slug}.tmp-{secrets.token_hex(4)}"
-        tmp.mkdir()
+
+async def _kernel_scores(kc: Any, timeout: float = 30) -> dict[str, Any] | None:
+    """The notebook's own ``scores`` as a dict (what the report shows), or None when it has none.
+
+    One silent request with a user expression after the last cell: cheaper than scoring again
+    here, and exactly the numbers behind the report.
+    """
+    import ast
+    from queue import Empty
+
+    msg_id = kc.execute("", silent=True, store_history=False,
+                        user_expressions={"scores": "scores.to_json(indent=None)"})
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
         try:
-            (tmp / "report.html").write_text(html, encoding="utf-8")
-            _write_notebook(nb, tmp / "report.ipynb")
-            doc = scores_document(req, scores, parameters)
-            (tmp / "scores.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-            if "pdf" in self.formats:
-                await self.source.pdf(tmp / "report.html", tmp / "report.pdf")
-            if "html" not in self.formats:
-                (tmp / "report.html").unlink()
-            publish(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        files = {name: final / name for name in output_names(self.formats)}
-        return ReportResult(req.client, slug, final, "ok", files=files, seconds=time.perf_counter() - started)
+            msg = await kc.shell_channel.get_msg(timeout=max(0.1, deadline - loop.time()))
+        except Empty:
+            break
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        result = msg["content"].get("user_expressions", {}).get("scores", {})
+        if result.get("status") != "ok":
+            return None
+        try:
+            doc = json.loads(ast.literal_eval(result["data"]["text/plain"]))
+        except (KeyError, ValueError, SyntaxError, TypeError):
+            return None
+        return doc if isinstance(doc, dict) and "dimensions" in doc and "overall" in doc else None
+    return None
 
 
 def _warm_driver() -> None:
