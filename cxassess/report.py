@@ -456,12 +456,11 @@ class Renderer:
 
     async def _execute(self, req: ReportRequest, nb: Any) -> dict[str, Any] | None:
         """Run the notebook in a fresh kernel (killed afterwards); returns the notebook's scores."""
-        from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
         kernel = await self.source.acquire(self.cwd)
         try:
-            client = NotebookClient(nb, km=kernel.km, timeout=self.timeout, kernel_name="python3",
+            client = _client_class()(nb, km=kernel.km, timeout=self.timeout, kernel_name="python3",
                                     resources={"metadata": {"path": self.cwd}}, allow_errors=False)
             client.kc = kernel.kc
             await client.async_execute()
@@ -478,6 +477,31 @@ class Renderer:
         finally:
             await kernel.release()
         return kernel_scores
+
+
+_CLIENT_CLASS: Any = None
+
+
+def _client_class() -> Any:
+    """nbclient's NotebookClient for a kernel we started: it must not take over Ctrl-C.
+
+    NotebookClient's own set-up installs SIGINT/SIGTERM handlers that only stop the current
+    kernel, so Ctrl-C would fail one client and the batch would go on. Our kernel is already
+    started and ready, so the set-up has nothing to do; Ctrl-C stops the whole run.
+    """
+    global _CLIENT_CLASS
+    if _CLIENT_CLASS is None:
+        from contextlib import asynccontextmanager
+
+        from nbclient import NotebookClient
+
+        class ReportClient(NotebookClient):  # type: ignore[misc]
+            @asynccontextmanager
+            async def async_setup_kernel(self, **kwargs: Any) -> Any:
+                yield
+
+        _CLIENT_CLASS = ReportClient
+    return _CLIENT_CLASS
 
 
 async def _kernel_scores(kc: Any, timeout: float = 30) -> dict[str, Any] | None:

@@ -193,3 +193,27 @@ def test_demo_manifest_with_the_real_notebook(tmp_path):
         assert r.client in html and "Demo Consulting" in html
         others = [o.client for o in result.results if o.client != r.client]
         assert not any(f'<h1 class="cx-client">{o}' in html for o in others)
+
+
+def test_ctrl_c_stops_the_batch_and_leaves_only_whole_reports(workdir, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    rows = "".join(f"Client {i},sub/alpha.csv,mini.yaml\n" for i in range(8))
+    manifest = write_manifest(workdir, "client,responses,questionnaire\n" + rows)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "cxassess", "batch", str(manifest), "--out", str(out), "--format", "html",
+                             "--notebook", str(PROBE), "--workers", "1", "--no-progress"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out.is_dir() and any(not p.name.startswith(".") for p in out.iterdir())):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    folders = sorted(out.iterdir())
+    assert 1 <= len(folders) < 8  # stopped part-way: the later clients never ran
+    for folder in folders:  # every folder left is a whole report, no temporary ones
+        assert not folder.name.startswith(".")
+        assert sorted(p.name for p in folder.iterdir()) == ["report.html", "report.ipynb", "scores.json"]

@@ -256,3 +256,17 @@ def test_cli_help_lists_report_and_batch_without_heavy_imports():
     assert res.returncode == 0, res.stderr
     assert res.stdout.splitlines()[0] == "[]"
     assert "report " in res.stdout and "batch " in res.stdout
+
+
+def test_scores_json_comes_from_the_driver_when_the_notebook_has_no_scores(tmp_path):
+    import nbformat
+
+    nb = nbformat.read(PROBE, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = cell.source.replace("scores", "other_name")
+    variant = tmp_path / "variant.ipynb"
+    nbformat.write(nb, variant)
+    result = render_report(probe_request("No scores"), tmp_path / "out", formats=["html"], notebook=variant)
+    doc = json.loads((result.folder / "scores.json").read_text(encoding="utf-8"))
+    assert doc["client"] == "No scores" and doc["respondents"] == 4 and set(doc["dimensions"]) == {"A", "B"}
