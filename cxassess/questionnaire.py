@@ -246,7 +246,8 @@ def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
     except (OSError, UnicodeDecodeError) as exc:
         raise CxError(f"{path}: cannot read questionnaire ({exc})") from None
     try:
-        data = yaml.safe_load(text)  # JSON is valid YAML
+        # safe loading only (the C loader when libyaml is present: 10x faster, same rules); JSON is valid YAML
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
