@@ -99,7 +99,16 @@ def _print_problems(responses, stream=sys.stderr) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    _, responses = _read(args)
+    from cxassess.responses import ResponsesError
+
+    try:
+        _, responses = _read(args)
+    except ResponsesError as exc:  # list every problem, not the first 50
+        print(f"error: {exc.source}: {len(exc.problems)} problem(s) in the responses:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print("Fix the file, or score the valid rows only with --on-error skip.", file=sys.stderr)
+        return 1
     _print_problems(responses, sys.stdout)
     print(responses.summary())
     print("OK: the responses can be scored." if not responses.errors else
@@ -119,7 +128,16 @@ def cmd_score(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         from cxassess.safe import neutralise_frame
 
-        text = neutralise_frame(result.to_frame()).to_csv(index_label="dimension")
+        import pandas as pd
+
+        frame = result.to_frame().rename_axis("dimension").reset_index()
+        frame.insert(0, "group", "")
+        frame.insert(0, "group_by", "")
+        if result.groups:  # one CSV: the whole organisation first, then every group (tidy rows)
+            frame = pd.concat([frame, result.groups_frame()], ignore_index=True)
+        for col in ("n", "respondents"):
+            frame[col] = frame[col].astype("Int64")
+        text = neutralise_frame(frame).to_csv(index=False)
     else:
         text = scores_table(result)
     _emit(text, args.out)
@@ -278,6 +296,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except UnicodeError as exc:
+        print(f"error: cannot read a file as text ({exc}); save it as UTF-8", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a folder where a file was expected, a missing output folder, no permission
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

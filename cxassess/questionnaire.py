@@ -55,14 +55,14 @@ class Stage(_Strict):
     id: int = Field(ge=1)
     name: str = Field(min_length=1)
     description: str = ""
-    min_score: float
+    min_score: float = Field(allow_inf_nan=False)
 
 
 class Dimension(_Strict):
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
     description: str = ""
-    weight: float = Field(default=1.0, gt=0)
+    weight: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False)
 
 
 class Item(_Strict):
@@ -70,7 +70,7 @@ class Item(_Strict):
     dimension: str
     text: str = Field(min_length=1)
     reverse: bool = False
-    weight: float = Field(default=1.0, gt=0)
+    weight: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False)
 
     @field_validator("id")
     @classmethod

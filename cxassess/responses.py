@@ -31,6 +31,7 @@ MISSING_WORDS = {
     "don’t know", "not applicable", "don't know / not applicable", "don’t know / not applicable",
 }
 OnError = Literal["raise", "skip"]
+SESSION_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
 
 @dataclass(frozen=True)
@@ -114,34 +115,63 @@ def _sniff_sep(text: str) -> str:
         return ","
 
 
-def read_table(path: str | Path) -> tuple[pd.DataFrame, int]:
-    """Read a CSV/TSV, Excel or JSON file as text cells; return it and the row number of its first data row."""
+def read_table(path: str | Path, notes: list[str] | None = None) -> tuple[pd.DataFrame, int]:
+    """Read a CSV/TSV, Excel or JSON file as text cells.
+
+    Returns the table and the row number of its first data row; notes on how it was read
+    (e.g. an encoding fallback) are appended to ``notes``.
+    Header names are kept exactly as written (pandas would rename a repeated ``LEAD1`` to
+    ``LEAD1.1`` and hide it), so repeated columns can be reported.
+    """
+    from cxassess.survey_layouts import decode_text
+
     path = Path(path)
     if not path.exists():
         raise CxError(f"{path}: file not found")
+    if path.is_dir():
+        raise CxError(f"{path}: is a folder, expected a responses file (.csv, .xlsx or .json)")
     suffix = path.suffix.lower()
+    notes = notes if notes is not None else []
     try:
         if suffix in (".xlsx", ".xlsm"):
-            df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-            return df, 2
+            sheets = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl", header=None, sheet_name=None)
+            filled = {name: df for name, df in sheets.items() if (df.astype(str) != "").to_numpy().any()}
+            if len(filled) > 1:
+                raise CxError(f"{path}: {len(filled)} sheets hold data ({', '.join(map(repr, filled))}); "
+                              "put all responses on one sheet (or save each sheet as its own file)")
+            if not filled:
+                raise CxError(f"{path}: the workbook is empty")
+            return _header_first(next(iter(filled.values()))), 2
         if suffix == ".json":
             return _read_json(path), 1
         raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")
+        text = decode_text(raw)
+        if not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                notes.append("the file is not UTF-8: read as Windows-1252 (save it as UTF-8 CSV to be sure of accents)")
         if not text.strip():
             raise CxError(f"{path}: the file is empty")
         sep = "\t" if suffix == ".tsv" else _sniff_sep(text)
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=False)
-        return df, 2
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, header=None)
+        return _header_first(df), 2
     except CxError:
         raise
     except (ValueError, OSError, pd.errors.ParserError, KeyError) as exc:
         raise CxError(f"{path}: cannot read this file as a table ({exc})") from None
     except Exception as exc:  # openpyxl raises assorted types on broken workbooks
         raise CxError(f"{path}: cannot read this file ({type(exc).__name__}: {exc})") from None
+
+
+def _header_first(df: pd.DataFrame) -> pd.DataFrame:
+    """Use the first row as the header, names exactly as written."""
+    if df.empty:
+        return pd.DataFrame()
+    header = [str(c) for c in df.iloc[0]]
+    body = df.iloc[1:].reset_index(drop=True)
+    body.columns = header
+    return body
 
 
 def _read_json(path: Path) -> pd.DataFrame:
@@ -171,7 +201,15 @@ def _on_uniques(series: pd.Series, fn) -> pd.Series:
 
 def _text(series: pd.Series) -> pd.Series:
     """Cells as stripped text; missing cells become ''."""
-    return _on_uniques(series, lambda u: ["" if v is None or (isinstance(v, float) and v != v) else str(v).strip() for v in u])
+    return _on_uniques(series, lambda u: ["" if _is_missing(v) else str(v).strip() for v in u])
+
+
+def _is_missing(v: object) -> bool:
+    """None, NaN, pd.NA or NaT (any scalar pandas treats as missing)."""
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def _clean_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -199,7 +237,7 @@ def parse_values(raw: pd.Series, q: Questionnaire) -> tuple[pd.Series, pd.Series
     def classify(uniques: pd.Series) -> list[tuple[float, str, bool]]:
         out = []
         for cell in uniques:
-            text = "" if cell is None or (isinstance(cell, float) and cell != cell) else str(cell).strip()
+            text = "" if _is_missing(cell) else str(cell).strip()
             low = " ".join(text.lower().split())
             if low in ("", "nan", "none", "null"):
                 out.append((np.nan, "blank", False))
@@ -309,13 +347,20 @@ def read_responses(path: str | Path, questionnaire: Questionnaire | str | Path |
     ``on_error="raise"`` (default) raises :class:`ResponsesError` listing every problem;
     ``"skip"`` drops the invalid answers, keeps the rest and lists what was dropped in ``errors``.
     """
+    if Path(path).suffix.lower() in SESSION_SUFFIXES:  # a workshop session: latest submitted answers
+        from cxassess.session import open_session
+
+        return open_session(path, questionnaire).to_responses()
     q = as_questionnaire(questionnaire)
     from cxassess import survey_import  # lazy: survey_import imports this module
 
     if survey_import.recognise_file(path):  # a Qualtrics/SurveyMonkey/Forms export: convert it
         return survey_import.read_export_responses(path, q, on_error=on_error)
-    df, first_row = read_table(path)
-    return responses_from_frame(df, q, str(path), on_error=on_error, first_row=first_row)
+    notes: list[str] = []
+    df, first_row = read_table(path, notes)
+    responses = responses_from_frame(df, q, str(path), on_error=on_error, first_row=first_row)
+    responses.notes[:0] = notes
+    return responses
 
 
 def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | Path | None = None, source: str = "<table>", on_error: OnError = "raise", first_row: int = 2) -> Responses:
@@ -323,15 +368,19 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
     if on_error not in ("raise", "skip"):
         raise CxError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
     q = as_questionnaire(questionnaire)
+    notes: list[str] = []
+    header_problems = _check_header(df, q, source, notes)
+    df = df.loc[:, [c not in {p.column for p in header_problems} for c in df.columns]]
+    df = df.rename(columns=_item_id_case(df.columns, q))
     df = _clean_frame(df.copy())
     if df.empty:
         raise CxError(f"{source}: no responses in the file")
-    notes: list[str] = []
     try:
         long, attrs, problems = _to_long(df, q, source, first_row, notes)
     except CxError as exc:
         msg = str(exc)
         raise CxError(msg if msg.startswith(source) else f"{source}: {msg}") from None
+    problems = header_problems + problems
     layout = "long" if "item_id" in {c.lower() for c in df.columns} else "wide"
 
     blank_id = long["respondent_id"] == ""
@@ -377,6 +426,50 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
         "status": pd.Categorical(long["status"], categories=["answered", "dont_know", "blank"]),
     })
     return Responses(source, layout, answers, attributes, errors=problems, warnings=warnings, notes=notes)
+
+
+def _item_id_case(columns: pd.Index, q: Questionnaire) -> dict[str, str]:
+    """Columns that are item ids written in another case or with spaces: rename to the id."""
+    by_upper = {i.upper(): i for i in q.item_ids}
+    out = {}
+    for c in map(str, columns):
+        key = c.strip().upper()
+        if c not in q.item_ids and key in by_upper:
+            out[c] = by_upper[key]
+    return out
+
+
+def _check_header(df: pd.DataFrame, q: Questionnaire, source: str, notes: list[str]) -> list[Problem]:
+    """Repeated column names, and columns that look like a mistyped item id, are problems.
+
+    Either would otherwise be read as a respondent attribute and its answers lost in silence.
+    """
+    import difflib
+
+    problems: list[Problem] = []
+    names = [str(c).strip() for c in df.columns]
+    renamed = _item_id_case(pd.Index(names), q)
+    canonical = [renamed.get(n, n) for n in names]
+    seen: dict[str, int] = {}
+    for pos, name in enumerate(canonical, start=1):
+        if name in seen and name:
+            problems.append(Problem(source, 1, names[pos - 1], f"column '{name}' appears more than once "
+                                    f"(columns {seen[name]} and {pos}); keep one"))
+        seen.setdefault(name, pos)
+    long_layout = {"item_id", "value"} <= {n.lower() for n in names}
+    if not long_layout:
+        for name, new in renamed.items():
+            notes.append(f"column '{name}' read as item '{new}'")
+        ids = [i.upper() for i in q.item_ids]
+        for name in names:
+            if name in q.item_ids or name in renamed or name.lower() in RESPONDENT_ID_ALIASES:
+                continue
+            close = difflib.get_close_matches(name.upper(), ids, n=1, cutoff=0.75)
+            if close:
+                item = q.item_ids[ids.index(close[0])]
+                problems.append(Problem(source, 1, name, f"'{name}' is not an item id of questionnaire '{q.id}'; "
+                                        f"did you mean '{item}'? (rename the column; an attribute column must not look like an item id)"))
+    return problems
 
 
 def _attributes(long: pd.DataFrame, attrs: list[str], source: str) -> tuple[pd.DataFrame, list[Problem]]:

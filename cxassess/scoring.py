@@ -27,6 +27,7 @@ import pandas as pd
 from cxassess.errors import CxError
 from cxassess.questionnaire import Questionnaire
 from cxassess.responses import Responses
+from cxassess.suppression import suppressed_groups
 
 LOW_CONSENSUS_SD = 1.0
 DEFAULT_MIN_GROUP_SIZE = 3
@@ -99,6 +100,20 @@ class Scores:
                                  "n": self.respondents}], index=["overall"])
         return pd.concat([frame, overall.reindex(columns=cols)])
 
+    def groups_frame(self) -> pd.DataFrame:
+        """Tidy group scores: one row per grouping, group and dimension (plus 'overall').
+
+        Suppressed groups have a row with ``suppressed`` True and no score.
+        """
+        rows = []
+        for col, frame in self.groups.items():
+            for value, row in frame.iterrows():
+                for dim in ["overall", *self.questionnaire.dimension_ids]:
+                    rows.append({"group_by": col, "group": value, "respondents": int(row["respondents"]),
+                                 "suppressed": bool(row["suppressed"]), "dimension": dim,
+                                 "score": None if row["suppressed"] else row[dim]})
+        return pd.DataFrame(rows, columns=["group_by", "group", "respondents", "suppressed", "dimension", "score"])
+
 
 def _clean(v: Any) -> Any:
     """numpy scalars -> Python; NaN -> None (so JSON says null)."""
@@ -109,7 +124,7 @@ def _clean(v: Any) -> Any:
     if isinstance(v, (np.integer,)):
         return int(v)
     if isinstance(v, (float, np.floating)):
-        return None if math.isnan(v) else round(float(v), 6)
+        return round(float(v), 6) if math.isfinite(v) else None
     try:
         if pd.isna(v):
             return None
@@ -279,16 +294,27 @@ def _target_value(raw: Any, q: Questionnaire, where: str) -> float:
 def _read_targets_file(path: Path) -> Mapping[str, Any]:
     import yaml
 
+    from cxassess.responses import read_table
+    from cxassess.survey_layouts import decode_text
+
     if not path.exists():
         raise CxError(f"{path}: targets file not found")
     if path.suffix.lower() == ".csv":
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        frame, _ = read_table(path)
         cols = {c.strip().lower(): c for c in frame.columns}
         if "dimension" not in cols or "target" not in cols:
             raise CxError(f"{path}: a targets CSV needs columns 'dimension' and 'target'")
-        return {r[cols["dimension"]].strip(): r[cols["target"]] for _, r in frame.iterrows()}
+        out: dict[str, Any] = {}
+        for n, (dim, target) in enumerate(zip(frame[cols["dimension"]], frame[cols["target"]]), start=2):
+            dim = str(dim).strip()
+            if dim in out:
+                raise CxError(f"{path}, row {n}: dimension '{dim}' is given a target twice")
+            out[dim] = target
+        return out
+    if path.is_dir():
+        raise CxError(f"{path}: is a folder, expected a targets file (.yaml, .json or .csv)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = yaml.safe_load(decode_text(path.read_bytes()))
     except yaml.YAMLError as exc:
         raise CxError(f"{path}: not valid YAML/JSON ({exc})") from None
     if isinstance(data, Mapping) and isinstance(data.get("targets"), Mapping):
@@ -375,15 +401,19 @@ def score(
     groups = {col: _group_table(rs, attrs[col], dim_weights, min_group_size) for col in group_by}
 
     ans = responses.answers
+    counted = ans["respondent_id"].isin(respondents).to_numpy()
+    dont_know = int(((ans["status"] == "dont_know").to_numpy() & counted).sum())
+    all_ids = ans["respondent_id"].nunique()
     total = len(respondents) * len(q.item_ids)
+    answered = int(np.count_nonzero(~np.isnan(matrix)))
     coverage = {
-        "answers": int(np.count_nonzero(~np.isnan(matrix))),
+        "answers": answered,
         "possible_answers": total,
-        "answered_share": (np.count_nonzero(~np.isnan(matrix)) / total) if total else np.nan,
-        "dont_know": int((ans["status"] == "dont_know").sum()),
-        "dont_know_share": ((ans["status"] == "dont_know").sum() / total) if total else np.nan,
+        "answered_share": answered / total if total else np.nan,
+        "dont_know": dont_know,
+        "dont_know_share": dont_know / total if total else np.nan,
         "dropped_errors": len(responses.errors),
-        "respondents_without_answers": int((~answered_any).sum()) + len(responses.warnings),
+        "respondents_without_answers": int(all_ids - len(respondents)),
     }
     return Scores(q, int(len(respondents)), overall, dimensions, items, groups, rs, coverage, min_group_size)
 
@@ -396,7 +426,7 @@ def _group_table(rs: pd.DataFrame, labels: pd.Series, dim_weights: np.ndarray, m
     counts = grouped.size()
     table = means.copy()
     table.insert(0, "overall", _overall(means.to_numpy(), dim_weights))
-    table.insert(0, "suppressed", counts < min_size)
+    table.insert(0, "suppressed", suppressed_groups(counts, min_size))
     table.insert(0, "respondents", counts)
     table.loc[table["suppressed"], ["overall", *rs.columns]] = np.nan
     table.index.name = labels.name

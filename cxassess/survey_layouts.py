@@ -63,7 +63,8 @@ def _cell_text(v: Any) -> str:
     return str(v).replace("\r\n", "\n").strip()
 
 
-def _decode(raw: bytes) -> str:
+def decode_text(raw: bytes) -> str:
+    """Text of a CSV export: UTF-16 (BOM), UTF-8 (with or without BOM), else Windows-1252."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return raw.decode("utf-16")
     try:
@@ -114,7 +115,7 @@ def read_raw(path: str | Path) -> RawTable:
     elif path.suffix.lower() == ".xls":
         raise CxError(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
     else:
-        text = _decode(path.read_bytes())
+        text = decode_text(path.read_bytes())
         hint = re.match(r"sep=(.)\r?\n", text, flags=re.IGNORECASE)  # Excel's "sep=;" first line
         if hint:
             text = text[hint.end():]

@@ -167,3 +167,90 @@ def test_score_skip_prints_what_was_dropped(cli, data_dir):
 def test_score_strict_scores_nothing(cli, data_dir):
     res = cli("score", data_dir / "mini_bad_long.csv", "--questionnaire", data_dir / "mini.yaml", "--format", "json")
     assert res.returncode == 1 and res.stdout == ""
+
+
+# --- review findings: nothing may vanish into an attribute column -----------------------
+def test_repeated_column_is_an_error_not_a_lost_answer(mini_q, tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("respondent_id,A1,A2,A1,B1\nx,1,2,5,4\n")
+    with pytest.raises(ResponsesError) as err:
+        read_responses(path, mini_q)
+    assert [str(p) for p in err.value.problems] == [
+        f"{path}, row 1, column 'A1': column 'A1' appears more than once (columns 2 and 4); keep one"]
+
+
+def test_item_ids_in_another_case_are_items_and_typos_are_errors(mini_q, tmp_path):
+    ok = tmp_path / "case.csv"
+    ok.write_text("respondent_id,a1,A2,b1,role\nx,1,2,4,lead\n")
+    r = read_responses(ok, mini_q)
+    assert sorted(r.answers["item_id"].astype(str)) == ["A1", "A2", "B1"]
+    assert list(r.attributes.columns) == ["role"]
+    typo = tmp_path / "typo.csv"
+    typo.write_text("respondent_id,A1,A2,B11,role\nx,1,2,4,lead\n")
+    with pytest.raises(ResponsesError, match="column 'B11': 'B11' is not an item id of questionnaire 'mini'; did you mean 'B1'"):
+        read_responses(typo, mini_q)
+    skipped = read_responses(typo, mini_q, on_error="skip")
+    assert list(skipped.attributes.columns) == ["role"] and len(skipped.errors) == 1
+
+
+def test_workbook_with_two_filled_sheets_is_refused(mini_q, tmp_path):
+    path = tmp_path / "two.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame({"respondent_id": ["a"], "A1": [1]}).to_excel(xl, sheet_name="Site A", index=False)
+        pd.DataFrame({"respondent_id": ["b"], "A1": [2]}).to_excel(xl, sheet_name="Site B", index=False)
+    with pytest.raises(CxError, match="2 sheets hold data \\('Site A', 'Site B'\\)"):
+        read_responses(path, mini_q)
+
+
+def test_nullable_columns_blank_is_missing_not_an_error(mini_q):
+    df = pd.DataFrame({"respondent_id": ["a", "b"], "A1": pd.array([3, None], dtype="Int64"),
+                       "A2": pd.array([2, 4], dtype="Int64")})
+    r = responses_from_frame(df, mini_q)
+    assert not r.errors
+    assert r.answers.set_index(["respondent_id", "item_id"]).loc[("b", "A1"), "status"] == "blank"
+
+
+def test_folder_and_non_utf8_files(mini_q, tmp_path):
+    with pytest.raises(CxError, match="is a folder"):
+        read_responses(tmp_path, mini_q)
+    path = tmp_path / "latin.csv"
+    path.write_bytes("respondent_id,A1,A2,site\nx,1,2,Göteborg\n".encode("cp1252"))
+    r = read_responses(path, mini_q)
+    assert r.attributes.loc["x", "site"] == "Göteborg"
+    assert any("not UTF-8" in n for n in r.notes)
+    utf16 = tmp_path / "u16.csv"
+    utf16.write_text("respondent_id\tA1\tA2\nx\t1\t2\n", encoding="utf-16")
+    assert read_responses(utf16, mini_q).respondent_count == 1
+
+
+def test_a_workshop_session_file_is_read_directly(tmp_path):
+    from cxassess.scoring import score
+    from cxassess.session import SessionStore, open_session
+
+    path = tmp_path / "ws.sqlite"
+    store = SessionStore(path)
+    for code, value in (("p1", 4), ("p2", 2), ("p3", 5)):
+        store.start_participant(code, {"role": "lead"})
+        store.record_answers(code, {"LEAD1": value, "LEAD2": value, "LEAD4": value})
+        store.submit(code)
+    store.start_participant("p4", {"role": "lead"})
+    store.record_answers("p4", {"LEAD1": 1, "LEAD2": 1, "LEAD4": 1})  # not submitted: not counted
+    r = read_responses(path)
+    assert r.respondent_count == 3
+    s = score(r, open_session(path).questionnaire)
+    # LEAD1, LEAD2, LEAD4 of 5 leadership items answered (3 >= 5/2): mean(4, 2, 5) = 11/3
+    assert s.dimensions.loc["leadership", "score"] == pytest.approx(11 / 3)
+
+
+def test_validate_lists_every_problem(cli, data_dir, tmp_path):
+    path = tmp_path / "many.csv"
+    path.write_text("respondent_id,A1\n" + "".join(f"r{i},9\n" for i in range(60)))
+    res = cli("validate", path, "--questionnaire", data_dir / "mini.yaml")
+    assert res.returncode == 1
+    assert res.stderr.count("9 is off the scale") == 60 and "row 61, column 'A1'" in res.stderr
+
+
+def test_cli_output_to_a_folder_is_a_message(cli, data_dir, tmp_path):
+    res = cli("score", data_dir / "mini_long.csv", "--questionnaire", data_dir / "mini.yaml", "--out", tmp_path)
+    assert res.returncode == 1 and "Traceback" not in res.stderr
+    assert f"error: {tmp_path}: Is a directory" in res.stderr

@@ -29,7 +29,7 @@ import pytest
 
 from cxassess.errors import CxError
 from cxassess.responses import read_responses
-from cxassess.scoring import cronbach_alpha, rwg, score
+from cxassess.scoring import cronbach_alpha, rwg, score, score_file
 
 
 @pytest.fixture
@@ -181,3 +181,67 @@ def test_matches_a_plain_python_reference_on_demo_data():
         mean = sum(per_resp) / len(per_resp)
         assert s.dimensions.loc[d.id, "score"] == pytest.approx(mean)
         assert s.dimensions.loc[d.id, "sd"] == pytest.approx(pd.Series(per_resp).std())
+
+
+def test_suppression_is_complementary():
+    from cxassess.suppression import suppressed_groups
+
+    sizes = pd.Series({"a": 5, "b": 7, "c": 2})
+    # c (2) is under 3; hidden people total 2 < 3, so the next-smallest shown group (a) is hidden too
+    assert suppressed_groups(sizes, 3).to_dict() == {"a": True, "b": False, "c": True}
+    # two small groups that together reach the minimum need no extra suppression
+    assert suppressed_groups(pd.Series({"a": 2, "b": 2, "c": 9}), 3).to_dict() == {"a": True, "b": True, "c": False}
+    assert not suppressed_groups(pd.Series({"a": 3, "b": 4}), 3).any()
+
+
+def test_a_suppressed_group_cannot_be_recovered_by_subtraction():
+    from cxassess.paths import DEMO_DIR
+
+    # Acme: 16 front line, 7 managers, 5 leaders. With a minimum of 6 the leaders are hidden; if
+    # the managers were shown, 28 * overall - 16 * front line - 7 * managers would give the
+    # leaders' mean. So the managers are hidden too, and only the pooled 12 can be inferred.
+    s = score_file(DEMO_DIR / "acme-utilities.csv", group_by=["role"], min_group_size=6)
+    g = s.groups["role"]
+    assert g["respondents"].to_dict() == {"front line": 16, "leadership": 5, "manager": 7}
+    assert g["suppressed"].to_dict() == {"front line": False, "leadership": True, "manager": True}
+    assert g.loc[["leadership", "manager"], "overall"].isna().all()
+
+
+def test_coverage_counts_each_respondent_once(mini_q, tmp_path):
+    path = tmp_path / "c.csv"
+    # r4 answered nothing usable ("don't know" everywhere): a warning, not counted, and its
+    # "don't know" answers are not part of the counted respondents' coverage
+    path.write_text("respondent_id,A1,A2,A3,B1,B2\nr1,1,2,3,4,dk\nr2,2,,3,4,5\nr4,dk,dk,dk,dk,dk\n")
+    r = read_responses(path, mini_q)
+    s = score(r, mini_q)
+    assert s.coverage["respondents_without_answers"] == 1
+    assert s.coverage["dont_know"] == 1 and s.coverage["possible_answers"] == 10
+    assert s.coverage["answers"] == 8 and s.coverage["answered_share"] == pytest.approx(0.8)
+
+
+def test_non_finite_weights_are_refused(mini_q):
+    from cxassess.questionnaire import QuestionnaireError, questionnaire_from_dict
+
+    data = mini_q.to_dict()
+    data["items"][0]["weight"] = float("inf")
+    with pytest.raises(QuestionnaireError, match=r"items\[0\].weight"):
+        questionnaire_from_dict(data)
+
+
+def test_targets_csv_naming_a_dimension_twice(mini_q, data_dir, tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("dimension,target\nA,3\nA,4\n")
+    with pytest.raises(CxError, match="row 3: dimension 'A' is given a target twice"):
+        score(read_responses(data_dir / "mini_long.csv", mini_q), mini_q, targets=path)
+
+
+def test_csv_output_holds_groups_as_tidy_rows(cli, data_dir):
+    res = cli("score", data_dir / "mini_long.csv", "--questionnaire", data_dir / "mini.yaml",
+              "--group-by", "role", "--min-group-size", "2", "--format", "csv")
+    assert res.returncode == 0, res.stderr
+    import io
+
+    frame = pd.read_csv(io.StringIO(res.stdout))
+    lead_a = frame[(frame["group_by"] == "role") & (frame["group"] == "lead") & (frame["dimension"] == "A")]
+    assert lead_a["score"].item() == pytest.approx(4.25) and lead_a["respondents"].item() == 2
+    assert frame.loc[frame["dimension"] == "overall", "score"].iloc[0] == pytest.approx((11 / 3 + 2 * 2.875) / 3)
