@@ -39,7 +39,11 @@ With ``n = 0`` a measure's numbers are None; with ``n = 1`` the CES interval is 
 
 Breakdowns (``by=COL``) give one row per segment; a segment with fewer than ``min_group_size``
 respondents is suppressed (its measures are never shown), and a measure answered by fewer than
-``min_group_size`` people in a segment is left empty, as the culture scores do.
+``min_group_size`` people in a segment is left empty, as the culture scores do. Suppression is
+*complementary* (:mod:`cxassess.suppression`): the overall figures are always shown, so while the
+hidden segments (or, per measure, the hidden cells) together hold fewer than ``min_group_size``
+people, the next-smallest shown one is hidden too; otherwise a small group's answers could be
+worked out by subtracting the shown segments from the overall.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ import pandas as pd
 
 from cxassess.errors import CxError
 from cxassess.responses import Problem
+from cxassess.suppression import suppressed_groups
 
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
 UNANSWERED_WORDS = frozenset({
@@ -126,8 +131,9 @@ class MetricsSummary:
     """The three measures (None when not asked for), an optional breakdown and what was dropped.
 
     ``breakdown``: DataFrame indexed by segment with ``n`` (respondents with at least one valid
-    answer), ``suppressed`` (n < min_group_size), ``nps`` (score), ``csat`` (top-2-box %) and
-    ``ces`` (mean); NaN where suppressed, not asked for, or answered by too few in that segment.
+    answer), ``suppressed`` (n < min_group_size, or hidden so that a small segment cannot be
+    worked out by subtraction), ``nps`` (score), ``csat`` (top-2-box %) and ``ces`` (mean); NaN
+    where suppressed, not asked for, or answered by too few in that segment (or hidden with them).
     """
 
     nps: NPSResult | None
@@ -403,21 +409,52 @@ def summarise(
 
 
 def _breakdown(segment: pd.Series, values: dict[str, pd.Series], answered_any: pd.Series, min_size: int) -> pd.DataFrame:
+    segments = sorted(segment.unique(), key=lambda s: (s == NOT_GIVEN, s.lower()))
+    masks = {seg: (segment == seg).to_numpy() for seg in segments}
+    sizes = pd.Series({seg: int(answered_any[m].sum()) for seg, m in masks.items()}, dtype=int)
+    suppressed = _hidden(sizes, min_size)
     records = []
-    for seg in sorted(segment.unique(), key=lambda s: (s == NOT_GIVEN, s.lower())):
-        mask = (segment == seg).to_numpy()
-        n = int(answered_any[mask].sum())
-        row: dict[str, Any] = {"segment": seg, "n": n, "suppressed": n < min_size, "nps": np.nan, "csat": np.nan, "ces": np.nan}
-        if n >= min_size:
-            for metric, vals in values.items():
-                own = vals[mask].dropna().to_numpy()
-                if len(own) >= min_size:
-                    row[metric] = getattr(_COMPUTE[metric](own), _HEADLINE[metric])
-        records.append(row)
+    for seg in segments:
+        records.append({"segment": seg, "n": int(sizes[seg]), "suppressed": bool(suppressed[seg]),
+                        "nps": np.nan, "csat": np.nan, "ces": np.nan})
     out = pd.DataFrame.from_records(records, columns=["segment", "n", "suppressed", "nps", "csat", "ces"]).set_index("segment")
+    for metric, vals in values.items():
+        own = {seg: vals[m].dropna().to_numpy() for seg, m in masks.items()}
+        counts = pd.Series({seg: len(v) for seg, v in own.items()}, dtype=int)
+        hidden = _hidden(counts, min_size, already=suppressed)
+        for seg in segments:
+            if not hidden[seg]:
+                out.loc[seg, metric] = getattr(_COMPUTE[metric](own[seg]), _HEADLINE[metric])
     out["n"] = out["n"].astype(int)
     out["suppressed"] = out["suppressed"].astype(bool)
     return out
+
+
+_POOL = "\0already hidden"  # stands for the cells hidden before; no real segment has this name
+
+
+def _hidden(sizes: pd.Series, min_size: int, already: pd.Series | None = None) -> pd.Series:
+    """Which segments to hide, by :func:`cxassess.suppression.suppressed_groups` (complementary).
+
+    ``sizes``: people per segment behind the figure. A segment of nobody shows nothing and reveals
+    nothing, so it neither counts towards nor triggers suppression. ``already``: segments hidden in
+    any case (a suppressed segment's measures); they join the rule as one pooled hidden group, so a
+    measure left empty in one segment is covered by what is already hidden before anything more is.
+    """
+    already = pd.Series(False, index=sizes.index) if already is None else already.reindex(sizes.index, fill_value=False)
+    hidden = already | (sizes == 0)
+    rest = sizes[~hidden]
+    pool = int(sizes[already].sum())
+    if rest.empty:
+        return hidden
+    if pool >= min_size:  # what is hidden already covers any small cell
+        decided = rest < min_size
+    else:
+        if pool:
+            rest = pd.concat([rest, pd.Series({_POOL: pool}, dtype=int)])
+        decided = suppressed_groups(rest, min_size).drop(_POOL, errors="ignore")
+    hidden.loc[decided.index] = decided.to_numpy()
+    return hidden
 
 
 def summarise_file(

@@ -207,19 +207,77 @@ def test_breakdown_by_segment_with_suppression():
     assert list(b.columns) == ["n", "suppressed", "nps", "csat", "ces"]
     # segments sorted, with the blank segment last as "(not given)"
     assert list(b.index) == ["a", "b", "c", "(not given)"]
-    assert b.loc["a", "n"] == 3 and not b.loc["a", "suppressed"]
-    # a: NPS 10 9 8 -> 2 promoters of 3 = 66.67; CSAT 5 4 3 -> 2 of 3; CES 7 6 5 -> 6.0
-    assert b.loc["a", "nps"] == pytest.approx(200 / 3)
-    assert b.loc["a", "csat"] == pytest.approx(200 / 3)
-    assert b.loc["a", "ces"] == pytest.approx(6.0)
-    # b: NPS 7 6 0 -> 0 P, 2 D = -66.67; CES 4 3 2 -> 3.0
+    # respondents with an answer: a 3, b 3, c 1 (the other c row is n/a everywhere), (not given) 1
+    # c and (not given) are under 3; together they hold 2 < 3 people, so the smallest shown segment
+    # is hidden too (a and b both hold 3: the first, a); hidden now 3 + 1 + 1 = 5 >= 3
+    assert b["n"].to_dict() == {"a": 3, "b": 3, "c": 1, "(not given)": 1}
+    assert b["suppressed"].to_dict() == {"a": True, "b": False, "c": True, "(not given)": True}
+    assert b.loc[["a", "c", "(not given)"], ["nps", "csat", "ces"]].isna().all().all()
+    # b: NPS 7 6 0 -> 0 P, 2 D = -66.67; CSAT 2 1 5 -> 1 of 3 = 33.33; CES 4 3 2 -> 3.0
+    # (per measure the hidden cells hold NPS 3 + 0 + 1, CSAT 3 + 1 + 0, CES 3 + 1 + 1 answers: all >= 3)
     assert b.loc["b", "nps"] == pytest.approx(-200 / 3)
+    assert b.loc["b", "csat"] == pytest.approx(100 / 3)
     assert b.loc["b", "ces"] == pytest.approx(3.0)
-    # c: one person answered anything (the other is n/a everywhere) -> suppressed, no numbers shown
-    assert b.loc["c", "n"] == 1 and b.loc["c", "suppressed"]
-    assert b.loc["c", ["nps", "csat", "ces"]].isna().all()
     d = s.to_dict()["breakdown"]
     assert d["segments"][2] == {"segment": "c", "n": 1, "suppressed": True}
+    assert d["segments"][0] == {"segment": "a", "n": 3, "suppressed": True}
+
+
+def _segments(sizes: dict[str, int], nps: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    """One row per respondent: seg, and an NPS answer (10 unless given per segment)."""
+    rows = []
+    for seg, n in sizes.items():
+        answers = (nps or {}).get(seg, ["10"] * n)
+        rows += [{"seg": seg, "nps": a} for a in answers]
+    return pd.DataFrame(rows)
+
+
+def test_breakdown_suppression_is_complementary():
+    # sizes a 5, b 7, c 2, minimum 3: c is hidden (2 < 3); hidden alone it holds 2 < 3 people, and
+    # overall NPS with a and b shown would give c's away, so the next-smallest shown, a (5), goes too
+    df = _segments({"a": 5, "b": 7, "c": 2}, nps={"b": ["10", "10", "9", "8", "7", "6", "0"], "c": ["0", "0"]})
+    b = summarise(df, nps="nps", by="seg").breakdown
+    assert b["suppressed"].to_dict() == {"a": True, "b": False, "c": True}
+    # b: promoters 10 10 9 = 3, detractors 6 0 = 2 of 7 -> 100 * 1 / 7 = 14.29
+    assert b.loc["b", "nps"] == pytest.approx(100 / 7)
+    assert b.loc[["a", "c"], "nps"].isna().all()
+    # a fourth segment d (8) stays shown: c + a hold 7 >= 3
+    df = _segments({"a": 5, "b": 7, "c": 2, "d": 8})
+    b = summarise(df, nps="nps", by="seg").breakdown
+    assert b["suppressed"].to_dict() == {"a": True, "b": False, "c": True, "d": False}
+    assert b.loc[["b", "d"], "nps"].tolist() == [100.0, 100.0]
+
+
+def test_breakdown_a_measure_left_empty_cannot_be_worked_out_from_the_others():
+    # three segments of 4, every NPS answered; CSAT answered by x 2, y 4, z 3 (blanks are unanswered)
+    df = pd.DataFrame({
+        "seg": ["x"] * 4 + ["y"] * 4 + ["z"] * 4,
+        "nps": ["10"] * 12,
+        "csat": ["5", "5", "", "", "4", "4", "4", "2", "1", "1", "1", ""],
+    })
+    s = summarise(df, nps="nps", csat="csat", by="seg")
+    b = s.breakdown
+    assert not b["suppressed"].any() and b["nps"].tolist() == [100.0, 100.0, 100.0]
+    # CSAT: x's 2 answers are too few; overall CSAT (n 9) minus y and z would give x's away, so the
+    # smallest other CSAT cell, z (3), is left empty too; y shown: 4 4 4 2 -> 3 of 4 = 75
+    assert math.isnan(b.loc["x", "csat"]) and math.isnan(b.loc["z", "csat"])
+    assert b.loc["y", "csat"] == 75.0
+    # overall CSAT: 5 5 4 4 4 2 1 1 1 -> top-2 = 5 of 9
+    assert s.csat.n == 9 and s.csat.top2_pct == pytest.approx(500 / 9)
+
+
+def test_breakdown_cells_already_hidden_cover_a_small_measure_cell():
+    # sizes a 5, b 7, c 2, d 8 -> a and c suppressed (hidden: 7 people, all answered CSAT);
+    # b's CSAT has 2 answers: hidden, and what is hidden already (7 >= 3) covers it, so d stays shown
+    df = pd.DataFrame({
+        "seg": ["a"] * 5 + ["b"] * 7 + ["c"] * 2 + ["d"] * 8,
+        "nps": ["9"] * 22,
+        "csat": ["5"] * 5 + ["5", "4"] + [""] * 5 + ["1"] * 2 + ["5", "5", "5", "5", "1", "1", "1", "1"],
+    })
+    b = summarise(df, nps="nps", csat="csat", by="seg").breakdown
+    assert b["suppressed"].to_dict() == {"a": True, "b": False, "c": True, "d": False}
+    assert b.loc["b", "nps"] == 100.0 and math.isnan(b.loc["b", "csat"])
+    assert b.loc["d", "csat"] == 50.0  # 4 of 8 answered 5
 
 
 def test_breakdown_leaves_a_measure_empty_when_too_few_answered_it():
