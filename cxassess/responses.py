@@ -225,56 +225,27 @@ def _clean_frame(df: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------
 # parsing answer values
 # --------------------------------------------------------------------------------------
-def parse_values(raw: pd.Series, q: Questionnaire) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Text cells -> (value as float, status, is_invalid); invalid cells get NaN and True.
+def parse_values(raw: pd.Series, q: Questionnaire) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Text cells -> (value as float, status, is_invalid, message); invalid cells get NaN and True.
 
-    Numbers and the scale's labels (any case) are answers; blanks are "blank"; "don't know",
-    N/A and similar words are "dont_know". Both count as missing, never as a low score.
+    One reader for every input (:class:`cxassess.survey_labels.ValueReader`): numbers and the
+    scale's labels in any case (with common variants such as "Neutral") are answers; blanks are
+    "blank"; "don't know", N/A and similar are "dont_know". Both count as missing, never as a low
+    score. Each distinct text is read once, so a million cells cost a handful of look-ups.
     """
-    labels = {str(v).strip().lower(): float(k) for k, v in q.scale.labels.items()}
-    missing_words = MISSING_WORDS | {q.scale.dont_know.strip().lower()}
+    from cxassess.survey_labels import ValueReader
 
-    def classify(uniques: pd.Series) -> list[tuple[float, str, bool]]:
-        out = []
-        for cell in uniques:
-            text = "" if _is_missing(cell) else str(cell).strip()
-            low = " ".join(text.lower().split())
-            if low in ("", "nan", "none", "null"):
-                out.append((np.nan, "blank", False))
-            elif low in missing_words:
-                out.append((np.nan, "dont_know", False))
-            else:
-                value = labels.get(low)
-                if value is None:
-                    try:
-                        value = float(low.replace(",", "."))
-                    except ValueError:
-                        value = np.nan
-                ok = q.scale.min <= value <= q.scale.max and value == round(value)
-                out.append((value if ok else np.nan, "answered", not ok))
-        return out
-
+    reader = ValueReader(q)
     codes, uniques = pd.factorize(raw, use_na_sentinel=False)
-    table = classify(pd.Series(uniques, dtype=object))
-    values = np.array([t[0] for t in table], dtype=float)[codes]
-    status = np.array([t[1] for t in table], dtype=object)[codes]
-    invalid = np.array([t[2] for t in table], dtype=bool)[codes]
+    readings = [reader.read("" if _is_missing(cell) else str(cell)) for cell in uniques]
+    values = np.array([np.nan if r.value is None else r.value for r in readings], dtype=float)[codes]
+    status = np.array([r.status for r in readings], dtype=object)[codes]
+    messages = np.array([r.how if r.status == "invalid" else "" for r in readings], dtype=object)[codes]
+    invalid = status == "invalid"
+    status[invalid] = "answered"
     idx = raw.index
-    return pd.Series(values, index=idx), pd.Series(status, index=idx), pd.Series(invalid, index=idx)
-
-
-def _value_message(cell: str, q: Questionnaire) -> str:
-    lo, hi = q.scale.min, q.scale.max
-    try:
-        number = float(str(cell).replace(",", "."))
-    except ValueError:
-        return (
-            f"'{cell}' is not a number or a scale label (expected a whole number {lo}..{hi}, a label such as "
-            f"'{q.scale.labels[hi]}', or blank / \"don't know\" for no answer)"
-        )
-    return f"{cell} is off the scale (expected a whole number from {lo} to {hi})" if number == number else (
-        f"'{cell}' is not a number"
-    )
+    return (pd.Series(values, index=idx), pd.Series(status, index=idx), pd.Series(invalid, index=idx),
+            pd.Series(messages, index=idx))
 
 
 # --------------------------------------------------------------------------------------
@@ -388,10 +359,10 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
         problems.append(Problem(source, int(r), "respondent_id", "the respondent id is empty"))
     long = long.loc[~blank_id]
 
-    value, status, invalid = parse_values(long["value"], q)
+    value, status, invalid, message = parse_values(long["value"], q)
     value_col = "value" if layout == "long" else None
-    for r, item, cell in zip(long.loc[invalid, "_row"], long.loc[invalid, "item_id"], long.loc[invalid, "value"]):
-        problems.append(Problem(source, int(r), value_col or item, _value_message(cell, q)))
+    for r, item, text in zip(long.loc[invalid, "_row"], long.loc[invalid, "item_id"], message[invalid]):
+        problems.append(Problem(source, int(r), value_col or item, text))
     long = long.assign(value=value, status=status).loc[~invalid]
 
     pair = pd.factorize(long["respondent_id"])[0].astype(np.int64) * (len(q.item_ids) + 1) + pd.Index(q.item_ids).get_indexer(long["item_id"])

@@ -55,7 +55,7 @@ def test_every_problem_is_listed_with_row_and_column(mini_q, data_dir):
     found = {(p.row, p.column): p.message for p in err.value.problems}
     src = str(data_dir / "mini_bad_long.csv")
     assert "'A9' is not an item id" in found[(3, "item_id")]
-    assert "'seven' is not a number or a scale label" in found[(4, "value")]
+    assert "'seven' is not a number or an answer label of the scale" in found[(4, "value")]
     assert "6 is off the scale (expected a whole number from 1 to 5)" in found[(5, "value")]
     assert "answered item 'B1' more than once (rows 6, 7)" in found[(7, "item_id")]
     assert len(err.value.problems) == 4
