@@ -419,8 +419,11 @@ class FacilitatorPanel(_Displayable):
 
     ``refresh()`` (or the button) re-reads the session file, so answers written by other kernels
     appear too: a radar of the current scores and a heatmap by the chosen attribute, with groups
-    smaller than ``min_group_size`` suppressed. ``scores`` holds the last result; ``timings`` how
-    long each step of the last refresh took (seconds).
+    smaller than ``min_group_size`` suppressed. Nothing is shown until at least ``min_group_size``
+    participants are included: with fewer, the "overall" would be one or two people's own answers.
+    ``scores`` holds the last result shown (None while held back); ``held_back`` how many
+    participants were included when results were last held back (None when shown); ``timings``
+    how long each step of the last refresh took (seconds).
     """
 
     def __init__(self, store: SessionStore, *, min_group_size: int = 3) -> None:
@@ -444,6 +447,7 @@ class FacilitatorPanel(_Displayable):
         self.radar_image = w.Image(format="png")
         self.heatmap_image = w.Image(format="png")
         self.scores: Any = None
+        self.held_back: int | None = None
         self._last_key: Any = None
         self.timings: dict[str, float] = {}
         self.widget = w.VBox([self.header, self.counts,
@@ -483,10 +487,14 @@ class FacilitatorPanel(_Displayable):
         try:
             responses = self.store.to_responses(include_partial=self.include_partial.value)
         except CxError as exc:
-            self.scores = None
-            self.radar_image.value = self.heatmap_image.value = b""
-            self.radar_image.layout.display = self.heatmap_image.layout.display = "none"
+            self._clear()
             self.message.value = f"<p>{escape_html(exc)}</p>"
+            return None
+        included = int((responses.answers.groupby("respondent_id")["value"].count() > 0).sum())
+        if included < self.min_group_size:  # an "overall" of one or two people is their own answers
+            self._clear()
+            self.held_back = included
+            self.message.value = f"<p>{escape_html(self.hold_back_text())}</p>"
             return None
         t1 = time.perf_counter()
         column = self.group_by.value if self.group_by.value in responses.attributes.columns else None
@@ -507,6 +515,7 @@ class FacilitatorPanel(_Displayable):
         self.heatmap_image.layout.display = None if heat is not None else "none"
         t4 = time.perf_counter()
         self.scores = scores
+        self.held_back = None
         self._last_key = key
         self.timings = {"read": t1 - t0, "score": t2 - t1, "figures": t3 - t2, "png": t4 - t3, "total": t4 - t0}
         who = "participant(s), including those still answering" if self.include_partial.value else "submitted participant(s)"
@@ -515,6 +524,20 @@ class FacilitatorPanel(_Displayable):
         self.message.value = (f"<p>Results from {scores.respondents} {who}: {overall}. "
                               f"Updated {time.strftime('%H:%M:%S')}.</p>{_dimension_table(scores)}")
         return scores
+
+    def hold_back_text(self) -> str:
+        """Why no results are shown yet, and when they will be."""
+        who = "participants have answered" if self.include_partial.value else "participants have submitted"
+        so_far = self.held_back or 0
+        return (f"Results appear once {self.min_group_size} {who} (so far {so_far}), so that no one's own "
+                "answers can be seen.")
+
+    def _clear(self) -> None:
+        """Take every result off the panel (charts and numbers)."""
+        self.scores = None
+        self._last_key = None
+        self.radar_image.value = self.heatmap_image.value = b""
+        self.radar_image.layout.display = self.heatmap_image.layout.display = "none"
 
 
 def _dimension_table(scores: Any) -> str:
@@ -550,7 +573,9 @@ class WorkshopApp(_Displayable):
         line = (f"{name}: {c['started']} participant(s) started, {c['submitted']} submitted, "
                 f"{c['in_progress']} still answering, {c['answers']} answers stored")
         scores = self.facilitator.scores if self.facilitator else None
-        if scores is not None and scores.overall["score"] == scores.overall["score"]:
+        if self.facilitator and self.facilitator.held_back is not None:
+            line += "; " + self.facilitator.hold_back_text()
+        elif scores is not None and scores.overall["score"] == scores.overall["score"]:
             line += f"; overall {scores.overall['score']:.2f} ({scores.overall['stage_name']})"
         return line
 

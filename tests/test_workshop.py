@@ -211,7 +211,9 @@ def test_facilitator_live_results_with_small_groups_suppressed(app, tmp_path):
     assert s.dimensions.loc["B", "score"] == pytest.approx((2 + 3 + 4 + 1) / 4)  # 2.5
     roles = s.groups["role"]
     assert bool(roles.loc["Manager", "suppressed"]) and roles.loc["Manager", "overall"] != roles.loc["Manager", "overall"]
-    assert roles.loc["Staff", "A"] == pytest.approx(4.0)  # (4 + 4.75 + 3.25) / 3
+    # Staff's A would be (4 + 4.75 + 3.25) / 3 = 4.0, and then the one manager's A = 4 * 3.25 - 3 * 4.0 = 1.0:
+    # so Staff is hidden too (complementary suppression: the hidden groups must hold at least 3 people)
+    assert bool(roles.loc["Staff", "suppressed"]) and roles.loc["Staff", "A"] != roles.loc["Staff", "A"]
     assert panel.radar_image.value.tobytes().startswith(PNG) and panel.heatmap_image.value.tobytes().startswith(PNG)
     assert "Results from 4 submitted participant(s)" in panel.message.value
     assert "<td>Dimension A</td><td style='text-align:right'>3.25</td><td>Three</td><td style='text-align:right'>4</td>" \
@@ -227,6 +229,38 @@ def test_facilitator_live_results_with_small_groups_suppressed(app, tmp_path):
     panel.refresh_button.click()
     assert list(panel.scores.groups) == ["department"]
     assert set(panel.timings) == {"read", "score", "figures", "png", "total"}
+
+
+def _refresh_shows_nothing(panel, so_far: int, who: str = "submitted") -> None:
+    assert panel.refresh() is None and panel.scores is None and panel.held_back == so_far
+    assert panel.radar_image.value.tobytes() == b"" and panel.radar_image.layout.display == "none"
+    assert panel.heatmap_image.value.tobytes() == b"" and panel.heatmap_image.layout.display == "none"
+    assert f"Results appear once 3 participants have {who} (so far {so_far})" in panel.message.value
+    assert "overall" not in panel.message.value and "<table" not in panel.message.value
+
+
+def test_facilitator_holds_results_back_until_min_group_size_participants(app, tmp_path):
+    panel = app.facilitator  # min_group_size 3
+    _answer_everything(app, "S1", "Staff", {"A1": 5, "A2": 1, "A3": 5}, {"B1": 5, "B2": 5})
+    # one submitted participant: a radar or an overall score would be S1's own answers
+    _refresh_shows_nothing(panel, 1)
+    assert "overall" not in app.status_text()
+    assert "Results appear once 3 participants have submitted (so far 1)" in app.status_text()
+    _answer_everything(app, "S2", "Staff", {"A1": 5, "A2": 1, "A3": 5}, {"B1": 5, "B2": 5})
+    _refresh_shows_nothing(panel, 2)
+    # a third person still answering: counted only when the facilitator includes them
+    _answer_everything(app, "S3", "Staff", {"A1": 1, "A2": 5, "A3": 1}, {"B1": 1, "B2": 1}, submit=False)
+    _refresh_shows_nothing(panel, 2)
+    panel.include_partial.value = True
+    s = panel.refresh()
+    # A: S1 and S2 (5 + (6 - 1) + 2 * 5) / 4 = 5.0, S3 (1 + 1 + 2) / 4 = 1.0 -> 11 / 3
+    assert s.respondents == 3 and s.dimensions.loc["A", "score"] == pytest.approx(11 / 3)
+    assert panel.held_back is None and panel.radar_image.value.tobytes().startswith(PNG)
+    assert "Results from 3 participant(s)" in panel.message.value and "<table" in panel.message.value
+    assert "overall" in app.status_text()
+    # back to submitted only: 2 people again, and the charts shown before are taken off
+    panel.include_partial.value = False
+    _refresh_shows_nothing(panel, 2)
 
 
 def test_facilitator_header_escapes_the_client_name(app):

@@ -72,6 +72,23 @@ def test_papermill_reloads_an_existing_session(tmp_path):
     assert "Acme: 4 participant(s) started, 3 submitted, 1 still answering, 16 answers stored; overall 3.00 (Three)" in text
 
 
+def test_papermill_holds_results_back_with_one_submitted_participant(tmp_path):
+    session = tmp_path / "solo.sqlite"
+    with SessionStore(session, MINI, client_name="Solo", attributes={"role": ["Manager", "Staff"]}) as store:
+        store.start_participant("S1", {"role": "Staff"})
+        store.record_answers("S1", {"A1": 4, "A2": 2, "A3": 4, "B1": 3, "B2": 2})
+        store.submit("S1")
+    out = tmp_path / "out.ipynb"
+    pm.execute_notebook(str(NOTEBOOK), str(out), cwd=str(tmp_path), kernel_name="python3", progress_bar=False,
+                        parameters={"client_name": "Solo", "questionnaire": str(MINI), "session_file": str(session),
+                                    "attributes": {"role": ["Manager", "Staff"]}, "min_group_size": 3})
+    text = _outputs(nbformat.read(out, as_version=4))
+    # one person's answers would be their own radar and score: nothing but the counts is shown
+    assert ("Solo: 1 participant(s) started, 1 submitted, 0 still answering, 5 answers stored; "
+            "Results appear once 3 participants have submitted (so far 1)") in text
+    assert "overall" not in text
+
+
 def test_papermill_self_assessment_mode(tmp_path):
     out = tmp_path / "out.ipynb"
     pm.execute_notebook(str(NOTEBOOK), str(out), cwd=str(tmp_path), kernel_name="python3", progress_bar=False,
