@@ -320,8 +320,33 @@ def _cell_message(cell: str, number: float, scale: Scale) -> str:
     return f"{cell} is off the {scale.name} scale ({expected})"
 
 
+def _refuse_repeated_names(names: list[str], source: str) -> None:
+    """A header naming two columns alike is an error: which one holds the answers? (Blank names
+    are left alone: spreadsheets often carry empty columns at the edge.) File readers must pass the
+    header as written; pandas' own reader would rename a second ``nps`` to ``nps.1`` and hide it."""
+    positions: dict[str, list[int]] = {}
+    for number, name in enumerate(names, start=1):
+        if name:
+            positions.setdefault(name, []).append(number)
+    twice = {name: where for name, where in positions.items() if len(where) > 1}
+    if twice:
+        listed = "; ".join(f"'{name}' in columns {' and '.join(f'{n} ({_letter(n)})' for n in where)}"
+                           for name, where in twice.items())
+        raise CxError(f"{source}: the header names more than one column alike: {listed}. Rename or remove "
+                      "the repeats so each column has its own name; nothing was summarised.")
+
+
+def _letter(number: int) -> str:
+    """Spreadsheet column letter of a 1-based column number (1 -> A, 27 -> AA)."""
+    out = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
 def _find_column(frame: pd.DataFrame, wanted: str, what: str, source: str) -> str:
-    columns = [str(c) for c in frame.columns]
+    columns = [str(c) for c in frame.columns if str(c)]
     if wanted in columns:
         return wanted
     folded = {c.strip().lower(): c for c in columns}
@@ -357,16 +382,14 @@ def summarise(
         raise CxError(f"min_group_size must be a whole number of at least 1, got {min_group_size!r}")
     frame = frame.copy()
     frame.columns = [str(c).strip() for c in frame.columns]
-    twice = sorted(set(frame.columns[frame.columns.duplicated()]))
-    if twice:
-        raise CxError(f"{source}: the column name(s) {', '.join(map(repr, twice))} appear more than once; rename them")
+    _refuse_repeated_names(list(frame.columns), source)
     wanted = {m: c for m, c in (("nps", nps), ("csat", csat), ("ces", ces)) if c}
     if not wanted:  # no column named: use the columns called nps, csat and ces, if there are any
         present = {str(c).lower() for c in frame.columns}
         wanted = {m: m for m in SCALES if m in present}
     if not wanted:
         raise CxError(f"{source}: name at least one customer-metric column (nps=..., csat=... or ces=...); "
-                      f"no column is called nps, csat or ces (columns: {', '.join(frame.columns) or '(none)'})")
+                      f"no column is called nps, csat or ces (columns: {', '.join(c for c in frame.columns if c) or '(none)'})")
     columns = {m: _find_column(frame, c, f"the {SCALES[m].name} answers", source) for m, c in wanted.items()}
     by_col = _find_column(frame, by, "the breakdown", source) if by else None
 

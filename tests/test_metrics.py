@@ -183,8 +183,34 @@ def test_without_column_names_the_default_columns_are_used():
 
 def test_duplicate_column_names_are_refused():
     df = pd.DataFrame([["9", "8"]], columns=["nps", " nps"])
-    with pytest.raises(CxError, match="'nps' appear more than once"):
+    with pytest.raises(CxError, match=r"'nps' in columns 1 \(A\) and 2 \(B\)"):
         summarise(df, nps="nps")
+
+
+def test_a_file_naming_two_columns_alike_is_refused(tmp_path):
+    # pandas would read the second 'nps' as 'nps.1' and silently ignore it
+    csv = tmp_path / "twice.csv"
+    csv.write_text("nps,segment,nps\n9,a,0\n10,b,1\n", encoding="utf-8")
+    with pytest.raises(CxError) as info:
+        summarise_file(csv)
+    assert str(info.value).startswith(f"{csv}: the header names more than one column alike: "
+                                      "'nps' in columns 1 (A) and 3 (C).")
+    with pytest.raises(CxError, match=r"'nps' in columns 1 \(A\) and 3 \(C\)"):
+        summarise_file(csv, nps="nps", by="segment")
+    xlsx = tmp_path / "twice.xlsx"
+    pd.DataFrame([[9, "a", 5, 0], [10, "b", 4, 1]], columns=["nps", "seg", "csat", "x"]).rename(
+        columns={"x": "csat"}).to_excel(xlsx, index=False)
+    with pytest.raises(CxError, match=r"twice.xlsx: .*'csat' in columns 3 \(C\) and 4 \(D\)"):
+        summarise_file(xlsx, nps="nps")
+
+
+def test_blank_header_cells_at_the_edge_are_not_repeats(tmp_path):
+    # spreadsheet exports often end rows with empty columns: two blank names are not a clash
+    csv = tmp_path / "edge.csv"
+    csv.write_text("nps,seg,,\n9,a,,\n10,b,,\n0,b,,\n", encoding="utf-8")
+    s = summarise_file(csv, nps="nps")
+    # 9 10 0: promoters 2, detractors 1 of 3 -> 100 * 1 / 3
+    assert s.nps.n == 3 and s.nps.score == pytest.approx(100 / 3)
 
 
 def test_column_names_match_case_insensitively():
