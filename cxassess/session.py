@@ -22,6 +22,7 @@ attribute. WAL mode needs a local disk (not a network share), as SQLite document
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -149,6 +150,7 @@ class SessionStore:
         except sqlite3.Error as exc:
             raise SessionError(f"{self.path}: cannot open the session file ({exc})") from None
         try:
+            self._check_is_session(create)
             self._setup(questionnaire, client_name, attributes)
         except sqlite3.OperationalError as exc:  # locked, read-only, disk full...
             self._con.close()
@@ -161,11 +163,34 @@ class SessionStore:
             raise
 
     # --- opening ------------------------------------------------------------------------
+    def _check_is_session(self, create: bool) -> None:
+        """Refuse a file that is not a cxassess session, before anything is written to it.
+
+        Only reads (the connection has not switched to WAL or created a table yet), so a file that
+        is refused is left byte for byte as it was. An empty file (0 bytes, or a SQLite database
+        without tables) becomes a new session only when ``create``; opening an existing session
+        (``create=False``, as ``cxassess export`` does) requires one.
+        """
+        try:
+            tables = {r[0] for r in self._con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            version = None
+            if "meta" in tables:
+                row = self._con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                version = row[0] if row else None
+        except sqlite3.DatabaseError as exc:
+            raise SessionError(f"{self.path}: not a cxassess session file ({exc}); it was left unchanged") from None
+        if version is not None:
+            return
+        if tables:
+            raise SessionError(f"{self.path}: this SQLite file is not a cxassess session (its tables: "
+                               f"{', '.join(sorted(tables))}); it was left unchanged")
+        if not create:
+            what = "an empty file" if self.path.stat().st_size == 0 else "an empty SQLite database"
+            raise SessionError(f"{self.path}: not a cxassess session file ({what}, no workshop answers in it); "
+                               "it was left unchanged")
+
     def _setup(self, questionnaire: Any, client_name: str | None, attributes: Mapping[str, Iterable[str]] | None) -> None:
         con = self._con
-        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if tables and "meta" not in tables:
-            raise SessionError(f"{self.path}: this SQLite file is not a cxassess session (no 'meta' table)")
         mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise SessionError(f"{self.path}: cannot switch the session file to WAL mode (got '{mode}'); "
@@ -561,6 +586,8 @@ def export_session(path: str | Path, out: str | Path, include_partial: bool = Fa
 
     out = Path(out)
     suffix = out.suffix.lower()
+    if out.is_dir():
+        raise SessionError(f"{out}: is a folder; give the export a file name, e.g. {out / 'responses.csv'}")
     if suffix not in (".csv", ".xlsx"):
         raise SessionError(f"{out}: the export must be a .csv or .xlsx file")
     with open_session(path) as store:
@@ -571,15 +598,18 @@ def export_session(path: str | Path, out: str | Path, include_partial: bool = Fa
         raise SessionError(f"{path}: no answers to export{hint}; nothing was written")
     safe = neutralise_frame(frame)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    out.parent.mkdir(parents=True, exist_ok=True)
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".csv":
             safe.to_csv(tmp, index=False, encoding="utf-8")
         else:
             safe.to_excel(tmp, index=False, sheet_name="responses", engine="openpyxl")
         os.replace(tmp, out)  # never a half-written export under the real name
+    except OSError as exc:  # a folder in the way, no permission, disk full...
+        raise SessionError(f"{out}: cannot write the export ({exc.strerror or exc}); nothing was written") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     respondents = int(frame["respondent_id"].nunique())
     return {
         "rows": len(frame),

@@ -308,6 +308,64 @@ def test_export_refuses_an_empty_table(store, tmp_path, cli):
     assert r.returncode == 1 and "session file not found" in r.stderr
 
 
+def _files(folder: Path) -> dict[str, bytes]:
+    return {f.name: f.read_bytes() for f in folder.iterdir() if f.is_file()}
+
+
+@pytest.mark.parametrize("kind", ["empty file", "empty database", "other database", "text"])
+def test_export_refuses_what_is_not_a_session_and_leaves_it_untouched(tmp_path, cli, kind):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = folder / "data.sqlite"
+    if kind == "empty file":
+        path.write_bytes(b"")
+    elif kind == "text":
+        path.write_text("respondent_id,item_id,value\nP1,A1,4\n")
+    else:
+        con = sqlite3.connect(path)
+        con.execute("CREATE TABLE orders (id INTEGER)" if kind == "other database" else "VACUUM")
+        con.commit()
+        con.close()
+    before = _files(folder)
+    assert list(before) == ["data.sqlite"]
+    out = tmp_path / "r.csv"
+    r = cli("export", path, "--out", out)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert f"{path}: " in r.stderr and "it was left unchanged" in r.stderr
+    assert "not a cxassess session" in r.stderr
+    # byte for byte as it was, and no -wal/-shm companions left behind
+    assert _files(folder) == before and not out.exists()
+    with pytest.raises(SessionError, match="not a cxassess session"):
+        open_session(path)
+    assert _files(folder) == before
+
+
+def test_a_new_session_may_still_start_in_an_empty_file(tmp_path):
+    path = tmp_path / "touched.sqlite"
+    path.write_bytes(b"")  # e.g. made with `touch`: nothing in it to lose
+    with SessionStore(path, MINI) as s:
+        assert s.questionnaire.id == "mini"
+    with open_session(path) as s:
+        assert s.counts()["started"] == 0
+
+
+def test_export_to_a_folder_is_a_clear_error(store, tmp_path, cli):
+    _fill(store)
+    for name in ("results.csv", "results"):  # a folder named like a file, and a plain one
+        folder = tmp_path / name
+        folder.mkdir()
+        r = cli("export", store.path, "--out", folder)
+        assert r.returncode == 1 and "Traceback" not in r.stderr
+        assert f"{folder}: is a folder; give the export a file name, e.g. {folder / 'responses.csv'}" in r.stderr
+        assert list(folder.iterdir()) == [] and [f.name for f in tmp_path.glob(".*.tmp")] == []
+    with pytest.raises(SessionError, match="is a folder"):
+        export_session(store.path, tmp_path / "results.csv")
+    blocker = tmp_path / "file"
+    blocker.write_text("x")  # a file where the export's folder should be
+    with pytest.raises(SessionError, match=r"cannot write the export .*nothing was written"):
+        export_session(store.path, blocker / "r.csv")
+
+
 def _plain(frame: pd.DataFrame) -> list[list]:
     """Cell values as plain Python with every kind of missing as None (dtypes differ, data must not)."""
     return [[None if pd.isna(v) else v for v in row] for row in frame.astype(object).values.tolist()]
