@@ -30,7 +30,8 @@ Definitions and interval methods (all intervals at 95%, ``z = 1.959964``):
   ``mean -/+ t(0.975, n - 1) * s / sqrt(n)`` (``s`` the sample standard deviation), and the share
   answering 5-7 ("easy").
 
-Input rules: a blank cell (or NaN, "n/a", "don't know") is *unanswered* and counted as such. A value
+Input rules: a blank cell (or NaN, "n/a", "don't know", any word of
+:data:`cxassess.responses.MISSING_WORDS`, or "no answer") is *unanswered* and counted as such. A value
 off the scale, a fraction or a non-number is an *error* named by row and column: with
 ``on_error="raise"`` (default) :class:`MetricsError` lists every one and nothing is summarised; with
 ``"skip"`` the bad cells are dropped, listed in ``MetricsSummary.dropped`` and counted in neither
@@ -58,14 +59,13 @@ import numpy as np
 import pandas as pd
 
 from cxassess.errors import CxError
-from cxassess.responses import Problem
+from cxassess.responses import MISSING_WORDS, Problem
 from cxassess.suppression import suppressed_groups
 
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
-UNANSWERED_WORDS = frozenset({
-    "", "nan", "none", "null", "na", "n/a", "n.a.", "dk", "don't know", "dont know", "don’t know",
-    "not applicable", "no answer",
-})
+# the words read as "no answer" are those of the culture survey reader, so a word means the same
+# everywhere; a customer survey may also say "no answer" outright
+UNANSWERED_WORDS = frozenset(MISSING_WORDS | {"no answer"})
 NOT_GIVEN = "(not given)"
 OnError = Literal["raise", "skip"]
 
