@@ -486,8 +486,9 @@ class FacilitatorPanel(_Displayable):
             self.group_by.disabled = not names
         try:
             responses = self.store.to_responses(include_partial=self.include_partial.value)
-        except CxError as exc:
+        except CxError as exc:  # nobody with a usable answer yet
             self._clear()
+            self.held_back = 0
             self.message.value = f"<p>{escape_html(exc)}</p>"
             return None
         included = int((responses.answers.groupby("respondent_id")["value"].count() > 0).sum())

@@ -191,6 +191,8 @@ def test_facilitator_live_results_with_small_groups_suppressed(app, tmp_path):
     panel = app.facilitator
     assert panel.refresh() is None
     assert "no answers from submitted participants yet" in panel.message.value
+    assert app.status_text().endswith("Results appear once 3 participants have submitted (so far 0), so that "
+                                      "no one's own answers can be seen.")
     staff = [("S1", 4, 2), ("S2", 5, 3), ("S3", 3, 4)]
     for code, a1, b1 in staff:
         _answer_everything(app, code, "Staff", {"A1": a1, "A2": 2, "A3": a1}, {"B1": b1, "B2": b1})
