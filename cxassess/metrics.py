@@ -545,7 +545,8 @@ def metrics_table(s: MetricsSummary, list_dropped: bool = True) -> str:
             f"mean of 1-7 (7 = very easy); easy (5-7) {_num(r.easy_pct)}%"
         )
     if s.breakdown is not None:
-        lines += ["", f"By {s.by} (segments under {s.min_group_size} respondents are suppressed):"]
+        lines += ["", f"By {s.by} (segments under {s.min_group_size} respondents are suppressed, and the next-smallest "
+                      "where needed so none can be worked out from the totals; '-': too few answers):"]
         show = pd.DataFrame(index=s.breakdown.index)
         show["n"] = s.breakdown["n"].astype(str)
         for metric, digits in (("nps", 1), ("csat", 1), ("ces", 2)):

@@ -308,6 +308,15 @@ def test_breakdown_a_measure_left_empty_cannot_be_worked_out_from_the_others():
     assert s.csat.n == 9 and s.csat.top2_pct == pytest.approx(500 / 9)
 
 
+def test_table_explains_complementary_suppression():
+    text = summarise(_survey(), nps="NPS", csat="sat", ces="effort", by="seg").to_table()
+    assert "the next-smallest where needed so none can be worked out from the totals" in text
+    # a is hidden alongside c and (not given); b's NPS 7 6 0 -> -66.7 is shown
+    lines = {line.split()[0]: line.split()[1:] for line in text.splitlines()[-4:]}
+    assert lines["a"] == ["3", "suppressed", "suppressed", "suppressed"]
+    assert lines["b"] == ["3", "-66.7", "33.3", "3.00"]
+
+
 def test_breakdown_cells_already_hidden_cover_a_small_measure_cell():
     # sizes a 5, b 7, c 2, d 8 -> a and c suppressed (hidden: 7 people, all answered CSAT);
     # b's CSAT has 2 answers: hidden, and what is hidden already (7 >= 3) covers it, so d stays shown
