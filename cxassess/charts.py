@@ -24,6 +24,7 @@ from matplotlib.patches import Rectangle
 
 from cxassess.errors import CxError
 from cxassess.scoring import Scores
+from cxassess.suppression import reason
 
 CURRENT = "#1f5a8a"
 TARGET = "#d9731f"
@@ -213,6 +214,7 @@ def group_heatmap(scores: Scores, column: str) -> Figure:
     lo, hi = _scale(scores)
     values = table[dim_ids].to_numpy(dtype=float).copy()
     suppressed = table["suppressed"].to_numpy(dtype=bool)
+    sizes = table["respondents"].to_numpy()
     values[suppressed, :] = np.nan
     masked = np.ma.masked_invalid(values)
 
@@ -229,7 +231,7 @@ def group_heatmap(scores: Scores, column: str) -> Figure:
         if suppressed[r]:
             ax.add_patch(Rectangle((-0.5, r - 0.5), cols, 1, facecolor=SUPPRESSED, edgecolor="#9a9a9a",
                                    hatch="///", linewidth=0, zorder=2, gid="suppressed"))
-            ax.text((cols - 1) / 2, r, f"suppressed (fewer than {scores.min_group_size} respondents)",
+            ax.text((cols - 1) / 2, r, f"suppressed ({reason(int(sizes[r]), scores.min_group_size)})",
                     ha="center", va="center", fontsize=8, color="#444444", zorder=3,
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
             continue

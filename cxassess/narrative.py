@@ -21,6 +21,7 @@ import pandas as pd
 from cxassess.errors import CxError
 from cxassess.safe import escape_html as e
 from cxassess.scoring import LOW_CONSENSUS_SD, Scores
+from cxassess.suppression import reason
 
 ALPHA_OK = 0.7
 # words in a role/group label that mark senior leaders vs front-line staff (lower case)
@@ -196,7 +197,7 @@ def leaders_vs_front_line(scores: Scores) -> dict[str, Any] | None:
 
 
 def suppressed_groups(scores: Scores) -> dict[str, list[str]]:
-    """Group values hidden because they are smaller than ``min_group_size``, per grouping."""
+    """Group values hidden to protect anonymity (see :mod:`cxassess.suppression`), per grouping."""
     return {col: [str(v) for v in t.index[t["suppressed"].astype(bool)]] for col, t in scores.groups.items()
             if t["suppressed"].any()}
 
@@ -309,8 +310,9 @@ def perception_gap_sentence(scores: Scores) -> str:
     hidden = suppressed_groups(scores)
     if hidden:
         count = sum(len(v) for v in hidden.values())
-        out.append(f"{count} group{'s' if count != 1 else ''} with fewer than {scores.min_group_size} respondents "
-                   f"{'are' if count != 1 else 'is'} not reported separately, to protect anonymity.")
+        out.append(f"{count} group{'s' if count != 1 else ''} {'are' if count != 1 else 'is'} not reported separately, "
+                   f"to protect anonymity: groups under {scores.min_group_size} respondents, and where needed the "
+                   "next-smallest group, so that no small group can be worked out from the others.")
     if not out:
         return "no grouping has two groups large enough to compare."
     text = " ".join(out)
@@ -346,7 +348,8 @@ def group_note(scores: Scores, column: str) -> str:
         parts.append("Fewer than two groups are large enough to compare.")
     hidden = suppressed_groups(scores).get(column)
     if hidden:
-        parts.append(f"Suppressed (fewer than {scores.min_group_size} respondents): {e(', '.join(hidden))}.")
+        parts.append(f"Suppressed (under {scores.min_group_size} respondents, or hidden so that a smaller group "
+                     f"cannot be worked out from the rest): {e(', '.join(hidden))}.")
     return f'<p class="cx-note" style="color:#52606d;font-size:0.9em">{" ".join(parts)}</p>'
 
 
@@ -424,7 +427,7 @@ def heatmap_table(scores: Scores, column: str) -> str:
         if bool(r["suppressed"]):
             rows.append(f'<tr>{label}<td colspan="{len(dims)}" class="cx-suppressed" style="text-align:center;'
                         f'background:repeating-linear-gradient(45deg,#e4e4e4,#e4e4e4 6px,#d0d0d0 6px,#d0d0d0 12px);'
-                        f'color:#444;{_PRINT_COLOURS}">suppressed (fewer than {scores.min_group_size} respondents)</td></tr>')
+                        f'color:#444;{_PRINT_COLOURS}">suppressed ({reason(int(r["respondents"]), scores.min_group_size)})</td></tr>')
             continue
         cells = []
         for d in dims:

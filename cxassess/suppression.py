@@ -20,3 +20,10 @@ def suppressed_groups(sizes: pd.Series, min_size: int) -> pd.Series:
             smallest = sizes[~hidden].sort_values(kind="stable").index[0]
             hidden[smallest] = True
     return hidden
+
+
+def reason(respondents: int, min_size: int) -> str:
+    """Why a group is hidden, in words for a report or a chart."""
+    if respondents < min_size:
+        return f"fewer than {min_size} respondents"
+    return "hidden too, so that a smaller group cannot be worked out from the rest"

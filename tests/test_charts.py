@@ -78,28 +78,43 @@ def test_radar_current_and_target_polygons(scores):
     assert [ln.get_gid() for ln in no_target.axes[0].lines if ln.get_gid() == "target"] == []
 
 
-def test_heatmap_masks_suppressed_groups(scores):
+def test_heatmap_masks_suppressed_groups():
+    # six respondents: lead = R1-R3 (shown), agent = R4 and rep = R5, R6 (both under 3, together 3)
+    rows = []
+    for n, role in enumerate(["lead", "lead", "lead", "agent", "rep", "rep"]):
+        row = {"respondent_id": f"R{n + 1}", "role": role}
+        for item in Q.items:
+            v = (VALUES[item.dimension] + [3, 3])[n]
+            row[item.id] = 6 - v if item.reverse else v
+        rows.append(row)
+    scores = score(responses_from_frame(pd.DataFrame(rows), Q), Q, group_by=["role"])
     table = scores.groups["role"]
-    assert list(table.index) == ["agent", "lead"] and table.loc["agent", "suppressed"]
+    assert list(table.index) == ["agent", "lead", "rep"]
+    assert table["suppressed"].tolist() == [True, False, True]
     fig = charts.group_heatmap(scores, "role")
     ax = fig.axes[0]
     image = next(im for im in ax.images if im.get_gid() == "heat")
     data = image.get_array()
-    assert data.mask[0].all()  # agent: every cell masked
+    assert data.mask[0].all() and data.mask[2].all()  # agent, rep: every cell masked
     # lead = R1-R3: leadership (4+4+5)/3 = 4.33, silos (1+2+2)/3 = 1.67, feedback (5+5+1)/3 = 3.67
     lead = {d: data[1, i] for i, d in enumerate(DIMS)}
     assert lead["leadership"] == pytest.approx(13 / 3) and lead["silos"] == pytest.approx(5 / 3)
     assert lead["feedback"] == pytest.approx(11 / 3)
-    assert [p.get_gid() for p in ax.patches].count("suppressed") == 1
+    assert [p.get_gid() for p in ax.patches].count("suppressed") == 2
     cell_texts = [t.get_text() for t in ax.texts]
-    assert "suppressed (fewer than 3 respondents)" in cell_texts
+    assert cell_texts.count("suppressed (fewer than 3 respondents)") == 2
     assert "4.3" in cell_texts and "1.7" in cell_texts
-    # R4 alone would score leadership 3.0, feedback 1.0, journeys 4.0: none of the 8 cells of
-    # the suppressed row is written (only the 8 lead cells are numbers)
+    # none of the 16 cells of the suppressed rows is written (only the 8 lead cells are numbers)
     numbers = [t for t in cell_texts if t.replace(".", "").isdigit()]
     assert len(numbers) == 8
-    labels = [t.get_text() for t in ax.texts if t.get_gid() == "label"]
-    assert "agent (n=1)" in labels and "lead (n=3)" in labels
+
+
+def test_heatmap_says_why_a_larger_group_is_hidden(scores):
+    # lead (3) would give away agent (R4 alone) by subtraction from the total, so both are hidden
+    assert scores.groups["role"]["suppressed"].all()
+    texts = [t.get_text() for t in charts.group_heatmap(scores, "role").axes[0].texts]
+    assert "suppressed (fewer than 3 respondents)" in texts
+    assert "suppressed (hidden too, so that a smaller group cannot be worked out from the rest)" in texts
 
 
 def test_heatmap_unknown_column(scores):

@@ -30,14 +30,15 @@ EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 # index (2.8542 - 1) / 4 * 100 = 46.4; the next stage starts at 3.4, 3.4 - 2.8542 = 0.55 short.
 # role: leadership (R1-R3) overall (4+3+2+5+2+3+4+3)/8 = 3.25; front line (R4-R6)
 # (4+3+1+1+2+3+11/3+2)/8 = 2.46; furthest apart on feedback (5 vs 1 = 4.00 points).
-# department: "Ops" has R1-R5, the sixth is alone in EVIL -> suppressed at min_group_size 3.
+# department: "Ops" has R1-R3 (shown), "Sales" R4-R5 and EVIL R6 are suppressed at min_group_size 3
+# (together 3 people, so no further group needs hiding).
 VALUES = {
     "leadership": [4, 4, 4, 4, 4, 4], "employees": [3, 3, 3, 3, 3, 3], "silos": [2, 2, 2, 1, 1, 1],
     "feedback": [5, 5, 5, 1, 1, 1], "insight": [2, 2, 2, 2, 2, 2], "journeys": [3, 3, 3, 3, 3, 3],
     "design": [4, 4, 4, 4, 4, 3], "measurement": [3, 3, 3, 2, 2, 2],
 }
 ROLES = ["leadership"] * 3 + ["front line"] * 3
-DEPTS = ["Ops"] * 5 + [EVIL]
+DEPTS = ["Ops"] * 3 + ["Sales"] * 2 + [EVIL]
 
 
 def make_scores(values=VALUES, targets=None):
@@ -89,7 +90,7 @@ def test_executive_summary_names_the_right_dimensions(scores):
     assert ("The leadership group rates the organisation more favourably than the front line group overall "
             "(3.25 vs 2.46); the two are furthest apart on Feedback loops and voice of the customer (4.00 points)") in out
     assert "The widest gap between any two groups" not in out  # it is the same pair, said once
-    assert "1 group with fewer than 3 respondents is not reported separately" in out
+    assert "2 groups are not reported separately, to protect anonymity" in out
     # targets: stage 4 = 3.4; below it: employees, silos, feedback, insight, journeys, measurement
     assert ("6 of 8 dimensions are below target; the largest shortfall is Silos and cross-functional alignment , "
             "1.90 points below its target of 3.40") in out
@@ -113,7 +114,7 @@ def test_user_strings_are_escaped(scores):
     assert EVIL_ESCAPED in N.executive_summary(scores, client_name=EVIL)
     # a group value with markup, in the suppressed list under the heatmap
     note = N.group_note(scores, "department")
-    assert EVIL not in note and f"Suppressed (fewer than 3 respondents): {EVIL_ESCAPED}" in note
+    assert EVIL not in note and f"worked out from the rest): {EVIL_ESCAPED}, Sales." in note
     # Markdown link syntax stays inert text: the output is HTML, never Markdown
     assert "<a " not in N.title_block("[x](javascript:alert(1))", scores)
 
@@ -199,8 +200,8 @@ def test_heatmap_table_hides_suppressed_scores(scores):
     ops = next(r for r in rows if "Ops" in r)
     hidden = next(r for r in rows if EVIL_ESCAPED in r)
     assert EVIL not in html
-    # Ops = R1-R5: leadership 4.0, silos (2+2+2+1+1)/5 = 1.6, feedback (5+5+5+1+1)/5 = 3.4, design 4.0
-    assert re.findall(r">(\d\.\d)</td>", ops) == ["4.0", "3.0", "1.6", "3.4", "2.0", "3.0", "4.0", "2.6"]
+    # Ops = R1-R3: leadership 4, employees 3, silos 2, feedback 5, insight 2, journeys 3, design 4, measurement 3
+    assert re.findall(r">(\d\.\d)</td>", ops) == ["4.0", "3.0", "2.0", "5.0", "2.0", "3.0", "4.0", "3.0"]
     # the sixth respondent alone: the row says suppressed and holds no number at all
     assert "suppressed (fewer than 3 respondents)" in hidden and "(n=1)" in hidden
     assert re.findall(r">(\d\.\d)</td>", hidden) == []
