@@ -102,8 +102,9 @@ def test_papermill_with_customer_metrics_and_group_by_as_text(tmp_path):
     assert "<strong>What customers say:</strong> customers report a Net Promoter Score of" in html
     assert "not that one causes the other" in html
     assert pngs(nb) == 3  # radar, bars and the NPS distribution
-    # Harbour's Clinical department has 7 respondents: suppressed at min_group_size 8
-    assert "Suppressed (fewer than 8 respondents): Clinical." in html
+    # Harbour's Clinical department has 7 respondents: suppressed at min_group_size 8, and Management
+    # (10, the next smallest) with it, or Clinical could be worked out from the total by subtraction
+    assert "cannot be worked out from the rest): Clinical, Management." in html
     assert "Prepared by: Ann &amp; Co" in html and "Assessment date: 5 March 2026" in html
 
 
