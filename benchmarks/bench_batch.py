@@ -16,9 +16,9 @@ written to a temporary folder; nothing is downloaded.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -66,6 +66,7 @@ def naive_loop(manifest: Path, out: Path, n: int, pdf: bool) -> float:
     """papermill + jupyter nbconvert (+ weasyprint) CLI calls per client: seconds per report."""
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
+    cpu0 = _children_cpu()
     for i, row in enumerate(clients_of(manifest)[:n]):
         executed = out / f"client{i}.ipynb"
         subprocess.run([str(BIN / "papermill"), str(NOTEBOOK), str(executed), "--cwd", str(NOTEBOOK.parent),
@@ -78,16 +79,28 @@ def naive_loop(manifest: Path, out: Path, n: int, pdf: bool) -> float:
         if pdf:
             subprocess.run([str(BIN / "weasyprint"), str(executed.with_suffix(".html")), str(executed.with_suffix(".pdf"))],
                            check=True, capture_output=True)
+    CPU[f"naive{'+pdf' if pdf else ''}"] = (_children_cpu() - cpu0) / n
     return (time.perf_counter() - start) / n
+
+
+#: CPU seconds per report (this process's waited-for children: the commands and everything they started)
+CPU: dict[str, float] = {}
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def cxassess_batch(manifest: Path, out: Path, workers: int, fmt: str, n: int, executor: str = "auto") -> float:
     """Wall clock of the whole ``cxassess batch`` command, per report."""
     shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
+    cpu0 = _children_cpu()
     res = subprocess.run([str(BIN / "cxassess"), "batch", str(manifest), "--out", str(out), "--workers", str(workers),
                           "--format", fmt, "--no-progress", "--executor", executor], capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    CPU[f"batch-{executor}-{workers}-{fmt}"] = (_children_cpu() - cpu0) / n
     if res.returncode != 0:
         raise SystemExit(f"cxassess batch failed:\n{res.stdout[-2000:]}\n{res.stderr[-2000:]}")
     return seconds / n
@@ -170,11 +183,13 @@ def main() -> int:
         label = "HTML+PDF" if pdf else "HTML"
         r: dict[str, float] = {}
         r["naive CLI loop"] = naive_loop(manifest, work / f"naive-{'pdf' if pdf else 'html'}", args.naive, pdf)
-        print(f"[{label}] naive CLI loop ({args.naive} clients): {r['naive CLI loop']:.2f} s/report", flush=True)
+        print(f"[{label}] naive CLI loop ({args.naive} clients): {r['naive CLI loop']:.2f} s/report, "
+              f"{CPU['naive+pdf' if pdf else 'naive']:.2f} CPU-s/report", flush=True)
         for workers in (1, 2):
             key = f"cxassess batch --workers {workers}"
             r[key] = cxassess_batch(manifest, work / f"batch-{workers}", workers, fmt, args.clients)
-            print(f"[{label}] {key} ({args.clients} clients): {r[key]:.3f} s/report", flush=True)
+            print(f"[{label}] {key} ({args.clients} clients): {r[key]:.3f} s/report, "
+                  f"{CPU[f'batch-auto-{workers}-{fmt}']:.3f} CPU-s/report", flush=True)
         if args.launch:
             key = "cxassess batch --workers 2 --executor launch"
             r[key] = cxassess_batch(manifest, work / "batch-launch", 2, fmt, args.clients, executor="launch")
@@ -185,7 +200,8 @@ def main() -> int:
               f"+HTML {with_html:.3f}" + (f", +PDF {with_pdf:.3f}" if pdf else "") + " s/report", flush=True)
         results[label] = r
 
-    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+    print(f"\nload average after: {os.getloadavg()[0]:.2f} (other work on the machine inflates wall-clock figures;"
+          " CPU-s/report does not depend on it)")
     print(f"{'seconds per report':<46}{'HTML':>10}{'HTML+PDF':>10}")
     for key in results["HTML"]:
         print(f"{key:<46}{results['HTML'][key]:>10.3f}{results['HTML+PDF'][key]:>10.3f}")
