@@ -97,13 +97,22 @@ def _free_ports(n: int, ip: str = "127.0.0.1") -> list[int]:
     return ports
 
 
-def new_connection_info() -> dict[str, Any]:
+def new_connection_info(runtime_dir: str | None = None) -> dict[str, Any]:
+    """Connection details for a new kernel: Unix sockets in ``runtime_dir`` (or free TCP ports).
+
+    Unix sockets under a fresh name cannot collide, unlike TCP ports released by us and bound
+    later by the kernel (another kernel starting meanwhile could be handed the same port), and
+    no other machine can reach them.
+    """
+    key = secrets.token_hex(32)
+    common = {"key": key, "signature_scheme": "hmac-sha256", "kernel_name": "python3"}
+    if runtime_dir:
+        prefix = os.path.join(runtime_dir, f"k{secrets.token_hex(6)}")
+        return {"transport": "ipc", "ip": prefix, "shell_port": 1, "iopub_port": 2, "stdin_port": 3,
+                "control_port": 4, "hb_port": 5, **common}
     shell, iopub, stdin, control, hb = _free_ports(5)
-    return {
-        "transport": "tcp", "ip": "127.0.0.1", "shell_port": shell, "iopub_port": iopub,
-        "stdin_port": stdin, "control_port": control, "hb_port": hb,
-        "key": secrets.token_hex(32), "signature_scheme": "hmac-sha256", "kernel_name": "python3",
-    }
+    return {"transport": "tcp", "ip": "127.0.0.1", "shell_port": shell, "iopub_port": iopub,
+            "stdin_port": stdin, "control_port": control, "hb_port": hb, **common}
 
 
 class ForkServer:
@@ -150,7 +159,7 @@ class ForkServer:
         return pid
 
     def fork_kernel(self, cwd: str) -> dict[str, Any]:
-        connection = new_connection_info()
+        connection = new_connection_info(self.runtime_dir if len(self.runtime_dir) < 60 else None)
         path = os.path.join(self.runtime_dir, f"kernel-{secrets.token_hex(8)}.json")
         tmp = path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as fh:

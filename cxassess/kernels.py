@@ -35,6 +35,10 @@ from cxassess.errors import CxError
 STARTUP_TIMEOUT = 60.0
 
 
+class KernelStartError(CxError):
+    """A kernel died before it became ready."""
+
+
 def avoid_slow_imports() -> None:
     """Skip ``rfc3987_syntax`` (1.5-2 s to import, pulled in by jsonschema via nbformat, unused here)."""
     if "jsonschema" not in sys.modules:
@@ -186,7 +190,7 @@ async def _ready(kc: Any, is_alive: Any, timeout: float = STARTUP_TIMEOUT) -> No
                 msg = await kc.shell_channel.get_msg(timeout=0.5)
             except Empty:
                 if not await is_alive():
-                    raise CxError("the report kernel died while starting")
+                    raise KernelStartError("the report kernel died while starting")
                 continue
             if msg["parent_header"].get("msg_id") == msg_id:
                 got_reply = True
@@ -314,7 +318,17 @@ class ForkedKernels(KernelSource):
         self._send({**obj, "id": request_id})
         return await fut
 
-    async def acquire(self, cwd: str) -> Kernel:
+    async def acquire(self, cwd: str, attempts: int = 3) -> Kernel:
+        """A ready kernel; one that dies while starting is replaced (up to ``attempts`` tries)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self._acquire_once(cwd)
+            except KernelStartError:
+                if attempt == attempts:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _acquire_once(self, cwd: str) -> Kernel:
         reply = await self._request({"op": "kernel", "cwd": cwd, "ahead": self.ahead})
         if "pid" not in reply:
             raise CxError(f"the fork server could not start a kernel: {reply.get('error')}")

@@ -270,3 +270,12 @@ def test_scores_json_comes_from_the_driver_when_the_notebook_has_no_scores(tmp_p
     result = render_report(probe_request("No scores"), tmp_path / "out", formats=["html"], notebook=variant)
     doc = json.loads((result.folder / "scores.json").read_text(encoding="utf-8"))
     assert doc["client"] == "No scores" and doc["respondents"] == 4 and set(doc["dimensions"]) == {"A", "B"}
+
+
+def test_forked_kernels_get_private_unix_sockets(tmp_path):
+    from cxassess.forkserver import new_connection_info
+
+    a, b = new_connection_info(str(tmp_path)), new_connection_info(str(tmp_path))
+    assert a["transport"] == b["transport"] == "ipc"
+    assert Path(a["ip"]).parent == tmp_path and a["ip"] != b["ip"]  # never two kernels on one address
+    assert a["key"] != b["key"] and len(a["key"]) == 64
