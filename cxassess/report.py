@@ -259,7 +259,7 @@ def _exporter() -> Any:
 
         _EXPORTER = ReportExporter(
             template_name=REPORT_TEMPLATE, extra_template_basedirs=[str(TEMPLATES_DIR)],
-            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, exclude_anchor_links=True,
         )
     return _EXPORTER
 
