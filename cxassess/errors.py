@@ -8,3 +8,18 @@ class CxError(Exception):
 
     The CLI prints ``str(error)`` and exits with code 1; notebooks show the same message.
     """
+
+
+class ProblemsError(CxError):
+    """Input with located problems (file, row, column...); ``problems`` keeps every one.
+
+    The message names the source, a headline, the first ``limit`` problems and a hint; callers
+    that must show all of them (``cxassess validate``) read ``problems``.
+    """
+
+    def __init__(self, source: str, problems: list, headline: str, hint: str = "", limit: int = 50):
+        self.source = source
+        self.problems = list(problems)
+        shown = "\n".join(f"  - {p}" for p in self.problems[:limit])
+        more = f"\n  ... and {len(self.problems) - limit} more" if len(self.problems) > limit else ""
+        super().__init__(f"{source}: {headline}\n{shown}{more}" + (f"\n{hint}" if hint else ""))

@@ -58,7 +58,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from cxassess.errors import CxError
+from cxassess.errors import CxError, ProblemsError
 from cxassess.responses import MISSING_WORDS, Problem
 from cxassess.suppression import suppressed_groups
 
@@ -182,18 +182,13 @@ class MetricsSummary:
         return metrics_table(self)
 
 
-class MetricsError(CxError):
+class MetricsError(ProblemsError):
     """Customer-metric answers that cannot be summarised as they are; ``problems`` lists every one."""
 
     def __init__(self, source: str, problems: list[Problem], limit: int = 50):
-        self.source = source
-        self.problems = problems
-        shown = "\n".join(f"  - {p}" for p in problems[:limit])
-        more = f"\n  ... and {len(problems) - limit} more" if len(problems) > limit else ""
-        super().__init__(
-            f"{source}: {len(problems)} invalid customer-metric answer(s); nothing was summarised.\n{shown}{more}\n"
-            "Fix the file, or summarise the valid answers only with --on-error skip."
-        )
+        super().__init__(source, problems,
+                         f"{len(problems)} invalid customer-metric answer(s); nothing was summarised.",
+                         "Fix the file, or summarise the valid answers only with --on-error skip.", limit)
 
 
 # --------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cxassess.errors import CxError
+from cxassess.errors import CxError, ProblemsError
 from cxassess.paths import DEFAULT_QUESTIONNAIRE
 
 DONT_KNOW_DEFAULT = "Don't know / not applicable"
@@ -190,14 +190,11 @@ class Questionnaire(_Strict):
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
 
 
-class QuestionnaireError(CxError):
+class QuestionnaireError(ProblemsError):
     """A questionnaire file that cannot be used; ``problems`` lists each one with its location."""
 
     def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{source}: invalid questionnaire ({len(problems)} problem(s)):\n{lines}")
+        super().__init__(source, problems, f"invalid questionnaire ({len(problems)} problem(s)):", limit=len(problems))
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

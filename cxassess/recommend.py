@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from cxassess.errors import CxError
+from cxassess.errors import CxError, ProblemsError
 from cxassess.paths import TEMPLATES_DIR
 from cxassess.questionnaire import Questionnaire
 from cxassess.scoring import Scores
@@ -30,14 +30,12 @@ _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MIN_ACTIONS, MAX_ACTIONS = 2, 4
 
 
-class RecommendationsError(CxError):
+class RecommendationsError(ProblemsError):
     """A recommendations file that cannot be used; ``problems`` lists each one with its location."""
 
     def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"{source}: invalid recommendations ({len(problems)} problem(s)):\n{lines}")
+        super().__init__(source, problems, f"invalid recommendations ({len(problems)} problem(s)):",
+                         limit=len(problems))
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from cxassess.errors import CxError
+from cxassess.errors import CxError, ProblemsError
 from cxassess.questionnaire import Questionnaire, as_questionnaire
 
 LONG_COLUMNS = ("respondent_id", "item_id", "value")
@@ -90,18 +90,12 @@ class Responses:
         )
 
 
-class ResponsesError(CxError):
+class ResponsesError(ProblemsError):
     """Responses that cannot be scored as they are; ``problems`` lists every one."""
 
     def __init__(self, source: str, problems: list[Problem], limit: int = 50):
-        self.source = source
-        self.problems = problems
-        shown = "\n".join(f"  - {p}" for p in problems[:limit])
-        more = f"\n  ... and {len(problems) - limit} more" if len(problems) > limit else ""
-        super().__init__(
-            f"{source}: {len(problems)} problem(s) in the responses; nothing was scored.\n{shown}{more}\n"
-            "Fix the file, or score the valid rows only with --on-error skip."
-        )
+        super().__init__(source, problems, f"{len(problems)} problem(s) in the responses; nothing was scored.",
+                         "Fix the file, or score the valid rows only with --on-error skip.", limit)
 
 
 # --------------------------------------------------------------------------------------

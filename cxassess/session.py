@@ -435,8 +435,6 @@ class SessionStore:
         participant_status, then one column per attribute. Submitted participants only unless
         ``include_partial``; only the given ``participants`` when given.
         """
-        import pandas as pd
-
         import numpy as np
         import pandas as pd
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -14,6 +13,8 @@ from cxassess.batch import batch, read_manifest, summary_table
 from cxassess.errors import CxError
 from cxassess.paths import DEMO_DIR, NOTEBOOKS_DIR
 from cxassess.safe import slugify
+
+from probe import probe_state
 
 DATA = Path(__file__).parent / "data"
 PROBE = DATA / "probe_report.ipynb"
@@ -35,16 +36,6 @@ def write_manifest(d: Path, text: str, name: str = "manifest.csv") -> Path:
     path = d / name
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def probe_state(folder: Path) -> dict:
-    nb = json.loads((folder / "report.ipynb").read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            text = "".join(out.get("text", ""))
-            if text.startswith("PROBE "):
-                return json.loads(text[len("PROBE "):])
-    raise AssertionError("no probe state")
 
 
 # --------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from cxassess.report import (
     parse_formats, render_report,
 )
 
+from probe import probe_state
+
 DATA = Path(__file__).parent / "data"
 PROBE = DATA / "probe_report.ipynb"
 MINI_Q = DATA / "mini.yaml"
@@ -42,17 +44,6 @@ def pdf_pages(data: bytes) -> int:
         except zlib.error:
             pass
     return sum(len(re.findall(rb"/Type\s*/Page(?![s\w])", c)) for c in chunks)
-
-
-def probe_state(folder: Path) -> dict:
-    """The JSON line the probe notebook printed, read back from the executed notebook."""
-    nb = json.loads((folder / "report.ipynb").read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            text = "".join(out.get("text", ""))
-            if text.startswith("PROBE "):
-                return json.loads(text[len("PROBE "):])
-    raise AssertionError("the probe notebook printed no state")
 
 
 # --------------------------------------------------------------------------------------

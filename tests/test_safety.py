@@ -20,21 +20,13 @@ from cxassess.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_DIR
 from cxassess.report import PARAMETER_NAMES, ReportRequest, ReportResult, build_parameters, render_report
 from cxassess.safe import slugify
 
+from probe import probe_state
+
 DATA = Path(__file__).parent / "data"
 PROBE = DATA / "probe_report.ipynb"
 MINI_Q = DATA / "mini.yaml"
 MINI = DATA / "mini_wide.csv"
 CLEAN = {"global": None, "sys": None, "module": None, "env": None, "pandas": 60, "rcparam": 1.5}
-
-
-def probe_state(folder: Path) -> dict:
-    nb = json.loads((folder / "report.ipynb").read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        for out in cell.get("outputs", []):
-            text = "".join(out.get("text", ""))
-            if text.startswith("PROBE "):
-                return json.loads(text[len("PROBE "):])
-    raise AssertionError("no probe state")
 
 
 def probe_items(names) -> list[BatchItem]:

@@ -9,7 +9,7 @@ import pytest
 
 from cxassess.errors import CxError
 from cxassess.session import DONT_KNOW, SessionStore
-from cxassess.workshop import (ABOUT, DONE, SUMMARY, FacilitatorPanel, ParticipantFlow, WorkshopApp,
+from cxassess.workshop import (ABOUT, DONE, SUMMARY, ParticipantFlow, WorkshopApp,
                                default_session_file, new_code, self_assessment, workshop)
 
 MINI = Path(__file__).parent / "data" / "mini.yaml"
