@@ -23,7 +23,8 @@ sysdeps:
 	@{ ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; } || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing Pango and HarfBuzz-subset for PDF output (apt-get)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null \
+	      || echo "warning: apt-get could not install them; PDF output may be slow or unavailable"; \
 	  else echo "warning: PDF output needs libpango-1.0-0 and libpangoft2-1.0-0 (and libharfbuzz-subset0 for speed)"; fi; }
 
 demo: venv
