@@ -22,6 +22,16 @@ _EXPORTS = {
     "Scores": "cxassess.scoring",
     "score": "cxassess.scoring",
     "score_file": "cxassess.scoring",
+    "import_export": "cxassess.survey_import",
+    "action_plan": "cxassess.recommend",
+    "summarise": "cxassess.metrics",
+    "summarise_file": "cxassess.metrics",
+    "lifetime_value": "cxassess.economics",
+    "ReportRequest": "cxassess.report",
+    "render_report": "cxassess.report",
+    "open_session": "cxassess.session",
+    "export_session": "cxassess.session",
+    "self_assessment": "cxassess.workshop",
 }
 
 __all__ = sorted(_EXPORTS)

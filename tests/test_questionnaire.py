@@ -131,3 +131,16 @@ def test_cli_bad_questionnaire_gives_message_not_traceback(cli, tmp_path):
     assert res.returncode == 1
     assert "items[2].dimension: 'silo' is not a dimension id" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_public_api_names_resolve_lazily():
+    import subprocess
+    import sys
+
+    import cxassess
+
+    for name in cxassess.__all__:
+        assert callable(getattr(cxassess, name)) or isinstance(getattr(cxassess, name), type), name
+    # `import cxassess` alone must not pull in pandas (the CLI's --help stays fast)
+    probe = "import sys, cxassess; print('pandas' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "False"
