@@ -15,8 +15,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cxassess.errors import CxError, ProblemsError
+from cxassess.errors import ProblemsError
 from cxassess.paths import DEFAULT_QUESTIONNAIRE
+from cxassess.yaml_data import read_yaml
 
 DONT_KNOW_DEFAULT = "Don't know / not applicable"
 
@@ -236,19 +237,7 @@ def questionnaire_from_dict(data: Any, source: str = "<questionnaire>") -> Quest
 def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
     """Read a questionnaire from YAML or JSON (safe loading only); the bundled one by default."""
     path = Path(path) if path else DEFAULT_QUESTIONNAIRE
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CxError(f"{path}: questionnaire file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CxError(f"{path}: cannot read questionnaire ({exc})") from None
-    try:
-        # safe loading only (the C loader when libyaml is present: 10x faster, same rules); JSON is valid YAML
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise QuestionnaireError(str(path), [f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"]) from None
+    data = read_yaml(path, "questionnaire", QuestionnaireError)  # JSON is valid YAML
     return questionnaire_from_dict(data, str(path))
 
 

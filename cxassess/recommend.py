@@ -24,9 +24,9 @@ from cxassess.errors import CxError, ProblemsError
 from cxassess.paths import TEMPLATES_DIR
 from cxassess.questionnaire import Questionnaire
 from cxassess.scoring import Scores
+from cxassess.yaml_data import SAFE_LOADER, read_yaml
 
 DEFAULT_RECOMMENDATIONS = TEMPLATES_DIR / "recommendations.yaml"
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MIN_ACTIONS, MAX_ACTIONS = 2, 4
 
 
@@ -115,18 +115,7 @@ def load_recommendations(path: str | Path | None = None, questionnaire: Question
 
     q = as_questionnaire(questionnaire)
     path = Path(path) if path else DEFAULT_RECOMMENDATIONS
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise CxError(f"{path}: recommendations file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CxError(f"{path}: cannot read recommendations ({exc})") from None
-    try:
-        data = yaml.load(text, Loader=_SAFE_LOADER)  # safe loading only; the C loader is ~10x faster
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise RecommendationsError(str(path), [f"not valid YAML{where}: {getattr(exc, 'problem', exc)}"]) from None
+    data = read_yaml(path, "recommendations", RecommendationsError)
     return recommendations_from_dict(data, q, str(path))
 
 
@@ -135,7 +124,7 @@ def default_recommendations(questionnaire: Questionnaire) -> Recommendations:
     questionnaire an empty set, so the plan still ranks the dimensions but lists no actions
     (``Recommendations.questionnaire`` is None then)."""
     head = DEFAULT_RECOMMENDATIONS.read_text(encoding="utf-8-sig").split("\ndimensions:", 1)[0]
-    meta = yaml.load(head, Loader=_SAFE_LOADER) or {}
+    meta = yaml.load(head, Loader=SAFE_LOADER) or {}
     if isinstance(meta, dict) and str(meta.get("questionnaire")) == questionnaire.id:
         return load_recommendations(DEFAULT_RECOMMENDATIONS, questionnaire)
     empty: dict[str, dict[int, tuple[str, ...]]] = {d: {s.id: () for s in questionnaire.stages}
