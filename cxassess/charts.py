@@ -399,7 +399,7 @@ def png_bytes(fig: Figure) -> bytes:
 
 
 def warm_up() -> None:
-    """Draw every chart once for the bundled demo data and throw the pictures away.
+    """Draw the report's charts once for the bundled demo data and throw the pictures away.
 
     For a process that forks one kernel per report (see the report pipeline): calling this in the
     parent before forking loads the fonts and fills matplotlib's font and text-metric caches, which
@@ -410,11 +410,10 @@ def warm_up() -> None:
     from cxassess.paths import DEMO_DIR
     from cxassess.scoring import score_file
 
-    scores = score_file(DEMO_DIR / "harbour-health-clinics.csv", group_by=["role"],
-                        targets={"default": "stage 4"})
+    scores = score_file(DEMO_DIR / "harbour-health-clinics.csv", targets={"default": "stage 4"})
     nps = SimpleNamespace(score=10.0, n=10, detractors_pct=20.0, passives_pct=50.0, promoters_pct=30.0)
-    for fig in (radar(scores), dimension_bars(scores), group_heatmap(scores, "role"), item_ranking(scores),
-                metrics_distribution(SimpleNamespace(nps=nps))):
+    # only the charts report.ipynb draws (its heatmap and ranking are HTML tables)
+    for fig in (radar(scores), dimension_bars(scores), metrics_distribution(SimpleNamespace(nps=nps))):
         png_bytes(fig)
 
 __all__ = ["radar", "dimension_bars", "group_heatmap", "item_ranking", "metrics_distribution", "png_bytes", "warm_up",

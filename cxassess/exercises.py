@@ -138,6 +138,14 @@ def check_nps_groups(promoters: Any, passives: Any, detractors: Any, survey: pd.
     return Feedback(False, "the counts do not match.", tuple(details))
 
 
+def _known_slip(value: float, slips: list[tuple[float, str]], headline: str, package: str) -> Feedback | None:
+    """Feedback for the first known mistake that ``value`` matches (within TOLERANCE), else None."""
+    for wrong, why in slips:
+        if abs(value - wrong) <= TOLERANCE:
+            return Feedback(False, headline, (why, package))
+    return None
+
+
 def check_nps(answer: Any, survey: pd.DataFrame | None = None, column: str = "nps") -> Feedback:
     """Check a hand-computed NPS (in points, -100..100) against :func:`cxassess.metrics.summarise`."""
     survey, values = _column(survey, column)
@@ -168,9 +176,9 @@ def check_nps(answer: Any, survey: pd.DataFrame | None = None, column: str = "np
         (float(answered.mean()), "That is the average rating. NPS ignores the average: it counts 9-10 and 0-6."),
         (10 * float(answered.mean()), "That is the average rating times 10, not the net share of promoters."),
     ]
-    for wrong, why in slips:
-        if abs(value - wrong) <= TOLERANCE:
-            return Feedback(False, f"{value:g} is not the NPS.", (why, package))
+    slip = _known_slip(value, slips, f"{value:g} is not the NPS.", package)
+    if slip is not None:
+        return slip
     if abs(value - target) <= ROUNDED:
         return Feedback(True, f"{value:g} is the NPS rounded to a whole number ({target:.1f}).", (package,))
     if not -100 <= value <= 100:
@@ -200,9 +208,9 @@ def check_csat(answer: Any, survey: pd.DataFrame | None = None, column: str = "c
          "Blank answers are not dissatisfied customers: leave them out of the base."),
         (r.mean, "That is the mean rating; the exercise asks for the share answering 4 or 5."),
     ]
-    for wrong, why in slips:
-        if abs(value - wrong) <= TOLERANCE:
-            return Feedback(False, f"{value:g} is not the top-2-box share.", (why, package))
+    slip = _known_slip(value, slips, f"{value:g} is not the top-2-box share.", package)
+    if slip is not None:
+        return slip
     if abs(value - r.top2_pct) <= ROUNDED:
         return Feedback(True, f"{value:g}% is the share rounded to a whole number ({r.top2_pct:.1f}%).", (package,))
     return Feedback(False, f"{value:g} is not the top-2-box share.",

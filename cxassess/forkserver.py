@@ -221,10 +221,7 @@ class ForkServer:
                             error = fh.read().strip()
                     except OSError:
                         error = f"PDF process ended with status {os.waitstatus_to_exitcode(status)}"
-                try:
-                    os.unlink(err_path)
-                except OSError:
-                    pass
+                _unlink(err_path)
                 self.send({"id": request_id, "ok": ok, "error": error})
 
     def kill(self, pid: int) -> None:
@@ -254,16 +251,12 @@ class ForkServer:
                 self.ready.remove(ready)
             else:
                 ready = self.fork_kernel(cwd)
-            self.send({"id": req["id"], "pid": ready["pid"], "connection": ready["connection"],
-                       "connection_file": ready["connection_file"]})
+            self.send({"id": req["id"], "pid": ready["pid"], "connection": ready["connection"]})
             self.refill(cwd)
         elif op == "pdf":
             self.fork_pdf(req["id"], req["html"], req["pdf"])
         elif op == "kill":
             self.kill(int(req["pid"]))
-        elif op == "ahead":
-            self.ahead = max(0, int(req["n"]))
-            self.refill(req.get("cwd") or os.getcwd())
 
     def serve(self) -> None:
         wake_r, wake_w = os.pipe()

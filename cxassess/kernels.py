@@ -145,22 +145,15 @@ class Kernel:
 
 
 class KernelSource:
-    """Where reports get their kernels (and PDFs) from. Use as ``async with``."""
+    """Where reports get their kernels (and PDFs) from: ``start()``, ``acquire()``..., ``close()``."""
 
     kind = "base"
 
-    async def __aenter__(self) -> "KernelSource":
-        await self.start()
-        return self
+    async def start(self) -> None:
+        """Prepare (nothing to do unless a subclass keeps a server)."""
 
-    async def __aexit__(self, *exc: Any) -> None:
-        await self.close()
-
-    async def start(self) -> None:  # pragma: no cover - interface
-        ...
-
-    async def close(self) -> None:  # pragma: no cover - interface
-        ...
+    async def close(self) -> None:
+        """Release what ``start`` prepared."""
 
     async def acquire(self, cwd: str) -> Kernel:  # pragma: no cover - interface
         raise NotImplementedError
@@ -170,8 +163,8 @@ class KernelSource:
 
         await asyncio.to_thread(html_file_to_pdf, html_path, pdf_path)
 
-    async def _kill(self, kernel: Kernel) -> None:  # pragma: no cover - interface
-        ...
+    async def _kill(self, kernel: Kernel) -> None:
+        await kernel.km.shutdown_kernel(now=True)
 
 
 async def _ready(kc: Any, is_alive: Any, timeout: float = STARTUP_TIMEOUT) -> None:
@@ -210,12 +203,6 @@ class LaunchedKernels(KernelSource):
 
     kind = "launch"
 
-    async def start(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
     async def acquire(self, cwd: str) -> Kernel:
         from jupyter_client.manager import AsyncKernelManager
 
@@ -231,9 +218,6 @@ class LaunchedKernels(KernelSource):
             await km.shutdown_kernel(now=True)
             raise CxError(f"the report kernel did not start: {exc}") from exc
         return Kernel(km, kc, self)
-
-    async def _kill(self, kernel: Kernel) -> None:
-        await kernel.km.shutdown_kernel(now=True)
 
 
 class ForkedKernels(KernelSource):
@@ -350,9 +334,6 @@ class ForkedKernels(KernelSource):
             self._send({"op": "kill", "pid": pid})
         except CxError:
             pass
-
-    async def _kill(self, kernel: Kernel) -> None:
-        await kernel.km.shutdown_kernel(now=True)
 
     async def pdf(self, html_path: Path, pdf_path: Path) -> None:
         reply = await self._request({"op": "pdf", "html": str(html_path), "pdf": str(pdf_path)})

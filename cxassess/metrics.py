@@ -53,21 +53,22 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cxassess.errors import CxError, ProblemsError
-from cxassess.responses import MISSING_WORDS, Problem
+from cxassess.responses import MISSING_WORDS, OnError, Problem
+from cxassess.scoring import json_value
 from cxassess.suppression import suppressed_groups
+from cxassess.survey_layouts import column_letter
 
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
 # the words read as "no answer" are those of the culture survey reader, so a word means the same
 # everywhere; a customer survey may also say "no answer" outright
 UNANSWERED_WORDS = frozenset(MISSING_WORDS | {"no answer"})
 NOT_GIVEN = "(not given)"
-OnError = Literal["raise", "skip"]
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ class MetricsSummary:
             for seg, row in self.breakdown.iterrows():
                 entry: dict[str, Any] = {"segment": str(seg), "n": int(row["n"]), "suppressed": bool(row["suppressed"])}
                 if not row["suppressed"]:
-                    entry.update({k: _clean(row[k]) for k in ("nps", "csat", "ces")})
+                    entry.update({k: json_value(row[k]) for k in ("nps", "csat", "ces")})
                 segments.append(entry)
             breakdown = {"by": self.by, "min_group_size": self.min_group_size, "segments": segments}
         return {
@@ -325,19 +326,10 @@ def _refuse_repeated_names(names: list[str], source: str) -> None:
             positions.setdefault(name, []).append(number)
     twice = {name: where for name, where in positions.items() if len(where) > 1}
     if twice:
-        listed = "; ".join(f"'{name}' in columns {' and '.join(f'{n} ({_letter(n)})' for n in where)}"
+        listed = "; ".join(f"'{name}' in columns {' and '.join(f'{n} ({column_letter(n - 1)})' for n in where)}"
                            for name, where in twice.items())
         raise CxError(f"{source}: the header names more than one column alike: {listed}. Rename or remove "
                       "the repeats so each column has its own name; nothing was summarised.")
-
-
-def _letter(number: int) -> str:
-    """Spreadsheet column letter of a 1-based column number (1 -> A, 27 -> AA)."""
-    out = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        out = chr(65 + rest) + out
-    return out
 
 
 def _find_column(frame: pd.DataFrame, wanted: str, what: str, source: str) -> str:
@@ -497,20 +489,8 @@ def summarise_file(
 # --------------------------------------------------------------------------------------
 # output helpers
 # --------------------------------------------------------------------------------------
-def _clean(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return None if math.isnan(v) else round(float(v), 6)
-    return v
-
-
 def _result_dict(result: Any) -> dict[str, Any] | None:
-    return None if result is None else {k: _clean(v) for k, v in asdict(result).items()}
+    return None if result is None else {k: json_value(v) for k, v in asdict(result).items()}
 
 
 def _num(v: Any, digits: int = 1) -> str:

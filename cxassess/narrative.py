@@ -75,19 +75,22 @@ def report_date(value: str | _dt.date | None, today: _dt.date | None = None) -> 
 # --------------------------------------------------------------------------------------
 # small formatting helpers
 # --------------------------------------------------------------------------------------
-def _num(v: Any, digits: int = 2) -> str:
+def _float(v: Any) -> float:
+    """A number, or NaN for anything missing or not numeric."""
     try:
-        f = float(v)
+        return float(v)
     except (TypeError, ValueError):
-        return "–"
+        return math.nan
+
+
+def _num(v: Any, digits: int = 2) -> str:
+    f = _float(v)
     return "–" if math.isnan(f) else f"{f:.{digits}f}"
 
 
 def _pct(v: Any, digits: int = 0) -> str:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return "–"
+    """A share 0..1 as a percentage."""
+    f = _float(v)
     return "–" if math.isnan(f) else f"{f * 100:.{digits}f}%"
 
 

@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from cxassess.errors import CxError, ProblemsError
 from cxassess.paths import TEMPLATES_DIR
 from cxassess.questionnaire import Questionnaire
 from cxassess.scoring import Scores
-from cxassess.yaml_data import SAFE_LOADER, read_yaml
+from cxassess.yaml_data import read_yaml
 
 DEFAULT_RECOMMENDATIONS = TEMPLATES_DIR / "recommendations.yaml"
 MIN_ACTIONS, MAX_ACTIONS = 2, 4
@@ -123,10 +122,9 @@ def default_recommendations(questionnaire: Questionnaire) -> Recommendations:
     """The bundled recommendations when they were written for ``questionnaire`` (by id); for any other
     questionnaire an empty set, so the plan still ranks the dimensions but lists no actions
     (``Recommendations.questionnaire`` is None then)."""
-    head = DEFAULT_RECOMMENDATIONS.read_text(encoding="utf-8-sig").split("\ndimensions:", 1)[0]
-    meta = yaml.load(head, Loader=SAFE_LOADER) or {}
-    if isinstance(meta, dict) and str(meta.get("questionnaire")) == questionnaire.id:
-        return load_recommendations(DEFAULT_RECOMMENDATIONS, questionnaire)
+    data = read_yaml(DEFAULT_RECOMMENDATIONS, "recommendations", RecommendationsError)  # read once
+    if isinstance(data, dict) and str(data.get("questionnaire")) == questionnaire.id:
+        return recommendations_from_dict(data, questionnaire, str(DEFAULT_RECOMMENDATIONS))
     empty: dict[str, dict[int, tuple[str, ...]]] = {d: {s.id: () for s in questionnaire.stages}
                                                     for d in questionnaire.dimension_ids}
     return Recommendations(empty, f"{DEFAULT_RECOMMENDATIONS} (not written for '{questionnaire.id}')", None)
@@ -214,13 +212,11 @@ def action_plan(scores: Scores, recommendations: Recommendations | None = None) 
         if math.isnan(value):
             unscored.append(str(dim))
             continue
-        stage = q.stage_for(value)
-        assert stage is not None  # scores inside the scale always have a stage
+        stage = int(row["stage"])  # scoring already mapped the score to its stage and gap
         target = float(row["target"])
         prio = priority(value, target, float(row["weight"]), q.scale.min, q.scale.max)
-        entry = PlanEntry(str(dim), str(row["name"]), value, stage.id, stage.name, target,
-                          target - value if not math.isnan(target) else float("nan"), float(row["weight"]),
-                          prio, recs.for_stage(str(dim), stage.id))
+        entry = PlanEntry(str(dim), str(row["name"]), value, stage, str(row["stage_name"]), target,
+                          float(row["gap"]), float(row["weight"]), prio, recs.for_stage(str(dim), stage))
         entries.append((round(-prio, 9), pos, entry))
     entries.sort(key=lambda t: (t[0], t[1]))
     return ActionPlan([e for _, _, e in entries], unscored)

@@ -168,18 +168,12 @@ def scores_document(req: ReportRequest, scores: Any, parameters: Mapping[str, An
     """``scores.json``: the scores (a Scores or its dict) plus the parameters the report was rendered with."""
     doc: dict[str, Any] = {"client": req.client}
     doc.update(scores if isinstance(scores, dict) else scores.to_dict())
-    if req.customer_metrics:
-        doc["customer_metrics"] = _metrics_dict(req.customer_metrics)
+    if req.customer_metrics:  # the same summary the report's panel shows (breakdown, suppression)
+        from cxassess.narrative import load_customer_metrics
+
+        doc["customer_metrics"] = load_customer_metrics(req.customer_metrics, req.min_group_size).to_dict()
     doc["report"] = {"parameters": dict(parameters), "assessment_date_given": req.assessment_date is not None}
     return doc
-
-
-def _metrics_dict(path: Path | str) -> Any:
-    try:
-        from cxassess.metrics import summarise_file
-    except ImportError:  # the metrics module is not in this build yet
-        return None
-    return summarise_file(path).to_dict()
 
 
 # --------------------------------------------------------------------------------------

@@ -6,9 +6,10 @@ import hashlib
 import html
 import re
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
@@ -34,8 +35,10 @@ def neutralise_cell(value: Any) -> Any:
     return value
 
 
-def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+def neutralise_frame(frame: "pd.DataFrame") -> "pd.DataFrame":
     """A copy of ``frame`` with every text cell, the index and the headers neutralised."""
+    import pandas as pd  # here, not at import: report/batch start-up should not wait for pandas
+
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):

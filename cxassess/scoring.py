@@ -60,7 +60,7 @@ class Scores:
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON structure; missing numbers are None."""
         dims = {
-            d: {k: _clean(row[k]) for k in ("name", "score", "index", "stage", "stage_name", "n", "sd", "alpha",
+            d: {k: json_value(row[k]) for k in ("name", "score", "index", "stage", "stage_name", "n", "sd", "alpha",
                                               "rwg", "low_consensus", "target", "gap")}
             for d, row in self.dimensions.iterrows()
         }
@@ -73,19 +73,19 @@ class Scores:
                 else:
                     out[str(value)] = {
                         "respondents": int(row["respondents"]),
-                        "overall": _clean(row["overall"]),
-                        "dimensions": {d: _clean(row[d]) for d in self.questionnaire.dimension_ids},
+                        "overall": json_value(row["overall"]),
+                        "dimensions": {d: json_value(row[d]) for d in self.questionnaire.dimension_ids},
                     }
             groups[col] = out
-        items = {i: {k: _clean(row[k]) for k in ("mean", "n", "sd")} for i, row in self.items.iterrows()}
+        items = {i: {k: json_value(row[k]) for k in ("mean", "n", "sd")} for i, row in self.items.iterrows()}
         return {
             "questionnaire": {"id": self.questionnaire.id, "version": self.questionnaire.version},
             "respondents": self.respondents,
-            "overall": {k: _clean(v) for k, v in self.overall.items()},
+            "overall": {k: json_value(v) for k, v in self.overall.items()},
             "dimensions": dims,
             "groups": groups,
             "items": items,
-            "coverage": {k: _clean(v) for k, v in self.coverage.items()},
+            "coverage": {k: json_value(v) for k, v in self.coverage.items()},
             "min_group_size": self.min_group_size,
         }
 
@@ -115,8 +115,11 @@ class Scores:
         return pd.DataFrame(rows, columns=["group_by", "group", "respondents", "suppressed", "dimension", "score"])
 
 
-def _clean(v: Any) -> Any:
-    """numpy scalars -> Python; NaN -> None (so JSON says null)."""
+def json_value(v: Any) -> Any:
+    """numpy/pandas scalars -> plain Python; NaN, inf and NA -> None (so JSON says null).
+
+    Floats are rounded to 6 decimals. Shared by every ``to_dict()`` (scores, customer metrics).
+    """
     if v is None:
         return None
     if isinstance(v, (np.bool_, bool)):

@@ -40,7 +40,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import pandas as pd
 
@@ -62,7 +62,7 @@ from cxassess.survey_layouts import (
 )
 
 if TYPE_CHECKING:
-    from cxassess.responses import Responses
+    from cxassess.responses import OnError, Responses
 
 __all__ = [
     "FORMATS", "FORMAT_NAMES", "Column", "ColumnReport", "ImportReport", "ImportResult", "Layout", "Match", "RawTable",
@@ -70,7 +70,6 @@ __all__ = [
     "normalise_text", "read_export_responses", "read_layout", "read_mapping", "read_raw", "recognise",
     "recognise_file", "report_path", "check_output_path", "suggest_mapping", "write_import", "write_mapping_suggestion",
 ]
-OnError = Literal["raise", "skip"]
 
 
 # --------------------------------------------------------------------------------------
@@ -308,9 +307,6 @@ class ImportReport:
     dont_know: int = 0
     blank: int = 0
     attributes: list[str] = field(default_factory=list)
-
-    def columns_with(self, use: str) -> list[str]:
-        return [c.column for c in self.columns if c.use == use]
 
     def to_dict(self) -> dict[str, Any]:
         return {
