@@ -20,6 +20,11 @@ class ProblemsError(CxError):
     def __init__(self, source: str, problems: list, headline: str, hint: str = "", limit: int = 50):
         self.source = source
         self.problems = list(problems)
-        shown = "\n".join(f"  - {p}" for p in self.problems[:limit])
-        more = f"\n  ... and {len(self.problems) - limit} more" if len(self.problems) > limit else ""
-        super().__init__(f"{source}: {headline}\n{shown}{more}" + (f"\n{hint}" if hint else ""))
+        super().__init__(format_problems(source, self.problems, headline, hint, limit))
+
+
+def format_problems(source: str, problems: list, headline: str, hint: str = "", limit: int = 50) -> str:
+    """``source: headline``, one ``  - problem`` line each (the first ``limit``), then the hint."""
+    shown = "\n".join(f"  - {p}" for p in problems[:limit])
+    more = f"\n  ... and {len(problems) - limit} more" if len(problems) > limit else ""
+    return f"{source}: {headline}\n{shown}{more}" + (f"\n{hint}" if hint else "")

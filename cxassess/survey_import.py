@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import pandas as pd
 
-from cxassess.errors import CxError
+from cxassess.errors import CxError, ProblemsError, format_problems
 from cxassess.questionnaire import Questionnaire, as_questionnaire
 from cxassess.survey_labels import Reading, ValueReader, normalise_text
 from cxassess.survey_layouts import (
@@ -147,7 +147,7 @@ def read_mapping(path: str | Path, q: Questionnaire) -> dict[str, str | None]:
         elif item is not None:
             taken[item] = column
     if problems:
-        raise CxError(f"{path}: {len(problems)} problem(s) in the mapping file:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise ProblemsError(str(path), problems, f"{len(problems)} problem(s) in the mapping file:", limit=len(problems))
     return mapping
 
 
@@ -220,7 +220,7 @@ def match_columns(layout: Layout, q: Questionnaire, mapping: dict[str, str | Non
                                     f"by {found[winners[0]].how}; ignored")
                 del found[i]
     if problems:
-        raise CxError(f"{source}: cannot match columns to items:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise ProblemsError(str(source), problems, "cannot match columns to items:", limit=len(problems))
     return found
 
 
@@ -538,12 +538,10 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
         raise SurveyImportError(f"{source}: no answer rows in the export (after the header rows"
                                 + (" and dropped rows" if report.dropped_rows else "") + ")", report)
     if report.problems and on_error == "raise":
-        shown = "\n".join(f"  - {p}" for p in report.problems[:50])
-        more = f"\n  ... and {len(report.problems) - 50} more" if len(report.problems) > 50 else ""
-        raise SurveyImportError(
-            f"{source}: {len(report.problems)} value(s) could not be understood; nothing was imported.\n{shown}{more}\n"
+        raise SurveyImportError(format_problems(
+            str(source), report.problems, f"{len(report.problems)} value(s) could not be understood; nothing was imported.",
             "Fix the export (or the questionnaire's scale labels), or import the rest with --on-error skip "
-            "(the values listed are then left blank).", report)
+            "(the values listed are then left blank)."), report)
     if report.problems:
         report.notes.append(f"{len(report.problems)} value(s) not understood were left blank (--on-error skip)")
     return ImportResult(frame, report)
