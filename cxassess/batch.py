@@ -17,7 +17,6 @@ their inputs (and were rendered with the same parameters).
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
 import os
 import re
@@ -86,61 +85,33 @@ def read_manifest(path: Path | str, *, out_dir: Path | str | None = None,
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
         rows = _yaml_rows(path)
-    elif suffix in (".csv", ".txt"):
-        header, rows = _csv_rows(path)
+    elif suffix in (".csv", ".txt", ".xlsx", ".xlsm"):
+        from cxassess.responses import read_table
+
+        frame, first_row = read_table(path)  # one reader: separators, encodings, sheets as for responses
+        header, rows = _table_rows(path, frame, first_row)
         if "responses" not in header:
-            return _split_responses(path, out_dir, defaults)
-    elif suffix in (".xlsx", ".xlsm"):
-        header, rows = _xlsx_rows(path)
-        if "responses" not in header:
-            return _split_responses(path, out_dir, defaults)
+            return _split_responses(path, frame, out_dir, defaults)
     else:
         raise CxError(f"{path}: a manifest must be .csv, .xlsx or .yaml (got {suffix or 'no extension'})")
     return _items_from_rows(path, rows, defaults or {})
 
 
-def _csv_rows(path: Path) -> tuple[list[str], list[tuple[str, dict[str, Any]]]]:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            header = [h.strip().lower() for h in (reader.fieldnames or [])]
-            rows = []
-            for n, raw in enumerate(reader, start=2):
-                if None in raw:
-                    raise CxError(f"{path} row {n}: more values than the header has columns")
-                row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
-                if any(row.values()):
-                    rows.append((f"{path.name} row {n}", row))
-    except UnicodeDecodeError as exc:
-        raise CxError(f"{path}: not UTF-8 text ({exc.reason})") from exc
-    if "client" not in header:
-        raise CxError(f"{path}: no 'client' column (found: {', '.join(header) or 'nothing'})")
-    return header, rows
-
-
-def _xlsx_rows(path: Path) -> tuple[list[str], list[tuple[str, dict[str, Any]]]]:
-    import pandas as pd
-
-    try:
-        frame = pd.read_excel(path, dtype=str).fillna("")
-    except Exception as exc:  # noqa: BLE001 - any reader failure is the user's file
-        raise CxError(f"{path}: could not read the workbook ({exc})") from exc
+def _table_rows(path: Path, frame: Any, first_row: int) -> tuple[list[str], list[tuple[str, dict[str, Any]]]]:
+    """Lower-cased header and the non-empty rows (labelled with their row number) of a manifest table."""
     header = [str(c).strip().lower() for c in frame.columns]
     if "client" not in header:
         raise CxError(f"{path}: no 'client' column (found: {', '.join(header) or 'nothing'})")
-    frame.columns = header
-    rows = [(f"{path.name} row {i + 2}", {k: str(v).strip() for k, v in rec.items()})
-            for i, rec in enumerate(frame.to_dict("records")) if any(str(v).strip() for v in rec.values())]
+    rows = [(f"{path.name} row {i + first_row}", {k: str(v).strip() for k, v in zip(header, values)})
+            for i, values in enumerate(frame.itertuples(index=False, name=None))
+            if any(str(v).strip() for v in values)]
     return header, rows
 
 
 def _yaml_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    import yaml
+    from cxassess.yaml_data import read_yaml
 
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise CxError(f"{path}: not valid YAML ({exc})") from exc
+    data = read_yaml(path, "manifest", lambda source, problems: CxError(f"{source}: {problems[0]}"))
     if isinstance(data, dict) and isinstance(data.get("clients"), list):
         data = data["clients"]
     if not isinstance(data, list):
@@ -216,16 +187,11 @@ def _mark_duplicates(items: list[BatchItem]) -> list[BatchItem]:
     return items
 
 
-def _split_responses(path: Path, out_dir: Path | str | None, defaults: Mapping[str, Any] | None) -> list[BatchItem]:
-    """Split one responses file by its ``client`` column into DIR/_inputs/<slug>.csv, one item each."""
-    import pandas as pd
-
+def _split_responses(path: Path, frame: Any, out_dir: Path | str | None,
+                     defaults: Mapping[str, Any] | None) -> list[BatchItem]:
+    """Split one responses table (read from ``path``) by its ``client`` column into DIR/_inputs/<slug>.csv."""
     if out_dir is None:
         raise CxError("splitting a responses file by client needs an output folder")
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame = pd.read_excel(path, dtype=str, keep_default_na=False)
-    else:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     lower = {c: str(c).strip().lower() for c in frame.columns}
     client_col = next(c for c, low in lower.items() if low == "client")
     names = frame[client_col].astype(str).str.strip()

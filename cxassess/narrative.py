@@ -507,27 +507,23 @@ def action_plan_html(plan: Any, n_focus: int = 3) -> str:
 # --------------------------------------------------------------------------------------
 # customer metrics
 # --------------------------------------------------------------------------------------
-def breakdown_column(path: str | Path) -> str | None:
-    """The column a customer survey CSV is broken down by in the report (segment, touchpoint or
-    channel, the first that exists), or None."""
-    p = Path(path)
-    if p.suffix.lower() != ".csv" or not p.exists():
-        return None
-    try:
-        header = pd.read_csv(p, nrows=0, encoding="utf-8-sig").columns
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
-        return None
-    lower = {str(c).strip().lower(): str(c) for c in header}
+def breakdown_column(columns: Iterable[Any]) -> str | None:
+    """The column a customer survey is broken down by in the report (segment, touchpoint or
+    channel, the first that exists, any case), or None."""
+    lower = {str(c).strip().lower(): str(c) for c in columns}
     return next((lower[c] for c in BREAKDOWN_COLUMNS if c in lower), None)
 
 
 def load_customer_metrics(path: str | Path, min_group_size: int = 3) -> Any:
     """Summarise the customer survey for the report: NPS, CSAT and CES from the columns ``nps``,
-    ``csat`` and ``ces``, broken down by segment when the file has such a column."""
-    from cxassess.metrics import summarise_file
+    ``csat`` and ``ces``, broken down by segment when the file has such a column (read once, any
+    format :func:`cxassess.responses.read_table` reads)."""
+    from cxassess.metrics import summarise
+    from cxassess.responses import read_table
 
-    return summarise_file(path, nps="nps", csat="csat", ces="ces", by=breakdown_column(path),
-                          min_group_size=min_group_size)
+    frame, first_row = read_table(path)
+    return summarise(frame, nps="nps", csat="csat", ces="ces", by=breakdown_column(frame.columns),
+                     min_group_size=min_group_size, source=str(path), first_row=first_row)
 
 
 def _interval(low: Any, high: Any, digits: int = 0, suffix: str = "", signed: bool = False) -> str:
