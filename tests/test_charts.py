@@ -184,9 +184,7 @@ def test_unscored_dimension_is_drawn_and_labelled():
     assert not any(math.isnan(v) for v in radar.axes[0].lines[-1].get_xdata())
 
 
-def test_charts_display_as_png_in_ipython_whatever_printer_figure_has(scores):
-    import base64
-
+def test_charts_display_as_svg_only_in_ipython_whatever_printer_figure_has(scores):
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance()
@@ -195,12 +193,25 @@ def test_charts_display_as_png_in_ipython_whatever_printer_figure_has(scores):
     png.for_type(Figure, lambda fig: "from-the-figure-printer")
     try:
         data, _ = shell.display_formatter.format(charts.dimension_bars(scores))
-        assert base64.b64decode(data["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+        assert "image/png" not in data  # drawn once, as SVG, not twice
+        svg = data["image/svg+xml"]
+        assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+        # labels stay text (selectable, sharp in print), not glyph outlines
+        assert "<text" in svg and ">Employee-first culture</text>" in svg
         # other figures keep whatever printer they had
         assert shell.display_formatter.format(Figure())[0]["image/png"] == "from-the-figure-printer"
     finally:
         png.pop(Figure, None)
         InteractiveShell.clear_instance()
+
+
+def test_svg_is_reproducible_and_escapes_names():
+    rows = [{"respondent_id": f"R{n}", "role": "<b>A&B</b>", **{item.id: 3 for item in Q.items}} for n in range(3)]
+    s = score(responses_from_frame(pd.DataFrame(rows), Q), Q, group_by=["role"])
+    first, second = charts.svg_text(charts.radar(s)), charts.svg_text(charts.radar(s))
+    assert first == second  # no date, fixed ids: the same scores give the same file
+    heat = charts.svg_text(charts.group_heatmap(s, "role"))
+    assert "&lt;b&gt;A&amp;B&lt;/b&gt;" in heat and "<b>A&B</b>" not in heat
 
 
 def test_names_with_dollar_signs_are_shown_literally():

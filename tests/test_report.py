@@ -207,7 +207,7 @@ def test_real_report_for_a_demo_client(tmp_path):
     result = render_report(req, tmp_path, formats=["html", "pdf"], notebook=NOTEBOOKS_DIR / "report.ipynb")
     html = (result.folder / "report.html").read_text(encoding="utf-8")
     assert "Harbour Health Clinics" in html and "Demo Consulting" in html and "2026-11-02" in html
-    assert html.count("data:image/png;base64,") >= 2  # at least the radar and the dimension bars
+    assert html.count("data:image/svg+xml;base64,") >= 2  # at least the radar and the dimension bars
     assert "score_file(" not in html and "<script" not in html.lower()
     assert "anchor-link" not in html and "&#182;" not in html  # no pilcrow links beside headings in print
     assert pdf_pages((result.folder / "report.pdf").read_bytes()) >= 3

@@ -37,8 +37,11 @@ def html_of(nb) -> str:
     return "\n".join(o.get("data", {}).get("text/html", "") for o in outputs(nb))
 
 
-def pngs(nb) -> int:
-    return sum("image/png" in o.get("data", {}) for o in outputs(nb))
+def charts_shown(nb) -> int:
+    """Charts in the outputs: each as SVG only (a PNG beside it would mean drawing it twice)."""
+    data = [o.get("data", {}) for o in outputs(nb)]
+    assert not any("image/png" in d for d in data)
+    return sum("image/svg+xml" in d for d in data)
 
 
 def run_papermill(tmp_path: Path, **params) -> nbformat.NotebookNode:
@@ -81,10 +84,10 @@ def test_plain_papermill_cli_with_targets_and_a_hostile_client_name(tmp_path):
     html = html_of(nb)
     assert EVIL not in html and EVIL_ESCAPED in html
     assert f"Customer experience maturity: {EVIL_ESCAPED}" in html
-    # radar and bars as PNG, not "<Figure ...>" text; heatmaps and item ranking are HTML tables
-    assert pngs(nb) == 2
+    # radar and bars as SVG, not "<Figure ...>" text; heatmaps and item ranking are HTML tables
+    assert charts_shown(nb) == 2
     assert html.count('class="cx-table cx-heatmap"') == 2 and "<h3>Weakest statements</h3>" in html
-    assert not any("<Figure" in o.get("data", {}).get("text/plain", "") and "image/png" not in o.get("data", {})
+    assert not any("<Figure" in o.get("data", {}).get("text/plain", "") and "image/svg+xml" not in o.get("data", {})
                    for o in outputs(nb))
     assert "<strong>Against target:</strong>" in html
     assert "What customers say" not in html  # no customer survey given
@@ -101,7 +104,7 @@ def test_papermill_with_customer_metrics_and_group_by_as_text(tmp_path):
     assert "Net Promoter Score (would recommend, 0–10)" in html and "By segment" in html
     assert "<strong>What customers say:</strong> customers report a Net Promoter Score of" in html
     assert "not that one causes the other" in html
-    assert pngs(nb) == 3  # radar, bars and the NPS distribution
+    assert charts_shown(nb) == 3  # radar, bars and the NPS distribution
     # Harbour's Clinical department has 7 respondents: suppressed at min_group_size 8, and Management
     # (10, the next smallest) with it, or Clinical could be worked out from the total by subtraction
     assert "cannot be worked out from the rest): Clinical, Management." in html
@@ -113,7 +116,7 @@ def test_papermill_without_grouping(tmp_path):
     html = html_of(nb)
     assert "No grouping was requested for this report." in html
     assert "Perception gaps" not in html
-    assert pngs(nb) == 2  # radar, bars
+    assert charts_shown(nb) == 2  # radar, bars
     assert "cx-heatmap" not in html
 
 
