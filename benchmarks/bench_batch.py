@@ -5,7 +5,7 @@
 2. ``cxassess batch --workers 1`` and 3. ``--workers 2`` over all synthetic clients (wall clock of
    the whole command, start-up included, divided by the number of reports);
 4. the in-process floor: the report notebook's code run in this process without a kernel
-   (figures drawn to PNG as the inline backend does), per report.
+   (figures drawn as the kernel would: the report's charts as SVG), per report.
 
 HTML only first, then HTML+PDF. Synthetic clients (the demo generator with varied profiles) are
 written to a temporary folder; nothing is downloaded.
@@ -131,7 +131,9 @@ def in_process_floor(manifest: Path, n: int, pdf: bool) -> tuple[float, float, f
 
         def display(*objs, **kw):
             for obj in objs:
-                if isinstance(obj, Figure):
+                if hasattr(obj, "_repr_svg_"):  # the report's charts show as SVG only
+                    data = {"image/svg+xml": obj._repr_svg_()}
+                elif isinstance(obj, Figure):
                     data = {"image/png": __import__("base64").b64encode(print_figure(obj, "png", bbox_inches="tight")).decode()}
                 elif hasattr(obj, "_repr_html_"):
                     data = {"text/html": obj._repr_html_()}

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from cxassess.errors import CxError
+from cxassess.paths import TEMPLATES_DIR
 from cxassess.safe import escape_html as e
 from cxassess.scoring import LOW_CONSENSUS_SD, Scores
 from cxassess.suppression import reason
@@ -32,7 +33,10 @@ BREAKDOWN_COLUMNS = ("segment", "touchpoint", "channel")
 CURRENT_COLOUR = "#1f5a8a"
 WEAK_COLOUR = "#c8553d"
 HEAT_COLOURS = ("#c8553d", "#f4e3b2", "#7fb3a8", "#1f5a8a")
-_PRINT_COLOURS = "-webkit-print-color-adjust:exact;print-color-adjust:exact"
+#: The fragments' look (alignment, notes, heatmap cells, bars), scoped to ``cx-`` classes: the report
+#: template includes it, and :func:`fragment_style` shows it in JupyterLab. Only values that depend on
+#: the data (a heat colour, a bar's length) are written inline.
+FRAGMENT_CSS = TEMPLATES_DIR / "report" / "fragments.css"
 
 
 # --------------------------------------------------------------------------------------
@@ -112,7 +116,7 @@ def html_table(header: Sequence[str], rows: Iterable[Sequence[Any]], *, cls: str
                align_right: Iterable[int] = ()) -> str:
     """A plain HTML table; every cell is escaped here (pass raw values, never pre-escaped text)."""
     right = set(align_right)
-    align = {True: ' style="text-align:right"', False: ' style="text-align:left"'}
+    align = {True: ' class="num"', False: ""}
     head = "".join(f"<th{align[i in right]}>{e(h)}</th>" for i, h in enumerate(header))
     body = []
     for row in rows:
@@ -208,6 +212,12 @@ def suppressed_groups(scores: Scores) -> dict[str, list[str]]:
 # --------------------------------------------------------------------------------------
 # sections
 # --------------------------------------------------------------------------------------
+def fragment_style() -> str:
+    """The fragments' stylesheet as a ``<style>`` element, for showing them in JupyterLab
+    (the rendered report has it in its page head already)."""
+    return f"<style>{FRAGMENT_CSS.read_text(encoding='utf-8')}</style>"
+
+
 def title_block(client_name: str, scores: Scores, *, assessment_date: Any = "", consultant: str = "",
                 today: _dt.date | None = None) -> str:
     """Report title with client, date, consultant and the questionnaire used."""
@@ -217,7 +227,7 @@ def title_block(client_name: str, scores: Scores, *, assessment_date: Any = "", 
         meta.append(f"Prepared by: {e(consultant)}")
     meta.append(f"Questionnaire: {e(q.title or q.id)} (version {e(q.version)})")
     return (f'<div class="cx-title"><h1>Customer experience maturity: {e(client_name)}</h1>'
-            f'<p class="cx-sub" style="color:#52606d">{" · ".join(meta)}</p></div>')
+            f'<p class="cx-sub">{" · ".join(meta)}</p></div>')
 
 
 def executive_summary(scores: Scores, *, client_name: str = "", metrics: Any = None, plan: Any = None) -> str:
@@ -353,7 +363,7 @@ def group_note(scores: Scores, column: str) -> str:
     if hidden:
         parts.append(f"Suppressed (under {scores.min_group_size} respondents, or hidden so that a smaller group "
                      f"cannot be worked out from the rest): {e(', '.join(hidden))}.")
-    return f'<p class="cx-note" style="color:#52606d;font-size:0.9em">{" ".join(parts)}</p>'
+    return f'<p class="cx-note">{" ".join(parts)}</p>'
 
 
 def _split_ranking(scores: Scores, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -367,9 +377,7 @@ def _split_ranking(scores: Scores, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def _bar(value: float, lo: float, hi: float, colour: str) -> str:
     pct = max(0.0, min(100.0, (value - lo) / (hi - lo) * 100))
-    return (f'<div style="background:#eef2f6;width:100%;height:0.8em;display:inline-block;vertical-align:middle;'
-            f'{_PRINT_COLOURS}"><div style="background:{colour};width:{pct:.1f}%;height:100%;{_PRINT_COLOURS}">'
-            f"</div></div>")
+    return f'<div class="cx-bar"><div style="background:{colour};width:{pct:.1f}%"></div></div>'
 
 
 def item_ranking_html(scores: Scores, n: int = 5) -> str:
@@ -384,17 +392,13 @@ def item_ranking_html(scores: Scores, n: int = 5) -> str:
     def table(frame: pd.DataFrame, colour: str) -> str:
         rows = []
         for item, r in frame.iterrows():
-            statement = e(r["text"]) + (' <span class="cx-note" style="color:#52606d;font-size:0.9em">(reverse-worded)</span>' if r["reverse"] else "")
-            rows.append(f'<tr><td style="text-align:left">{e(item)}</td><td style="text-align:left">{statement}</td>'
-                        f'<td style="text-align:left">{e(names.get(r["dimension"], r["dimension"]))}</td>'
-                        f'<td style="text-align:right">{_num(r["mean"])}</td><td>{_bar(float(r["mean"]), lo, hi, colour)}</td>'
-                        f'<td style="text-align:right">{int(r["n"])}</td></tr>')
-        left, right = ' style="text-align:left"', ' style="text-align:right"'
-        head = (f"<tr><th{left}>Item</th><th{left}>Statement</th><th{left}>Dimension</th><th{right}>Mean</th>"
-                f"<th{left}>{lo}–{hi}</th><th{right}>Answers</th></tr>")
-        cols = ('<colgroup><col style="width:8%"><col style="width:44%"><col style="width:20%">'
-                '<col style="width:8%"><col style="width:12%"><col style="width:8%"></colgroup>')
-        return (f'<table class="cx-table" style="width:100%;table-layout:fixed">{cols}<thead>{head}</thead>'
+            statement = e(r["text"]) + (' <span class="cx-note">(reverse-worded)</span>' if r["reverse"] else "")
+            rows.append(f'<tr><td>{e(item)}</td><td>{statement}</td><td>{e(names.get(r["dimension"], r["dimension"]))}</td>'
+                        f'<td class="num">{_num(r["mean"])}</td><td>{_bar(float(r["mean"]), lo, hi, colour)}</td>'
+                        f'<td class="num">{int(r["n"])}</td></tr>')
+        head = (f'<tr><th>Item</th><th>Statement</th><th>Dimension</th><th class="num">Mean</th>'
+                f'<th>{lo}–{hi}</th><th class="num">Answers</th></tr>')
+        return (f'<table class="cx-table cx-ranking"><thead>{head}</thead>'
                 f'<tbody>{"".join(rows)}</tbody></table>')
 
     out = f"<h3>Strongest statements</h3>{table(best, CURRENT_COLOUR)}"
@@ -422,32 +426,27 @@ def heatmap_table(scores: Scores, column: str) -> str:
     table = scores.groups[column]
     dims = list(scores.dimensions.index)
     lo, hi = scores.questionnaire.scale.min, scores.questionnaire.scale.max
-    head = "".join(f'<th style="text-align:center;vertical-align:bottom;overflow-wrap:anywhere;hyphens:auto">'
-                   f'{e(scores.dimensions.loc[d, "name"])}</th>' for d in dims)
+    head = "".join(f'<th>{e(scores.dimensions.loc[d, "name"])}</th>' for d in dims)
     rows = []
     for group, r in table.iterrows():
-        label = f"<th style=\"text-align:left\">{e(group)} <span class=\"cx-note\" style=\"color:#52606d;font-size:0.9em\">(n={int(r['respondents'])})</span></th>"
+        label = f"<th>{e(group)} <span class=\"cx-note\">(n={int(r['respondents'])})</span></th>"
         if bool(r["suppressed"]):
-            rows.append(f'<tr>{label}<td colspan="{len(dims)}" class="cx-suppressed" style="text-align:center;'
-                        f'background:repeating-linear-gradient(45deg,#e4e4e4,#e4e4e4 6px,#d0d0d0 6px,#d0d0d0 12px);'
-                        f'color:#444;{_PRINT_COLOURS}">suppressed ({reason(int(r["respondents"]), scores.min_group_size)})</td></tr>')
+            rows.append(f'<tr>{label}<td colspan="{len(dims)}" class="cx-suppressed">'
+                        f'suppressed ({reason(int(r["respondents"]), scores.min_group_size)})</td></tr>')
             continue
         cells = []
         for d in dims:
             v = float(r[d])
             if math.isnan(v):
-                cells.append('<td style="text-align:center;color:#666">–</td>')
+                cells.append('<td class="cx-missing">–</td>')
                 continue
             rel = (v - lo) / (hi - lo)
-            ink = "#ffffff" if rel > 0.72 or rel < 0.12 else "#222222"
-            cells.append(f'<td style="text-align:center;background:{heat_colour(v, lo, hi)};color:{ink};'
-                         f'{_PRINT_COLOURS}">{v:.1f}</td>')
+            ink = ' class="cx-light"' if rel > 0.72 or rel < 0.12 else ""
+            cells.append(f'<td{ink} style="background:{heat_colour(v, lo, hi)}">{v:.1f}</td>')
         rows.append(f"<tr>{label}{''.join(cells)}</tr>")
-    caption = (f"<caption style=\"caption-side:bottom;text-align:right\" class=\"cx-note\" style=\"color:#52606d;font-size:0.9em\">Mean score per group, "
-               f"{lo} (red) to {hi} (blue)</caption>")
-    cols = f'<colgroup><col style="width:{16 if len(dims) > 6 else 20}%">' + "<col>" * len(dims) + "</colgroup>"
-    return (f'<table class="cx-table cx-heatmap" style="width:100%;table-layout:fixed;font-size:0.85em">{caption}{cols}'
-            f'<thead><tr><th style="text-align:left">{e(column.replace("_", " ").capitalize())}</th>'
+    caption = f'<caption class="cx-note">Mean score per group, {lo} (red) to {hi} (blue)</caption>'
+    return (f'<table class="cx-table cx-heatmap">{caption}'
+            f'<thead><tr><th>{e(column.replace("_", " ").capitalize())}</th>'
             f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
@@ -484,7 +483,7 @@ def action_plan_parts(plan: Any, n_focus: int = 3) -> list[str]:
         actions = (f"<ol>{''.join(f'<li>{e(a)}</li>' for a in entry.actions)}</ol>" if entry.actions
                    else "<p>No recommended actions are stored for this questionnaire.</p>")
         out.append((intro if rank == 1 else "") + f"<h3>{rank}. {e(entry.name)}</h3>"
-                   f"<p class=\"cx-sub\" style=\"color:#52606d\">Now at stage {entry.stage}, {e(entry.stage_name)} "
+                   f"<p class=\"cx-sub\">Now at stage {entry.stage}, {e(entry.stage_name)} "
                    f"(score {_num(entry.score)}{tgt}).</p>{actions}")
     rest = plan.entries[n_focus:]
     if rest:
@@ -551,7 +550,7 @@ def metrics_panel(summary: Any) -> str:
     if not rows:
         return "<p>The customer survey holds no usable answers for NPS, CSAT or CES.</p>"
     out = [html_table(["Measure", "Result", "95% interval", "Answers", "Unanswered"], rows, align_right=(1, 3, 4))]
-    out.append("<p class=\"cx-note\" style=\"color:#52606d;font-size:0.9em\">The interval is the range the true value very likely lies in, given how many "
+    out.append("<p class=\"cx-note\">The interval is the range the true value very likely lies in, given how many "
                "customers answered; small samples give wide intervals.</p>")
     bd = getattr(summary, "breakdown", None)
     if bd is not None and len(bd):
@@ -566,11 +565,11 @@ def metrics_panel(summary: Any) -> str:
         out.append(f"<h4>By {e(by)}</h4>")
         out.append(html_table([str(by).capitalize(), "Customers", "NPS", "CSAT", "CES"], brows, align_right=(1, 2, 3, 4)))
         if bd["suppressed"].astype(bool).any():
-            out.append(f"<p class=\"cx-note\" style=\"color:#52606d;font-size:0.9em\">Segments with fewer than {getattr(summary, 'min_group_size', 3)} "
+            out.append(f"<p class=\"cx-note\">Segments with fewer than {getattr(summary, 'min_group_size', 3)} "
                        f"customers are suppressed.</p>")
     dropped = getattr(summary, "dropped", None) or []
     if dropped:
-        out.append(f"<p class=\"cx-note\" style=\"color:#52606d;font-size:0.9em\">{len(dropped)} unusable answer(s) were left out of these figures.</p>")
+        out.append(f"<p class=\"cx-note\">{len(dropped)} unusable answer(s) were left out of these figures.</p>")
     return "".join(out)
 
 

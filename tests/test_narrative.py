@@ -222,8 +222,8 @@ def test_item_ranking_html(scores):
     best, worst = html.split("<h3>Weakest statements</h3>")
     # every item scores its dimension's mean: best are leadership items LEAD1, LEAD2 (4.00, first in
     # questionnaire order), worst are silos items (1.50), worst first: SILO5 then SILO4
-    assert re.findall(r'<td style="text-align:left">([A-Z]+\d)</td>', best) == ["LEAD1", "LEAD2"]
-    assert re.findall(r'<td style="text-align:left">([A-Z]+\d)</td>', worst) == ["SILO5", "SILO4"]
+    assert re.findall(r'<tr><td>([A-Z]+\d)</td>', best) == ["LEAD1", "LEAD2"]
+    assert re.findall(r'<tr><td>([A-Z]+\d)</td>', worst) == ["SILO5", "SILO4"]
     assert ">4.00<" in best and ">1.50<" in worst
     # bar length: (1.5 - 1) / 4 = 12.5% of the track
     assert "width:12.5%" in worst
@@ -234,3 +234,13 @@ def test_strongest_and_weakest_split_for_few_dimensions(mini_q):
     frame = pd.DataFrame([{"respondent_id": "r1", "A1": 4, "A2": 2, "A3": 4, "B1": 2, "B2": 2}])
     s = score(responses_from_frame(frame, mini_q), mini_q)
     assert N.strongest_and_weakest(s) == (["A"], ["B"])
+
+
+def test_fragment_style_only_touches_cx_classes():
+    # shown inside JupyterLab: a rule for a bare element (td, body, h2) would restyle the whole page
+    css = re.sub(r"/\*.*?\*/", "", N.fragment_style().removeprefix("<style>").removesuffix("</style>"), flags=re.S)
+    selectors = [sel.strip() for block in re.findall(r"([^{}]+)\{", css) for sel in block.split(",")]
+    assert len(selectors) > 10 and all(sel.startswith(".cx-") for sel in selectors), selectors
+    # the classes the fragments use are styled there
+    for cls in ("cx-heatmap", "cx-ranking", "cx-bar", "cx-note", "cx-light", "cx-suppressed", "num"):
+        assert f".{cls}" in css

@@ -117,7 +117,7 @@ def test_papermill_without_grouping(tmp_path):
     assert "No grouping was requested for this report." in html
     assert "Perception gaps" not in html
     assert charts_shown(nb) == 2  # radar, bars
-    assert "cx-heatmap" not in html
+    assert 'class="cx-table cx-heatmap"' not in html
 
 
 def test_bad_input_stops_with_the_clear_message(tmp_path):
