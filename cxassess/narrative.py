@@ -426,7 +426,8 @@ def heatmap_table(scores: Scores, column: str) -> str:
     table = scores.groups[column]
     dims = list(scores.dimensions.index)
     lo, hi = scores.questionnaire.scale.min, scores.questionnaire.scale.max
-    head = "".join(f'<th>{e(scores.dimensions.loc[d, "name"])}</th>' for d in dims)
+    head = "".join(f'<th title="{e(scores.dimensions.loc[d, "name"])}">{e(scores.dimensions.loc[d, "label"])}</th>'
+                   for d in dims)
     rows = []
     for group, r in table.iterrows():
         label = f"<th>{e(group)} <span class=\"cx-note\">(n={int(r['respondents'])})</span></th>"

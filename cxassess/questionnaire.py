@@ -62,8 +62,15 @@ class Stage(_Strict):
 class Dimension(_Strict):
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
+    #: a word or two for narrow places (table headers); the name is used when it is empty
+    short_name: str = Field(default="", max_length=20)
     description: str = ""
     weight: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False)
+
+    @property
+    def label(self) -> str:
+        """The short name, or the name when no short name is given."""
+        return self.short_name.strip() or self.name
 
 
 class Item(_Strict):

@@ -361,6 +361,7 @@ def score(
     dimensions = pd.DataFrame(
         {
             "name": [d.name for d in q.dimensions],
+            "label": [d.label for d in q.dimensions],
             "weight": dim_weights,
             "score": mean,
             "index": _index(mean, q),

@@ -205,6 +205,8 @@ def test_heatmap_table_hides_suppressed_scores(scores):
     # the sixth respondent alone: the row says suppressed and holds no number at all
     assert "suppressed (fewer than 3 respondents)" in hidden and "(n=1)" in hidden
     assert re.findall(r">(\d\.\d)</td>", hidden) == []
+    # narrow columns: headed by the short names, the full name as the hover title
+    assert '<th title="Leadership and customer-first vision">Leadership</th>' in html
     with pytest.raises(CxError, match="no group breakdown for 'site'"):
         N.heatmap_table(scores, "site")
 

@@ -48,6 +48,8 @@ def _base() -> dict:
         (lambda d: d.update(extra=1), "extra: unknown key"),
         (lambda d: d["items"][0].pop("text"), "items[0].text: Field required"),
         (lambda d: d["scale"]["labels"].pop(3), "scale: labels must give exactly one label for each point 1..5"),
+        (lambda d: d["dimensions"][0].update(short_name="A name far too long for a header"),
+         "dimensions[0].short_name: String should have at most 20 characters"),
     ],
 )
 def test_loader_reports_each_problem_with_its_location(mutate, expected):
@@ -144,3 +146,13 @@ def test_public_api_names_resolve_lazily():
     # `import cxassess` alone must not pull in pandas (the CLI's --help stays fast)
     probe = "import sys, cxassess; print('pandas' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.strip() == "False"
+
+
+def test_short_name_is_the_label_and_the_name_stands_in_for_it():
+    data = _base()
+    data["dimensions"][0]["short_name"] = "  Alpha "
+    q = questionnaire_from_dict(data, "q.yaml")
+    assert q.dimensions[0].label == "Alpha"
+    assert q.dimensions[1].short_name == "" and q.dimensions[1].label == q.dimensions[1].name
+    bundled = load_questionnaire()
+    assert [d.label for d in bundled.dimensions][:3] == ["Leadership", "Employees", "Silos"]
