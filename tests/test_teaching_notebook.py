@@ -37,7 +37,9 @@ def _texts(nb) -> str:
 
 
 def _images(nb) -> int:
-    return sum("image/png" in out.get("data", {}) for c in _code_cells(nb) for out in c.get("outputs", []))
+    """Pictures shown: the package's charts display as SVG, other matplotlib figures as PNG."""
+    return sum(bool({"image/png", "image/svg+xml"} & set(out.get("data", {})))
+               for c in _code_cells(nb) for out in c.get("outputs", []))
 
 
 def test_committed_without_outputs_and_with_parameters():
