@@ -30,8 +30,8 @@ Definitions and interval methods (all intervals at 95%, ``z = 1.959964``):
   ``mean -/+ t(0.975, n - 1) * s / sqrt(n)`` (``s`` the sample standard deviation), and the share
   answering 5-7 ("easy").
 
-Input rules: a blank cell (or NaN, "n/a", "don't know", any word of
-:data:`cxassess.responses.MISSING_WORDS`, or "no answer") is *unanswered* and counted as such. A value
+Input rules: a blank cell (or NaN, "n/a", "don't know", "no answer": any cell that
+:func:`cxassess.survey_labels.no_answer_kind` reads as no answer) is *unanswered* and counted as such. A value
 off the scale, a fraction or a non-number is an *error* named by row and column: with
 ``on_error="raise"`` (default) :class:`MetricsError` lists every one and nothing is summarised; with
 ``"skip"`` the bad cells are dropped, listed in ``MetricsSummary.dropped`` and counted in neither
@@ -59,15 +59,13 @@ import numpy as np
 import pandas as pd
 
 from cxassess.errors import CxError, ProblemsError
-from cxassess.responses import MISSING_WORDS, OnError, Problem
+from cxassess.responses import OnError, Problem
 from cxassess.scoring import json_value
 from cxassess.suppression import suppressed_groups
+from cxassess.survey_labels import no_answer_kind
 from cxassess.survey_layouts import column_letter
 
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
-# the words read as "no answer" are those of the culture survey reader, so a word means the same
-# everywhere; a customer survey may also say "no answer" outright
-UNANSWERED_WORDS = frozenset(MISSING_WORDS | {"no answer"})
 NOT_GIVEN = "(not given)"
 
 
@@ -278,8 +276,8 @@ def parse_answers(cells: pd.Series, metric: str, column: str, rows: np.ndarray, 
     scale = SCALES[metric]
     codes, uniques = _factorize(cells)
     text_u = as_text(pd.Series(uniques, dtype=object))
-    low_u = text_u.str.lower().str.replace(r"\s+", " ", regex=True)
-    unanswered_u = low_u.isin(UNANSWERED_WORDS).to_numpy()
+    # the culture survey's vocabulary for "no answer", so a word means the same everywhere
+    unanswered_u = np.array([no_answer_kind(t) is not None for t in text_u], dtype=bool)
     number_u = pd.to_numeric(text_u.str.replace(",", ".", regex=False), errors="coerce").astype(float).to_numpy()
     with np.errstate(invalid="ignore"):
         valid_u = ~unanswered_u & (number_u >= scale.low) & (number_u <= scale.high) & (number_u == np.round(number_u))

@@ -26,10 +26,6 @@ from cxassess.questionnaire import Questionnaire, as_questionnaire
 
 LONG_COLUMNS = ("respondent_id", "item_id", "value")
 RESPONDENT_ID_ALIASES = ("respondent_id", "respondent", "participant", "participant_code", "response_id")
-MISSING_WORDS = {
-    "", "na", "n/a", "n.a.", "nan", "none", "null", "-", "dk", "don't know", "dont know", "do not know",
-    "don’t know", "not applicable", "don't know / not applicable", "don’t know / not applicable",
-}
 OnError = Literal["raise", "skip"]
 SESSION_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 

@@ -45,7 +45,23 @@ _DONT_KNOW = {
     "dont know", "do not know", "dk", "n a", "na", "not applicable", "dont know not applicable",
     "dont know n a", "not sure", "unsure", "cannot say", "cant say", "prefer not to say", "no opinion",
 }
-_BLANK = {"", "nan", "none", "null"}
+_BLANK = {"", "nan", "none", "null", "no answer"}
+
+
+def no_answer_kind(text: str, dont_know: frozenset[str] | set[str] = frozenset(_DONT_KNOW)) -> str | None:
+    """``"blank"``, ``"dont_know"`` or None (an answer, or an error) for one cell's text.
+
+    The one vocabulary for "no answer" in every reader (culture answers, customer measures):
+    blank cells, punctuation only ("-", "?"), "none"/"null"/"no answer", and "don't know" in its
+    usual spellings ("N/A", "Not applicable", "Not sure", "Prefer not to say", ...), compared
+    after :func:`normalise_text`, so case, accents, apostrophes and punctuation do not matter.
+    """
+    norm = normalise_text(text)
+    if norm in _BLANK or (not norm and not re.search(r"\d", str(text))):
+        return "blank"
+    if norm in dont_know:
+        return "dont_know"
+    return None
 # Groups of labels with one meaning. A group applies when exactly one scale label falls in it.
 _SAME_MEANING = (
     ("strongly disagree", "completely disagree", "totally disagree", "fully disagree", "disagree strongly"),
@@ -80,7 +96,7 @@ class ValueReader:
             self._add_group(group, loose=False)
         for group in _LOOSE:
             self._add_group(group, loose=True)
-        self.dont_know = _DONT_KNOW | {normalise_text(q.scale.dont_know)}
+        self.dont_know = frozenset(_DONT_KNOW | {normalise_text(q.scale.dont_know)})
         self._cache: dict[str, Reading] = {}
 
     def _add_group(self, group: Sequence[str], loose: bool) -> None:
@@ -117,7 +133,8 @@ class ValueReader:
     def _read(self, text: str) -> Reading:
         lo, hi = self.q.scale.min, self.q.scale.max
         norm = normalise_text(text)
-        if text.lower() in _BLANK or (not norm and not re.search(r"\d", text)):
+        kind = no_answer_kind(text, self.dont_know)
+        if kind == "blank":
             return Reading(None, "blank", "blank")
         try:
             number = float(text.replace(",", "."))
@@ -127,7 +144,7 @@ class ValueReader:
             if number == number and self._on_scale(number):
                 return Reading(float(number), "answered", "number")
             return Reading(None, "invalid", f"{text} is off the scale (expected a whole number from {lo} to {hi})")
-        if norm in self.dont_know:
+        if kind == "dont_know":
             return Reading(None, "dont_know", "don't know")
         point, how = self._label(norm)
         if point is not None:

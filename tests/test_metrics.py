@@ -134,20 +134,24 @@ def test_summarise_counts_blanks_as_unanswered_and_matches_the_pure_functions():
     assert s.columns == {"nps": "NPS", "csat": "sat", "ces": "effort"}
 
 
-def test_every_missing_word_of_the_responses_reader_is_unanswered_here_too():
-    from cxassess.responses import MISSING_WORDS
+def test_no_answer_means_the_same_here_as_in_the_culture_survey():
+    from cxassess.questionnaire import load_questionnaire
+    from cxassess.survey_labels import ValueReader
 
-    words = sorted(MISSING_WORDS) + ["No Answer", "  Don't   Know ", "-"]
+    words = ["", "n/a", "N.A.", "nan", "None", "null", "-", "?", "DK", "Don't know", "don’t know.", "do not know",
+             "Not applicable", "Don't know / not applicable", "Not sure", "Prefer not to say", "No answer",
+             "  Don't   Know "]
+    reader = ValueReader(load_questionnaire())
+    assert all(reader.read(w).status in ("blank", "dont_know") for w in words)
     df = pd.DataFrame({"nps": words + ["9", "10", "3"]})
     s = summarise(df, nps="nps")
     # every word is unanswered (none is an error); the three numbers are answers: P 2, D 1 of 3
     # (rows that are entirely blank, "" here, are not respondents: one fewer unanswered)
     assert s.dropped == [] and s.nps.n == 3 and s.nps.score == pytest.approx(100 / 3)
     assert s.nps.unanswered == len(words) - 1
-    # the words the old list lacked: "-", "do not know", "don't know / not applicable"
-    for word in ("-", "do not know", "Don't know / not applicable", "no answer"):
-        r = summarise(pd.DataFrame({"nps": [word, "9"]}), nps="nps").nps
-        assert (r.n, r.unanswered) == (1, 1)
+    # a word that is neither an answer nor "no answer" is still an error, named by row and column
+    with pytest.raises(MetricsError, match=r"row 2, column 'nps': 'maybe' is not a number"):
+        summarise(pd.DataFrame({"nps": ["maybe", "9"]}), nps="nps")
 
 
 def test_only_requested_measures_are_computed():
