@@ -7,7 +7,7 @@ Prints, on a session file on the same disk as the repository (not a RAM disk, so
   - one answer through ParticipantFlow.answer (validate, BEGIN IMMEDIATE, log + latest row,
     COMMIT with fsync), and through the widget (ToggleButtons.value -> handler -> store -> progress);
   - FacilitatorPanel.refresh(force=True) on 200 participants x 40 items (8,000 latest answers
-    plus 800 changed answers in the log), split into read, score, build figures and render PNG;
+    plus 800 changed answers in the log), split into read, score, build figures and render SVG;
     and a refresh when nothing changed since the last one (the charts are kept).
 
 Run: .venv/bin/python benchmarks/bench_workshop.py [--participants N] [--repeats N]
@@ -102,12 +102,12 @@ def main() -> None:
             runs.append(panel.timings)
         print(f"live refresh, {panel.scores.respondents} submitted participants, heatmap by "
               f"{panel.group_by.value} (median of {args.repeats}):")
-        for key in ("read", "score", "figures", "png"):
+        for key in ("read", "score", "figures", "render"):
             print(f"  {key:<8} {statistics.median(r[key] for r in runs) * 1000:7.1f} ms")
         data = [r["read"] + r["score"] + r["figures"] for r in runs]
         total = [r["total"] for r in runs]
         print(f"  read + score + build figures: {statistics.median(data) * 1000:7.1f} ms")
-        print(f"  total incl. PNG rendering:    {statistics.median(total) * 1000:7.1f} ms   "
+        print(f"  total incl. SVG rendering:    {statistics.median(total) * 1000:7.1f} ms   "
               f"(min {min(total) * 1000:.1f} ms, max {max(total) * 1000:.1f} ms)")
         unchanged = []
         for _ in range(args.repeats):
