@@ -62,6 +62,8 @@ def no_answer_kind(text: str, dont_know: frozenset[str] | set[str] = frozenset(_
     if norm in dont_know:
         return "dont_know"
     return None
+
+
 # Groups of labels with one meaning. A group applies when exactly one scale label falls in it.
 _SAME_MEANING = (
     ("strongly disagree", "completely disagree", "totally disagree", "fully disagree", "disagree strongly"),
