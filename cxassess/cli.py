@@ -133,6 +133,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         frame = result.to_frame().rename_axis("dimension").reset_index()
         frame.insert(0, "group", "")
         frame.insert(0, "group_by", "")
+        frame["respondents"] = result.respondents
         if result.groups:  # one CSV: the whole organisation first, then every group (tidy rows)
             frame = pd.concat([frame, result.groups_frame()], ignore_index=True)
         for col in ("n", "respondents"):

@@ -245,3 +245,14 @@ def test_csv_output_holds_groups_as_tidy_rows(cli, data_dir):
     lead_a = frame[(frame["group_by"] == "role") & (frame["group"] == "lead") & (frame["dimension"] == "A")]
     assert lead_a["score"].item() == pytest.approx(4.25) and lead_a["respondents"].item() == 2
     assert frame.loc[frame["dimension"] == "overall", "score"].iloc[0] == pytest.approx((11 / 3 + 2 * 2.875) / 3)
+
+
+def test_csv_output_without_groups(cli, data_dir):
+    # mini_long.csv: 4 respondents; without --group-by the CSV is the organisation's rows only
+    res = cli("score", data_dir / "mini_long.csv", "--questionnaire", data_dir / "mini.yaml", "--format", "csv")
+    assert res.returncode == 0, res.stderr
+    import io
+
+    frame = pd.read_csv(io.StringIO(res.stdout))
+    assert set(frame["group_by"].fillna("")) == {""} and (frame["respondents"] == 4).all()
+    assert frame.loc[frame["dimension"] == "overall", "score"].iloc[0] == pytest.approx((11 / 3 + 2 * 2.875) / 3)
