@@ -330,7 +330,8 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
         raise CxError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
     q = as_questionnaire(questionnaire)
     notes: list[str] = []
-    header_problems = _check_header(df, q, source, notes)
+    df, unnamed = _unnamed_columns(df, source, notes)
+    header_problems = unnamed + _check_header(df, q, source, notes)
     df = df.loc[:, [c not in {p.column for p in header_problems} for c in df.columns]]
     df = df.rename(columns=_item_id_case(df.columns, q))
     df = _clean_frame(df.copy())
@@ -398,6 +399,27 @@ def _item_id_case(columns: pd.Index, q: Questionnaire) -> dict[str, str]:
         if c not in q.item_ids and key in by_upper:
             out[c] = by_upper[key]
     return out
+
+
+def _unnamed_columns(df: pd.DataFrame, source: str, notes: list[str]) -> tuple[pd.DataFrame, list[Problem]]:
+    """Columns without a header name: empty ones (trailing separators, a spreadsheet's unused
+    columns) are dropped with a note; one holding values is a problem, since nobody can tell what
+    it is. Most columns unnamed means the first row is not the header (a title row above it)."""
+    from cxassess.survey_layouts import column_letter
+
+    blank = [pos for pos, c in enumerate(df.columns) if not str(c).strip()]
+    if not blank:
+        return df, []
+    has_data = [pos for pos in blank if _text(df.iloc[:, pos]).ne("").any()]
+    if len(has_data) * 2 > df.shape[1]:
+        raise CxError(f"{source}: the first row is not a header ({len(has_data)} of {df.shape[1]} columns with "
+                      "values have no name); put the column names on the first row and delete any title rows above it")
+    if len(has_data) < len(blank):
+        notes.append(f"{len(blank) - len(has_data)} empty column(s) without a name were ignored")
+    problems = [Problem(source, 1, f"{column_letter(pos)} (no name)", "this column holds values but the header gives "
+                        "it no name; name it (e.g. 'site') or delete it") for pos in has_data]
+    keep = [pos for pos in range(df.shape[1]) if pos not in set(blank)]
+    return df.iloc[:, keep], problems
 
 
 def _check_header(df: pd.DataFrame, q: Questionnaire, source: str, notes: list[str]) -> list[Problem]:

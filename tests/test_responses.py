@@ -9,6 +9,7 @@ import pytest
 
 from cxassess.errors import CxError
 from cxassess.responses import ResponsesError, read_responses, responses_from_frame
+from cxassess.questionnaire import load_questionnaire
 
 
 def _answers(r):
@@ -254,3 +255,23 @@ def test_cli_output_to_a_folder_is_a_message(cli, data_dir, tmp_path):
     res = cli("score", data_dir / "mini_long.csv", "--questionnaire", data_dir / "mini.yaml", "--out", tmp_path)
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert f"error: {tmp_path}: Is a directory" in res.stderr
+
+
+def test_columns_without_a_name(tmp_path):
+    q = load_questionnaire()
+    items = ",".join(q.item_ids)
+    answers = ",".join("3" for _ in q.item_ids)
+    # trailing separators (as spreadsheets save them): two empty unnamed columns, ignored with a note
+    path = tmp_path / "trailing.csv"
+    path.write_text(f"respondent_id,{items},,\nR1,{answers},,\nR2,{answers},,\n", encoding="utf-8")
+    r = read_responses(path, q)
+    assert r.answers["value"].count() == 2 * 40 and "2 empty column(s) without a name were ignored" in r.notes
+    # an unnamed column holding values: a problem naming its letter (respondent_id is A, 40 items B..AO -> AP)
+    path.write_text(f"respondent_id,{items},\nR1,{answers},Leeds\nR2,{answers},\n", encoding="utf-8")
+    with pytest.raises(ResponsesError) as err:
+        read_responses(path, q)
+    assert [(p.row, p.column) for p in err.value.problems] == [(1, "AP (no name)")]
+    # a title row above the header: most columns have no name
+    path.write_text(f"Survey export,{',' * 40}\nrespondent_id,{items}\nR1,{answers}\n", encoding="utf-8")
+    with pytest.raises(CxError, match="the first row is not a header"):
+        read_responses(path, q)
