@@ -35,7 +35,11 @@ Input rules: a blank cell (or NaN, "n/a", "don't know", "no answer": any cell th
 off the scale, a fraction or a non-number is an *error* named by row and column: with
 ``on_error="raise"`` (default) :class:`MetricsError` lists every one and nothing is summarised; with
 ``"skip"`` the bad cells are dropped, listed in ``MetricsSummary.dropped`` and counted in neither
-``n`` nor ``unanswered``. Row numbers follow the spreadsheet convention (header = row 1).
+``n`` nor ``unanswered``. A respondent id (a column named like
+:data:`cxassess.responses.RESPONDENT_ID_ALIASES`, e.g. ``response_id``) found in more than one row
+is an error for each of its rows, so nobody is counted twice: ``"raise"`` stops, ``"skip"`` leaves
+out every row of that id and lists them in ``dropped``. Row numbers follow the spreadsheet
+convention (header = row 1).
 With ``n = 0`` a measure's numbers are None; with ``n = 1`` the CES interval is None.
 
 Breakdowns (``by=COL``) give one row per segment; a segment with fewer than ``min_group_size``
@@ -186,7 +190,7 @@ class MetricsError(ProblemsError):
 
     def __init__(self, source: str, problems: list[Problem], limit: int = 50):
         super().__init__(source, problems,
-                         f"{len(problems)} invalid customer-metric answer(s); nothing was summarised.",
+                         f"{len(problems)} problem(s) in the customer-metric answers; nothing was summarised.",
                          "Fix the file, or summarise the valid answers only with --on-error skip.", limit)
 
 
@@ -330,6 +334,40 @@ def _refuse_repeated_names(names: list[str], source: str) -> None:
                       "the repeats so each column has its own name; nothing was summarised.")
 
 
+def respondent_column(columns: list[str]) -> str | None:
+    """The column holding respondent ids, if any: the first of
+    :data:`cxassess.responses.RESPONDENT_ID_ALIASES` present, matched ignoring case, spaces, "-"
+    and "_" (so "Response ID" and Qualtrics' "ResponseId" are found too)."""
+    from cxassess.responses import RESPONDENT_ID_ALIASES
+
+    folded = {}
+    for c in columns:
+        folded.setdefault("".join(ch for ch in c.lower() if ch.isalnum()), c)
+    return next((folded[key] for key in ("".join(ch for ch in a if ch.isalnum()) for a in RESPONDENT_ID_ALIASES)
+                 if key in folded), None)
+
+
+def repeated_respondents(frame: pd.DataFrame, rows: np.ndarray, source: str) -> tuple[np.ndarray, list[Problem]]:
+    """Rows whose non-blank respondent id appears in more than one row: (mask, one problem per row).
+
+    One person answering twice would be counted twice (n up, NPS moved), so each such row is a
+    problem naming the other rows of that id. Without an id column nothing is repeated.
+    """
+    column = respondent_column([str(c) for c in frame.columns])
+    if column is None:
+        return np.zeros(len(frame), dtype=bool), []
+    ids = as_text(frame[column])
+    repeated = (ids.duplicated(keep=False) & (ids != "")).to_numpy()
+    problems = []
+    for rid, where in pd.Series(rows[repeated]).groupby(ids[repeated].to_numpy(), sort=False):
+        for row in where:
+            others = ", ".join(str(int(r)) for r in where if r != row)
+            problems.append(Problem(source, int(row), column, f"respondent '{rid}' appears in more than one row "
+                                    f"(also row{'s' if len(where) > 2 else ''} {others}); each respondent may be counted once"))
+    problems.sort(key=lambda p: p.row)
+    return repeated, problems
+
+
 def _find_column(frame: pd.DataFrame, wanted: str, what: str, source: str) -> str:
     columns = [str(c) for c in frame.columns if str(c)]
     if wanted in columns:
@@ -393,13 +431,19 @@ def summarise(
     if frame.empty:
         raise CxError(f"{source}: the survey table has no rows")
 
+    repeated, problems = repeated_respondents(frame, rows, source)
+    if on_error == "skip" and repeated.any():  # every row of a repeated id is left out, and listed
+        frame, rows = frame.loc[~repeated].reset_index(drop=True), rows[~repeated]
+        if frame.empty:
+            raise CxError(f"{source}: every row repeats another row's respondent id; nothing was summarised")
+
     values: dict[str, pd.Series] = {}
     unanswered: dict[str, pd.Series] = {}
-    problems: list[Problem] = []
     for metric, col in columns.items():
         values[metric], unanswered[metric], found = parse_answers(frame[col], metric, col, rows, source)
         problems.extend(found)
-    problems.sort(key=lambda p: (p.row or 0, list(columns.values()).index(p.column) if p.column in columns.values() else 0))
+    order_of = list(columns.values())  # by row, then measures in order, the id column last
+    problems.sort(key=lambda p: (p.row or 0, order_of.index(p.column) if p.column in order_of else len(order_of)))
     if problems and on_error == "raise":
         raise MetricsError(source, problems)
 
@@ -529,6 +573,7 @@ def metrics_table(s: MetricsSummary, list_dropped: bool = True) -> str:
         show.index.name = s.by
         lines.append(show.to_string())
     if s.dropped:
-        lines += ["", f"Dropped {len(s.dropped)} invalid answer(s)" + (":" if list_dropped else " (listed above).")]
+        lines += ["", f"Dropped {len(s.dropped)} invalid answer(s) or repeated respondent row(s)"
+                  + (":" if list_dropped else " (listed above).")]
         lines += [f"  - {p}" for p in s.dropped] if list_dropped else []
     return "\n".join(lines)

@@ -183,6 +183,47 @@ def test_skip_drops_bad_cells_records_them_and_keeps_the_rest():
     assert (s.csat.n, s.csat.top2_pct) == (4, 75.0)
 
 
+def test_repeated_respondent_ids_are_refused_with_every_row_named(data_dir):
+    # qa_metrics_repeated_ids.csv: response_id C2 on rows 3, 5 and 9 (header = row 1); rows 7 and 8 have
+    # a blank id (not compared). Before this check the three C2 rows were all counted (NPS n 9, score 0).
+    with pytest.raises(MetricsError) as info:
+        summarise_file(data_dir / "qa_metrics_repeated_ids.csv", nps="nps", csat="csat", source="survey.csv")
+    assert [(p.row, p.column) for p in info.value.problems] == [(3, "response_id"), (5, "response_id"), (9, "response_id")]
+    text = str(info.value)
+    assert "survey.csv, row 3, column 'response_id': respondent 'C2' appears in more than one row (also rows 5, 9)" in text
+    assert "row 5, column 'response_id': respondent 'C2' appears in more than one row (also rows 3, 9)" in text
+
+
+def test_skip_leaves_out_every_row_of_a_repeated_respondent(data_dir):
+    s = summarise_file(data_dir / "qa_metrics_repeated_ids.csv", nps="nps", csat="csat", on_error="skip")
+    assert [(p.row, p.column) for p in s.dropped] == [(3, "response_id"), (5, "response_id"), (9, "response_id")]
+    # kept rows 2 4 6 7 8 10: NPS 10 3 0 8 8 7 -> P 1, passives 3, D 2, n 6; NPS = 100 * (1 - 2) / 6 = -16.667
+    assert (s.nps.promoters, s.nps.passives, s.nps.detractors, s.nps.n) == (1, 3, 2, 6)
+    assert s.nps.score == pytest.approx(-100 / 6)
+    # CSAT 5 2 1 3 3 and a blank -> n 5, unanswered 1, top-2 = 1 of 5 = 20%
+    assert (s.csat.n, s.csat.unanswered, s.csat.top2_pct) == (5, 1, 20.0)
+    assert s.respondents == 6
+    assert "Dropped 3 invalid answer(s) or repeated respondent row(s)" in s.to_table()
+
+
+def test_respondent_id_column_is_found_by_its_usual_spellings_and_absent_means_no_check():
+    answers = {"nps": ["10", "9", "3", "9"]}
+    for header in ("Response ID", "ResponseId", "respondent_id", "Participant"):
+        df = pd.DataFrame({header: ["a", "b", "c", "b"], **answers})
+        with pytest.raises(MetricsError, match=rf"row 5, column '{header}': respondent 'b' appears in more than one row \(also row 3\)"):
+            summarise(df, nps="nps")
+    # no id column: rows are just rows, as before: P 3 (10 9 9), D 1 (3) of 4 -> NPS 50
+    s = summarise(pd.DataFrame(answers), nps="nps")
+    assert s.dropped == [] and s.nps.n == 4 and s.nps.score == 50.0
+
+
+def test_cli_metrics_refuses_repeated_respondent_ids(data_dir, capsys):
+    assert main(["metrics", str(data_dir / "qa_metrics_repeated_ids.csv"), "--nps", "nps"]) == 1
+    err = capsys.readouterr().err
+    assert "row 9, column 'response_id': respondent 'C2' appears in more than one row (also rows 3, 5)" in err
+    assert "Traceback" not in err
+
+
 def test_missing_column_and_no_column_are_clear_errors():
     with pytest.raises(CxError, match="no column 'likely' for the NPS answers; the columns are: NPS, sat"):
         summarise(_survey(), nps="likely")
