@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from cxassess.errors import ProblemsError
 from cxassess.paths import DEFAULT_QUESTIONNAIRE
@@ -26,6 +26,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _label_key(label: str) -> str:
+    """A label as compared with others: case and spacing ignored."""
+    return " ".join(label.split()).casefold()
+
+
 class Scale(_Strict):
     """The agreement scale: integers ``min..max`` with a text label for each point."""
 
@@ -33,6 +38,30 @@ class Scale(_Strict):
     max: int = 5
     labels: dict[int, str]
     dont_know: str = DONT_KNOW_DEFAULT
+
+    @field_validator("labels")
+    @classmethod
+    def _distinct_labels(cls, labels: dict[int, str]) -> dict[int, str]:
+        """Two points with one label would make the label mean only the last of them."""
+        points: dict[str, list[int]] = {}
+        for point, label in sorted(labels.items()):
+            points.setdefault(_label_key(label), []).append(point)
+        repeats = [f"'{labels[p[0]].strip()}' is the label of {'both ' if len(p) == 2 else ''}"
+                   f"{', '.join(map(str, p[:-1]))} and {p[-1]}" for p in points.values() if len(p) > 1]
+        if repeats:
+            raise ValueError("; ".join(repeats) + " (each point needs its own label)")
+        return labels
+
+    @field_validator("dont_know")
+    @classmethod
+    def _dont_know_is_no_point(cls, dont_know: str, info: ValidationInfo) -> str:
+        """The "don't know" answer must not read as one of the points."""
+        labels = info.data.get("labels") or {}
+        same = [p for p, label in sorted(labels.items()) if _label_key(label) == _label_key(dont_know)]
+        if same:
+            raise ValueError(f"'{dont_know.strip()}' is also the label of point {same[0]}; "
+                             "the don't-know answer needs a text of its own")
+        return dont_know
 
     @model_validator(mode="after")
     def _check(self) -> "Scale":

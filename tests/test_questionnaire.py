@@ -50,6 +50,15 @@ def _base() -> dict:
         (lambda d: d["scale"]["labels"].pop(3), "scale: labels must give exactly one label for each point 1..5"),
         (lambda d: d["dimensions"][0].update(short_name="A name far too long for a header"),
          "dimensions[0].short_name: String should have at most 20 characters"),
+        # one label for two points would silently mean the last of them (QA): refused, case and spaces ignored
+        (lambda d: d["scale"]["labels"].update({4: "Strongly agree"}),
+         "scale.labels: 'Strongly agree' is the label of both 4 and 5"),
+        (lambda d: d["scale"]["labels"].update({2: " strongly  DISAGREE "}),
+         "scale.labels: 'Strongly disagree' is the label of both 1 and 2"),
+        (lambda d: d["scale"]["labels"].update({3: "Agree", 5: "agree"}),
+         "scale.labels: 'Agree' is the label of 3, 4 and 5"),
+        (lambda d: d["scale"].update(dont_know="neutral "),
+         "scale.dont_know: 'neutral' is also the label of point 3"),
     ],
 )
 def test_loader_reports_each_problem_with_its_location(mutate, expected):
