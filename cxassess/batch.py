@@ -111,7 +111,8 @@ def _table_rows(path: Path, frame: Any, first_row: int) -> tuple[list[str], list
 def _yaml_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
     from cxassess.yaml_data import read_yaml
 
-    data = read_yaml(path, "manifest", lambda source, problems: CxError(f"{source}: {problems[0]}"))
+    # every value as the text written: a client called NO stays "NO", min_group_size 1.9 is refused
+    data = read_yaml(path, "manifest", lambda source, problems: CxError(f"{source}: {problems[0]}"), text_only=True)
     if isinstance(data, dict) and isinstance(data.get("clients"), list):
         data = data["clients"]
     if not isinstance(data, list):
@@ -141,6 +142,7 @@ def _items_from_rows(path: Path, rows: list[tuple[str, dict[str, Any]]], default
             if key not in values and value not in (None, "", [], ()):
                 values[key] = value
         try:
+            _check_shapes(row)
             if not client:
                 raise CxError("no client name")
             if not _text(values.get("responses")):
@@ -163,6 +165,17 @@ def _items_from_rows(path: Path, rows: list[tuple[str, dict[str, Any]]], default
         except CxError as exc:
             items.append(BatchItem(client or f"({where})", None, f"{where}: {exc}", where))
     return _mark_duplicates(items)
+
+
+def _check_shapes(row: Mapping[str, Any]) -> None:
+    """One value per manifest field (``group_by`` may also be a list of column names)."""
+    for key, value in row.items():
+        if key == "group_by" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            continue
+        if isinstance(value, (list, dict)):
+            kind = "a list" if isinstance(value, list) else "a mapping"
+            expected = "a column name or a list of column names" if key == "group_by" else "a single value"
+            raise CxError(f"{key} is {kind}; expected {expected}")
 
 
 def _text(value: Any) -> str:

@@ -295,10 +295,9 @@ def _target_value(raw: Any, q: Questionnaire, where: str) -> float:
 
 
 def _read_targets_file(path: Path) -> Mapping[str, Any]:
-    import yaml
-
     from cxassess.responses import read_table
     from cxassess.survey_layouts import decode_text
+    from cxassess.yaml_data import load_yaml_text
 
     if not path.exists():
         raise CxError(f"{path}: targets file not found")
@@ -316,10 +315,8 @@ def _read_targets_file(path: Path) -> Mapping[str, Any]:
         return out
     if path.is_dir():
         raise CxError(f"{path}: is a folder, expected a targets file (.yaml, .json or .csv)")
-    try:
-        data = yaml.safe_load(decode_text(path.read_bytes()))
-    except yaml.YAMLError as exc:
-        raise CxError(f"{path}: not valid YAML/JSON ({exc})") from None
+    data = load_yaml_text(decode_text(path.read_bytes()), str(path),
+                          lambda source, problems: CxError(f"{source}: {problems[0]}"))
     if isinstance(data, Mapping) and isinstance(data.get("targets"), Mapping):
         data = data["targets"]
     return data if data is not None else {}

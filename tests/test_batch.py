@@ -211,3 +211,25 @@ def test_ctrl_c_stops_the_batch_and_leaves_only_whole_reports(workdir, tmp_path)
     for folder in folders:  # every folder left is a whole report, no temporary ones
         assert not folder.name.startswith(".")
         assert sorted(p.name for p in folder.iterdir()) == ["report.html", "report.ipynb", "scores.json"]
+
+
+def test_yaml_manifest_values_are_the_text_written(tmp_path):
+    (tmp_path / "a.csv").write_text("respondent_id,LEAD1\nR1,4\n", encoding="utf-8")
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("- {client: NO, responses: a.csv}\n- {client: 0012, responses: a.csv}\n"
+                        "- {client: Half, responses: a.csv, min_group_size: 1.9}\n"
+                        "- {client: Both, responses: a.csv, group_by: [role, site]}\n"
+                        "- {client: [a, b], responses: a.csv}\n", encoding="utf-8")
+    items = read_manifest(manifest)
+    # YAML 1.1 would read NO as False and 0012 as the octal 10
+    assert [i.client for i in items[:2]] == ["NO", "0012"] and not items[0].error and not items[1].error
+    assert "min_group_size must be a whole number, got '1.9'" in items[2].error  # never rounded down to 1
+    assert items[3].request.group_by == ["role", "site"]
+    assert items[4].error == "m.yaml entry 5: client is a list; expected a single value"
+
+
+def test_yaml_manifest_key_given_twice(tmp_path):
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("- client: A\n  responses: a.csv\n  client: B\n", encoding="utf-8")
+    with pytest.raises(CxError, match="line 3, column 3: the key 'client' is given twice"):
+        read_manifest(manifest)

@@ -256,3 +256,10 @@ def test_csv_output_without_groups(cli, data_dir):
     frame = pd.read_csv(io.StringIO(res.stdout))
     assert set(frame["group_by"].fillna("")) == {""} and (frame["respondents"] == 4).all()
     assert frame.loc[frame["dimension"] == "overall", "score"].iloc[0] == pytest.approx((11 / 3 + 2 * 2.875) / 3)
+
+
+def test_targets_yaml_naming_a_dimension_twice(mini_q, data_dir, tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("A: 3\nB: 2\nA: 4\n")
+    with pytest.raises(CxError, match="line 3, column 1: the key 'A' is given twice"):
+        score(read_responses(data_dir / "mini_long.csv", mini_q), mini_q, targets=path)
