@@ -30,6 +30,12 @@ Decisions worth knowing:
   left blank and listed with ``on_error="skip"``.
 * "Don't know", "N/A", "Not applicable", "Not sure", "Prefer not to say" are recorded as the
   scale's don't-know answer (missing, never a low score).
+* A row identical in every column to an earlier one, identity fields (respondent id, email,
+  name, timestamp...) included, is the same submission twice: a problem ("repeats row 3 exactly"),
+  so the import stops, or with ``on_error="skip"`` the repeat is not imported and is listed. Identity
+  columns are not copied, so nothing later could tell the double count. Rows alike only in their
+  answers are different people and are kept; without any identity field nobody can tell, so they
+  are kept too. A respondent id seen twice with different answers is a problem as well.
 * Row numbers are spreadsheet rows: the first header row is row 1.
 """
 
@@ -47,6 +53,7 @@ import pandas as pd
 from cxassess.errors import CxError, ProblemsError, format_problems
 from cxassess.questionnaire import Questionnaire, as_questionnaire
 from cxassess.survey_labels import Reading, ValueReader, normalise_text
+from cxassess.survey_layouts import _GOOGLE_TIMESTAMPS  # noqa: PLC2701 (timestamps in the Forms languages)
 from cxassess.survey_layouts import (
     FORMAT_NAMES,
     FORMATS,
@@ -340,9 +347,14 @@ class ImportReport:
         if self.readings:
             lines.append("Answer texts read as scale points:")
             lines += [f"  - '{t}' -> {a} ({n} cell{'s' if n != 1 else ''})" for t, a, n in self.readings]
-        if self.problems:
-            lines.append(f"Values not understood ({len(self.problems)}):")
-            lines += [f"  - {p}" for p in self.problems]
+        rows = [p for p in self.problems if _is_row_problem(p)]
+        if rows:
+            lines.append(f"Rows not imported ({len(rows)}):")
+            lines += [f"  - {p}" for p in rows]
+        values = [p for p in self.problems if not _is_row_problem(p)]
+        if values:
+            lines.append(f"Values not understood ({len(values)}):")
+            lines += [f"  - {p}" for p in values]
         else:
             lines.append("Values not understood: none")
         return "\n".join(lines) + "\n"
@@ -369,6 +381,52 @@ class ImportResult:
     def write(self, out: str | Path) -> tuple[Path, Path]:
         """Write the responses (CSV, or .xlsx) with cells neutralised, and the report beside them."""
         return write_import(self, out)
+
+
+NOT_IMPORTED = "row not imported"  # ends the message of every row-level problem (the row is left out)
+
+
+def _is_row_problem(problem: Any) -> bool:
+    """A problem about a whole row (left out), not about one value (left blank)."""
+    return problem.message.endswith(NOT_IMPORTED)
+
+
+def _identity_columns(layout: Layout) -> list[int]:
+    """Columns that tell one submission from another: respondent id, identity (email, name...), date/time."""
+    def timed(col: Column) -> bool:
+        norm = normalise_text(col.key)
+        return norm in _GOOGLE_TIMESTAMPS or bool(re.search(r"date|time", norm))
+
+    return [c.index for c in layout.columns
+            if c.kind in ("respondent_id", "identity") or (c.kind == "metadata" and timed(c))]
+
+
+def exact_repeats(layout: Layout) -> dict[int, int]:
+    """Row -> the earlier row it equals in every column, for rows with a non-blank identity field.
+
+    Same identity and same answers is one submission counted twice. Without identity fields (or
+    with all of them blank) two alike rows may be two people, so they are not paired.
+    """
+    identity = _identity_columns(layout)
+    first: dict[tuple[str, ...], int] = {}
+    repeats: dict[int, int] = {}
+    for n, cells in layout.data:
+        if not any(cells[i].strip() for i in identity if i < len(cells)):
+            continue
+        key = tuple(c.strip() for c in cells)
+        if key in first:
+            repeats[n] = first[key]
+        else:
+            first[key] = n
+    return repeats
+
+
+def _problems_headline(problems: list[Any]) -> str:
+    """E.g. ``2 row(s) repeat an earlier respondent or submission and 1 value(s) could not be understood; ...``"""
+    rows = sum(map(_is_row_problem, problems))
+    parts = [f"{rows} row(s) repeat an earlier respondent or submission" if rows else "",
+             f"{len(problems) - rows} value(s) could not be understood" if len(problems) > rows else ""]
+    return " and ".join(p for p in parts if p) + "; nothing was imported."
 
 
 def _attribute_specs(specs: Iterable[str]) -> list[tuple[str, str | None]]:
@@ -488,7 +546,12 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
     seen_ids: dict[str, int] = {}
     ids: list[str] = []
     kept: list[tuple[int, list[str]]] = []
+    repeats = exact_repeats(layout)
     for n, cells in layout.data:
+        if n in repeats:
+            report.problems.append(Problem(source, n, None, f"repeats row {repeats[n]} exactly (same respondent, "
+                                                            f"same answers: one submission twice); {NOT_IMPORTED}"))
+            continue
         rid = cells[layout.id_column].strip() if layout.id_column is not None else ""
         if not rid:
             rid = f"R{n}"
@@ -496,7 +559,7 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
                 report.notes.append(f"row {n}: the respondent id is empty; called it {rid}")
         if rid in seen_ids:
             report.problems.append(Problem(source, n, id_key, f"respondent '{rid}' appears again "
-                                                              f"(first in row {seen_ids[rid]}); row not imported"))
+                                                              f"(first in row {seen_ids[rid]}); {NOT_IMPORTED}"))
             continue
         seen_ids[rid] = n
         ids.append(rid)
@@ -539,11 +602,14 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
                                 + (" and dropped rows" if report.dropped_rows else "") + ")", report)
     if report.problems and on_error == "raise":
         raise SurveyImportError(format_problems(
-            str(source), report.problems, f"{len(report.problems)} value(s) could not be understood; nothing was imported.",
+            str(source), report.problems, _problems_headline(report.problems),
             "Fix the export (or the questionnaire's scale labels), or import the rest with --on-error skip "
-            "(the values listed are then left blank)."), report)
-    if report.problems:
-        report.notes.append(f"{len(report.problems)} value(s) not understood were left blank (--on-error skip)")
+            "(the values listed are then left blank, the rows listed left out)."), report)
+    rows_out = sum(map(_is_row_problem, report.problems))
+    if rows_out:
+        report.notes.append(f"{rows_out} repeated row(s) were not imported (--on-error skip)")
+    if len(report.problems) > rows_out:
+        report.notes.append(f"{len(report.problems) - rows_out} value(s) not understood were left blank (--on-error skip)")
     return ImportResult(frame, report)
 
 

@@ -526,6 +526,66 @@ def test_every_column_is_in_the_report_and_a_repeated_respondent_is_an_error(tmp
     assert r.report.respondents == 3 and values(r, "R_1a")["LEAD1"] == 5
 
 
+def _google_with_repeats(tmp_path: Path) -> Path:
+    """google-forms.csv (rows 2-4) plus row 5 = row 2 again, every column the same (one person's form
+    submitted twice: same timestamp, same email), and row 6 = row 3's answers from another person."""
+    lines = (EXPORTS / "google-forms.csv").read_text(encoding="utf-8").splitlines()
+    other = lines[2].replace("2026/10/01 9:10:00 AM GMT+1,b@example.com", "2026/10/01 9:30:00 AM GMT+1,d@example.com")
+    assert other != lines[2]
+    path = tmp_path / "qa_repeats.csv"
+    path.write_text("\n".join([*lines, lines[1], other]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_an_identical_submission_stops_the_import(tmp_path):
+    with pytest.raises(SurveyImportError) as info:
+        import_export(_google_with_repeats(tmp_path))
+    msg = str(info.value)
+    assert "1 row(s) repeat an earlier respondent or submission; nothing was imported" in msg
+    assert "qa_repeats.csv, row 5: repeats row 2 exactly (same respondent, same answers" in msg
+    # row 6 has row 3's answers but another email and time: a different person, not a problem
+    assert [(p.row, p.column) for p in info.value.report.problems] == [(5, None)]
+
+
+def test_an_identical_submission_is_left_out_and_listed_with_skip(tmp_path):
+    r = import_export(_google_with_repeats(tmp_path), on_error="skip")
+    # rows 2, 3, 4 and 6 imported (row 5 left out): 4 respondents
+    assert r.report.respondents == 4 and sorted(set(r.frame.respondent_id)) == ["R2", "R3", "R4", "R6"]
+    # R6 answered like R3: Agree, Agree, Strongly disagree, Agree, Strongly agree -> 4 4 1 4 5, kept as its own person
+    assert values(r, "R6") == values(r, "R3") == {"LEAD1": 4, "LEAD2": 4, "LEAD3": 1, "LEAD4": 4, "LEAD5": 5}
+    text = r.report.to_text()
+    assert "Rows not imported (1):" in text and "row 5: repeats row 2 exactly" in text
+    assert "Values not understood: none" in text
+    assert "1 repeated row(s) were not imported (--on-error skip)" in r.report.notes
+    # read directly (report, batch): the same problem, as the responses reader reports problems
+    with pytest.raises(ResponsesError, match="row 5: repeats row 2 exactly"):
+        read_responses(_google_with_repeats(tmp_path))
+    assert read_responses(_google_with_repeats(tmp_path), on_error="skip").respondent_count == 4
+
+
+def test_alike_rows_without_any_identity_are_kept(tmp_path):
+    # timestamp and email blank in rows 2 and 3: nothing tells one submission from another, so both are people
+    row = ",,Manager,Agree,Agree,Agree,Agree,Agree,Leeds,,"
+    head = (EXPORTS / "google-forms.csv").read_text(encoding="utf-8").splitlines()[0]
+    path = tmp_path / "anonymous.csv"
+    path.write_text(f"{head}\n{row}\n{row}\n", encoding="utf-8")
+    r = import_export(path)
+    assert r.report.problems == [] and r.report.respondents == 2
+
+
+def test_an_identical_qualtrics_response_is_named_as_a_repeat(tmp_path):
+    with (EXPORTS / "qualtrics.csv").open(newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    twice = tmp_path / "twice.csv"
+    with twice.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([*rows, rows[3]])  # row 9 = row 4 (R_1a), every cell the same
+    with pytest.raises(SurveyImportError, match=r"row 9: repeats row 4 exactly \(same respondent, same answers"):
+        import_export(twice)
+    r = import_export(twice, on_error="skip")
+    # R_1a, R_3c, R_4d, R_5e as before (row 5, the preview, dropped): still 4 respondents, R_1a once
+    assert r.report.respondents == 4 and list(r.frame.respondent_id).count("R_1a") == 6  # 6 items once each
+
+
 def test_named_tool_accepts_an_export_with_metadata_columns_removed(tmp_path):
     with (EXPORTS / "qualtrics.csv").open(newline="", encoding="utf-8-sig") as fh:
         rows = [row[8:9] + row[13:] for row in csv.reader(fh)]  # keep ResponseId and the questions only
