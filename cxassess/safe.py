@@ -53,14 +53,12 @@ def slugify(name: str, max_length: int = 60) -> str:
     """A file-system-safe folder name for a client: ASCII, lower case, no separators or dots.
 
     Names that differ only in case or accents map to the same base, so a short hash of the exact
-    name is appended whenever the name is not already its own slug: two clients never share a
-    folder, and ``../x``, ``a/b`` or ``CON`` never escape or clash.
+    name is always appended: two clients never share a folder (not even a client whose name is
+    another's slug, such as ``acme-ed099798``), and ``../x``, ``a/b`` or ``CON`` never escape or clash.
     """
     text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
     base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:max_length].strip("-") or "client"
     if base in _WINDOWS_RESERVED:
         base = f"{base}-client"
-    if base != name:
-        digest = hashlib.sha1(str(name).encode("utf-8")).hexdigest()[:8]
-        base = f"{base}-{digest}"
-    return base
+    digest = hashlib.sha1(str(name).encode("utf-8")).hexdigest()[:8]
+    return f"{base}-{digest}"

@@ -28,5 +28,6 @@ def test_slugs_never_escape_or_collide():
     for s in slugs:
         assert "/" not in s and "\\" not in s and not s.startswith(".") and s
         assert s.split("-")[0] not in {"con", "prn", "aux", "nul"} or s.startswith("con-client")
-    assert slugify("acme") == "acme"
     assert slugify("Acme Utilities").startswith("acme-utilities-")
+    # a client named like another's folder still gets a folder of its own
+    assert slugify(slugify("Acme")) != slugify("Acme") and slugify("acme") != slugify("Acme")
