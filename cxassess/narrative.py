@@ -212,6 +212,16 @@ def suppressed_groups(scores: Scores) -> dict[str, list[str]]:
 # --------------------------------------------------------------------------------------
 # sections
 # --------------------------------------------------------------------------------------
+def ensure_reportable(scores: Scores, source: Any = "") -> None:
+    """Refuse a report on fewer respondents than the minimum group size: its "organisation" scores
+    would be one or two people's own answers, which the group suppression exists to protect."""
+    if scores.respondents < scores.min_group_size:
+        where = f"{source}: " if source else ""
+        raise CxError(f"{where}only {scores.respondents} respondent(s) with usable answers; a report "
+                      f"needs at least {scores.min_group_size} (the minimum group size), so that nobody's answers "
+                      "can be read from it")
+
+
 def fragment_style() -> str:
     """The fragments' stylesheet as a ``<style>`` element, for showing them in JupyterLab
     (the rendered report has it in its page head already)."""
@@ -270,8 +280,10 @@ def executive_summary(scores: Scores, *, client_name: str = "", metrics: Any = N
     unscored = [d for d in scores.dimensions.index if pd.isna(scores.dimensions.loc[d, "score"])]
     if unscored:
         names = _join([f"<strong>{e(scores.dimensions.loc[d, 'name'])}</strong>" for d in unscored])
-        bullets.append(f"<li><strong>Not scored:</strong> {names} had too few answers to score and is left out "
-                       f"of the overall result.</li>")
+        verb = "is" if len(unscored) == 1 else "are"
+        bullets.append(f"<li><strong>Not scored:</strong> {names} {verb} left out of the overall result: no "
+                       f"respondent answered at least half of {'its' if len(unscored) == 1 else 'their'} "
+                       f"statements (or the file has no column for them).</li>")
     parts.append(f"<ul>{''.join(bullets)}</ul>")
     return "".join(parts)
 

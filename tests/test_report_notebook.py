@@ -128,6 +128,19 @@ def test_bad_input_stops_with_the_clear_message(tmp_path):
     assert "CxError" in str(info.value) and "missing.csv" in str(info.value)
 
 
+def test_no_report_on_fewer_respondents_than_the_minimum_group_size(tmp_path):
+    import papermill
+
+    # two respondents of Harbour's file: an "organisation" score would be their own answers
+    two = tmp_path / "two.csv"
+    two.write_text("".join((DEMO_DIR / "harbour-health-clinics.csv").read_text(encoding="utf-8").splitlines(True)[:3]),
+                   encoding="utf-8")
+    with pytest.raises(papermill.PapermillExecutionError) as info:
+        run_papermill(tmp_path, responses=str(two), group_by=[])
+    assert "only 2 respondent(s) with usable answers; a report needs at least 3" in str(info.value)
+    run_papermill(tmp_path, responses=str(two), group_by=[], min_group_size=2)  # allowed when asked for
+
+
 def test_runs_under_nbval(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval-lax", str(NOTEBOOK), "-q", "-p", "no:cacheprovider",
