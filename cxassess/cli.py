@@ -284,10 +284,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: arguments that name files a command reads: --out must never be one of them
+INPUT_ARGUMENTS = ("file", "responses", "session", "targets", "mapping", "questionnaire", "manifest", "customer_metrics")
+
+
+def _refuse_out_over_input(args: argparse.Namespace) -> None:
+    """Writing the output over an input file would destroy the data it came from."""
+    out = getattr(args, "out", None)
+    if not out:
+        return
+    target = Path(out).expanduser().resolve()
+    for name in INPUT_ARGUMENTS:
+        value = getattr(args, name, None)
+        if isinstance(value, (str, Path)) and value and Path(value).expanduser().resolve() == target:
+            raise CxError(f"--out {out} is the input file itself; write the output to another file")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _refuse_out_over_input(args)
         return args.func(args)
     except CxError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -263,3 +263,14 @@ def test_targets_yaml_naming_a_dimension_twice(mini_q, data_dir, tmp_path):
     path.write_text("A: 3\nB: 2\nA: 4\n")
     with pytest.raises(CxError, match="line 3, column 1: the key 'A' is given twice"):
         score(read_responses(data_dir / "mini_long.csv", mini_q), mini_q, targets=path)
+
+
+def test_out_over_the_input_file_is_refused(cli, data_dir, tmp_path):
+    import shutil
+
+    copy = tmp_path / "answers.csv"
+    shutil.copy(data_dir / "mini_long.csv", copy)
+    before = copy.read_bytes()
+    res = cli("score", copy, "--questionnaire", data_dir / "mini.yaml", "--out", tmp_path / "." / "answers.csv")
+    assert res.returncode == 1 and "is the input file itself" in res.stderr
+    assert copy.read_bytes() == before
