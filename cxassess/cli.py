@@ -198,6 +198,8 @@ def _emit(text: str, out: str | None) -> None:
 # the parser
 # --------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
+    from cxassess.report_cli import add_report_commands, at_least  # report, batch (light: argparse only)
+
     parser = argparse.ArgumentParser(
         prog="cxassess",
         description="Assess customer-experience maturity and culture: questionnaire, scoring, reports.",
@@ -244,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--group-by", action="append", default=[], metavar="COL",
                            help="respondent attribute to break scores down by (repeatable)")
             p.add_argument("--targets", metavar="FILE", help="target score or stage per dimension (YAML/JSON/CSV)")
-            p.add_argument("--min-group-size", type=int, default=3, metavar="N",
+            p.add_argument("--min-group-size", type=at_least(1), default=3, metavar="N",
                            help="suppress groups with fewer respondents (default 3)")
             p.add_argument("--format", choices=["json", "table", "csv"], default="table")
             p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
@@ -257,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csat", metavar="COL", help="column of 1-5 satisfaction answers")
     p.add_argument("--ces", metavar="COL", help="column of 1-7 ease (customer effort) answers")
     p.add_argument("--by", metavar="COL", help="segment or touchpoint column to break the measures down by")
-    p.add_argument("--min-group-size", type=int, default=3, metavar="N",
+    p.add_argument("--min-group-size", type=at_least(1), default=3, metavar="N",
                    help="suppress segments with fewer respondents (default 3)")
     p.add_argument("--on-error", choices=["raise", "skip"], default="raise",
                    help="raise (default): stop on any invalid answer; skip: drop invalid answers and list them")
@@ -274,11 +276,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo-data", help="write synthetic demo responses for three fictional organisations")
     p.add_argument("--out", metavar="DIR", required=True)
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--seed", type=at_least(0), default=7)
     _questionnaire_arg(p)
     p.set_defaults(func=cmd_demo_data)
 
-    from cxassess.report_cli import add_report_commands  # report, batch (light: argparse only)
 
     add_report_commands(sub)
     return parser

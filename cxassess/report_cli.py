@@ -8,6 +8,21 @@ import warnings
 from typing import Any
 
 
+def at_least(low: int, kind: type = int) -> Any:
+    """An argparse type: a number (``kind``) of at least ``low``, else a usage error naming the limit."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {'whole ' if kind is int else ''}number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {text}")
+        return value
+
+    return parse
+
+
 def _common(p: argparse.ArgumentParser, *, batch: bool) -> None:
     p.add_argument("--out", metavar="DIR", required=True, help="output folder (one sub-folder per client)")
     p.add_argument("--format", default="html,pdf", metavar="LIST", help="comma-separated: html,pdf (default both)")
@@ -19,11 +34,11 @@ def _common(p: argparse.ArgumentParser, *, batch: bool) -> None:
     p.add_argument("--customer-metrics", metavar="FILE", help="customer survey file (NPS/CSAT/CES)" + help_suffix)
     p.add_argument("--consultant", metavar="NAME", default=None, help="consultant named in the header" + help_suffix)
     p.add_argument("--assessment-date", metavar="YYYY-MM-DD", default=None, help="date in the header (default today)" + help_suffix)
-    p.add_argument("--min-group-size", type=int, default=None, metavar="N", help="suppress smaller groups (default 3)")
+    p.add_argument("--min-group-size", type=at_least(1), default=None, metavar="N", help="suppress smaller groups (default 3)")
     p.add_argument("--executor", choices=["auto", "fork", "launch"], default="auto",
                    help="auto (default): fresh kernels forked from a warm server where possible; launch: plain kernels")
     p.add_argument("--notebook", metavar="FILE", default=None, help="report notebook (default: notebooks/report.ipynb)")
-    p.add_argument("--timeout", type=int, default=600, metavar="SECS", help="longest a notebook cell may run (default 600)")
+    p.add_argument("--timeout", type=at_least(1), default=600, metavar="SECS", help="longest a notebook cell may run (default 600)")
 
 
 def add_report_commands(sub: Any) -> None:
@@ -37,7 +52,7 @@ def add_report_commands(sub: Any) -> None:
     p = sub.add_parser("batch", help="render many clients' reports from a manifest or a file with a client column")
     p.add_argument("manifest", metavar="MANIFEST",
                    help="CSV/XLSX/YAML manifest (client, responses, ...) or a responses file with a 'client' column")
-    p.add_argument("--workers", type=int, default=2, metavar="N", help="reports rendered at once (default 2)")
+    p.add_argument("--workers", type=at_least(1), default=2, metavar="N", help="reports rendered at once (default 2)")
     p.add_argument("--resume", action="store_true", help="skip clients whose outputs are newer than their inputs")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _common(p, batch=True)

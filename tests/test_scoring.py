@@ -274,3 +274,14 @@ def test_out_over_the_input_file_is_refused(cli, data_dir, tmp_path):
     res = cli("score", copy, "--questionnaire", data_dir / "mini.yaml", "--out", tmp_path / "." / "answers.csv")
     assert res.returncode == 1 and "is the input file itself" in res.stderr
     assert copy.read_bytes() == before
+
+
+@pytest.mark.parametrize("args, message", [
+    (["demo-data", "--out", "x", "--seed", "-1"], "argument --seed: must be at least 0, got -1"),
+    (["score", "x.csv", "--min-group-size", "0"], "argument --min-group-size: must be at least 1, got 0"),
+    (["batch", "m.csv", "--out", "o", "--timeout", "0"], "argument --timeout: must be at least 1, got 0"),
+    (["batch", "m.csv", "--out", "o", "--workers", "two"], "argument --workers: expected a whole number, got 'two'"),
+])
+def test_numeric_options_are_checked_as_they_are_read(cli, args, message):
+    res = cli(*args)
+    assert res.returncode == 2 and message in res.stderr and "Traceback" not in res.stderr
