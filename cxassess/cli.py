@@ -93,7 +93,8 @@ def _print_problems(responses, stream=sys.stderr) -> None:
     for w in responses.warnings:
         print(f"warning: {w}", file=stream)
     if responses.errors:
-        print(f"dropped {len(responses.errors)} invalid answer(s) (--on-error skip):", file=stream)
+        print(f"left out what {len(responses.errors)} problem(s) name (answers, rows or columns; --on-error skip):",
+              file=stream)
         for e in responses.errors:
             print(f"  - {e}", file=stream)
 
@@ -111,8 +112,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
         return 1
     _print_problems(responses, sys.stdout)
     print(responses.summary())
-    print("OK: the responses can be scored." if not responses.errors else
-          "The valid answers can be scored; the rows listed above were dropped.")
+    if responses.errors:
+        print("The valid answers can be scored; what the problems above name was left out.")
+    else:
+        print("OK: the responses can be scored" + (" (read the warnings above)." if responses.warnings else "."))
     return 0
 
 
@@ -177,7 +180,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     result = summarise_file(args.file, nps=args.nps, csat=args.csat, ces=args.ces, by=args.by,
                             min_group_size=args.min_group_size, on_error=args.on_error)
     if result.dropped:
-        print(f"dropped {len(result.dropped)} invalid answer(s) (--on-error skip):", file=sys.stderr)
+        print(f"left out what {len(result.dropped)} problem(s) name (answers or rows; --on-error skip):", file=sys.stderr)
         for problem in result.dropped:
             print(f"  - {problem}", file=sys.stderr)
     from cxassess.metrics import metrics_table

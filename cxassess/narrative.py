@@ -630,7 +630,8 @@ def methodology(scores: Scores) -> str:
            f"of possible answers); those answers count as missing, never as a low score.</p>"]
     notes = []
     if cov.get("dropped_errors"):
-        notes.append(f"{cov['dropped_errors']} unreadable answer(s) were left out")
+        notes.append(f"what {cov['dropped_errors']} problem(s) in the file named (unreadable answers, repeated "
+                     "respondents or unusable columns) was left out")
     if cov.get("respondents_without_answers"):
         notes.append(f"{cov['respondents_without_answers']} respondent(s) gave no usable answer and are not counted")
     if notes:

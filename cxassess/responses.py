@@ -81,7 +81,7 @@ class Responses:
         dk = int((a["status"] == "dont_know").sum())
         return (
             f"{self.source}: {self.layout} layout, {self.respondent_count} respondents, "
-            f"{answered} answers, {dk} 'don't know', {len(self.errors)} error(s) dropped, "
+            f"{answered} answers, {dk} 'don't know', {len(self.errors)} problem(s) left out, "
             f"{len(self.warnings)} warning(s)"
         )
 
@@ -373,7 +373,7 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
     if problems and on_error == "raise":
         raise ResponsesError(source, sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
 
-    warnings: list[Problem] = []
+    warnings: list[Problem] = _missing_item_columns(df.columns, q, source, notes) if layout == "wide" else []
     has_answer = long.groupby("respondent_id", sort=False)["value"].count()
     for rid in has_answer.index[has_answer == 0]:
         warnings.append(Problem(source, None, None, f"respondent '{rid}' gave no usable answer (all blank or \"don't know\"); not counted"))
@@ -388,6 +388,27 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
         "status": pd.Categorical(long["status"], categories=["answered", "dont_know", "blank"]),
     })
     return Responses(source, layout, answers, attributes, errors=problems, warnings=warnings, notes=notes)
+
+
+def _missing_item_columns(columns: pd.Index, q: Questionnaire, source: str, notes: list[str]) -> list[Problem]:
+    """A wide file without a column for some items: a note (they count as unanswered); without any
+    column for a whole dimension: a warning, since that dimension cannot be scored and the overall
+    score covers the others only."""
+    present = set(map(str, columns))
+    missing = [i for i in q.items if i.id not in present]
+    if not missing:
+        return []
+    gone = [d for d in q.dimensions if all(i.id not in present for i in q.items if i.dimension == d.id)]
+    gone_ids = {d.id for d in gone}
+    partly = [i.id for i in missing if i.dimension not in gone_ids]
+    if partly:
+        notes.append(f"no column for item(s) {', '.join(partly)}: counted as unanswered")
+    if not gone:
+        return []
+    names = ", ".join(f"'{d.name}'" for d in gone)
+    return [Problem(source, None, None, f"no column for any statement of {names}: "
+                    f"{'it' if len(gone) == 1 else 'they'} cannot be scored, and the overall score covers the other "
+                    f"{len(q.dimensions) - len(gone)} dimension(s) only")]
 
 
 def _item_id_case(columns: pd.Index, q: Questionnaire) -> dict[str, str]:

@@ -160,7 +160,7 @@ def test_score_skip_prints_what_was_dropped(cli, data_dir):
     res = cli("score", data_dir / "mini_bad_long.csv", "--questionnaire", data_dir / "mini.yaml",
               "--on-error", "skip", "--format", "json")
     assert res.returncode == 0, res.stderr
-    assert "dropped 4 invalid answer(s)" in res.stderr
+    assert "left out what 4 problem(s) name" in res.stderr
     assert "respondent 'r4' gave no usable answer" in res.stderr
     assert json.loads(res.stdout)["respondents"] == 2
 
@@ -275,3 +275,16 @@ def test_columns_without_a_name(tmp_path):
     path.write_text(f"Survey export,{',' * 40}\nrespondent_id,{items}\nR1,{answers}\n", encoding="utf-8")
     with pytest.raises(CxError, match="the first row is not a header"):
         read_responses(path, q)
+
+
+def test_missing_item_columns_are_said(tmp_path):
+    q = load_questionnaire()
+    lead = [i.id for i in q.items if i.dimension == "leadership"]
+    emp = [i.id for i in q.items if i.dimension == "employees"][:3]  # two employee items have no column
+    path = tmp_path / "short.csv"
+    path.write_text("respondent_id," + ",".join(lead + emp) + "\nR1," + ",".join("4" for _ in lead + emp) + "\n")
+    r = read_responses(path, q)
+    assert "no column for item(s) EMP4, EMP5: counted as unanswered" in r.notes
+    # six dimensions have no column at all: a warning that the overall score covers two only
+    assert len(r.warnings) == 1
+    assert "cannot be scored, and the overall score covers the other 2 dimension(s) only" in r.warnings[0].message
