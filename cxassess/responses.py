@@ -144,7 +144,9 @@ def read_table(path: str | Path, notes: list[str] | None = None) -> tuple[pd.Dat
         if not text.strip():
             raise CxError(f"{path}: the file is empty")
         sep = "\t" if suffix == ".tsv" else _sniff_sep(text)
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, header=None)
+        widest = _check_row_widths(text, sep, path)
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, header=None,
+                         names=range(widest))
         return _header_first(df), 2
     except CxError:
         raise
@@ -154,11 +156,32 @@ def read_table(path: str | Path, notes: list[str] | None = None) -> tuple[pd.Dat
         raise CxError(f"{path}: cannot read this file ({type(exc).__name__}: {exc})") from None
 
 
+def _check_row_widths(text: str, sep: str, path: Path) -> int:
+    """Every row must have as many fields as the header: a short row (a line break inside a cell
+    splits a row in two, or separators are missing) would shift or blank its answers in silence.
+    Extra empty fields at the end of a row are harmless. Returns the widest row's field count."""
+    rows = csv.reader(io.StringIO(text), delimiter=sep)
+    header = next(rows, [])
+    width = len(header)
+    named = max((k + 1 for k, name in enumerate(header) if name.strip()), default=0)  # trailing blank names
+    bad: list[str] = []
+    widest = width
+    for number, row in enumerate(rows, start=2):
+        widest = max(widest, len(row))
+        if row and (len(row) < named or (len(row) > width and any(f.strip() for f in row[width:]))):
+            bad.append(f"{number} ({len(row)})")
+    if bad:
+        shown = ", ".join(bad[:10]) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")
+        raise CxError(f"{path}: the header has {width} fields but row(s) {shown} do not (fields in brackets): "
+                      "a line break inside a cell, or missing or extra separators; fix those rows")
+    return max(widest, 1)
+
+
 def _header_first(df: pd.DataFrame) -> pd.DataFrame:
     """Use the first row as the header, names exactly as written."""
     if df.empty:
         return pd.DataFrame()
-    header = [str(c) for c in df.iloc[0]]
+    header = ["" if pd.isna(c) else str(c) for c in df.iloc[0]]
     body = df.iloc[1:].reset_index(drop=True)
     body.columns = header
     return body

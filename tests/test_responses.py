@@ -288,3 +288,15 @@ def test_missing_item_columns_are_said(tmp_path):
     # six dimensions have no column at all: a warning that the overall score covers two only
     assert len(r.warnings) == 1
     assert "cannot be scored, and the overall score covers the other 2 dimension(s) only" in r.warnings[0].message
+
+
+def test_rows_with_the_wrong_number_of_fields(tmp_path):
+    path = tmp_path / "split.csv"
+    # row 3 was split by a line break inside a cell: two short rows instead of one, answers shifted
+    path.write_text("respondent_id,role,LEAD1,LEAD2\nR1,lead,4,5\nR2,front\n,3,2\nR3,lead,4,4,,\n", encoding="utf-8")
+    with pytest.raises(CxError, match=r"the header has 4 fields but row\(s\) 3 \(2\), 4 \(3\) do not"):
+        read_responses(path)
+    # extra empty separators at the end of a row are harmless; so are rows as wide as the named columns
+    path.write_text("respondent_id,role,LEAD1,LEAD2,,\nR1,lead,4,5\nR2,lead,3,3,,\nR3,lead,2,2,,,,\n",
+                    encoding="utf-8")
+    assert read_responses(path).answers["value"].count() == 6
