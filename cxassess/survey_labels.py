@@ -57,7 +57,9 @@ def no_answer_kind(text: str, dont_know: frozenset[str] | set[str] = frozenset(_
     after :func:`normalise_text`, so case, accents, apostrophes and punctuation do not matter.
     """
     norm = normalise_text(text)
-    if norm in _BLANK or (not norm and not re.search(r"\d", str(text))):
+    if not norm:  # nothing but punctuation, unless it holds digits of another script ("٤")
+        return None if re.search(r"\d", str(text)) else "blank"
+    if norm in _BLANK:
         return "blank"
     if norm in dont_know:
         return "dont_know"

@@ -300,3 +300,13 @@ def test_rows_with_the_wrong_number_of_fields(tmp_path):
     path.write_text("respondent_id,role,LEAD1,LEAD2,,\nR1,lead,4,5\nR2,lead,3,3,,\nR3,lead,2,2,,,,\n",
                     encoding="utf-8")
     assert read_responses(path).answers["value"].count() == 6
+
+
+def test_digits_of_other_scripts_are_answers_not_blanks(tmp_path):
+    path = tmp_path / "digits.csv"
+    # Arabic-Indic four, Devanagari four, full-width five: read as 4, 4 and 5, never dropped as blank
+    path.write_text("respondent_id,LEAD1\nR1,\u0664\nR2,\u096a\nR3,\uff15\nR4,-\n", encoding="utf-8")
+    r = read_responses(path)
+    lead1 = r.answers.loc[r.answers["item_id"] == "LEAD1"].set_index("respondent_id")
+    assert lead1["value"].dropna().to_dict() == {"R1": 4.0, "R2": 4.0, "R3": 5.0}
+    assert lead1.loc["R4", "status"] == "blank"  # a dash is no answer
