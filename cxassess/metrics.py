@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 from cxassess.errors import CxError, ProblemsError
-from cxassess.responses import OnError, Problem
+from cxassess.responses import OnError, Problem, respondent_column
 from cxassess.scoring import json_value
 from cxassess.suppression import suppressed_groups
 from cxassess.survey_labels import no_answer_kind
@@ -332,19 +332,6 @@ def _refuse_repeated_names(names: list[str], source: str) -> None:
                            for name, where in twice.items())
         raise CxError(f"{source}: the header names more than one column alike: {listed}. Rename or remove "
                       "the repeats so each column has its own name; nothing was summarised.")
-
-
-def respondent_column(columns: list[str]) -> str | None:
-    """The column holding respondent ids, if any: the first of
-    :data:`cxassess.responses.RESPONDENT_ID_ALIASES` present, matched ignoring case, spaces, "-"
-    and "_" (so "Response ID" and Qualtrics' "ResponseId" are found too)."""
-    from cxassess.responses import RESPONDENT_ID_ALIASES
-
-    folded = {}
-    for c in columns:
-        folded.setdefault("".join(ch for ch in c.lower() if ch.isalnum()), c)
-    return next((folded[key] for key in ("".join(ch for ch in a if ch.isalnum()) for a in RESPONDENT_ID_ALIASES)
-                 if key in folded), None)
 
 
 def repeated_respondents(frame: pd.DataFrame, rows: np.ndarray, source: str) -> tuple[np.ndarray, list[Problem]]:

@@ -278,9 +278,17 @@ def detect_layout(columns: list[str], q: Questionnaire) -> str:
     )
 
 
-def _respondent_column(columns: list[str]) -> str | None:
-    lower = {c.lower(): c for c in columns}
-    return next((lower[a] for a in RESPONDENT_ID_ALIASES if a in lower), None)
+def _fold(name: str) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def respondent_column(columns: list[str]) -> str | None:
+    """The column holding respondent ids, if any: the first of :data:`RESPONDENT_ID_ALIASES`
+    present, matched ignoring case, spaces, "-" and "_" ("Respondent ID", Qualtrics' "ResponseId")."""
+    folded: dict[str, str] = {}
+    for c in columns:
+        folded.setdefault(_fold(c), c)
+    return next((folded[_fold(a)] for a in RESPONDENT_ID_ALIASES if _fold(a) in folded), None)
 
 
 def _to_long(df: pd.DataFrame, q: Questionnaire, source: str, first_row: int, notes: list[str]) -> tuple[pd.DataFrame, list[str], list[Problem]]:
@@ -292,7 +300,7 @@ def _to_long(df: pd.DataFrame, q: Questionnaire, source: str, first_row: int, no
     if layout == "long":
         rename = {c: c.lower() for c in cols if c.lower() in LONG_COLUMNS}
         df = df.rename(columns=rename)
-        rid = "respondent_id" if "respondent_id" in df.columns else _respondent_column(list(df.columns))
+        rid = "respondent_id" if "respondent_id" in df.columns else respondent_column(list(df.columns))
         if rid is None:
             raise CxError(f"{source}: long-format responses need a 'respondent_id' column")
         df = df.rename(columns={rid: "respondent_id"})
@@ -303,7 +311,7 @@ def _to_long(df: pd.DataFrame, q: Questionnaire, source: str, first_row: int, no
             problems.append(Problem(source, int(r), "item_id", f"'{item}' is not an item id of questionnaire '{q.id}'"))
         long = long.loc[~unknown]
         return long, attrs, problems
-    rid = _respondent_column(cols)
+    rid = respondent_column(cols)
     item_cols = [c for c in cols if c in q.item_ids]
     attrs = [c for c in cols if c not in item_cols and c != rid]
     if rid is None:
@@ -489,7 +497,7 @@ def _check_header(df: pd.DataFrame, q: Questionnaire, source: str, notes: list[s
             notes.append(f"column '{name}' read as item '{new}'")
         ids = [i.upper() for i in q.item_ids]
         for name in names:
-            if name in q.item_ids or name in renamed or name.lower() in RESPONDENT_ID_ALIASES:
+            if name in q.item_ids or name in renamed or _fold(name) in {_fold(a) for a in RESPONDENT_ID_ALIASES}:
                 continue
             close = difflib.get_close_matches(name.upper(), ids, n=1, cutoff=0.75)
             if close:

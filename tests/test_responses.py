@@ -310,3 +310,10 @@ def test_digits_of_other_scripts_are_answers_not_blanks(tmp_path):
     lead1 = r.answers.loc[r.answers["item_id"] == "LEAD1"].set_index("respondent_id")
     assert lead1["value"].dropna().to_dict() == {"R1": 4.0, "R2": 4.0, "R3": 5.0}
     assert lead1.loc["R4", "status"] == "blank"  # a dash is no answer
+
+
+def test_respondent_id_column_found_by_its_usual_spellings(tmp_path):
+    path = tmp_path / "ids.csv"
+    path.write_text("Respondent ID,role,LEAD1\nA7,lead,4\nB9,lead,3\n", encoding="utf-8")
+    r = read_responses(path)
+    assert sorted(r.answers["respondent_id"].unique()) == ["A7", "B9"] and list(r.attributes.columns) == ["role"]
