@@ -492,7 +492,11 @@ def _check_header(df: pd.DataFrame, q: Questionnaire, source: str, notes: list[s
                                     f"(columns {seen[name]} and {pos}); keep one"))
         seen.setdefault(name, pos)
     long_layout = {"item_id", "value"} <= {n.lower() for n in names}
-    if not long_layout:
+    if long_layout:  # answers belong in rows here: an item column would be read as an attribute
+        problems.extend(Problem(source, 1, name, f"'{name}' is an item column, but this file gives answers as rows "
+                                "(item_id, value); put those answers in rows or remove the column")
+                        for name in names if renamed.get(name, name) in q.item_ids)
+    else:
         for name, new in renamed.items():
             notes.append(f"column '{name}' read as item '{new}'")
         ids = [i.upper() for i in q.item_ids]

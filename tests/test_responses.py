@@ -317,3 +317,12 @@ def test_respondent_id_column_found_by_its_usual_spellings(tmp_path):
     path.write_text("Respondent ID,role,LEAD1\nA7,lead,4\nB9,lead,3\n", encoding="utf-8")
     r = read_responses(path)
     assert sorted(r.answers["respondent_id"].unique()) == ["A7", "B9"] and list(r.attributes.columns) == ["role"]
+
+
+def test_item_column_in_a_long_file_is_a_problem(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_text("respondent_id,item_id,value,LEAD1\nR1,LEAD2,4,3\n", encoding="utf-8")
+    with pytest.raises(ResponsesError) as err:
+        read_responses(path)
+    assert [(p.row, p.column) for p in err.value.problems] == [(1, "LEAD1")]
+    assert "answers as rows" in err.value.problems[0].message
