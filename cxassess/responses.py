@@ -122,6 +122,7 @@ def read_table(path: str | Path, notes: list[str] | None = None) -> tuple[pd.Dat
         raise CxError(f"{path}: is a folder, expected a responses file (.csv, .xlsx or .json)")
     suffix = path.suffix.lower()
     notes = notes if notes is not None else []
+    _check_content_matches_name(path, suffix)
     try:
         if suffix in (".xlsx", ".xlsm"):
             sheets = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl", header=None, sheet_name=None)
@@ -154,6 +155,19 @@ def read_table(path: str | Path, notes: list[str] | None = None) -> tuple[pd.Dat
         raise CxError(f"{path}: cannot read this file as a table ({exc})") from None
     except Exception as exc:  # openpyxl raises assorted types on broken workbooks
         raise CxError(f"{path}: cannot read this file ({type(exc).__name__}: {exc})") from None
+
+
+def _check_content_matches_name(path: Path, suffix: str) -> None:
+    """A workbook saved under a .csv name, or text under an .xlsx name: say so, rather than
+    report the parser's confusion."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    is_zip = head == b"PK\x03\x04"  # .xlsx files are zip archives
+    if suffix in (".xlsx", ".xlsm") and head and not is_zip:
+        raise CxError(f"{path}: not an Excel workbook (its content is not .xlsx; if it is a CSV file, "
+                      "rename it to .csv)")
+    if suffix in (".csv", ".tsv", ".txt") and is_zip:
+        raise CxError(f"{path}: this is an Excel workbook with a {suffix} name; rename it to .xlsx")
 
 
 def _check_row_widths(text: str, sep: str, path: Path) -> int:

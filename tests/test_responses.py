@@ -326,3 +326,14 @@ def test_item_column_in_a_long_file_is_a_problem(tmp_path):
         read_responses(path)
     assert [(p.row, p.column) for p in err.value.problems] == [(1, "LEAD1")]
     assert "answers as rows" in err.value.problems[0].message
+
+
+def test_content_that_does_not_match_the_file_name(tmp_path):
+    book = tmp_path / "answers.csv"
+    pd.DataFrame({"respondent_id": ["R1"], "LEAD1": [4]}).to_excel(book, index=False, engine="openpyxl")
+    with pytest.raises(CxError, match="this is an Excel workbook with a .csv name; rename it to .xlsx"):
+        read_responses(book)
+    text = tmp_path / "answers.xlsx"
+    text.write_text("respondent_id,LEAD1\nR1,4\n", encoding="utf-8")
+    with pytest.raises(CxError, match="not an Excel workbook"):
+        read_responses(text)
