@@ -10,8 +10,8 @@
 
 Each client gets a fresh kernel (see :mod:`cxassess.kernels`); ``workers`` reports run at once. One
 failing client never stops the others: it is reported as failed with its error in one line.
-``DIR/index.html`` links every report. ``resume`` skips clients whose outputs are newer than
-their inputs (and were rendered with the same parameters).
+``DIR/index.html`` links every report. ``resume`` skips clients whose outputs exist and were
+rendered from inputs with the same content as now (SHA-256, not dates) and the same parameters.
 """
 
 from __future__ import annotations

@@ -372,17 +372,23 @@ class Renderer:
         """Everything a report depends on: its data files, the notebook and our template."""
         return [*req.input_files(), self.notebook_path, *sorted(REPORT_TEMPLATE_DIR.glob("*"))]
 
+    def input_digests(self, req: ReportRequest) -> dict[str, str]:
+        """SHA-256 of every input's content: what ``--resume`` compares (dates lie after a copy that keeps them)."""
+        import hashlib
+
+        return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in self.inputs_of(req)}
+
     def is_current(self, req: ReportRequest, out_dir: Path | str) -> bool:
-        """True when the report's outputs exist, are newer than every input, and match its parameters."""
+        """True when the report's outputs exist, were made from inputs with the same content as now,
+        and match its parameters."""
         folder = Path(out_dir) / req.slug
         self.load()
         try:
-            oldest_output = min((folder / name).stat().st_mtime for name in output_names(self.formats))
-            newest_input = max(p.stat().st_mtime for p in self.inputs_of(req))
+            missing = [name for name in output_names(self.formats) if not (folder / name).is_file()]
             stored = json.loads((folder / "scores.json").read_text(encoding="utf-8"))["report"]
-        except (OSError, ValueError, KeyError, TypeError):
-            return False
-        if oldest_output <= newest_input:
+            if missing or stored.get("inputs") != self.input_digests(req):
+                return False
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return False
         try:
             wanted = self._parameters(req)
@@ -419,6 +425,7 @@ class Renderer:
         parameters = self._parameters(req)
         if scores is None:
             check_inputs(req)  # the notebook itself reports bad data, as a clear CxError
+        digests = self.input_digests(req)  # before the run: a file changed meanwhile is rendered again
         nb = parameterize(self.template, parameters)
         nb.metadata["cxassess"] = {"client": req.client, "slug": slug}
 
@@ -436,6 +443,7 @@ class Renderer:
             if kernel_scores is None and scores is None:
                 scores = await asyncio.to_thread(validate_request, req)
             doc = scores_document(req, kernel_scores if kernel_scores is not None else scores, parameters)
+            doc["report"]["inputs"] = digests
             (tmp / "scores.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             if "pdf" in self.formats:
                 async with self._pdf_lanes:  # PDFs render while the next reports' kernels run

@@ -53,7 +53,7 @@ def add_report_commands(sub: Any) -> None:
     p.add_argument("manifest", metavar="MANIFEST",
                    help="CSV/XLSX/YAML manifest (client, responses, ...) or a responses file with a 'client' column")
     p.add_argument("--workers", type=at_least(1), default=2, metavar="N", help="reports rendered at once (default 2)")
-    p.add_argument("--resume", action="store_true", help="skip clients whose outputs are newer than their inputs")
+    p.add_argument("--resume", action="store_true", help="skip clients whose reports were made from inputs with the same content and parameters")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _common(p, batch=True)
     p.set_defaults(func=cmd_batch)

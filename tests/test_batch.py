@@ -144,13 +144,21 @@ def test_resume_skips_current_reports_and_redoes_changed_ones(workdir, tmp_path)
     assert [r.status for r in again.results] == ["skipped", "skipped"]
     assert {r.client: probe_state(r.folder)["pid"] for r in again.results} == pids
 
-    # a newer input re-renders only that client; a changed parameter re-renders too
+    # a changed parameter re-renders; an input touched but unchanged does not
     later = time.time() + 5
     os.utime(workdir / "beta.csv", (later, later))
     manifest.write_text("client,responses,questionnaire,group_by\nAlpha,sub/alpha.csv,mini.yaml,role\n"
                         "Beta,beta.csv,mini.yaml,\n", encoding="utf-8")
     third = batch(manifest, out, formats=["html"], workers=1, notebook=PROBE, resume=True, progress=False)
-    assert [r.status for r in third.results] == ["ok", "ok"]
+    assert [r.status for r in third.results] == ["ok", "skipped"]
+    # new content re-renders even when the file keeps an old date (as `cp -p`, unzip or rsync leave it)
+    beta = workdir / "beta.csv"
+    rows = (DATA / "mini_wide.csv").read_text(encoding="utf-8").splitlines()
+    beta.write_text("\n".join(rows[:4]) + "\n", encoding="utf-8")  # one more respondent
+    os.utime(beta, (0, 0))
+    third = batch(manifest, out, formats=["html"], workers=1, notebook=PROBE, resume=True, progress=False)
+    assert [r.status for r in third.results] == ["skipped", "ok"]
+    assert probe_state(third.results[1].folder)["respondents"] == 3
     fourth = batch(manifest, out, formats=["html", "pdf"], workers=1, notebook=PROBE, resume=True, progress=False)
     assert [r.status for r in fourth.results] == ["ok", "ok"]  # the PDF was missing
     fifth = batch(manifest, out, formats=["html", "pdf"], workers=1, notebook=PROBE, resume=True, progress=False)
