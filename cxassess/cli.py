@@ -126,6 +126,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     q, responses = _read(args)
     _print_problems(responses)
     result = score(responses, q, group_by=args.group_by, targets=args.targets, min_group_size=args.min_group_size)
+    args.format = _format_from_out(args, ("json", "csv"))
     if args.format == "json":
         text = result.to_json()
     elif args.format == "csv":
@@ -185,7 +186,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
             print(f"  - {problem}", file=sys.stderr)
     from cxassess.metrics import metrics_table
 
-    _emit(result.to_json() if args.format == "json" else metrics_table(result, list_dropped=False), args.out)
+    as_json = _format_from_out(args, ("json",)) == "json"
+    _emit(result.to_json() if as_json else metrics_table(result, list_dropped=False), args.out)
     return 0
 
 
@@ -251,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--targets", metavar="FILE", help="target score or stage per dimension (YAML/JSON/CSV)")
             p.add_argument("--min-group-size", type=at_least(1), default=3, metavar="N",
                            help="suppress groups with fewer respondents (default 3)")
-            p.add_argument("--format", choices=["json", "table", "csv"], default="table")
+            p.add_argument("--format", choices=["json", "table", "csv"], default=None,
+                           help="default: from the --out file's extension (.json, .csv), else table")
             p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
         p.set_defaults(func=func)
 
@@ -266,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="suppress segments with fewer respondents (default 3)")
     p.add_argument("--on-error", choices=["raise", "skip"], default="raise",
                    help="raise (default): stop on any invalid answer; skip: drop invalid answers and list them")
-    p.add_argument("--format", choices=["json", "table"], default="table")
+    p.add_argument("--format", choices=["json", "table"], default=None,
+                   help="default: json for an --out file ending .json, else table")
     p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
     p.set_defaults(func=cmd_metrics)
 
@@ -290,6 +294,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: arguments that name files a command reads: --out must never be one of them
 INPUT_ARGUMENTS = ("file", "responses", "session", "targets", "mapping", "questionnaire", "manifest", "customer_metrics")
+
+
+def _format_from_out(args: argparse.Namespace, choices: Sequence[str]) -> str:
+    """--format as given, else the --out file's extension when it names one of ``choices``, else table."""
+    if args.format:
+        return args.format
+    suffix = Path(args.out).suffix.lower().lstrip(".") if getattr(args, "out", None) else ""
+    return suffix if suffix in choices else "table"
 
 
 def _refuse_out_over_input(args: argparse.Namespace) -> None:
@@ -320,6 +332,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except UnicodeError as exc:
         print(f"error: cannot read a file as text ({exc}); save it as UTF-8", file=sys.stderr)
+        return 1
+    except FileExistsError as exc:  # our folders are made with exist_ok: a file stands where one should go
+        print(f"error: {exc.filename}: is a file, expected a folder (or a path where one can be made)", file=sys.stderr)
         return 1
     except OSError as exc:  # a folder where a file was expected, a missing output folder, no permission
         where = f"{exc.filename}: " if exc.filename else ""

@@ -191,7 +191,7 @@ class MetricsError(ProblemsError):
     def __init__(self, source: str, problems: list[Problem], limit: int = 50):
         super().__init__(source, problems,
                          f"{len(problems)} problem(s) in the customer-metric answers; nothing was summarised.",
-                         "Fix the file, or summarise the valid answers only with --on-error skip.", limit)
+                         "Fix the file, or leave out what they name with --on-error skip (cxassess metrics).", limit)
 
 
 # --------------------------------------------------------------------------------------

@@ -91,7 +91,7 @@ class ResponsesError(ProblemsError):
 
     def __init__(self, source: str, problems: list[Problem], limit: int = 50):
         super().__init__(source, problems, f"{len(problems)} problem(s) in the responses; nothing was scored.",
-                         "Fix the file, or score the valid rows only with --on-error skip.", limit)
+                         "Fix the file, or leave out what they name with --on-error skip (validate, score).", limit)
 
 
 # --------------------------------------------------------------------------------------

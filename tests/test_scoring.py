@@ -285,3 +285,20 @@ def test_out_over_the_input_file_is_refused(cli, data_dir, tmp_path):
 def test_numeric_options_are_checked_as_they_are_read(cli, args, message):
     res = cli(*args)
     assert res.returncode == 2 and message in res.stderr and "Traceback" not in res.stderr
+
+
+def test_output_format_follows_the_out_extension(cli, data_dir, tmp_path):
+    args = ("score", data_dir / "mini_long.csv", "--questionnaire", data_dir / "mini.yaml", "--out")
+    assert cli(*args, tmp_path / "s.json").returncode == 0
+    assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["respondents"] == 4
+    assert cli(*args, tmp_path / "s.csv").returncode == 0
+    assert (tmp_path / "s.csv").read_text(encoding="utf-8").startswith("group_by,group,dimension,")
+    assert cli(*args, tmp_path / "s.txt").returncode == 0
+    assert (tmp_path / "s.txt").read_text(encoding="utf-8").startswith("Respondents: 4")
+
+
+def test_a_file_where_the_output_folder_should_be(cli, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    res = cli("demo-data", "--out", blocker / "sub")
+    assert res.returncode == 1 and "Traceback" not in res.stderr
