@@ -89,7 +89,7 @@ def test_papermill_without_solutions(home):
     assert f"NPS {expected.nps.score:8.1f}".replace(" ", "") in text.replace(" ", "")
     assert _images(nb) >= 3  # the NPS distribution, the dimension bars, the heatmap
     assert "application/vnd.jupyter.widget-view+json" in str(nb.cells[-1].outputs)  # the self-assessment
-    assert list((home / ".cxassess").glob("teaching-self-assessment-me.sqlite"))
+    assert list((home / ".cxassess").glob("teaching-self-assessment-me-*.sqlite"))
 
 
 def test_papermill_with_solutions(home):
@@ -99,7 +99,7 @@ def test_papermill_with_solutions(home):
     for name in ("solution_nps_groups", "solution_nps", "solution_csat", "solution_gaps", "solution_action_plan"):
         assert f"def {name}(" in text
     assert f"{round(solution_nps(load_sample_survey()), 2)}" in text
-    assert list((home / ".cxassess").glob("teaching-self-assessment-ana.sqlite"))
+    assert list((home / ".cxassess").glob("teaching-self-assessment-ana-*.sqlite"))
 
 
 def test_runs_under_nbval(home):
