@@ -105,7 +105,7 @@ def _sniff_sep(text: str) -> str:
         return ","
 
 
-def read_table(path: str | Path, notes: list[str] | None = None) -> tuple[pd.DataFrame, int]:
+def read_table(path: str | Path, notes: list[str] | None = None, *, whole_rows: bool = False) -> tuple[pd.DataFrame, int]:
     """Read a CSV/TSV, Excel or JSON file as text cells.
 
     Returns the table and the row number of its first data row; notes on how it was read
@@ -145,7 +145,7 @@ def read_table(path: str | Path, notes: list[str] | None = None) -> tuple[pd.Dat
         if not text.strip():
             raise CxError(f"{path}: the file is empty")
         sep = "\t" if suffix == ".tsv" else _sniff_sep(text)
-        widest = _check_row_widths(text, sep, path)
+        widest = _check_row_widths(text, sep, path, short_rows_are_errors=whole_rows)
         df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, header=None,
                          names=range(widest))
         return _header_first(df), 2
@@ -163,6 +163,9 @@ def _check_content_matches_name(path: Path, suffix: str) -> None:
     with path.open("rb") as fh:
         head = fh.read(4)
     is_zip = head == b"PK\x03\x04"  # .xlsx files are zip archives
+    if head == b"\xd0\xcf\x11\xe0":  # OLE2: an old .xls, or a password-protected workbook
+        raise CxError(f"{path}: an old-style .xls or a password-protected workbook; open it in Excel and save it "
+                      "as .xlsx (without a password) or as CSV")
     if suffix in (".xlsx", ".xlsm") and head and not is_zip:
         raise CxError(f"{path}: not an Excel workbook (its content is not .xlsx; if it is a CSV file, "
                       "rename it to .csv)")
@@ -170,20 +173,31 @@ def _check_content_matches_name(path: Path, suffix: str) -> None:
         raise CxError(f"{path}: this is an Excel workbook with a {suffix} name; rename it to .xlsx")
 
 
-def _check_row_widths(text: str, sep: str, path: Path) -> int:
-    """Every row must have as many fields as the header: a short row (a line break inside a cell
-    splits a row in two, or separators are missing) would shift or blank its answers in silence.
-    Extra empty fields at the end of a row are harmless. Returns the widest row's field count."""
-    rows = csv.reader(io.StringIO(text), delimiter=sep)
+def _check_row_widths(text: str, sep: str, path: Path, *, short_rows_are_errors: bool) -> int:
+    """Rows must not be wider than the header with values in the extra fields (extra empty fields
+    are harmless). With ``short_rows_are_errors`` (answer files) a row with fewer fields than the
+    named columns is an error too: a line break inside a cell splits a row in two, and its answers
+    would be shifted or blanked in silence; elsewhere (manifests) missing trailing fields are blanks.
+    A header much narrower than the rows is a title line above it. Returns the widest row's width.
+    Rows are numbered as the rest of the reader numbers them: header = 1, blank lines not counted."""
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     header = next(rows, [])
     width = len(header)
     named = max((k + 1 for k, name in enumerate(header) if name.strip()), default=0)  # trailing blank names
     bad: list[str] = []
-    widest = width
-    for number, row in enumerate(rows, start=2):
+    widest, wider, records = width, 0, 0
+    for row in rows:
+        if not row:  # a blank line: skipped by the table reader, so not numbered
+            continue
+        records += 1
         widest = max(widest, len(row))
-        if row and (len(row) < named or (len(row) > width and any(f.strip() for f in row[width:]))):
-            bad.append(f"{number} ({len(row)})")
+        extra = len(row) > width and any(f.strip() for f in row[width:])
+        wider += extra
+        if extra or (short_rows_are_errors and len(row) < named):
+            bad.append(f"{records + 1} ({len(row)})")
+    if records and wider * 2 > records:
+        raise CxError(f"{path}: the first line has {width} field(s) but most rows have more: is there a title line "
+                      "above the header? The column names must be on the first line")
     if bad:
         shown = ", ".join(bad[:10]) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")
         raise CxError(f"{path}: the header has {width} fields but row(s) {shown} do not (fields in brackets): "
@@ -363,7 +377,7 @@ def read_responses(path: str | Path, questionnaire: Questionnaire | str | Path |
     if survey_import.recognise_file(path):  # a Qualtrics/SurveyMonkey/Forms export: convert it
         return survey_import.read_export_responses(path, q, on_error=on_error)
     notes: list[str] = []
-    df, first_row = read_table(path, notes)
+    df, first_row = read_table(path, notes, whole_rows=True)  # a short row would shift or blank answers
     responses = responses_from_frame(df, q, str(path), on_error=on_error, first_row=first_row)
     responses.notes[:0] = notes
     return responses

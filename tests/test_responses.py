@@ -337,3 +337,21 @@ def test_content_that_does_not_match_the_file_name(tmp_path):
     text.write_text("respondent_id,LEAD1\nR1,4\n", encoding="utf-8")
     with pytest.raises(CxError, match="not an Excel workbook"):
         read_responses(text)
+
+
+def test_mac_line_endings_title_lines_and_short_manifest_rows(tmp_path):
+    from cxassess.batch import read_manifest
+
+    mac = tmp_path / "mac.csv"
+    mac.write_bytes(b'respondent_id,LEAD1\rR1,4\rR2,"3"\r')  # Excel's "CSV (Macintosh)"
+    assert read_responses(mac).answers["value"].tolist() == [4.0, 3.0]
+    title = tmp_path / "title.csv"
+    title.write_text("Staff survey 2025\nrespondent_id,LEAD1,LEAD2\nR1,4,4\nR2,3,3\n", encoding="utf-8")
+    with pytest.raises(CxError, match="is there a title line above the header"):
+        read_responses(title)
+    # a hand-written manifest may leave trailing optional fields off: they are blanks there
+    (tmp_path / "a.csv").write_text("respondent_id,LEAD1\nR1,4\n", encoding="utf-8")
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("client,responses,targets,group_by,consultant\nAcme,a.csv\n", encoding="utf-8")
+    [item] = read_manifest(manifest)
+    assert item.error == "" and item.request.targets is None
