@@ -100,7 +100,8 @@ class ValueReader:
             self._add_group(group, loose=False)
         for group in _LOOSE:
             self._add_group(group, loose=True)
-        self.dont_know = frozenset(_DONT_KNOW | {normalise_text(q.scale.dont_know)})
+        # a scale whose own point is labelled "Not sure" (or "No opinion") means that point, not "don't know"
+        self.dont_know = frozenset((_DONT_KNOW - set(self.labels)) | {normalise_text(q.scale.dont_know)})
         self._cache: dict[str, Reading] = {}
 
     def _add_group(self, group: Sequence[str], loose: bool) -> None:

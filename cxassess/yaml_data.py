@@ -23,6 +23,8 @@ _TEXT_LOADER = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 def _mapping_without_repeats(loader: Any, node: yaml.MappingNode, deep: bool = False) -> Any:
     seen: set[Any] = set()
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *defaults": merged keys may be overridden
+            continue
         try:
             key = loader.construct_object(key_node, deep=True)
             repeated = key in seen
@@ -43,8 +45,16 @@ class TextLoader(_TEXT_LOADER):  # type: ignore[misc, valid-type]
     """Every scalar as the text written (no booleans, numbers or dates), repeated keys refused."""
 
 
+def _text_or_nothing(loader: Any, node: yaml.ScalarNode) -> str | None:
+    """A plain ``null``, ``~`` or empty value is nothing (as YAML writers emit None); all else is text."""
+    if node.style in (None, "") and node.value in ("", "~", "null", "Null", "NULL"):  # plain (C parser: "")
+        return None
+    return node.value
+
+
 for _loader in (StrictSafeLoader, TextLoader):
     _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_repeats)
+TextLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG, _text_or_nothing)
 
 
 def load_yaml_text(text: str, source: str, invalid: Callable[[str, list[str]], Exception], *,

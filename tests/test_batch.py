@@ -241,3 +241,14 @@ def test_yaml_manifest_key_given_twice(tmp_path):
     manifest.write_text("- client: A\n  responses: a.csv\n  client: B\n", encoding="utf-8")
     with pytest.raises(CxError, match="line 3, column 3: the key 'client' is given twice"):
         read_manifest(manifest)
+
+
+def test_yaml_manifest_nulls_and_merge_keys(tmp_path):
+    (tmp_path / "a.csv").write_text("respondent_id,LEAD1\nR1,4\n", encoding="utf-8")
+    manifest = tmp_path / "m.yaml"
+    # what yaml.safe_dump writes for None, and a shared block merged into an entry
+    manifest.write_text("- {client: A, responses: a.csv, targets: null, consultant: ~}\n"
+                        "- {client: 'null', responses: a.csv}\n", encoding="utf-8")
+    first, second = read_manifest(manifest)
+    assert first.error == "" and first.request.targets is None and first.request.consultant == ""
+    assert second.client == "null"  # quoted: the text itself

@@ -355,3 +355,13 @@ def test_mac_line_endings_title_lines_and_short_manifest_rows(tmp_path):
     manifest.write_text("client,responses,targets,group_by,consultant\nAcme,a.csv\n", encoding="utf-8")
     [item] = read_manifest(manifest)
     assert item.error == "" and item.request.targets is None
+
+
+def test_a_scale_label_wins_over_the_dont_know_vocabulary():
+    from cxassess.questionnaire import questionnaire_from_dict
+    from cxassess.survey_labels import ValueReader
+
+    data = load_questionnaire().model_dump()
+    data["scale"]["labels"][3] = "Not sure"  # the midpoint of this scale
+    reader = ValueReader(questionnaire_from_dict(data, "q.yaml"))
+    assert reader.read("Not sure").value == 3.0 and reader.read("Don't know").status == "dont_know"

@@ -302,3 +302,10 @@ def test_a_file_where_the_output_folder_should_be(cli, tmp_path):
     blocker.write_text("x", encoding="utf-8")
     res = cli("demo-data", "--out", blocker / "sub")
     assert res.returncode == 1 and "Traceback" not in res.stderr
+
+
+def test_targets_yaml_with_a_merge_key(mini_q, data_dir, tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("base: &b {A: 3, B: 2}\ntargets:\n  <<: *b\n  B: 4\n")
+    s = score(read_responses(data_dir / "mini_long.csv", mini_q), mini_q, targets=path)
+    assert s.dimensions["target"].to_dict() == {"A": 3.0, "B": 4.0}
