@@ -190,8 +190,8 @@ def test_repeated_respondent_ids_are_refused_with_every_row_named(data_dir):
         summarise_file(data_dir / "qa_metrics_repeated_ids.csv", nps="nps", csat="csat", source="survey.csv")
     assert [(p.row, p.column) for p in info.value.problems] == [(3, "response_id"), (5, "response_id"), (9, "response_id")]
     text = str(info.value)
-    assert "survey.csv, row 3, column 'response_id': respondent 'C2' appears in more than one row (also rows 5, 9)" in text
-    assert "row 5, column 'response_id': respondent 'C2' appears in more than one row (also rows 3, 9)" in text
+    assert "survey.csv, row 3, column 'response_id': respondent 'C2' appears in 3 rows (3, 5, 9)" in text
+    assert "row 5, column 'response_id': respondent 'C2' appears in 3 rows (3, 5, 9)" in text
 
 
 def test_skip_leaves_out_every_row_of_a_repeated_respondent(data_dir):
@@ -210,7 +210,7 @@ def test_respondent_id_column_is_found_by_its_usual_spellings_and_absent_means_n
     answers = {"nps": ["10", "9", "3", "9"]}
     for header in ("Response ID", "ResponseId", "respondent_id", "Participant"):
         df = pd.DataFrame({header: ["a", "b", "c", "b"], **answers})
-        with pytest.raises(MetricsError, match=rf"row 5, column '{header}': respondent 'b' appears in more than one row \(also row 3\)"):
+        with pytest.raises(MetricsError, match=rf"row 5, column '{header}': respondent 'b' appears in 2 rows \(3, 5\)"):
             summarise(df, nps="nps")
     # no id column: rows are just rows, as before: P 3 (10 9 9), D 1 (3) of 4 -> NPS 50
     s = summarise(pd.DataFrame(answers), nps="nps")
@@ -220,7 +220,7 @@ def test_respondent_id_column_is_found_by_its_usual_spellings_and_absent_means_n
 def test_cli_metrics_refuses_repeated_respondent_ids(data_dir, capsys):
     assert main(["metrics", str(data_dir / "qa_metrics_repeated_ids.csv"), "--nps", "nps"]) == 1
     err = capsys.readouterr().err
-    assert "row 9, column 'response_id': respondent 'C2' appears in more than one row (also rows 3, 5)" in err
+    assert "row 9, column 'response_id': respondent 'C2' appears in 3 rows (3, 5, 9)" in err
     assert "Traceback" not in err
 
 
@@ -466,3 +466,11 @@ def test_cli_metrics_uses_the_default_columns(capsys, tmp_path):
     other.write_text("likely,happy\n9,4\n", encoding="utf-8")
     assert main(["metrics", str(other)]) == 1
     assert "name at least one customer-metric column" in capsys.readouterr().err
+
+
+def test_one_id_repeated_many_times_is_reported_cheaply():
+    # 20,000 rows all saying "anonymous": one message per id, the row list cut after six
+    frame = pd.DataFrame({"respondent": ["anonymous"] * 20000, "nps": ["9"] * 20000})
+    with pytest.raises(MetricsError) as info:
+        summarise(frame, nps="nps")
+    assert "respondent 'anonymous' appears in 20000 rows (2, 3, 4, 5, 6, 7 and 19994 more)" in str(info.value)
