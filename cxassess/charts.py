@@ -247,7 +247,7 @@ def group_heatmap(scores: Scores, column: str) -> Figure:
                 dark = (v - lo) / (hi - lo) > 0.72 or (v - lo) / (hi - lo) < 0.12
                 ax.text(c, r, f"{v:.1f}", ha="center", va="center", fontsize=8,
                         color="white" if dark else TEXT)
-    for c, name in enumerate(scores.dimensions["name"]):
+    for c, name in enumerate(scores.dimensions["label"]):  # short names, as the report's heatmap table
         ax.text(c, -0.6, _wrap(name, 13), ha="center", va="bottom", fontsize=7.5, color=TEXT, gid="label")
     _ylabels(ax, range(rows), [f"{_wrap(g, 24)} (n={int(k)})" for g, k in zip(table.index, table["respondents"])])
     ax.set_ylim(rows - 0.5, -0.5)

@@ -93,8 +93,8 @@ def _print_problems(responses, stream=sys.stderr) -> None:
     for w in responses.warnings:
         print(f"warning: {w}", file=stream)
     if responses.errors:
-        print(f"left out what {len(responses.errors)} problem(s) name (answers, rows or columns; --on-error skip):",
-              file=stream)
+        print(f"{len(responses.errors)} problem(s); the answers, rows or columns they name were left out "
+              "(--on-error skip):", file=stream)
         for e in responses.errors:
             print(f"  - {e}", file=stream)
 
@@ -181,7 +181,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     result = summarise_file(args.file, nps=args.nps, csat=args.csat, ces=args.ces, by=args.by,
                             min_group_size=args.min_group_size, on_error=args.on_error)
     if result.dropped:
-        print(f"left out what {len(result.dropped)} problem(s) name (answers or rows; --on-error skip):", file=sys.stderr)
+        print(f"{len(result.dropped)} problem(s); the answers or rows they name were left out (--on-error skip):",
+              file=sys.stderr)
         for problem in result.dropped:
             print(f"  - {problem}", file=sys.stderr)
     from cxassess.metrics import metrics_table
@@ -301,6 +302,8 @@ def _format_from_out(args: argparse.Namespace, choices: Sequence[str]) -> str:
     if args.format:
         return args.format
     suffix = Path(args.out).suffix.lower().lstrip(".") if getattr(args, "out", None) else ""
+    if suffix in ("xlsx", "xlsm", "xls", "pdf", "html", "htm", "png"):
+        raise CxError(f"--out {args.out}: this command writes {', '.join(choices)} or a text table, not .{suffix}")
     return suffix if suffix in choices else "table"
 
 
@@ -333,8 +336,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnicodeError as exc:
         print(f"error: cannot read a file as text ({exc}); save it as UTF-8", file=sys.stderr)
         return 1
-    except FileExistsError as exc:  # our folders are made with exist_ok: a file stands where one should go
-        print(f"error: {exc.filename}: is a file, expected a folder (or a path where one can be made)", file=sys.stderr)
+    except FileExistsError as exc:
+        if exc.filename and Path(exc.filename).is_file():  # our folders are made with exist_ok: a file is in the way
+            print(f"error: {exc.filename}: is a file, expected a folder (or a path where one can be made)", file=sys.stderr)
+        else:
+            print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # a folder where a file was expected, a missing output folder, no permission
         where = f"{exc.filename}: " if exc.filename else ""

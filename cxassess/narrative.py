@@ -219,7 +219,8 @@ def ensure_reportable(scores: Scores, source: Any = "") -> None:
         where = f"{source}: " if source else ""
         raise CxError(f"{where}only {scores.respondents} respondent(s) with usable answers; a report "
                       f"needs at least {scores.min_group_size} (the minimum group size), so that nobody's answers "
-                      "can be read from it")
+                      "can be read from it; for a one-person self-assessment set the minimum group size to 1 "
+                      "(--min-group-size 1)")
 
 
 def fragment_style() -> str:
@@ -582,7 +583,8 @@ def metrics_panel(summary: Any) -> str:
                        f"customers are suppressed.</p>")
     dropped = getattr(summary, "dropped", None) or []
     if dropped:
-        out.append(f"<p class=\"cx-note\">{len(dropped)} unusable answer(s) were left out of these figures.</p>")
+        out.append(f"<p class=\"cx-note\">{len(dropped)} problem(s) in the survey (unusable answers or repeated "
+                   "respondents) were left out of these figures.</p>")
     return "".join(out)
 
 
@@ -630,8 +632,8 @@ def methodology(scores: Scores) -> str:
            f"of possible answers); those answers count as missing, never as a low score.</p>"]
     notes = []
     if cov.get("dropped_errors"):
-        notes.append(f"what {cov['dropped_errors']} problem(s) in the file named (unreadable answers, repeated "
-                     "respondents or unusable columns) was left out")
+        notes.append(f"{cov['dropped_errors']} problem(s) in the file (unreadable answers, repeated respondents or "
+                     "unusable columns) were left out of the scores")
     if cov.get("respondents_without_answers"):
         notes.append(f"{cov['respondents_without_answers']} respondent(s) gave no usable answer and are not counted")
     if notes:

@@ -151,10 +151,13 @@ def validate_request(req: ReportRequest) -> Any:
     ``scores.json`` holds.
     """
     check_inputs(req)
+    from cxassess.narrative import ensure_reportable
     from cxassess.scoring import score_file
 
-    return score_file(req.responses, req.questionnaire, group_by=req.group_by, targets=req.targets,
-                      min_group_size=req.min_group_size)
+    scores = score_file(req.responses, req.questionnaire, group_by=req.group_by, targets=req.targets,
+                        min_group_size=req.min_group_size)
+    ensure_reportable(scores, req.responses)
+    return scores
 
 
 def check_inputs(req: ReportRequest) -> None:

@@ -453,7 +453,7 @@ def test_cli_metrics_errors_exit_1_with_row_and_column(tmp_path, capsys):
     assert "Traceback" not in err
     assert main(["metrics", str(path), "--nps", "nps", "--csat", "csat", "--on-error", "skip", "--format", "json"]) == 0
     captured = capsys.readouterr()
-    assert "left out what 2 problem(s) name" in captured.err
+    assert "2 problem(s); the answers or rows they name were left out" in captured.err
     data = json.loads(captured.out)
     assert [(d["row"], d["column"]) for d in data["dropped"]] == [(2, "nps"), (3, "csat")]
     assert data["nps"]["n"] == 1 and data["nps"]["unanswered"] == 1

@@ -15,6 +15,7 @@ import pytest
 
 from cxassess.errors import CxError
 from cxassess.paths import DEMO_DIR, NOTEBOOKS_DIR
+from cxassess.safe import slugify
 from cxassess.report import (
     PARAMETER_NAMES, ReportRequest, build_parameters, declared_parameters, load_notebook, parameterize,
     parse_formats, render_report,
@@ -271,3 +272,13 @@ def test_forked_kernels_get_private_unix_sockets(tmp_path):
     assert a["transport"] == b["transport"] == "ipc"
     assert Path(a["ip"]).parent == tmp_path and a["ip"] != b["ip"]  # never two kernels on one address
     assert a["key"] != b["key"] and len(a["key"]) == 64
+
+
+def test_cli_report_refuses_fewer_respondents_than_the_minimum_before_any_kernel(cli, tmp_path):
+    two = tmp_path / "two.csv"
+    two.write_text("".join((DEMO_DIR / "harbour-health-clinics.csv").read_text(encoding="utf-8").splitlines(True)[:3]),
+                   encoding="utf-8")
+    res = cli("report", "--client", "Pair", "--responses", two, "--out", tmp_path / "out", "--format", "html")
+    assert res.returncode == 1
+    assert "only 2 respondent(s) with usable answers; a report needs at least 3" in res.stderr
+    assert "--min-group-size 1" in res.stderr and not (tmp_path / "out" / slugify("Pair")).exists()

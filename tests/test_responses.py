@@ -160,7 +160,7 @@ def test_score_skip_prints_what_was_dropped(cli, data_dir):
     res = cli("score", data_dir / "mini_bad_long.csv", "--questionnaire", data_dir / "mini.yaml",
               "--on-error", "skip", "--format", "json")
     assert res.returncode == 0, res.stderr
-    assert "left out what 4 problem(s) name" in res.stderr
+    assert "4 problem(s); the answers, rows or columns they name were left out" in res.stderr
     assert "respondent 'r4' gave no usable answer" in res.stderr
     assert json.loads(res.stdout)["respondents"] == 2
 

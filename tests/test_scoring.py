@@ -295,6 +295,9 @@ def test_output_format_follows_the_out_extension(cli, data_dir, tmp_path):
     assert (tmp_path / "s.csv").read_text(encoding="utf-8").startswith("group_by,group,dimension,")
     assert cli(*args, tmp_path / "s.txt").returncode == 0
     assert (tmp_path / "s.txt").read_text(encoding="utf-8").startswith("Respondents: 4")
+    res = cli(*args, tmp_path / "s.xlsx")  # a text table in a workbook's name would not open
+    assert res.returncode == 1 and "writes json, csv or a text table, not .xlsx" in res.stderr
+    assert not (tmp_path / "s.xlsx").exists()
 
 
 def test_a_file_where_the_output_folder_should_be(cli, tmp_path):
