@@ -6,8 +6,8 @@ nothing needs closing. The figures are :class:`ReportFigure` (a ``Figure`` subcl
 inline in Jupyter as SVG whatever backend is active, so ``display(charts.radar(scores))`` or a
 chart as the last expression of a cell shows the picture.
 
-SVG with the text kept as text, rather than PNG: the charts print sharp in the PDF, their labels can
-be selected and searched, and with matplotlib 3.11 (whose text shaping costs ~6 ms per label when
+SVG with the text kept as text, rather than PNG: the charts print sharp in the PDF (where their
+labels can be selected and searched), and with matplotlib 3.11 (whose text shaping costs ~6 ms per label when
 rasterised) the report's charts are made in about half the time.
 
 One colour language across the report: current scores in ``CURRENT``, targets in ``TARGET``,

@@ -583,7 +583,8 @@ class WorkshopApp(_Displayable):
 
 
 def default_session_file(client_name: str, folder: str | Path = "sessions") -> Path:
-    """Where a client's workshop session is kept when no file is given: ``sessions/<client>.sqlite``."""
+    """Where a client's workshop session is kept when no file is given: ``sessions/<client slug>.sqlite``
+    (the slug carries a short hash of the exact name, so two clients never share a file)."""
     return Path(folder) / f"{slugify(client_name or 'workshop')}.sqlite"
 
 
@@ -604,7 +605,7 @@ def self_assessment(questionnaire: Questionnaire | str | Path | None = None, ses
                     participant: str = "me") -> WorkshopApp:
     """Single-assessor mode: one person answers for the organisation and sees their own radar at the end.
 
-    Answers are saved in ``session_file`` (default ``sessions/self-assessment-<participant>.sqlite``)
+    Answers are saved in ``session_file`` (default ``sessions/self-assessment-<participant slug>.sqlite``)
     as they are given, so the person can stop and resume later.
     """
     code = check_code(participant)
