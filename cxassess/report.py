@@ -379,7 +379,16 @@ class Renderer:
         """SHA-256 of every input's content: what ``--resume`` compares (dates lie after a copy that keeps them)."""
         import hashlib
 
-        return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in self.inputs_of(req)}
+        from cxassess.responses import SESSION_SUFFIXES
+
+        digests = {}
+        for path in self.inputs_of(req):
+            h = hashlib.sha256(path.read_bytes())
+            wal = Path(f"{path}-wal")  # a workshop session's newest answers may still be in its write-ahead log
+            if path.suffix.lower() in SESSION_SUFFIXES and wal.is_file():
+                h.update(wal.read_bytes())
+            digests[str(path)] = h.hexdigest()
+        return digests
 
     def is_current(self, req: ReportRequest, out_dir: Path | str) -> bool:
         """True when the report's outputs exist, were made from inputs with the same content as now,

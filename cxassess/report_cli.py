@@ -89,10 +89,6 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from cxassess.report import parse_formats
 
     formats = parse_formats(args.format)
-    if args.workers < 1:
-        from cxassess.errors import CxError
-
-        raise CxError("--workers must be at least 1")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
         result = batch(args.manifest, args.out, formats=formats, workers=args.workers, resume=args.resume,

@@ -310,6 +310,9 @@ def _fold(name: str) -> str:
     return "".join(ch for ch in str(name).lower() if ch.isalnum())
 
 
+_FOLDED_ID_ALIASES = frozenset(_fold(a) for a in RESPONDENT_ID_ALIASES)
+
+
 def respondent_column(columns: list[str]) -> str | None:
     """The column holding respondent ids, if any: the first of :data:`RESPONDENT_ID_ALIASES`
     present, matched ignoring case, spaces, "-" and "_" ("Respondent ID", Qualtrics' "ResponseId")."""
@@ -529,7 +532,7 @@ def _check_header(df: pd.DataFrame, q: Questionnaire, source: str, notes: list[s
             notes.append(f"column '{name}' read as item '{new}'")
         ids = [i.upper() for i in q.item_ids]
         for name in names:
-            if name in q.item_ids or name in renamed or _fold(name) in {_fold(a) for a in RESPONDENT_ID_ALIASES}:
+            if name in q.item_ids or name in renamed or _fold(name) in _FOLDED_ID_ALIASES:
                 continue
             close = difflib.get_close_matches(name.upper(), ids, n=1, cutoff=0.75)
             if close:
