@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,18 +185,24 @@ def _check_row_widths(text: str, sep: str, path: Path, *, short_rows_are_errors:
     def records() -> Any:
         return csv.reader(io.StringIO(text, newline=""), delimiter=sep)
 
-    header = next(records(), [])
+    # field counts of every record at C speed (a long file has a million rows); blank lines are length 0
+    lengths = _field_counts(text, sep)
+    if lengths is None:
+        lengths = np.fromiter(map(len, records()), dtype=np.int64)
+    if not lengths.any():
+        return 1
+    first = int(np.argmax(lengths > 0))  # blank lines before the header are skipped, as the table reader does
+    header = next(itertools.islice(records(), first, None))
     width = len(header)
     named = max((k + 1 for k, name in enumerate(header) if name.strip()), default=0)  # trailing blank names
-    # field counts of every record at C speed (a long file has a million rows); blank lines are length 0
-    lengths = np.fromiter(map(len, records()), dtype=np.int64)[1:]
+    lengths = lengths[first + 1:]
     filled = lengths > 0
     numbers = np.cumsum(filled) + 1  # header = row 1, blank lines not counted
     wider = filled & (lengths > width)
     if wider.any():  # rare: only extra fields holding values count (trailing separators are harmless)
-        for k, row in enumerate(records()):
-            if k and wider[k - 1] and not any(f.strip() for f in row[width:]):
-                wider[k - 1] = False
+        for k, row in enumerate(itertools.islice(records(), first + 1, None)):
+            if wider[k] and not any(f.strip() for f in row[width:]):
+                wider[k] = False
     bad = wider | (filled & (lengths < named) if short_rows_are_errors else False)
     if filled.sum() and wider.sum() * 2 > filled.sum():
         raise CxError(f"{path}: the first line has {width} field(s) but most rows have more: is there a title line "
@@ -207,6 +214,27 @@ def _check_row_widths(text: str, sep: str, path: Path, *, short_rows_are_errors:
         raise CxError(f"{path}: the header has {width} fields but row(s) {shown} do not (fields in brackets): "
                       "a line break inside a cell, or missing or extra separators; fix those rows")
     return int(max(width, lengths.max(initial=0), 1))
+
+
+def _field_counts(text: str, sep: str) -> np.ndarray | None:
+    """Fields per line (0 for a blank line) by counting separators with numpy, for text without
+    quotes (where a separator or line break can only end a field); None when quotes need a CSV parser."""
+    if '"' in text or len(sep) != 1:
+        return None
+    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    newline = ord("\n") if "\n" in text else ord("\r")
+    ends = np.flatnonzero(data == newline)
+    if not len(ends) or ends[-1] != len(data) - 1:
+        ends = np.append(ends, len(data))  # a last line without a line break
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    seps = np.flatnonzero(data == ord(sep))
+    size = ends - starts
+    size = size - ((size > 0) & (data[np.maximum(ends - 1, 0)] == ord("\r")))  # "\r\n" endings
+    counts = np.searchsorted(seps, ends) - np.searchsorted(seps, starts) + 1
+    counts[size == 0] = 0
+    if len(counts) and ends[-1] == len(data) and size[-1] == 0:
+        counts = counts[:-1]
+    return counts
 
 
 def _header_first(df: pd.DataFrame) -> pd.DataFrame:

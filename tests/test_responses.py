@@ -365,3 +365,18 @@ def test_a_scale_label_wins_over_the_dont_know_vocabulary():
     data["scale"]["labels"][3] = "Not sure"  # the midpoint of this scale
     reader = ValueReader(questionnaire_from_dict(data, "q.yaml"))
     assert reader.read("Not sure").value == 3.0 and reader.read("Don't know").status == "dont_know"
+
+
+def test_row_width_check_with_and_without_quotes(tmp_path):
+    path = tmp_path / "q.csv"
+    # quoted cells (a comma and a line break inside them) take the CSV parser's path; blank lines
+    # before the header and between rows are skipped, as the table reader does
+    path.write_text('\n\nrespondent_id,role,LEAD1\nR1,"Ops, north",4\n\nR2,"two\nlines",3\n', encoding="utf-8")
+    r = read_responses(path)
+    assert r.answers["value"].tolist() == [4.0, 3.0] and sorted(r.attributes["role"]) == ["Ops, north", "two\nlines"]
+    path.write_text('respondent_id,role,LEAD1\nR1,"Ops, north",4\nR2,3\n', encoding="utf-8")
+    with pytest.raises(CxError, match=r"row\(s\) 3 \(2\) do not"):
+        read_responses(path)
+    path.write_text("\nrespondent_id,role,LEAD1\nR1,Ops,4\n\nR2,3\n", encoding="utf-8")  # no quotes: numpy path
+    with pytest.raises(CxError, match=r"row\(s\) 3 \(2\) do not"):
+        read_responses(path)
