@@ -282,7 +282,7 @@ def parse_answers(cells: pd.Series, metric: str, column: str, rows: np.ndarray, 
     text_u = as_text(pd.Series(uniques, dtype=object))
     # the culture survey's vocabulary for "no answer", so a word means the same everywhere
     unanswered_u = np.array([no_answer_kind(t) is not None for t in text_u], dtype=bool)
-    number_u = pd.to_numeric(text_u.str.replace(",", ".", regex=False), errors="coerce").astype(float).to_numpy()
+    number_u = np.array([_number(t) for t in text_u], dtype=float)
     with np.errstate(invalid="ignore"):
         valid_u = ~unanswered_u & (number_u >= scale.low) & (number_u <= scale.high) & (number_u == np.round(number_u))
     unanswered, valid, number = unanswered_u[codes], valid_u[codes], number_u[codes]
@@ -307,6 +307,15 @@ def as_text(cells: pd.Series) -> pd.Series:
     codes, uniques = pd.factorize(cells.astype(object), use_na_sentinel=True)
     text = [("" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()) for v in uniques] + [""]
     return pd.Series(np.asarray(text, dtype=object)[codes], index=cells.index, dtype=object)
+
+
+def _number(text: str) -> float:
+    """The cell as a number, as the culture reader reads it: a decimal comma allowed, digits of any
+    script ("٤", "５") accepted; NaN for anything else."""
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return math.nan
 
 
 def _cell_message(cell: str, number: float, scale: Scale) -> str:

@@ -474,3 +474,9 @@ def test_one_id_repeated_many_times_is_reported_cheaply():
     with pytest.raises(MetricsError) as info:
         summarise(frame, nps="nps")
     assert "respondent 'anonymous' appears in 20000 rows (2, 3, 4, 5, 6, 7 and 19994 more)" in str(info.value)
+
+
+def test_digits_of_other_scripts_count_as_in_the_culture_survey():
+    # Arabic-Indic 9, full-width 1 and 10: promoters 9 and 10 (2 of 3), detractor 1 (1 of 3): NPS 100/3
+    s = summarise(pd.DataFrame({"nps": ["\u0669", "\uff11", "10"]}), nps="nps")
+    assert s.dropped == [] and s.nps.n == 3 and s.nps.score == pytest.approx(100 / 3)
