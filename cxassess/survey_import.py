@@ -53,10 +53,10 @@ import pandas as pd
 from cxassess.errors import CxError, ProblemsError, format_problems
 from cxassess.questionnaire import Questionnaire, as_questionnaire
 from cxassess.survey_labels import Reading, ValueReader, normalise_text
-from cxassess.survey_layouts import _GOOGLE_TIMESTAMPS  # noqa: PLC2701 (timestamps in the Forms languages)
 from cxassess.survey_layouts import (
     FORMAT_NAMES,
     FORMATS,
+    GOOGLE_TIMESTAMPS,
     Column,
     Layout,
     RawTable,
@@ -307,6 +307,7 @@ class ImportReport:
     missing_items: list[str] = field(default_factory=list)
     dropped_rows: list[tuple[int, str]] = field(default_factory=list)
     problems: list[Any] = field(default_factory=list)  # responses.Problem: values not understood, bad ids
+    rows_left_out: set[int] = field(default_factory=set)  # rows whose problem leaves out the whole row
     readings: list[tuple[str, str, int]] = field(default_factory=list)  # (cell text, read as, count)
     notes: list[str] = field(default_factory=list)
     respondents: int = 0
@@ -314,6 +315,11 @@ class ImportReport:
     dont_know: int = 0
     blank: int = 0
     attributes: list[str] = field(default_factory=list)
+
+    def is_row_problem(self, problem: Any) -> bool:
+        """A problem that left out its whole row (a repeat), not one value (left blank): a row left
+        out is never read further, so it has no value problems."""
+        return problem.row in self.rows_left_out
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -347,11 +353,11 @@ class ImportReport:
         if self.readings:
             lines.append("Answer texts read as scale points:")
             lines += [f"  - '{t}' -> {a} ({n} cell{'s' if n != 1 else ''})" for t, a, n in self.readings]
-        rows = [p for p in self.problems if _is_row_problem(p)]
+        rows = [p for p in self.problems if self.is_row_problem(p)]
         if rows:
             lines.append(f"Rows not imported ({len(rows)}):")
             lines += [f"  - {p}" for p in rows]
-        values = [p for p in self.problems if not _is_row_problem(p)]
+        values = [p for p in self.problems if not self.is_row_problem(p)]
         if values:
             lines.append(f"Values not understood ({len(values)}):")
             lines += [f"  - {p}" for p in values]
@@ -386,16 +392,11 @@ class ImportResult:
 NOT_IMPORTED = "row not imported"  # ends the message of every row-level problem (the row is left out)
 
 
-def _is_row_problem(problem: Any) -> bool:
-    """A problem about a whole row (left out), not about one value (left blank)."""
-    return problem.message.endswith(NOT_IMPORTED)
-
-
 def _identity_columns(layout: Layout) -> list[int]:
     """Columns that tell one submission from another: respondent id, identity (email, name...), date/time."""
     def timed(col: Column) -> bool:
         norm = normalise_text(col.key)
-        return norm in _GOOGLE_TIMESTAMPS or bool(re.search(r"date|time", norm))
+        return norm in GOOGLE_TIMESTAMPS or bool(re.search(r"date|time", norm))
 
     return [c.index for c in layout.columns
             if c.kind in ("respondent_id", "identity") or (c.kind == "metadata" and timed(c))]
@@ -421,9 +422,9 @@ def exact_repeats(layout: Layout) -> dict[int, int]:
     return repeats
 
 
-def _problems_headline(problems: list[Any]) -> str:
+def _problems_headline(report: ImportReport) -> str:
     """E.g. ``2 row(s) repeat an earlier respondent or submission and 1 value(s) could not be understood; ...``"""
-    rows = sum(map(_is_row_problem, problems))
+    rows, problems = len(report.rows_left_out), report.problems
     parts = [f"{rows} row(s) repeat an earlier respondent or submission" if rows else "",
              f"{len(problems) - rows} value(s) could not be understood" if len(problems) > rows else ""]
     return " and ".join(p for p in parts if p) + "; nothing was imported."
@@ -549,6 +550,7 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
     repeats = exact_repeats(layout)
     for n, cells in layout.data:
         if n in repeats:
+            report.rows_left_out.add(n)
             report.problems.append(Problem(source, n, None, f"repeats row {repeats[n]} exactly (same respondent, "
                                                             f"same answers: one submission twice); {NOT_IMPORTED}"))
             continue
@@ -558,6 +560,7 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
             if layout.id_column is not None:
                 report.notes.append(f"row {n}: the respondent id is empty; called it {rid}")
         if rid in seen_ids:
+            report.rows_left_out.add(n)
             report.problems.append(Problem(source, n, id_key, f"respondent '{rid}' appears again "
                                                               f"(first in row {seen_ids[rid]}); {NOT_IMPORTED}"))
             continue
@@ -602,10 +605,10 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
                                 + (" and dropped rows" if report.dropped_rows else "") + ")", report)
     if report.problems and on_error == "raise":
         raise SurveyImportError(format_problems(
-            str(source), report.problems, _problems_headline(report.problems),
+            str(source), report.problems, _problems_headline(report),
             "Fix the export (or the questionnaire's scale labels), or import the rest with --on-error skip "
             "(the values listed are then left blank, the rows listed left out)."), report)
-    rows_out = sum(map(_is_row_problem, report.problems))
+    rows_out = len(report.rows_left_out)
     if rows_out:
         report.notes.append(f"{rows_out} repeated row(s) were not imported (--on-error skip)")
     if len(report.problems) > rows_out:

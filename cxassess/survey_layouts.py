@@ -197,9 +197,9 @@ _QUALTRICS_META = {
     "q relevantidduplicatescore", "q relevantidfraudscore", "q relevantidlaststartdate", "q ballotboxstuffing",
 }
 _SURVEYMONKEY_META = {"collector id", "start date", "end date"}
-_GOOGLE_TIMESTAMPS = {"timestamp", "marca temporal", "horodateur", "zeitstempel", "informazioni cronologiche",
+GOOGLE_TIMESTAMPS = {"timestamp", "marca temporal", "horodateur", "zeitstempel", "informazioni cronologiche",
                       "carimbo de data hora", "tijdstempel"}
-_GOOGLE_META = _GOOGLE_TIMESTAMPS | {"score", "total score"}
+_GOOGLE_META = GOOGLE_TIMESTAMPS | {"score", "total score"}
 _MSFORMS_META = {"id", "start time", "completion time", "last modified time", "total points", "quiz feedback",
                  "grade posted time"}
 
@@ -239,7 +239,7 @@ def recognise(rows: list[list[str]]) -> tuple[str, str] | None:
         return "surveymonkey", "Respondent ID and Collector ID columns over a second header row"
     if head[:3] == ["id", "start time", "completion time"]:
         return "microsoft-forms", "ID, Start time and Completion time columns"
-    if head and head[0] in _GOOGLE_TIMESTAMPS and not {"respondent id", "response id", "responseid"} & set(head):
+    if head and head[0] in GOOGLE_TIMESTAMPS and not {"respondent id", "response id", "responseid"} & set(head):
         return "google-forms", f"first column '{rows[0][0]}'"
     return None
 

@@ -220,12 +220,16 @@ def test_microsoft_forms_xlsx(tmp_path):
 # --------------------------------------------------------------------------------------
 # values not understood
 # --------------------------------------------------------------------------------------
-def _bad_google(tmp_path: Path) -> Path:
-    text = (EXPORTS / "google-forms.csv").read_text(encoding="utf-8")
-    text = text.replace("Strongly Agree,agree", "Maybe,7", 1)  # row 2, columns D and E
-    path = tmp_path / "bad.csv"
-    path.write_text(text, encoding="utf-8")
+def _google_variant(tmp_path: Path, name: str, edit) -> Path:
+    """google-forms.csv with ``edit`` applied to its text, written to ``tmp_path / name``."""
+    path = tmp_path / name
+    path.write_text(edit((EXPORTS / "google-forms.csv").read_text(encoding="utf-8")), encoding="utf-8")
     return path
+
+
+def _bad_google(tmp_path: Path) -> Path:
+    # row 2, columns D and E
+    return _google_variant(tmp_path, "bad.csv", lambda text: text.replace("Strongly Agree,agree", "Maybe,7", 1))
 
 
 def test_values_not_understood_stop_the_import_with_row_and_column(tmp_path):
@@ -529,12 +533,13 @@ def test_every_column_is_in_the_report_and_a_repeated_respondent_is_an_error(tmp
 def _google_with_repeats(tmp_path: Path) -> Path:
     """google-forms.csv (rows 2-4) plus row 5 = row 2 again, every column the same (one person's form
     submitted twice: same timestamp, same email), and row 6 = row 3's answers from another person."""
-    lines = (EXPORTS / "google-forms.csv").read_text(encoding="utf-8").splitlines()
-    other = lines[2].replace("2026/10/01 9:10:00 AM GMT+1,b@example.com", "2026/10/01 9:30:00 AM GMT+1,d@example.com")
-    assert other != lines[2]
-    path = tmp_path / "qa_repeats.csv"
-    path.write_text("\n".join([*lines, lines[1], other]) + "\n", encoding="utf-8")
-    return path
+    def add_rows(text: str) -> str:
+        lines = text.splitlines()
+        other = lines[2].replace("2026/10/01 9:10:00 AM GMT+1,b@example.com", "2026/10/01 9:30:00 AM GMT+1,d@example.com")
+        assert other != lines[2]
+        return "\n".join([*lines, lines[1], other]) + "\n"
+
+    return _google_variant(tmp_path, "qa_repeats.csv", add_rows)
 
 
 def test_an_identical_submission_stops_the_import(tmp_path):
