@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from cxassess.questionnaire import load_questionnaire
-from cxassess.session import DONT_KNOW, SessionStore
+from cxassess.workshop.store import DONT_KNOW, SessionStore
 from cxassess.workshop import FacilitatorPanel, ParticipantEntry, ParticipantFlow
 
 ATTRIBUTES = {"role": ["Senior leader", "Manager", "Front-line staff", "Support function"],

@@ -29,8 +29,8 @@ _EXPORTS = {
     "lifetime_value": "cxassess.economics",
     "ReportRequest": "cxassess.report",
     "render_report": "cxassess.report",
-    "open_session": "cxassess.session",
-    "export_session": "cxassess.session",
+    "open_session": "cxassess.workshop.store",
+    "export_session": "cxassess.workshop.store",
     "self_assessment": "cxassess.workshop",
 }
 

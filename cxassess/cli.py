@@ -164,7 +164,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 # workshop session export
 # --------------------------------------------------------------------------------------
 def cmd_export(args: argparse.Namespace) -> int:
-    from cxassess.session import export_session
+    from cxassess.workshop.store import export_session
 
     done = export_session(args.session, args.out, include_partial=args.include_partial)
     left = f"; {done['left_out']} participant(s) still answering left out" if done["left_out"] else ""

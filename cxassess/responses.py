@@ -403,7 +403,7 @@ def read_responses(path: str | Path, questionnaire: Questionnaire | str | Path |
     ``"skip"`` drops the invalid answers, keeps the rest and lists what was dropped in ``errors``.
     """
     if Path(path).suffix.lower() in SESSION_SUFFIXES:  # a workshop session: latest submitted answers
-        from cxassess.session import open_session
+        from cxassess.workshop.store import open_session
 
         return open_session(path, questionnaire).to_responses()
     q = as_questionnaire(questionnaire)

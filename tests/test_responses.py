@@ -226,7 +226,7 @@ def test_folder_and_non_utf8_files(mini_q, tmp_path):
 
 def test_a_workshop_session_file_is_read_directly(tmp_path):
     from cxassess.scoring import score
-    from cxassess.session import SessionStore, open_session
+    from cxassess.workshop.store import SessionStore, open_session
 
     path = tmp_path / "ws.sqlite"
     store = SessionStore(path)

@@ -16,7 +16,7 @@ import pytest
 
 from cxassess.responses import read_responses
 from cxassess.scoring import score
-from cxassess.session import DONT_KNOW, SessionError, SessionStore, export_session, open_session
+from cxassess.workshop.store import DONT_KNOW, SessionError, SessionStore, export_session, open_session
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = Path(__file__).parent / "data" / "mini.yaml"
@@ -174,7 +174,7 @@ def test_wrong_files_are_refused(tmp_path, store):
 
 WRITER = textwrap.dedent("""
     import sys
-    from cxassess.session import SessionStore
+    from cxassess.workshop.store import SessionStore
     store = SessionStore(sys.argv[1])
     items = store.questionnaire.item_ids
     prefix = sys.argv[2]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cxassess.errors import CxError
-from cxassess.session import DONT_KNOW, SessionStore
+from cxassess.workshop.store import DONT_KNOW, SessionStore
 from cxassess.workshop import (ABOUT, DONE, SUMMARY, ParticipantFlow, WorkshopApp,
                                default_session_file, new_code, self_assessment, workshop)
 
@@ -351,3 +351,74 @@ def test_refresh_redraws_only_when_something_changed(app, tmp_path):
     # A: three at (4 + 4 + 8) / 4 = 4.0 and S4 at (1 + 1 + 2) / 4 = 1.0 -> 13 / 4 = 3.25
     assert second.dimensions.loc["A", "score"] == pytest.approx(3.25)
     assert panel.refresh(force=True) is not second
+
+
+def _in_thread(fn):
+    """Run ``fn`` on another thread, as JupyterLab's kernel subshells run widget callbacks; re-raise its error."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            fn()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            errors.append(exc)
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(30)
+    if errors:
+        raise errors[0]
+
+
+def test_widget_callbacks_on_other_threads_save_every_answer(app):
+    """JupyterLab 4.6 serves comm messages on subshell threads: the store was opened on this one."""
+    entry = app.participant
+    entry.code.value = "T1"
+    views = []
+    _in_thread(lambda: views.append(entry.start()))  # Start / resume clicked: served on a subshell thread
+    view = views[0]
+    _in_thread(lambda: setattr(view.attribute_inputs["role"], "value", "Staff"))
+    _in_thread(view.next_button.click)
+    for item, value in {"A1": 5, "A2": 1, "A3": DONT_KNOW}.items():
+        _in_thread(lambda item=item, value=value: setattr(view.choices[item], "value", value))
+    assert "Not saved" not in view.message.value and "saved" in view.message.value
+    stored = app.store.participant("T1")
+    assert stored.attributes == {"role": "Staff"} and stored.page == "A"
+    assert stored.answers == {"A1": 5.0, "A2": 1.0, "A3": DONT_KNOW}
+
+
+def test_store_from_many_threads_at_once(tmp_path):
+    """Eight threads answering at once through one store: every answer is stored, none crosses over."""
+    import threading
+
+    store = SessionStore(tmp_path / "t.sqlite", MINI)
+    codes = [f"P{n}" for n in range(8)]
+    for code in codes:
+        store.start_participant(code)
+    barrier = threading.Barrier(len(codes))
+    errors: list[BaseException] = []
+
+    def answer(n: int, code: str) -> None:
+        try:
+            barrier.wait()
+            for round_ in range(20):
+                for item in ("A1", "A2", "A3", "B1", "B2"):
+                    store.record_answer(code, item, 1 + (n + round_) % 5)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=answer, args=(n, c)) for n, c in enumerate(codes)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    assert store.counts()["answers"] == 8 * 5
+    assert len(store.history()) == 8 * 20 * 5
+    for n, code in enumerate(codes):
+        assert set(store.participant(code).answers.values()) == {float(1 + (n + 19) % 5)}
+    store.close()
+    with pytest.raises(CxError, match="closed"):
+        store.counts()

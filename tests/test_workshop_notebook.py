@@ -11,7 +11,7 @@ import nbformat
 import papermill as pm
 import pytest
 
-from cxassess.session import SessionStore
+from cxassess.workshop.store import SessionStore
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "workshop.ipynb"

@@ -18,6 +18,9 @@ latest answer per participant and item), and a view ``responses`` over them for 
 :meth:`SessionStore.responses_frame` reads it back in the
 long responses format the scorer reads: ``respondent_id, item_id, value`` plus one column per
 attribute. WAL mode needs a local disk (not a network share), as SQLite documents.
+
+A store may be used from any thread (each thread gets its own connection): JupyterLab serves
+widget messages on kernel subshell threads, and the web app answers from a thread pool.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import json
 import math
 import os
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -145,22 +149,51 @@ class SessionStore:
             raise SessionError(f"{self.path}: is a folder, expected a session file")
         if not self.path.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise SessionError(f"{self.path}: cannot open the session file ({exc})") from None
+        self._timeout = timeout
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+        self._closed = False
         try:
             self._check_is_session(create)
             self._setup(questionnaire, client_name, attributes)
         except sqlite3.OperationalError as exc:  # locked, read-only, disk full...
-            self._con.close()
+            self.close()
             raise SessionError(f"{self.path}: cannot use the session file ({exc})") from None
         except sqlite3.DatabaseError as exc:
-            self._con.close()
+            self.close()
             raise SessionError(f"{self.path}: not a cxassess session file ({exc})") from None
         except BaseException:
-            self._con.close()
+            self.close()
             raise
+
+    # --- connections: one per thread ------------------------------------------------------
+    @property
+    def _con(self) -> sqlite3.Connection:
+        """This thread's connection to the session file, opened on first use.
+
+        A sqlite3 connection must not be shared between threads while a transaction is open, and
+        callers do run on several: JupyterLab serves widget messages on kernel subshell threads,
+        the web app answers requests from a thread pool. One connection per thread keeps each
+        transaction its own; SQLite's file lock (WAL mode) orders writers across threads and
+        processes alike.
+        """
+        if self._closed:
+            raise SessionError(f"{self.path}: the session was closed; open it again")
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            try:
+                # check_same_thread=False only so that close() may close it from another thread.
+                con = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise SessionError(f"{self.path}: cannot open the session file ({exc})") from None
+            self._local.con = con
+            with self._connections_lock:
+                self._connections.append(con)
+            # a file that is not a database fails here: the callers name it as such
+            con.execute("PRAGMA synchronous = FULL")  # fsync the WAL at every commit
+            con.execute("PRAGMA foreign_keys = ON")
+        return con
 
     # --- opening ------------------------------------------------------------------------
     def _check_is_session(self, create: bool) -> None:
@@ -195,8 +228,6 @@ class SessionStore:
         if str(mode).lower() != "wal":
             raise SessionError(f"{self.path}: cannot switch the session file to WAL mode (got '{mode}'); "
                                "keep session files on a local disk")
-        con.execute("PRAGMA synchronous = FULL")  # fsync the WAL at every commit
-        con.execute("PRAGMA foreign_keys = ON")
         with self._write():
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -243,8 +274,12 @@ class SessionStore:
         return _Transaction(self._con, self.path)
 
     def close(self) -> None:
-        """Close the connection (the data is already on disk)."""
-        self._con.close()
+        """Close every thread's connection (the data is already on disk)."""
+        self._closed = True
+        with self._connections_lock:
+            connections, self._connections = self._connections, []
+        for con in connections:
+            con.close()
 
     def __enter__(self) -> "SessionStore":
         return self

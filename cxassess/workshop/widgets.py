@@ -1,155 +1,27 @@
-"""The workshop: participants answer the questionnaire in ipywidgets, the facilitator watches live results.
+"""The workshop in ipywidgets: participant pages and the facilitator panel, for a shared laptop.
 
-Two layers, so the logic is tested without a browser:
-
-- :class:`ParticipantFlow` is a plain-Python state machine for one participant: pages (about you,
-  one per dimension, summary), answers, progress, what is unanswered, submit. Every answer goes to
-  the :class:`~cxassess.session.SessionStore` the moment it is given.
-- :class:`ParticipantView`, :class:`ParticipantEntry` and :class:`FacilitatorPanel` are thin
-  ipywidgets views that drive it; tests set ``.value`` and call ``.click()`` on their widgets.
-
-:func:`workshop` builds both panels for the notebook; :func:`self_assessment` is the single-assessor
-mode (one person answering for the organisation), which ends with that person's own radar.
+Thin views over :class:`~cxassess.workshop.flow.ParticipantFlow`; tests set ``.value`` and call
+``.click()`` on their widgets, and a browser test drives them in JupyterLab. :func:`workshop`
+builds both panels for the notebook; :func:`self_assessment` is the single-assessor mode (one
+person answering for the organisation), which ends with that person's own radar.
 """
 
 from __future__ import annotations
 
-import secrets
+import logging
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from cxassess.errors import CxError
-from cxassess.questionnaire import Item, Questionnaire
+from cxassess.questionnaire import Questionnaire
 from cxassess.safe import escape_html, slugify
-from cxassess.session import DONT_KNOW, SUBMITTED, SessionError, SessionStore, check_code
+from cxassess.workshop.flow import ABOUT, DONE, NOT_GIVEN, SUMMARY, ParticipantFlow, new_code
+from cxassess.workshop.store import DONT_KNOW, SessionStore, check_code
 
-ABOUT = "about"
-SUMMARY = "summary"
-DONE = "done"
-NOT_GIVEN = "(prefer not to say)"
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud
+_log = logging.getLogger(__name__)
 
 
-# --------------------------------------------------------------------------------------
-# the state machine
-# --------------------------------------------------------------------------------------
-class ParticipantFlow:
-    """One participant's way through the questionnaire, page by page; no widgets involved.
-
-    Pages: ``about`` (attributes, only when the session asks for some), one page per dimension id,
-    then ``summary``; ``done`` once submitted. Answers are written to ``store`` at once; a flow
-    built for a code that already exists resumes its answers, attributes and page.
-    """
-
-    def __init__(self, store: SessionStore, code: str, attribute_choices: Mapping[str, list[str]] | None = None) -> None:
-        self.store = store
-        self.questionnaire: Questionnaire = store.questionnaire
-        self.attribute_choices = dict(store.attribute_choices if attribute_choices is None else attribute_choices)
-        state = store.start_participant(code)
-        self.code = state.code
-        self.attributes: dict[str, str] = dict(state.attributes)
-        self.answers: dict[str, float | str] = dict(state.answers)
-        self.submitted = state.submitted
-        self.pages: list[str] = ([ABOUT] if self.attribute_choices else []) + self.questionnaire.dimension_ids + [SUMMARY]
-        self.resumed = bool(state.answers or state.page)
-        self.page = DONE if self.submitted else (state.page if state.page in self.pages else self.pages[0])
-
-    # --- where we are -------------------------------------------------------------------
-    @property
-    def page_index(self) -> int:
-        """Position of the current page in :attr:`pages` (``len(pages)`` once done)."""
-        return len(self.pages) if self.page == DONE else self.pages.index(self.page)
-
-    @property
-    def is_dimension_page(self) -> bool:
-        return self.page in self.questionnaire.dimension_ids
-
-    def items_on_page(self) -> list[Item]:
-        """The statements shown on the current page (none on about/summary/done)."""
-        return self.questionnaire.items_of(self.page) if self.is_dimension_page else []
-
-    @property
-    def total(self) -> int:
-        return len(self.questionnaire.item_ids)
-
-    @property
-    def answered(self) -> int:
-        """Statements with an answer, "don't know" included (it is a choice)."""
-        return sum(1 for i in self.questionnaire.item_ids if i in self.answers)
-
-    def unanswered(self) -> dict[str, list[Item]]:
-        """Dimension id -> statements not answered yet (dimensions with none left are omitted)."""
-        out: dict[str, list[Item]] = {}
-        for item in self.questionnaire.items:
-            if item.id not in self.answers:
-                out.setdefault(item.dimension, []).append(item)
-        return out
-
-    # --- moving -------------------------------------------------------------------------
-    def go_to(self, page: str) -> str:
-        """Open a page (not possible after submitting); the position is saved for resuming."""
-        if self.submitted:
-            raise SessionError(f"participant '{self.code}' has already submitted")
-        if page not in self.pages:
-            raise CxError(f"'{page}' is not a page of this questionnaire (pages: {', '.join(self.pages)})")
-        self.page = page
-        self.store.set_page(self.code, page)
-        return page
-
-    def next(self) -> str:
-        """The next page (stays on the summary, which is the last)."""
-        return self.go_to(self.pages[min(self.page_index + 1, len(self.pages) - 1)])
-
-    def back(self) -> str:
-        """The previous page (stays on the first)."""
-        return self.go_to(self.pages[max(self.page_index - 1, 0)])
-
-    # --- answering ----------------------------------------------------------------------
-    def set_attribute(self, name: str, value: str | None) -> None:
-        """Choose (or with None, clear) an attribute such as role or department; saved at once."""
-        if name not in self.attribute_choices:
-            raise CxError(f"'{name}' is not an attribute of this session ({', '.join(self.attribute_choices) or 'none'})")
-        self.store.set_attributes(self.code, {name: value})
-        if value is None:
-            self.attributes.pop(name, None)
-        else:
-            self.attributes[name] = value
-
-    def answer(self, item_id: str, value: int | str | None) -> None:
-        """Answer a statement: a scale point, or :data:`DONT_KNOW`; stored (committed) before returning."""
-        self.store.record_answer(self.code, item_id, value)
-        self.answers[item_id] = DONT_KNOW if value in (None, DONT_KNOW) else float(value)  # type: ignore[arg-type]
-
-    def submit(self, confirm_incomplete: bool = False) -> None:
-        """Finish. With statements still unanswered, ``confirm_incomplete=True`` is required."""
-        missing = sum(len(v) for v in self.unanswered().values())
-        if missing and not confirm_incomplete:
-            raise CxError(f"{missing} statement(s) are still unanswered: answer them, or confirm that you "
-                          "want to submit without them")
-        self.store.submit(self.code)
-        self.submitted = True
-        self.page = DONE
-
-    def own_scores(self):
-        """This participant's own scores (what the single-assessor radar shows)."""
-        from cxassess.scoring import score
-
-        return score(self.store.to_responses(include_partial=True, participants=[self.code]), self.questionnaire)
-
-
-def new_code(store: SessionStore | None = None, prefix: str = "P-") -> str:
-    """A random, easy-to-read participant code not yet used in ``store``."""
-    taken = set(store.participant_codes()) if store is not None else set()
-    while True:
-        code = prefix + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(5))
-        if code not in taken:
-            return code
-
-
-# --------------------------------------------------------------------------------------
-# widget views
-# --------------------------------------------------------------------------------------
 class _Displayable:
     """Shows ``self.widget`` when the object is displayed in a notebook."""
 
@@ -341,10 +213,16 @@ class ParticipantView(_Displayable):
 
     # --- actions ------------------------------------------------------------------------
     def _guard(self, action: Callable[[], Any], done: str) -> bool:
+        """Run a step; say on the page what went wrong instead of leaving it in a hidden log."""
         try:
             action()
         except CxError as exc:
             self.message.value = f"<span style='color:#b00020'>{escape_html(exc)}</span>"
+            return False
+        except Exception as exc:  # a bug, not bad input: still never silent on the participant's screen
+            _log.exception("workshop step failed")
+            self.message.value = (f"<span style='color:#b00020'>Not saved: {escape_html(type(exc).__name__)}: "
+                                  f"{escape_html(exc)}. Tell the facilitator.</span>")
             return False
         self.message.value = f"<span style='color:#2e7d32'>{escape_html(done)} {time.strftime('%H:%M:%S')}</span>"
         return True
@@ -629,5 +507,5 @@ def open_app(mode: str = "workshop", *, client_name: str = "", questionnaire: Qu
     raise CxError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
 
 
-__all__ = ["open_app", "ParticipantFlow", "ParticipantView", "ParticipantEntry", "FacilitatorPanel", "WorkshopApp",
-           "workshop", "self_assessment", "new_code", "DONT_KNOW", "SUBMITTED"]
+__all__ = ["open_app", "ParticipantView", "ParticipantEntry", "FacilitatorPanel", "WorkshopApp",
+           "workshop", "self_assessment", "default_session_file", "MODES"]
