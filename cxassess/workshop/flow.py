@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from cxassess.errors import CxError
 from cxassess.questionnaire import Item, Questionnaire
-from cxassess.workshop.store import DONT_KNOW, SessionError, SessionStore
+from cxassess.workshop.store import DONT_KNOW, ParticipantState, SessionError, SessionStore
 
 ABOUT = "about"
 SUMMARY = "summary"
@@ -29,17 +29,20 @@ class ParticipantFlow:
     built for a code that already exists resumes its answers, attributes and page.
     """
 
-    def __init__(self, store: SessionStore, code: str, attribute_choices: Mapping[str, list[str]] | None = None) -> None:
+    def __init__(self, store: SessionStore, code: str, attribute_choices: Mapping[str, list[str]] | None = None,
+                 *, state: ParticipantState | None = None) -> None:
         self.store = store
         self.questionnaire: Questionnaire = store.questionnaire
         self.attribute_choices = dict(store.attribute_choices if attribute_choices is None else attribute_choices)
-        state = store.start_participant(code)
+        if state is None:  # register (or find) the participant; a caller that just read the state passes it
+            state = store.start_participant(code)
         self.code = state.code
         self.attributes: dict[str, str] = dict(state.attributes)
         self.answers: dict[str, float | str] = dict(state.answers)
         self.submitted = state.submitted
         self.pages: list[str] = ([ABOUT] if self.attribute_choices else []) + self.questionnaire.dimension_ids + [SUMMARY]
         self.resumed = bool(state.answers or state.page)
+        self._stored_page = state.page
         self.page = DONE if self.submitted else (state.page if state.page in self.pages else self.pages[0])
 
     # --- where we are -------------------------------------------------------------------
@@ -80,8 +83,10 @@ class ParticipantFlow:
             raise SessionError(f"participant '{self.code}' has already submitted")
         if page not in self.pages:
             raise CxError(f"'{page}' is not a page of this questionnaire (pages: {', '.join(self.pages)})")
+        if page != self._stored_page:  # a page view that changes nothing writes nothing
+            self.store.set_page(self.code, page)
+            self._stored_page = page
         self.page = page
-        self.store.set_page(self.code, page)
         return page
 
     def next(self) -> str:

@@ -14,7 +14,8 @@ append-only CSV under a file lock:
 Tables: ``meta`` (questionnaire as JSON, client name, attribute choices), ``participants`` (code,
 attributes as JSON, status ``in_progress``/``submitted``, last page, timestamps), ``answer_log``
 (every answer ever given, append-only, with timestamp, attributes and status) and ``answers`` (the
-latest answer per participant and item), and a view ``responses`` over them for any SQLite tool.
+latest answer per participant and item), ``tokens`` (for the served app: the SHA-256 of each
+participant's join token, never the token itself), and a view ``responses`` over them for any SQLite tool.
 :meth:`SessionStore.responses_frame` reads it back in the
 long responses format the scorer reads: ``respondent_id, item_id, value`` plus one column per
 attribute. WAL mode needs a local disk (not a network share), as SQLite documents.
@@ -26,9 +27,11 @@ widget messages on kernel subshell threads, and the web app answers from a threa
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import os
+import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass, field
@@ -74,6 +77,11 @@ CREATE TABLE IF NOT EXISTS answers (
     answered_at TEXT NOT NULL,
     seq INTEGER NOT NULL,
     PRIMARY KEY (participant, item_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY,
+    participant TEXT NOT NULL REFERENCES participants(code),
+    created_at TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE VIEW IF NOT EXISTS responses AS
     SELECT a.participant AS respondent_id, a.item_id, a.value, a.status, a.answered_at,
@@ -154,6 +162,10 @@ class SessionStore:
         self._connections: list[sqlite3.Connection] = []
         self._connections_lock = threading.Lock()
         self._closed = False
+        # Threads of this process take turns at writing here, in order, instead of in SQLite's busy
+        # handler, which sleeps up to 100 ms between tries (other processes still meet that one).
+        self._write_lock = threading.Lock()
+        self._token_cache: dict[str, str] = {}
         try:
             self._check_is_session(create)
             self._setup(questionnaire, client_name, attributes)
@@ -271,7 +283,7 @@ class SessionStore:
         self.created_at: str = meta.get("created_at", "")
 
     def _write(self) -> "_Transaction":
-        return _Transaction(self._con, self.path)
+        return _Transaction(self._con, self.path, self._write_lock)
 
     def close(self) -> None:
         """Close every thread's connection (the data is already on disk)."""
@@ -373,6 +385,39 @@ class SessionStore:
         if row is None:
             raise SessionError(f"participant '{code}' has not started in this session")
         return row[0]
+
+    # --- joining by link: secrets and participant tokens ---------------------------------
+    def secret(self, name: str) -> str:
+        """A random secret kept in the session file (created on first use): the join key, the
+        facilitator key. Kept in the file so a restarted server keeps the links already handed out."""
+        key = f"secret:{name}"
+        row = self._con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            with self._write():
+                self._con.execute("INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, secrets.token_urlsafe(18)))
+            row = self._con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0])
+
+    def issue_token(self, code: str) -> str:
+        """A new unguessable token that stands for participant ``code`` (only its hash is stored)."""
+        token = secrets.token_urlsafe(24)
+        with self._write():
+            self._status(code)
+            self._con.execute("INSERT INTO tokens VALUES (?, ?, ?)", (_token_hash(token), code, now_utc()))
+        return token
+
+    def participant_for_token(self, token: str) -> str | None:
+        """The participant code a token stands for (None for an unknown or malformed token)."""
+        if not isinstance(token, str) or not 20 <= len(token) <= 64:
+            return None
+        digest = _token_hash(token)
+        code = self._token_cache.get(digest)
+        if code is None:
+            row = self._con.execute("SELECT participant FROM tokens WHERE token_hash = ?", (digest,)).fetchone()
+            if row is None:
+                return None
+            code = self._token_cache[digest] = str(row[0])
+        return code
 
     # --- answers ------------------------------------------------------------------------
     def check_answer(self, item_id: str, value: Any) -> tuple[float | None, str]:
@@ -562,25 +607,37 @@ class SessionStore:
 class _Transaction:
     """``BEGIN IMMEDIATE`` ... ``COMMIT``: takes the write lock up front, rolls back on any error."""
 
-    def __init__(self, con: sqlite3.Connection, path: Path) -> None:
-        self.con, self.path = con, path
+    def __init__(self, con: sqlite3.Connection, path: Path, lock: threading.Lock) -> None:
+        self.con, self.path, self.lock = con, path, lock
 
     def __enter__(self) -> sqlite3.Connection:
+        self.lock.acquire()
         try:
             self.con.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
+            self.lock.release()
             raise SessionError(f"{self.path}: the session file is busy or read-only ({exc}); try again") from None
+        except BaseException:
+            self.lock.release()
+            raise
         return self.con
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is None:
-            try:
-                self.con.execute("COMMIT")
-            except sqlite3.OperationalError as err:
+        try:
+            if exc_type is None:
+                try:
+                    self.con.execute("COMMIT")
+                except sqlite3.OperationalError as err:
+                    self.con.execute("ROLLBACK")
+                    raise SessionError(f"{self.path}: could not save ({err}); nothing was stored") from None
+            else:
                 self.con.execute("ROLLBACK")
-                raise SessionError(f"{self.path}: could not save ({err}); nothing was stored") from None
-        else:
-            self.con.execute("ROLLBACK")
+        finally:
+            self.lock.release()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def _clean_choices(attributes: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:

@@ -9,6 +9,7 @@ person answering for the organisation), which ends with that person's own radar.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
@@ -17,6 +18,8 @@ from cxassess.errors import CxError
 from cxassess.questionnaire import Questionnaire
 from cxassess.safe import escape_html, slugify
 from cxassess.workshop.flow import ABOUT, DONE, NOT_GIVEN, SUMMARY, ParticipantFlow, new_code
+from cxassess.workshop.live import (DEFAULT_MIN_GROUP_SIZE, LiveResults, dimension_table, heatmap_svg,
+                                    hold_back_text, radar_svg)
 from cxassess.workshop.store import DONT_KNOW, SessionStore, check_code
 
 _log = logging.getLogger(__name__)
@@ -294,22 +297,26 @@ class ParticipantEntry(_Displayable):
 
 
 class FacilitatorPanel(_Displayable):
-    """Client and session, participants started / finished, and live results on demand.
+    """Client and session, participants started / finished, and live results on demand or every few seconds.
 
-    ``refresh()`` (or the button) re-reads the session file, so answers written by other kernels
-    appear too: a radar of the current scores and a heatmap by the chosen attribute, with groups
-    smaller than ``min_group_size`` suppressed. Nothing is shown until at least ``min_group_size``
-    participants are included: with fewer, the "overall" would be one or two people's own answers.
+    ``refresh()`` (or the button) re-reads the session file through :class:`~cxassess.workshop.live.LiveResults`,
+    so answers written by other kernels and by the served app appear too: a radar of the current scores
+    and a heatmap by the chosen attribute, with groups smaller than ``min_group_size`` suppressed.
+    Nothing is shown until at least ``min_group_size`` participants are included. Ticking
+    **Refresh every few seconds** (``auto_refresh``) refreshes on a background thread while ticked.
     ``scores`` holds the last result shown (None while held back); ``held_back`` how many
     participants were included when results were last held back (None when shown); ``timings``
     how long each step of the last refresh took (seconds).
     """
 
-    def __init__(self, store: SessionStore, *, min_group_size: int = 3) -> None:
+    def __init__(self, store: SessionStore, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+                 refresh_seconds: float = 5.0) -> None:
         import ipywidgets as w
 
         self.store = store
         self.min_group_size = min_group_size
+        self.live = LiveResults(store, min_group_size=min_group_size)
+        self.refresh_seconds = refresh_seconds
         q = store.questionnaire
         self.header = w.HTML(
             f"<h3>Workshop: {escape_html(store.client_name or '(no client name)')}</h3>"
@@ -322,20 +329,26 @@ class FacilitatorPanel(_Displayable):
                                    disabled=not names)
         self.refresh_button = w.Button(description="Refresh results", button_style="primary", icon="refresh")
         self.refresh_button.on_click(lambda _: self.refresh())
+        self.auto_refresh = w.Checkbox(value=False, description=f"Refresh every {refresh_seconds:g} seconds",
+                                       indent=False)
+        self.auto_refresh.observe(lambda ch: self._auto(ch["new"]), names="value")
         self.message = w.HTML()
         self.radar_image = w.Image(format="svg+xml")
         self.heatmap_image = w.Image(format="svg+xml")
         self.scores: Any = None
         self.held_back: int | None = None
-        self._last_key: Any = None
+        self._shown: Any = None
         self.timings: dict[str, float] = {}
+        self._refreshing = threading.Lock()
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
         self.widget = w.VBox([self.header, self.counts,
-                              w.HBox([self.refresh_button, self.include_partial, self.group_by]),
+                              w.HBox([self.refresh_button, self.auto_refresh, self.include_partial, self.group_by]),
                               self.message, self.radar_image, self.heatmap_image])
         self.update_counts()
 
-    def update_counts(self) -> dict[str, int]:
-        c = self.store.counts()
+    def update_counts(self, counts: dict[str, int] | None = None) -> dict[str, int]:
+        c = counts or self.store.counts()
         self.counts.value = (f"<p><b>{c['started']}</b> participant(s) started &middot; <b>{c['submitted']}</b> "
                              f"submitted &middot; <b>{c['in_progress']}</b> still answering &middot; "
                              f"{c['answers']} answers stored</p>")
@@ -347,89 +360,81 @@ class FacilitatorPanel(_Displayable):
         When nothing was stored since the last refresh (same answers, same options) the charts
         are kept as they are, unless ``force``.
         """
-        from cxassess import charts
-        from cxassess.scoring import score
+        with self._refreshing:  # the button and the auto-refresh thread never draw at once
+            return self._refresh(force)
 
+    def _refresh(self, force: bool) -> Any:
         t0 = time.perf_counter()
-        self.update_counts()
-        key = (self.store.data_version(), self.include_partial.value, self.group_by.value)
-        if not force and self.scores is not None and key == self._last_key:
-            self.timings = {"total": time.perf_counter() - t0, "unchanged": 1.0}
-            self.message.value = f"<p>No new answers since the last refresh. Checked {time.strftime('%H:%M:%S')}.</p>"
-            return self.scores
         names = self.store.attribute_names()
         if list(self.group_by.options) != names:
             current = self.group_by.value
             self.group_by.options = names
             self.group_by.value = current if current in names else (names[0] if names else None)
             self.group_by.disabled = not names
-        try:
-            responses = self.store.to_responses(include_partial=self.include_partial.value)
-        except CxError as exc:  # nobody with a usable answer yet
-            self._clear()
-            self.held_back = 0
-            self.message.value = f"<p>{escape_html(exc)}</p>"
-            return None
-        included = int((responses.answers.groupby("respondent_id")["value"].count() > 0).sum())
-        if included < self.min_group_size:  # an "overall" of one or two people is their own answers
-            self._clear()
-            self.held_back = included
-            self.message.value = f"<p>{escape_html(self.hold_back_text())}</p>"
-            return None
-        t1 = time.perf_counter()
-        column = self.group_by.value if self.group_by.value in responses.attributes.columns else None
-        try:
-            scores = score(responses, self.store.questionnaire, group_by=[column] if column else [],
-                           min_group_size=self.min_group_size)
-            t2 = time.perf_counter()
-            radar = charts.radar(scores, show_target=False)
-            heat = charts.group_heatmap(scores, column) if column else None
-            t3 = time.perf_counter()
-            radar_svg, heat_svg = _svg(radar), (_svg(heat) if heat is not None else b"")
-        except CxError as exc:  # keep the last good charts, say why they were not updated
-            self.message.value = f"<p style='color:#b00020'>Results not updated: {escape_html(exc)}</p>"
+        snap = self.live.snapshot(include_partial=self.include_partial.value, group_by=self.group_by.value,
+                                  force=force)
+        self.update_counts(snap.counts)
+        if not force and self.scores is not None and snap is self._shown:
+            self.timings = {"total": time.perf_counter() - t0, "unchanged": 1.0}
+            self.message.value = f"<p>No new answers since the last refresh. Checked {time.strftime('%H:%M:%S')}.</p>"
             return self.scores
-        self.radar_image.value = radar_svg
+        if snap.error and snap.scores is not None:  # keep the last good charts, say why they were not updated
+            self.message.value = f"<p style='color:#b00020'>{escape_html(snap.error)}</p>"
+            return self.scores
+        if snap.scores is None:
+            self._clear()
+            self.held_back = snap.included
+            self.message.value = f"<p>{escape_html(snap.note)}</p>"
+            return None
+        t2 = time.perf_counter()
+        radar, heat = radar_svg(snap).encode("utf-8"), heatmap_svg(snap).encode("utf-8")
+        t3 = time.perf_counter()
+        self.radar_image.value = radar
         self.radar_image.layout.display = None
-        self.heatmap_image.value = heat_svg
-        self.heatmap_image.layout.display = None if heat is not None else "none"
+        self.heatmap_image.value = heat
+        self.heatmap_image.layout.display = None if heat else "none"
         t4 = time.perf_counter()
-        self.scores = scores
+        self.scores = snap.scores
         self.held_back = None
-        self._last_key = key
-        self.timings = {"read": t1 - t0, "score": t2 - t1, "figures": t3 - t2, "render": t4 - t3, "total": t4 - t0}
-        who = "participant(s), including those still answering" if self.include_partial.value else "submitted participant(s)"
-        o = scores.overall
-        overall = "no overall score yet" if o["score"] != o["score"] else f"overall {o['score']:.2f} ({escape_html(o['stage_name'])})"
-        self.message.value = (f"<p>Results from {scores.respondents} {who}: {overall}. "
-                              f"Updated {time.strftime('%H:%M:%S')}.</p>{_dimension_table(scores)}")
-        return scores
+        self._shown = snap
+        read = snap.timings.get("read", 0.0)
+        self.timings = {"read": read, "score": snap.timings.get("score", 0.0), "figures": t3 - t2,
+                        "render": t4 - t3, "total": t4 - t0}
+        self.message.value = (f"<p>{escape_html(snap.note)}: {escape_html(snap.overall_text())}. "
+                              f"Updated {time.strftime('%H:%M:%S')}.</p>{dimension_table(snap.scores)}")
+        return snap.scores
 
     def hold_back_text(self) -> str:
         """Why no results are shown yet, and when they will be."""
-        who = "participants have answered" if self.include_partial.value else "participants have submitted"
-        so_far = self.held_back or 0
-        return (f"Results appear once {self.min_group_size} {who} (so far {so_far}), so that no one's own "
-                "answers can be seen.")
+        return hold_back_text(self.min_group_size, self.held_back or 0, self.include_partial.value)
+
+    def _auto(self, on: bool) -> None:
+        """Start or stop refreshing every ``refresh_seconds`` on a background thread."""
+        if not on:
+            self._stop.set()
+            return
+        if self._ticker is not None and self._ticker.is_alive():
+            return
+        self._stop = threading.Event()
+        stop = self._stop
+
+        def tick() -> None:
+            while not stop.wait(self.refresh_seconds):
+                try:
+                    self.refresh()
+                except Exception as exc:  # keep ticking; say what went wrong on the panel
+                    _log.exception("auto-refresh failed")
+                    self.message.value = f"<p style='color:#b00020'>Refresh failed: {escape_html(exc)}</p>"
+
+        self._ticker = threading.Thread(target=tick, name="cxassess-facilitator-refresh", daemon=True)
+        self._ticker.start()
 
     def _clear(self) -> None:
         """Take every result off the panel (charts and numbers)."""
         self.scores = None
-        self._last_key = None
+        self._shown = None
         self.radar_image.value = self.heatmap_image.value = b""
         self.radar_image.layout.display = self.heatmap_image.layout.display = "none"
-
-
-def _dimension_table(scores: Any) -> str:
-    """The radar's numbers as a small HTML table (readable without the picture)."""
-    rows = []
-    for _, d in scores.dimensions.iterrows():
-        value = "no score" if d["score"] != d["score"] else f"{d['score']:.2f}"
-        stage = escape_html(d["stage_name"]) if isinstance(d["stage_name"], str) else ""
-        rows.append(f"<tr><td>{escape_html(d['name'])}</td><td style='text-align:right'>{value}</td>"
-                    f"<td>{stage}</td><td style='text-align:right'>{int(d['n'])}</td></tr>")
-    return ("<table><tr><th>Dimension</th><th>Score</th><th>Stage</th><th>n</th></tr>"
-            + "".join(rows) + "</table>")
 
 
 class WorkshopApp(_Displayable):
@@ -468,7 +473,7 @@ def default_session_file(client_name: str, folder: str | Path = "sessions") -> P
 
 def workshop(client_name: str, questionnaire: Questionnaire | str | Path | None = None,
              session_file: str | Path | None = None, attributes: Mapping[str, Iterable[str]] | None = None,
-             min_group_size: int = 3) -> WorkshopApp:
+             min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> WorkshopApp:
     """Open (or create) a client's workshop session and build the facilitator and participant panels.
 
     Re-running it after a kernel restart reloads everything from ``session_file``.
@@ -498,7 +503,7 @@ MODES = ("workshop", "self-assessment")
 
 def open_app(mode: str = "workshop", *, client_name: str = "", questionnaire: Questionnaire | str | Path | None = None,
              session_file: str | Path | None = None, attributes: Mapping[str, Iterable[str]] | None = None,
-             min_group_size: int = 3, participant: str = "me") -> WorkshopApp:
+             min_group_size: int = DEFAULT_MIN_GROUP_SIZE, participant: str = "me") -> WorkshopApp:
     """What the workshop notebook calls: :func:`workshop` or :func:`self_assessment` by ``mode``."""
     if mode == "workshop":
         return workshop(client_name, questionnaire, session_file, attributes, min_group_size)
