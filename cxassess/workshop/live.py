@@ -83,8 +83,9 @@ class LiveResults:
             counts = self.store.counts()
             try:
                 responses = self.store.to_responses(include_partial=include_partial)
-            except CxError as exc:  # nobody with a usable answer yet
-                snap = Snapshot(key, counts, None, 0, column, str(exc))
+            except CxError as exc:  # nobody with a usable answer yet; the message without the file's path
+                text = str(exc).removeprefix(f"{self.store.path}: ")
+                snap = Snapshot(key, counts, None, 0, column, f"Waiting for results: {text}.")
                 self._last = snap
                 return snap
             included = int((responses.answers.groupby("respondent_id")["value"].count() > 0).sum())
