@@ -17,15 +17,23 @@ $(STAMP): pyproject.toml
 
 venv: sysdeps $(STAMP)
 
-# WeasyPrint (PDF) needs Pango from Debian, and HarfBuzz's subsetter to embed fonts quickly
-# (without it WeasyPrint falls back to fontTools, ~1 s more per PDF); install them when missing and we may.
+# System packages from Debian, installed when missing and we may (root with apt-get), in one apt run:
+# - WeasyPrint (PDF) needs Pango, and HarfBuzz's subsetter to embed fonts quickly (without it
+#   WeasyPrint falls back to fontTools, ~1 s more per PDF);
+# - the browser tests drive Debian's Chromium with Playwright (no browser is ever downloaded).
+SYSDEPS_LIBS := libpangoft2-1.0 libharfbuzz-subset
 sysdeps:
-	@{ ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; } || { \
+	@missing=""; \
+	for lib in $(SYSDEPS_LIBS); do ldconfig -p 2>/dev/null | grep -q $$lib || missing="$$missing $$lib"; done; \
+	pkgs=""; [ -n "$$missing" ] && pkgs="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"; \
+	[ -x /usr/bin/chromium ] || pkgs="$$pkgs chromium fonts-dejavu-core"; \
+	if [ -n "$$pkgs" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing Pango and HarfBuzz-subset for PDF output (apt-get)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null \
-	      || echo "warning: apt-get could not install them; PDF output may be slow or unavailable"; \
-	  else echo "warning: PDF output needs libpango-1.0-0 and libpangoft2-1.0-0 (and libharfbuzz-subset0 for speed)"; fi; }
+	    echo "installing with apt-get:$$pkgs"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null \
+	      || echo "warning: apt-get could not install$$pkgs; PDF output or the browser tests may fail"; \
+	  else echo "warning: please install$$pkgs (Debian packages): PDF output needs Pango, the browser tests Chromium"; fi; \
+	fi
 
 demo: venv
 	$(VENV)/bin/cxassess batch data/demo/manifest.csv --out $(OUT)

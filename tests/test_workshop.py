@@ -9,7 +9,7 @@ import pytest
 
 from cxassess.errors import CxError
 from cxassess.workshop.store import DONT_KNOW, SessionStore
-from cxassess.workshop import (ABOUT, DONE, SUMMARY, ParticipantFlow, WorkshopApp,
+from cxassess.workshop import (ABOUT, DONE, SUMMARY, FacilitatorPanel, ParticipantFlow, WorkshopApp,
                                default_session_file, new_code, self_assessment, workshop)
 
 MINI = Path(__file__).parent / "data" / "mini.yaml"
@@ -190,7 +190,8 @@ def test_bad_code_is_explained(app):
 def test_facilitator_live_results_with_small_groups_suppressed(app, tmp_path):
     panel = app.facilitator
     assert panel.refresh() is None
-    assert "no answers from submitted participants yet" in panel.message.value
+    assert "Waiting for results: no answers from submitted participants yet" in panel.message.value
+    assert str(tmp_path) not in panel.message.value  # never the session file's path
     assert app.status_text().endswith("Results appear once 3 participants have submitted (so far 0), so that "
                                       "no one's own answers can be seen.")
     staff = [("S1", 4, 2), ("S2", 5, 3), ("S3", 3, 4)]
@@ -422,3 +423,29 @@ def test_store_from_many_threads_at_once(tmp_path):
     store.close()
     with pytest.raises(CxError, match="closed"):
         store.counts()
+
+
+def test_facilitator_refreshes_by_itself_when_ticked(tmp_path):
+    """'Refresh every N seconds' redraws on its own thread as answers arrive from elsewhere, and stops when unticked."""
+    import time
+
+    store = SessionStore(tmp_path / "auto.sqlite", MINI, attributes=ATTRS)
+    panel = FacilitatorPanel(store, min_group_size=3, refresh_seconds=0.05)
+    panel.auto_refresh.value = True
+    other = SessionStore(tmp_path / "auto.sqlite")  # another kernel, or the served app
+    for n, a1 in enumerate((2, 3, 4)):
+        other.start_participant(f"P{n}", {"role": "Staff"})
+        other.record_answers(f"P{n}", {"A1": a1, "A2": 3, "A3": a1, "B1": 3, "B2": 3})
+        other.submit(f"P{n}")
+    deadline = time.monotonic() + 10
+    while panel.scores is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # A per person = (A1 + (6 - 3) + 2 * A1) / 4 = (3 * A1 + 3) / 4: 2.25, 3.0, 3.75 -> 3.0
+    assert panel.scores is not None and panel.scores.dimensions.loc["A", "score"] == pytest.approx(3.0)
+    assert panel.radar_image.value.tobytes().startswith(SVG)
+    assert "3</b> submitted" in panel.counts.value
+    panel.auto_refresh.value = False
+    panel._ticker.join(5)
+    assert not panel._ticker.is_alive()
+    other.close()
+    store.close()

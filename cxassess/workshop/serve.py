@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from cxassess.errors import CxError
 from cxassess.questionnaire import Questionnaire
@@ -135,13 +135,18 @@ class WorkshopServer:
         self._write_state()
         return self
 
-    def run(self) -> None:
-        """Serve in the foreground until Ctrl-C or SIGTERM (``cxassess workshop stop``), then close cleanly."""
+    def run(self, on_ready: Callable[["WorkshopServer"], None] | None = None) -> None:
+        """Serve in the foreground until Ctrl-C or SIGTERM (``cxassess workshop stop``), then close cleanly.
+
+        ``on_ready`` is called once the port is bound (so the links it shows carry the real port).
+        """
         import uvicorn
 
         self._socket = self._bind()
         self._server = uvicorn.Server(self._config())
         self._write_state()
+        if on_ready is not None:
+            on_ready(self)
         try:
             self._server.run(sockets=[self._socket])
         finally:
@@ -242,6 +247,28 @@ def serve(client_name: str, questionnaire: Questionnaire | str | Path | None = N
     return server
 
 
+def load_attributes(path: str | Path) -> dict[str, list[str]]:
+    """An attributes file (YAML or JSON): each attribute name with its list of choices."""
+    from cxassess.yaml_data import read_yaml
+
+    def invalid(source: str, problems: list[str]) -> CxError:
+        return CxError(f"{source}: " + "; ".join(problems))
+
+    p = Path(path)
+    if p.is_file() and p.stat().st_size > 65_536:
+        raise CxError(f"{p}: {p.stat().st_size} bytes is too large for an attributes file (at most 64 KiB)")
+    data = read_yaml(p, "attributes", invalid, text_only=True)
+    example = "role: [Senior leader, Manager, Front-line staff]"
+    if not isinstance(data, dict) or not data:
+        raise CxError(f"{p}: expected each attribute with its choices, e.g. {example}")
+    out: dict[str, list[str]] = {}
+    for name, choices in data.items():
+        if not isinstance(choices, list) or not choices or not all(isinstance(c, str) and c.strip() for c in choices):
+            raise CxError(f"{p}: attribute '{name}': expected a list of choices as text, e.g. {example}")
+        out[str(name)] = [c.strip() for c in choices]
+    return out
+
+
 def _bracket(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
@@ -256,4 +283,4 @@ def _lan_address() -> str:
     return "127.0.0.1"
 
 
-__all__ = ["WorkshopServer", "serve", "stop_server", "state_file", "DEFAULT_PORT"]
+__all__ = ["WorkshopServer", "serve", "stop_server", "state_file", "load_attributes", "DEFAULT_PORT"]
