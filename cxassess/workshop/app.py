@@ -105,7 +105,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
         response = HTMLResponse(html, status_code=status)
         if request.cookies.get(CSRF_COOKIE) != token:
             response.set_cookie(CSRF_COOKIE, token, max_age=cfg.cookie_days * 86400, httponly=True,
-                                samesite="strict", secure=cfg.secure_cookies)
+                                samesite="lax", secure=cfg.secure_cookies)
         return response
 
     def check_csrf(request: Request, submitted: str | None) -> None:

@@ -118,12 +118,10 @@ class WorkshopServer:
 
     def start(self) -> "WorkshopServer":
         """Serve on a background thread (as from a notebook cell); returns once it accepts connections."""
-        import uvicorn
-
         if self._thread is not None and self._thread.is_alive():
             return self
         self._socket = self._bind()
-        self._server = uvicorn.Server(self._config())
+        self._server = _server(self._config())
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
                                         name="cxassess-workshop-server", daemon=True)
         self._thread.start()
@@ -140,10 +138,8 @@ class WorkshopServer:
 
         ``on_ready`` is called once the port is bound (so the links it shows carry the real port).
         """
-        import uvicorn
-
         self._socket = self._bind()
-        self._server = uvicorn.Server(self._config())
+        self._server = _server(self._config())
         self._write_state()
         if on_ready is not None:
             on_ready(self)
@@ -197,6 +193,30 @@ class WorkshopServer:
                 "<p>Stop with <code>server.stop()</code>.</p></div></div>")
 
 
+def _server(config: Any) -> Any:
+    """A uvicorn server that stops on SIGINT/SIGTERM and then returns, so the caller can tidy up.
+
+    uvicorn itself re-raises the signal once it has shut down, which ends the process before the
+    state file is removed and the goodbye is printed.
+    """
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Any:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return Server(config)
+
+
 def state_file(session_path: str | Path) -> Path:
     p = Path(session_path)
     return p.with_name(p.name + ".server.json")
@@ -218,10 +238,12 @@ def stop_server(session_path: str | Path, timeout: float = 10.0) -> int:
         state.unlink(missing_ok=True)
         raise CxError(f"the workshop server (process {pid}) had already stopped") from None
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline:  # the server removes its state file as it exits
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
+            break
+        if not state.exists():
             break
         time.sleep(0.05)
     else:
