@@ -197,6 +197,7 @@ class Record:
     statuses: Counter = field(default_factory=Counter)  # (kind, status) of every unexpected reply
     samples: list[str] = field(default_factory=list)  # the first few unexpected replies, for the report
     answer_done: list[float] = field(default_factory=list)  # monotonic time each answer was acknowledged
+    answer_timeline: list[tuple[float, float]] = field(default_factory=list)  # (sent, s after start; latency)
     answer_start: float = 0.0
     wrong_counts: int = 0  # /api/answer replies whose "answered" did not match
 
@@ -249,6 +250,8 @@ class Phone:
                     if ok and kind == "answer" and not (isinstance(data, dict) and data.get("saved") is True):
                         ok = False
                     self.rec.latencies[kind].append(elapsed)
+                    if kind == "answer":
+                        self.rec.answer_timeline.append((time.monotonic() - elapsed - self.rec.answer_start, elapsed))
                     if ok:
                         return data
                     self.rec.unexpected(kind, r.status, f"{r.url.path} {body.decode('utf-8', 'replace')}")
@@ -294,6 +297,14 @@ class Phone:
 
     async def close(self) -> None:
         await self.http.close()
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all processes of this machine have used so far (all cores, from /proc/stat)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+        return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle and iowait
+    return float("nan")
 
 
 # --- monitors ---------------------------------------------------------------------------------
@@ -361,6 +372,7 @@ class RunResult:
     rss_end_mb: float = float("nan")
     cpu: dict[str, float] = field(default_factory=dict)
     client_cpu: dict[str, float] = field(default_factory=dict)
+    others_cpu: dict[str, float] = field(default_factory=dict)  # cores used by other processes, on average
     loop_lag: list[float] = field(default_factory=list)
     threads: int = 0
     verification: list[str] = field(default_factory=list)
@@ -418,10 +430,10 @@ async def run_once(args: argparse.Namespace, think: float, folder: Path, deadlin
                 raise Abort(f"time is up (--max-seconds {args.max_seconds:g})")
             return remaining
 
-        marks: dict[str, tuple[float, float, float]] = {}
+        marks: dict[str, tuple[float, float, float, float]] = {}
 
         def mark(name: str) -> None:
-            marks[name] = (time.monotonic(), server.cpu_seconds(), time.process_time())
+            marks[name] = (time.monotonic(), server.cpu_seconds(), time.process_time(), machine_busy_seconds())
 
         # (1) everyone joins at once
         mark("start")
@@ -476,6 +488,7 @@ async def run_once(args: argparse.Namespace, think: float, folder: Path, deadlin
             res.cpu[name] = marks[b][1] - marks[a][1]
             res.cpu[name + " wall"] = wall
             res.client_cpu[name] = marks[b][2] - marks[a][2]
+            res.others_cpu[name] = (marks[b][3] - marks[a][3] - res.cpu[name] - res.client_cpu[name]) / max(wall, 1e-9)
             res.rss_by_phase[name] = max((mb for t, mb in server.rss_samples if marks[a][0] <= t <= marks[b][0]),
                                          default=float("nan"))
         if failures:
@@ -659,6 +672,8 @@ def report(runs: list[RunResult], base: list[float], args: argparse.Namespace) -
              for r in runs])
     row("client CPU in join / answer+submit (s)",
         [" / ".join(f"{r.client_cpu.get(k, float('nan')):.1f}" for k in ("join", "answer+submit")) for r in runs])
+    row("other processes' CPU, join / answering (cores)",
+        [" / ".join(f"{r.others_cpu.get(k, float('nan')):.2f}" for k in ("join", "answer+submit")) for r in runs])
     row("client event-loop lag p95/max",
         [f"{ms(pct(r.loop_lag, 95))} / {ms(max(r.loop_lag))}" if r.loop_lag else "n/a" for r in runs])
     row("unexpected replies (retried)", [str(sum(r.record.statuses.values())) for r in runs])
@@ -680,7 +695,16 @@ def report(runs: list[RunResult], base: list[float], args: argparse.Namespace) -
             print(f"[{c}] ABORTED: {r.aborted}")
         if r.server_log_errors or r.aborted:
             print(f"[{c}] server log tail:\n{r.server_log_tail}")
+        if r.record.answer_timeline:
+            step = 5.0
+            buckets: dict[int, list[float]] = {}
+            for at, latency in r.record.answer_timeline:
+                buckets.setdefault(int(at // step), []).append(latency)
+            print(f"[{c}] answer save p95 by {step:g} s window since answering began (n): " + ", ".join(
+                f"{int(k * step)}-{int((k + 1) * step)} s {ms(pct(v, 95))} ({len(v)})" for k, v in sorted(buckets.items())))
         if r.projector_during:
+            print(f"[{c}] projector polls while answering (s after start: latency, submitted): " + ", ".join(
+                f"{at:.0f}: {ms(latency)} {sub}" for latency, at, sub in r.projector_during))
             worst = max(r.projector_during)
             print(f"[{c}] slowest projector poll while answering: {ms(worst[0])} at {worst[1]:.1f} s "
                   f"with {worst[2]} submitted ({len(r.projector_during)} polls)")

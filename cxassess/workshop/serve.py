@@ -140,11 +140,12 @@ class WorkshopServer:
         """
         self._socket = self._bind()
         self._server = _server(self._config())
-        self._write_state()
-        if on_ready is not None:
-            on_ready(self)
         try:
-            self._server.run(sockets=[self._socket])
+            with _stop_on_signals(self._server):
+                self._write_state()
+                if on_ready is not None:
+                    on_ready(self)
+                self._server.run(sockets=[self._socket])
         finally:
             self._cleanup()
 
@@ -203,18 +204,21 @@ def _server(config: Any) -> Any:
 
     class Server(uvicorn.Server):
         @contextlib.contextmanager
-        def capture_signals(self) -> Any:
-            if threading.current_thread() is not threading.main_thread():
-                yield
-                return
-            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
-            try:
-                yield
-            finally:
-                for sig, handler in previous.items():
-                    signal.signal(sig, handler)
+        def capture_signals(self) -> Any:  # signals are handled by _stop_on_signals
+            yield
 
     return Server(config)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(server: Any) -> Any:
+    """While serving in the foreground, SIGINT (Ctrl-C) and SIGTERM ask the server to finish and return."""
+    previous = {sig: signal.signal(sig, server.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def state_file(session_path: str | Path) -> Path:
