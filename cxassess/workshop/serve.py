@@ -259,14 +259,16 @@ def stop_server(session_path: str | Path, timeout: float = 10.0) -> int:
 def serve(client_name: str, questionnaire: Questionnaire | str | Path | None = None,
           session_file: str | Path | None = None, attributes: Mapping[str, Iterable[str]] | None = None, *,
           host: str = "127.0.0.1", port: int = DEFAULT_PORT, min_group_size: int | None = None,
-          public_url: str | None = None, background: bool = True) -> WorkshopServer:
+          public_url: str | None = None, refresh_seconds: float | None = None,
+          background: bool = True) -> WorkshopServer:
     """Open (or create) the client's session and serve it; from a notebook cell it runs in the background.
 
     The same session file as the notebook's workshop: both can be used at once.
     """
     path = Path(session_file) if session_file else default_session_file(client_name)
     store = SessionStore(path, questionnaire or None, client_name=client_name or None, attributes=attributes)
-    settings = AppSettings() if min_group_size is None else AppSettings(min_group_size=min_group_size)
+    given = {"min_group_size": min_group_size, "refresh_seconds": refresh_seconds}
+    settings = AppSettings(**{k: v for k, v in given.items() if v is not None})
     server = WorkshopServer(store, host=host, port=port, settings=settings, public_url=public_url)
     if background:
         server.start()
