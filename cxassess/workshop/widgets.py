@@ -118,8 +118,9 @@ class ParticipantView(_Displayable):
         self.title.value = "<h3>About you</h3><p>These answers only group results; no names are asked for.</p>"
         rows = []
         for name, options in self.flow.attribute_choices.items():
-            dd = w.Dropdown(options=[(NOT_GIVEN, None), *[(o, o) for o in options]],
-                            value=self.flow.attributes.get(name) if self.flow.attributes.get(name) in options else None,
+            # "" rather than None for "prefer not to say": a None value shows as an empty box in the browser
+            dd = w.Dropdown(options=[(NOT_GIVEN, ""), *[(o, o) for o in options]],
+                            value=self.flow.attributes.get(name) if self.flow.attributes.get(name) in options else "",
                             description=name.replace("_", " ").capitalize(), style={"description_width": "120px"})
             dd.observe(self._attribute_changed(name), names="value")
             self.attribute_inputs[name] = dd
@@ -128,7 +129,7 @@ class ParticipantView(_Displayable):
 
     def _attribute_changed(self, name: str) -> Callable[[dict], None]:
         def handler(change: dict) -> None:
-            self._guard(lambda: self.flow.set_attribute(name, change["new"]), "saved")
+            self._guard(lambda: self.flow.set_attribute(name, change["new"] or None), "saved")
         return handler
 
     def _render_dimension(self, dim_id: str) -> None:
@@ -137,8 +138,8 @@ class ParticipantView(_Displayable):
         q = self.flow.questionnaire
         dim = q.dimension(dim_id)
         number = q.dimension_ids.index(dim_id) + 1
-        self.title.value = (f"<h3>{number}. {escape_html(dim.name)}</h3>"
-                            f"<p style='color:#555'>{escape_html(dim.description)}</p>")
+        about = f"<p style='color:#555'>{escape_html(dim.description)}</p>" if dim.description else ""
+        self.title.value = f"<h3>{number}. {escape_html(dim.name)}</h3>{about}"
         options = [(q.scale.labels[v], v) for v in range(q.scale.min, q.scale.max + 1)]
         options.append((q.scale.dont_know, DONT_KNOW))
         rows = []
@@ -189,9 +190,10 @@ class ParticipantView(_Displayable):
                 self.goto_buttons[dim_id] = button
                 rows += [button, w.HTML(f"<ul>{listing}</ul>")]
         self.confirm_incomplete = w.Checkbox(value=False, description="Submit with these statements unanswered",
-                                             indent=False, layout=w.Layout(display=None if count else "none"))
+                                             indent=False, layout=w.Layout(display=None if count else "none",
+                                                                           width="auto"))
         self.submit_button = w.Button(description="Submit my answers", button_style="success", icon="check",
-                                      disabled=bool(count))
+                                      disabled=bool(count), layout=w.Layout(width="auto"))
         self.confirm_incomplete.observe(lambda ch: setattr(self.submit_button, "disabled", not ch["new"]), names="value")
         self.submit_button.on_click(lambda _: self._submit())
         rows += [self.confirm_incomplete, self.submit_button]
@@ -225,7 +227,7 @@ class ParticipantView(_Displayable):
         except Exception as exc:  # a bug, not bad input: still never silent on the participant's screen
             _log.exception("workshop step failed")
             self.message.value = (f"<span style='color:#b00020'>Not saved: {escape_html(type(exc).__name__)}: "
-                                  f"{escape_html(exc)}. Tell the facilitator.</span>")
+                                  f"{escape_html(str(exc).rstrip('.'))}. Tell the facilitator.</span>")
             return False
         self.message.value = f"<span style='color:#2e7d32'>{escape_html(done)} {time.strftime('%H:%M:%S')}</span>"
         return True
@@ -254,10 +256,12 @@ class ParticipantEntry(_Displayable):
         import ipywidgets as w
 
         self.store = store
-        self.code = w.Combobox(placeholder="e.g. P-7K3QM", options=(), ensure_option=False,
+        # continuous_update=False: the whole code reaches the kernel in one message before a click on
+        # Start (ipywidgets holds back keystroke updates while one is in flight; a click is not held)
+        self.code = w.Combobox(placeholder="e.g. P-7K3QM", options=(), ensure_option=False, continuous_update=False,
                                description="Your code", style={"description_width": "90px"})
         self.start_button = w.Button(description="Start / resume", button_style="primary", icon="play")
-        self.new_code_button = w.Button(description="Give me a new code", icon="plus")
+        self.new_code_button = w.Button(description="Give me a new code", icon="plus", layout=w.Layout(width="auto"))
         self.start_button.on_click(lambda _: self.start())
         self.new_code_button.on_click(lambda _: setattr(self.code, "value", new_code(self.store)))
         self.message = w.HTML()

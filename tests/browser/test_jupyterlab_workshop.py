@@ -80,38 +80,52 @@ def open_notebook_and_run_all(page: Page, url: str) -> None:
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
 
 
+def answered_text(count: int, total: int = 5) -> re.Pattern:
+    """The progress line: "&nbsp;3 of 5 answered" (Playwright trims spaces but not the no-break space)."""
+    return re.compile(rf"^\s*{count} of {total} answered$")
+
+
 def answer(item: Locator, label: str, answered: int, progress: Locator, total: int = 5) -> None:
     """Click one answer and wait until the kernel has counted it."""
     choice = item.get_by_role("button", name=label, exact=True)
     choice.click()
     expect(choice).to_have_class(re.compile(r"\bmod-active\b"))
-    expect(progress).to_have_text(f"{answered} of {total} answered", timeout=STEP_TIMEOUT)
+    expect(progress).to_have_text(answered_text(answered, total), timeout=STEP_TIMEOUT)
 
 
 def take_part(participant: Locator, code: str, *, role: str, department: str | None,
-              answers: dict[str, str], first_tries: dict[str, str] | None = None) -> None:
+              answers: dict[str, str], first_tries: dict[str, str] | None = None, shots: Path | None = None) -> None:
     """One participant's whole way through, by clicking: code, about you, pages A and B, summary, submit.
 
     ``answers`` maps item id to the label clicked last; ``first_tries`` the label clicked before it.
+    Screenshots of the pages go to ``shots`` when given.
     """
+
+    def shot(stage: str) -> None:
+        if shots is not None:
+            participant.page.screenshot(path=str(shots / f"jupyterlab-workshop-{code}-{stage}.png"))
+
     first_tries = first_tries or {}
     code_box = participant.get_by_role("combobox", name="Your code")
     expect(code_box).to_be_visible(timeout=STEP_TIMEOUT)
     expect(code_box).to_have_value("")
-    code_box.click()
-    code_box.press_sequentially(code)
+    # fill(), one input event: typed key by key, ipywidgets holds back all but the first value update
+    # until the kernel has answered it, while a button click is sent at once, so a click straight
+    # after typing can reach the kernel before the last characters (it then starts code "P-")
+    code_box.fill(code)
     button(participant, "Start / resume").click()
 
     expect(participant.get_by_text(f"Participant {code} · Mini", exact=True),
            f"participant {code}'s pages should open after Start / resume").to_be_visible(timeout=STEP_TIMEOUT)
     expect(participant.get_by_role("heading", name="About you")).to_be_visible()
-    progress = participant.get_by_text(re.compile(r"^\d+ of 5 answered$"))
+    progress = participant.get_by_text(re.compile(r"^\s*\d+ of 5 answered$"))
     saved = participant.get_by_text(re.compile(r"^saved \d\d:\d\d:\d\d$"))
-    expect(progress).to_have_text("0 of 5 answered")
+    expect(progress).to_have_text(answered_text(0))
     participant.get_by_role("combobox", name="Role").select_option(role)
     expect(saved, "the role should be saved").to_be_visible(timeout=STEP_TIMEOUT)
     if department is not None:
         participant.get_by_role("combobox", name="Department").select_option(department)
+    shot("about")
     button(participant, "Next").click()
 
     pages = {"A": ("1. Dimension A", ["First A statement", "Second A statement", "Third A statement"]),
@@ -132,6 +146,7 @@ def take_part(participant: Locator, code: str, *, role: str, department: str | N
             answered += 1
             answer(item, label, answered, progress)
         expect(saved).to_be_visible()
+        shot(f"page-{dim}")
         button(participant, "Next").click()
 
     expect(participant.get_by_role("heading", name="Summary")).to_be_visible(timeout=STEP_TIMEOUT)
@@ -146,6 +161,7 @@ def take_part(participant: Locator, code: str, *, role: str, department: str | N
     else:
         expect(participant.get_by_text("All 5 statements are answered.", exact=False)).to_be_visible()
         expect(confirm).to_be_hidden()
+    shot("summary")
     submit.click()
 
     expect(participant.get_by_role("heading", name="Thank you")).to_be_visible(timeout=STEP_TIMEOUT)
@@ -158,8 +174,15 @@ def take_part(participant: Locator, code: str, *, role: str, department: str | N
 
 def kernel_errors(client: Any) -> list[str]:
     """Errors the kernel published since the client connected (widget callbacks that raised)."""
-    errors = []
-    for msg in client.iopub_channel.get_msgs():
+    from queue import Empty
+
+    errors, msgs = [], []
+    while True:  # not get_msgs(): it blocks once the queue is empty (jupyter_client 8.10)
+        try:
+            msgs.append(client.iopub_channel.get_msg(timeout=0))
+        except Empty:
+            break
+    for msg in msgs:
         if msg["msg_type"] == "error":
             errors.append(f"{msg['content']['ename']}: {msg['content']['evalue']}")
         elif msg["msg_type"] == "stream" and "Traceback" in msg["content"].get("text", ""):
@@ -197,6 +220,8 @@ def test_participants_answers_are_saved_in_jupyterlab(browser, jupyterlab, artif
     # JupyterLab asks once whether to fetch its news feed; answer "No" whenever the toast gets in the way
     news = page.get_by_role("alert").filter(has_text="official Jupyter news")
     page.add_locator_handler(news, lambda toast: button(toast, "No").click())
+    facilitator = code_cell_output(page, "app.facilitator.refresh()")
+    participant = code_cell_output(page, "display(app.participant)")
     client = None
     try:
         open_notebook_and_run_all(page, jupyterlab.url(f"lab/tree/{NOTEBOOK}"))
@@ -208,16 +233,14 @@ def test_participants_answers_are_saved_in_jupyterlab(browser, jupyterlab, artif
 
         expect(page.get_by_text(f"Session file: {jupyterlab.session_file}", exact=True),
                "the notebook should run with the test's session file").to_be_visible(timeout=LOAD_TIMEOUT)
-        facilitator = code_cell_output(page, "app.facilitator.refresh()")
-        participant = code_cell_output(page, "display(app.participant)")
         expect(facilitator.get_by_role("heading", name="Workshop: Demo client")).to_be_visible(timeout=LOAD_TIMEOUT)
         expect(participant.get_by_role("combobox", name="Your code")).to_be_visible(timeout=LOAD_TIMEOUT)
 
         take_part(participant, "P-ALPHA", role="Manager", department="Service", first_tries={"A1": "Disagree"},
                   answers={"A1": "Agree", "A2": "Strongly disagree", "A3": DONT_KNOW_LABEL,
-                           "B1": "Strongly agree", "B2": "Neutral"})
+                           "B1": "Strongly agree", "B2": "Neutral"}, shots=artifacts_dir)
         take_part(participant, "P-BRAVO", role="Front-line staff", department=None,
-                  answers={"A1": DONT_KNOW_LABEL, "A2": "Agree", "A3": "Strongly agree", "B1": "Disagree"})
+                  answers={"A1": DONT_KNOW_LABEL, "A2": "Agree", "A3": "Strongly agree", "B1": "Disagree"}, shots=artifacts_dir)
 
         # the facilitator's panel reads the file back on the kernel (also from the comm subshell)
         button(facilitator, "Refresh results").click()
@@ -239,6 +262,10 @@ def test_participants_answers_are_saved_in_jupyterlab(browser, jupyterlab, artif
         facilitator.locator(".widget-button").first.scroll_into_view_if_needed()
         page.screenshot(path=str(artifacts_dir / "jupyterlab-workshop.png"))
     except Exception as exc:
+        try:  # the participant's page with its message, if it is there
+            participant.evaluate("e => e.scrollIntoView({block: 'end'})", timeout=2000)
+        except Exception:
+            pass
         page.screenshot(path=str(artifacts_dir / "jupyterlab-workshop-failure.png"))
         extra = []
         if client is not None:
