@@ -20,8 +20,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -71,12 +72,14 @@ class Inspector:
         bad = {k: headers.get(k) for k, ok in SECURITY_HEADERS.items() if not ok(headers.get(k) or "")}
         assert not bad, f"{where}: security headers missing or wrong: {bad}"
 
-    def __call__(self, response: httpx.Response) -> None:  # an httpx response hook
+    def __call__(self, response: httpx.Response, strict: bool = True) -> None:  # an httpx response hook
+        """``strict``: check the security headers here (else the test checks them after its own asserts)."""
         response.read()
         where = f"{response.request.method} {response.request.url.raw_path.decode('latin-1')[:120]} -> {response.status_code}"
         text = response.content.decode("utf-8", "replace")
         self.body(text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items()), where)
-        self.headers(response.headers, where + f" ({text[:200]!r})")
+        if strict:
+            self.headers(response.headers, where + f" ({text[:200]!r})")
 
 
 class Env:
@@ -93,17 +96,20 @@ class Env:
         self.inspect = Inspector(session_path)
         self._clients: list[httpx.Client] = []
 
-    def client(self, **kwargs: Any) -> httpx.Client:
+    def client(self, strict: bool = True, **kwargs: Any) -> httpx.Client:
         kwargs.setdefault("timeout", 5.0)
-        c = httpx.Client(base_url=self.base_url, follow_redirects=False, event_hooks={"response": [self.inspect]},
-                         **kwargs)
+        hook = self.inspect if strict else (lambda r: self.inspect(r, strict=False))
+        # TCP_NODELAY: httpx writes a post's headers and body apart; without it each post waits ~40 ms
+        # for the server's delayed ACK (Nagle), which is the test client's slowness, not the server's
+        kwargs.setdefault("transport", httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]))
+        c = httpx.Client(base_url=self.base_url, follow_redirects=False, event_hooks={"response": [hook]}, **kwargs)
         self._clients.append(c)
         return c
 
-    def phone(self) -> "Phone":
-        return Phone(self)
+    def phone(self, strict: bool = True) -> Phone:
+        return Phone(self, strict)
 
-    def raw(self, data: bytes, timeout: float = 3.0) -> "RawResult":
+    def raw(self, data: bytes, timeout: float = 3.0) -> RawResult:
         result = raw_exchange(self.port, data, timeout)
         self.inspect.body(result.data.decode("utf-8", "replace"), f"raw {data[:60]!r}")
         return result
@@ -119,19 +125,22 @@ class Env:
             return len(s.history())
 
 
+OWN = object()
+
+
 class Phone:
     """One participant's phone: an httpx client keeping its cookies."""
 
-    def __init__(self, env: Env) -> None:
+    def __init__(self, env: Env, strict: bool = True) -> None:
         self.env = env
-        self.c = env.client()
+        self.c = env.client(strict)
         self.token = self.code = ""
 
     @property
     def csrf(self) -> str:
         return self.c.cookies.get("cx_csrf") or ""
 
-    def join(self) -> "Phone":
+    def join(self) -> Phone:
         r = self.c.get(self.env.join_path)
         assert r.status_code == 200, r.text
         assert self.csrf, "the join page sets no CSRF cookie"
@@ -144,8 +153,12 @@ class Phone:
             assert self.code
         return self
 
-    def api(self, body: Any = None, *, raw: bytes | None = None, csrf: str | None = None, **kw: Any) -> httpx.Response:
-        headers = {"X-CSRF-Token": self.csrf if csrf is None else csrf, "Content-Type": "application/json"}
+    def api(self, body: Any = None, *, raw: bytes | None = None, csrf: Any = OWN, **kw: Any) -> httpx.Response:
+        """POST /api/answer; ``csrf``: the header's value (this phone's token unless given; None: no header)."""
+        headers = {"Content-Type": "application/json"}
+        token = self.csrf if csrf is OWN else csrf
+        if token is not None:
+            headers["X-CSRF-Token"] = token
         headers.update(kw.pop("headers", {}))
         content = raw if raw is not None else json.dumps(body).encode()
         return self.c.post("/api/answer", content=content, headers=headers, **kw)
@@ -153,11 +166,12 @@ class Phone:
     def answer(self, item: str, value: Any) -> httpx.Response:
         return self.api({"item": item, "value": value})
 
-    def form(self, where: str | int, data: Any = None, *, csrf: str | None = None, **kw: Any) -> httpx.Response:
+    def form(self, where: str | int, data: Any = None, *, csrf: Any = OWN, **kw: Any) -> httpx.Response:
+        """POST /p/<where>; ``csrf``: the form field (this phone's token unless given; None: no field)."""
         fields = dict(data or {})
-        fields.setdefault("csrf", self.csrf if csrf is None else csrf)
-        if fields["csrf"] is None:
-            del fields["csrf"]
+        token = self.csrf if csrf is OWN else csrf
+        if token is not None:
+            fields["csrf"] = token
         return self.c.post(f"/p/{where}", data=fields, **kw)
 
     def submit_all(self, value: int = 4, role: str | None = None) -> None:
@@ -204,7 +218,7 @@ def raw_exchange(port: int, data: bytes, timeout: float = 3.0) -> RawResult:
         while time.monotonic() - t0 < timeout:
             try:
                 chunk = s.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 if _complete(received):
                     break
                 continue
@@ -270,7 +284,7 @@ class SubServer:
             join_key, fac_key = store.secret("join"), store.secret("facilitator")
         self.state = state_file(self.path)
         self.stderr_path = tmp_path / "server.stderr"
-        self._stderr = open(self.stderr_path, "wb")
+        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 (closed in close(), after the process)
         self.proc = subprocess.Popen([sys.executable, "-c", SERVER_SCRIPT, CLIENT, str(MINI), str(self.path)],
                                      cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self._stderr)
         deadline = time.monotonic() + 30
@@ -373,19 +387,24 @@ def test_binds_to_loopback_by_default(env: Env) -> None:
 
 
 def test_host_header_of_another_name_refused_on_loopback(env: Env) -> None:
-    c = env.client()
+    c = env.client(strict=False)
+    refused = []
     for host in ("evil.example", f"evil.example:{env.port}", f"127.0.0.1.nip.io:{env.port}", "attacker.localhost"):
         r = c.get("/", headers={"Host": host})
         assert r.status_code == 400, (host, r.status_code)
-        r = c.get(env.join_path, headers={"Host": host})
-        assert r.status_code == 400 and env.join_key not in r.text, host
-    phone = env.phone()
+        r2 = c.get(env.join_path, headers={"Host": host})
+        assert r2.status_code == 400 and env.join_key not in r2.text, host
+        refused += [r, r2]
+    phone = env.phone(strict=False)
     phone.c.get(env.join_path)
-    r = phone.c.post(env.join_path, data={"csrf": phone.csrf}, headers={"Host": "evil.example"})
-    assert r.status_code == 400
+    posted = phone.c.post(env.join_path, data={"csrf": phone.csrf}, headers={"Host": "evil.example"})
+    assert posted.status_code == 400
     assert env.store.counts()["started"] == 0
     for host in (f"127.0.0.1:{env.port}", f"localhost:{env.port}"):
         assert c.get("/", headers={"Host": host}).status_code == 200, host
+    for r in [*refused, posted]:  # an error like any other: with the security headers
+        env.inspect.headers(r.headers, f"{r.request.method} {r.request.url.path} Host: {r.request.headers['host']}"
+                                       f" -> {r.status_code} {r.text[:40]!r}")
 
 
 # =========================================================================================
@@ -397,9 +416,8 @@ def test_join_without_or_with_wrong_csrf_is_refused(env: Env) -> None:
     cases = [({}, None), ({"csrf": ""}, None), ({"csrf": "wrong" + phone.csrf}, None), ({"csrf": "x" * 100}, None),
              ({"csrf": phone.csrf}, "no cookie")]
     for data, how in cases:
-        cookies = {"cx_csrf": ""} if how == "no cookie" else None
         c = env.client() if how == "no cookie" else phone.c
-        r = c.post(env.join_path, data=data, cookies=cookies)
+        r = c.post(env.join_path, data=data)
         assert r.status_code == 403, (data, how, r.status_code)
         assert "expired" in r.text, r.text[:300]
         assert "cx_p" not in r.headers.get("set-cookie", "")
@@ -415,7 +433,7 @@ def test_form_and_api_posts_without_or_with_wrong_csrf_are_refused_and_store_not
         assert "expired" in r.text
         r = phone.form(0, {"attr:role": "Manager", "action": "next"}, csrf=bad)
         assert r.status_code == 403
-        r = phone.api({"item": "A1", "value": 3}, csrf=bad or "")
+        r = phone.api({"item": "A1", "value": 3}, csrf=bad)
         assert r.status_code == 403, (bad, r.status_code)
         assert "expired" in r.json()["error"]
     # the right token in the form, but no CSRF cookie sent with it
@@ -541,8 +559,12 @@ API_BAD_RAW = [
     (b'{"item": "A1", "value": NaN}', "Expected"),
     (b'{"item": "A1", "value": Infinity}', "Expected"),
     (b'{"item": "A1", "value": 1e999}', "Expected"),
-    (b"[" * 10_000 + b"]" * 10_000, "JSON"),  # nested too deep for the parser
-    (b'{"a":' * 3000 + b"1" + b"}" * 3000, "JSON"),
+    (b'[{"item": "A1", "value": 3}' + b"]" * 3000, "JSON"),
+]
+API_TOO_DEEP = [  # nested too deep for json.loads (RecursionError), yet under the body limit
+    b"[" * 5000 + b"]" * 5000,
+    b'{"a":' * 2000 + b"1" + b"}" * 2000,
+    b'{"item": "A1", "value": ' + b"[" * 5000 + b"]" * 5000 + b"}",
 ]
 
 
@@ -562,6 +584,18 @@ def test_api_refuses_bad_answers_with_a_clear_400(env: Env) -> None:
     assert phone.answer("A1", "dk").status_code == 200  # the accepted forms still are
     assert phone.answer("A2", 5).json() == {"saved": True, "item": "A2", "answered": 2, "total": 5}
     assert env.answers_stored() == 2
+
+
+def test_api_refuses_json_nested_too_deep_with_400(env: Env) -> None:
+    phone = env.phone(strict=False).join()
+    got = []
+    for raw in API_TOO_DEEP:
+        assert len(raw) < BODY_LIMIT
+        r = phone.api(raw=raw)
+        got.append((r.status_code, r.text[:100]))
+    assert all(status == 400 for status, _ in got), got  # app.api_answer: json.loads raises RecursionError
+    assert env.answers_stored() == 0
+    quick_get(env)
 
 
 FORM_BAD = [
@@ -584,7 +618,7 @@ def test_form_refuses_bad_answers_with_a_clear_400(env: Env) -> None:
     for data, expected in FORM_BAD:
         r = phone.form(1, data)
         assert r.status_code == 400, (str(data)[:80], r.status_code)
-        m = re.search(r'<p class="error" role="alert">(.*?)</p>', r.text, re.S)
+        m = re.search(r'<p class="error" role="alert">(.*?)</p>', r.text, re.DOTALL)
         assert m and expected in m.group(1), (str(data)[:80], m.group(1)[:200] if m else r.text[:300])
     for value in ("Director", "manager", "x" * 12_000):  # an attribute off its choices
         r = phone.form(0, {"attr:role": value, "action": "next"})
@@ -596,20 +630,25 @@ def test_form_refuses_bad_answers_with_a_clear_400(env: Env) -> None:
 
 def test_form_fields_galore_and_odd_encodings_are_refused(env: Env) -> None:
     phone = env.phone().join()
-    many = "&".join(f"f{n}=1" for n in range(2500)) + f"&csrf={phone.csrf}&answer=A1%3D3"
+    many = "&".join(f"f{n}=1" for n in range(1500)) + f"&csrf={phone.csrf}&answer=A1%3D3"
     assert len(many) < BODY_LIMIT
     r = phone.c.post("/p/1", content=many, headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 400, r.status_code
     assert "could not be read" in r.text
-    r = phone.c.post("/p/1", data={"csrf": phone.csrf, **{f"f{n}": "1" for n in range(1500)}},
-                     files={"answer": ("a.txt", b"A1=3")})  # multipart, with a file
+    r = phone.c.post("/p/1", data={"csrf": phone.csrf}, files={"answer": ("a.txt", b"A1=3")})  # a file
+    assert r.status_code == 400 and "could not be read" in r.text
+    parts = [f'--b\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+             for name, value in [("csrf", phone.csrf), ("answer", "A1=3")] + [("f", "1")] * 250]
+    body = ("".join(parts) + "--b--\r\n").encode()
+    assert len(body) < BODY_LIMIT
+    r = phone.c.post("/p/1", content=body, headers={"Content-Type": "multipart/form-data; boundary=b"})
     assert r.status_code == 400 and "could not be read" in r.text
     r = phone.c.post("/p/1", content=b"--x\r\nbroken", headers={"Content-Type": "multipart/form-data; boundary=x"})
     assert r.status_code in (400, 403)
     r = phone.c.post("/p/1", content=f"csrf={phone.csrf}&answer=A1%3D3".encode() + b"\xff\xfe",
                      headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
     assert r.status_code in (303, 400)  # stored or refused, but answered
-    r = phone.c.post(env.join_path, content="&".join(f"csrf={n}" for n in range(3000)),
+    r = phone.c.post(env.join_path, content="&".join(f"csrf={n}" for n in range(1500)),
                      headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 400
     history = env.store.history(phone.code)
@@ -617,14 +656,27 @@ def test_form_fields_galore_and_odd_encodings_are_refused(env: Env) -> None:
     assert env.store.counts()["started"] == 1
 
 
-def test_odd_page_numbers_and_actions_are_refused_not_errors(env: Env) -> None:
-    phone = env.phone().join()
-    for where in ("4", "99", "-1", "1.0", "%C2%B2", "%D9%A3", "0x1", "1%00", "a" * 3000, "summary", "about"):
-        r = phone.c.get(f"/p/{where}")
-        assert r.status_code == 404 or (where == "%D9%A3" and r.status_code == 200), (where, r.status_code)
-    for action in ("goto:\u00b2", "goto:99", "goto:-1", "goto:", "submit\u0000", "x" * 5000, "submit"):
-        r = phone.form(1, {"action": action})
-        assert r.status_code in (303, 400), (action[:20], r.status_code)
+def test_odd_page_numbers_get_404_not_a_server_error(env: Env) -> None:
+    phone = env.phone(strict=False).join()
+    got = {}
+    for where in ("4", "99", "-1", "1.0", "%C2%B2", "%E2%91%A0", "%D9%A3", "0x1", "1%00", "a" * 3000, "summary",
+                  "about"):
+        r = phone.c.get(f"/p/{where}", headers={"Connection": "close"})  # uvicorn drops the connection after a 500
+        got[where[:20]] = r.status_code
+        env.inspect.headers(r.headers, f"GET /p/{where[:20]} -> {r.status_code}") if r.status_code < 500 else None
+    # '²' and '①' are str.isdigit() but not int(): app.open_page must not take them for a page number
+    bad = {where: status for where, status in got.items() if not (status == 404 or (where == "%D9%A3" and status == 200))}
+    assert not bad, f"expected 404 for these page numbers: {bad}"
+
+
+def test_odd_actions_are_refused_not_a_server_error(env: Env) -> None:
+    phone = env.phone(strict=False).join()
+    got = {}
+    for action in ("goto:\u00b2", "goto:\u2460", "goto:99", "goto:-1", "goto:", "submit\u0000", "x" * 5000, "submit"):
+        r = phone.form(1, {"action": action}, headers={"Connection": "close"})
+        got[action[:20]] = r.status_code
+    bad = {action: status for action, status in got.items() if status not in (303, 400)}
+    assert not bad, f"expected 303 or 400 for these actions: {bad}"
     assert env.store.participant(phone.code).status == "in_progress"  # an incomplete submit needs confirming
     r = phone.form(1, {"action": "submit", "confirm": "yes"})
     assert r.status_code == 303 and r.headers["location"] == "/p/done"
@@ -665,22 +717,68 @@ def test_joining_is_rate_limited_per_address(env: Env) -> None:
 def test_answers_are_rate_limited_per_participant(env: Env) -> None:
     phone, other = env.phone().join(), env.phone().join()
     t0 = time.monotonic()
-    ok, limited = 0, None
-    for n in range(ANSWER_BURST + 300):
-        r = phone.answer(ITEMS[n % 5], 1 + n % 5)
-        if r.status_code == 429:
-            limited = r
-            break
-        assert r.status_code == 200
-        ok += 1
-        assert time.monotonic() - t0 < 20
-    assert limited is not None, f"{ok} answers in {time.monotonic() - t0:.1f} s and none refused"
-    assert "Slow down" in limited.json()["error"]
+    statuses: list[int] = []
+    limited: list[httpx.Response] = []
+    lock, stop = threading.Lock(), threading.Event()
+
+    def flood(c: httpx.Client) -> None:  # one participant's answers, from 4 connections at once
+        for n in range(150):
+            if stop.is_set() or time.monotonic() - t0 > 15:
+                return
+            r = c.post("/api/answer", json={"item": ITEMS[n % 5], "value": 1 + n % 5},
+                       headers={"X-CSRF-Token": phone.csrf})
+            with lock:
+                statuses.append(r.status_code)
+                if r.status_code == 429:
+                    limited.append(r)
+                    stop.set()
+
+    threads = [threading.Thread(target=flood, args=(env.client(cookies=phone.c.cookies),)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    ok = statuses.count(200)
+    assert limited, f"{ok} answers in {time.monotonic() - t0:.1f} s and none refused"
+    assert set(statuses) <= {200, 429}, statuses
+    assert "Slow down" in limited[0].json()["error"]
     assert ok >= ANSWER_BURST
-    r = phone.form(1, {"answer": "A1=2"})  # the form route shares the limit
-    assert r.status_code == 429 and "Slow down" in r.text
-    assert len(env.store.history(phone.code)) == ok  # what was refused was not stored
+    form_ok, form_limited = 0, None
+    for _ in range(30):  # the form route shares the limit (it refills at 10 a second)
+        r = phone.form(1, {"answer": "A1=2"})
+        if r.status_code == 429:
+            form_limited = r
+            break
+        assert r.status_code == 303
+        form_ok += 1
+    assert form_limited is not None and "Slow down" in form_limited.text
+    assert form_ok <= 3
+    assert len(env.store.history(phone.code)) == ok + form_ok  # what was refused was not stored
     assert other.answer("A1", 3).status_code == 200  # another participant is not slowed down
+
+
+def test_keep_alive_requests_are_answered_without_delay(env: Env) -> None:
+    """A phone keeps its connection open: a request on it must not wait ~40 ms for a delayed ACK.
+
+    (asyncio turns Nagle off only for sockets made with proto IPPROTO_TCP; a socket made with
+    ``socket.socket(family, SOCK_STREAM)`` has proto 0, so the response's header and body writes stall.)
+    """
+    times = []
+    with socket.create_connection(("127.0.0.1", env.port), timeout=5) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for _ in range(15):
+            t0 = time.perf_counter()
+            s.sendall(f"GET /static/workshop.css HTTP/1.1\r\nHost: 127.0.0.1:{env.port}\r\n\r\n".encode())
+            data = b""
+            while not _complete(data):
+                chunk = s.recv(65536)
+                assert chunk, "the server closed a keep-alive connection"
+                data += chunk
+            times.append(time.perf_counter() - t0)
+            assert data.startswith(b"HTTP/1.1 200")
+    median = sorted(times)[len(times) // 2]
+    assert median < 0.015, f"requests on a kept-alive connection take {median * 1000:.0f} ms each (first " \
+                           f"{times[0] * 1000:.1f} ms): Nagle's algorithm is on for the server's sockets"
 
 
 # =========================================================================================
@@ -689,16 +787,16 @@ def test_answers_are_rate_limited_per_participant(env: Env) -> None:
 def test_unknown_participant_token_gets_401(env: Env) -> None:
     env.phone().join()
     for token in (secrets.token_urlsafe(24), secrets.token_urlsafe(48), "", "a" * 19, "a" * 65, "a" * 10_000,
-                  "P-ABCDE", "%00" * 30, "\u00e9" * 30):
+                  "P-ABCDE", "%00" * 30, "\u00e9" * 30, '"' + secrets.token_urlsafe(24) + '"'):
         c = env.client()
         c.get("/")  # a CSRF cookie, as a browser would have
-        c.cookies.set("cx_p", token)
         csrf = c.cookies.get("cx_csrf")
-        for r in (c.get("/p"), c.get("/p/1"), c.get("/p/done"),
-                  c.post("/p/1", data={"csrf": csrf, "answer": "A1=3"})):
+        cookie = {"Cookie": f"cx_csrf={csrf}; cx_p=".encode() + token.encode("utf-8")}
+        for r in (c.get("/p", headers=cookie), c.get("/p/1", headers=cookie), c.get("/p/done", headers=cookie),
+                  c.post("/p/1", data={"csrf": csrf, "answer": "A1=3"}, headers=cookie)):
             assert r.status_code == 401, (token[:20], r.request.url.path, r.status_code)
             assert "We do not know this phone" in r.text
-        r = c.post("/api/answer", json={"item": "A1", "value": 3}, headers={"X-CSRF-Token": csrf})
+        r = c.post("/api/answer", json={"item": "A1", "value": 3}, headers={"X-CSRF-Token": csrf, **cookie})
         assert r.status_code == 401 and "We do not know this phone" in r.json()["error"]
     assert env.answers_stored() == 0
 
@@ -738,7 +836,7 @@ def test_participant_cannot_change_or_see_another_participants_answers(env: Env)
                  "/f/live", "/join", "/join/", "/static/", "/static/../pyproject.toml", "/static/app.py",
                  "/static/%2e%2e%2fpyproject.toml", "/session", "/" + SESSION_NAME, "/.env"):
         r = a.c.get(path)
-        assert r.status_code in (404, 405), (path, r.status_code)
+        assert r.status_code in (404, 405) or (path == "/p/" and r.status_code == 307), (path, r.status_code)
         assert b.code not in r.text and '"answered"' not in r.text
     assert a.c.get("/p/1").status_code == 200
 
@@ -824,7 +922,7 @@ def test_no_response_ever_shows_the_session_path_or_a_stack_trace(env: Env) -> N
     for method, path in odd:
         r = c.request(method, path, headers={"Accept": "*/*"})
         assert r.status_code < 500, (method, path, r.status_code)
-    for headers in ({"Cookie": "cx_p=" + "%" * 3000}, {"Cookie": "\x7f=\x7f; cx_csrf"}, {"Content-Type": "\u00e9"},
+    for headers in ({"Cookie": "cx_p=" + "%" * 3000}, {"Cookie": "\x7f=\x7f; cx_csrf"}, {"Content-Type": "\u00e9".encode("latin-1")},
                     {"Accept-Language": "x" * 8000}, {"X-Forwarded-For": "10.0.0.1"}):
         r = c.post("/p/1", content=b"csrf=x", headers=headers)
         assert r.status_code < 500, (headers, r.status_code)
@@ -854,7 +952,7 @@ def _attacks(port: int, join_key: str) -> list[tuple[str, bytes]]:
     rnd = random.Random(7)
     host = f"Host: 127.0.0.1:{port}\r\n".encode()
     return [
-        ("garbage", rnd.randbytes(8192)),
+        ("garbage", rnd.randbytes(8192) + b"\r\n\r\n"),
         ("garbage lines", b"\r\n".join(rnd.randbytes(200) for _ in range(20)) + b"\r\n\r\n"),
         ("tls hello", bytes.fromhex("160301020001000001fc0303") + rnd.randbytes(500)),
         ("header line of 100 KB", b"GET / HTTP/1.1\r\n" + host + b"X-Big: " + b"a" * 100_000 + b"\r\n\r\n"),
@@ -916,8 +1014,11 @@ def test_malformed_raw_http_does_not_hang_or_bloat_the_server(subserver: Callabl
         stop = threading.Event()
 
         def attack() -> None:
-            deadline = time.monotonic() + 20
-            for _ in range(3):
+            start = time.monotonic()
+            deadline = start + 20
+            for rounds in range(10):  # at least 3 rounds and 2 s of attacks, while the probes run
+                if rounds >= 3 and time.monotonic() - start > 2:
+                    return
                 for name, data in attacks:
                     if stop.is_set() or time.monotonic() > deadline:
                         return
@@ -925,7 +1026,7 @@ def test_malformed_raw_http_does_not_hang_or_bloat_the_server(subserver: Callabl
                     if not res.closed and res.status is None:
                         hung.append(name)
                     env.inspect.body(res.data.decode("utf-8", "replace"), f"attack {name}")
-                    if res.status is not None and res.status >= 500 and name != "expect 100 with a huge length":
+                    if res.status is not None and res.status >= 500:
                         hung.append(f"{name}: {res.status}")
 
         worker = threading.Thread(target=attack, daemon=True)
@@ -941,7 +1042,7 @@ def test_malformed_raw_http_does_not_hang_or_bloat_the_server(subserver: Callabl
             stop.set()
             worker.join(25)
         assert not worker.is_alive()
-        assert probes >= 3
+        assert probes >= 5
         assert not hung, f"no answer (or a server error) to: {hung}"
         quick_get(env)
         cpu0 = srv.cpu_seconds()
@@ -956,7 +1057,19 @@ def test_malformed_raw_http_does_not_hang_or_bloat_the_server(subserver: Callabl
     grown = srv.rss_mb() - rss0
     assert grown < 50, f"the server grew by {grown:.0f} MB"
     assert srv.proc.poll() is None
-    assert "Traceback" not in srv.stderr(), srv.stderr()[-3000:]
+    assert len(srv.stderr()) < 512_000, "the server's log grew by more than 500 KB"
+
+
+def test_malformed_chunked_request_logs_no_traceback(env: Env, caplog: pytest.LogCaptureFixture) -> None:
+    """A client's broken chunked body is the client's fault: a warning at most, not an app error."""
+    phone = env.phone().join()
+    head = f"POST /api/answer HTTP/1.1\r\nHost: 127.0.0.1:{env.port}\r\n".encode() + cookie_header(phone)
+    for _ in range(3):
+        res = env.raw(head + b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzzzz\r\n")
+        assert res.status == 400 or res.closed
+        quick_get(env)
+    errors = [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= 40 or r.exc_info]
+    assert not errors, errors
 
 
 # =========================================================================================

@@ -34,7 +34,7 @@ from cxassess.workshop.flow import ABOUT, DONE, NOT_GIVEN, SUMMARY, ParticipantF
 from cxassess.workshop.live import (DEFAULT_MIN_GROUP_SIZE, LiveResults, Snapshot, dimension_table, heatmap_html,
                                     radar_svg)
 from cxassess.workshop.security import (CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SECURITY_HEADERS, BodyLimit,
-                                        RateLimiter, csrf_ok, new_csrf_token)
+                                        RateLimiter, RequestTooLarge, csrf_ok, new_csrf_token)
 from cxassess.workshop.store import DONT_KNOW, SessionStore
 
 TEMPLATE_DIR = TEMPLATES_DIR / "workshop"
@@ -76,7 +76,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
     from starlette.exceptions import HTTPException
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
-    from starlette.requests import Request
+    from starlette.requests import ClientDisconnect, Request
     from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
     from starlette.routing import Route
 
@@ -233,7 +233,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
             if not flow.submitted:
                 raise _Refused(404, "You have not submitted yet: go back to your answers.")
             return flow
-        if not where.isdigit() or int(where) >= len(flow.pages):
+        if not _number(where) or int(where) >= len(flow.pages):
             raise HTTPException(404)
         flow.go_to(flow.pages[int(where)])
         return flow
@@ -268,7 +268,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
                 flow.next()
             elif action == "back":
                 flow.back()
-            elif action.startswith("goto:") and action[5:].isdigit() and int(action[5:]) < len(flow.pages):
+            elif action.startswith("goto:") and _number(action[5:]) and int(action[5:]) < len(flow.pages):
                 flow.go_to(flow.pages[int(action[5:])])
             elif action == "submit":
                 flow.submit(confirm_incomplete=form.get("confirm") == "yes")
@@ -303,8 +303,10 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
         check_csrf(request, request.headers.get(CSRF_HEADER))
         try:
             body = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise _Refused(400, "Expected a JSON body.") from None
+        except ClientDisconnect:  # the phone went away mid-request: nobody to answer
+            return Response(status_code=400)
         if not isinstance(body, dict):
             raise _Refused(400, "Expected a JSON object.")
         return JSONResponse(await run_in_threadpool(api_answer_work, request, body))
@@ -385,22 +387,31 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
         Route("/f/{key}/join", join_screen),
         Route("/static/{name}", static_file),
     ]
-    middleware = [Middleware(_SecurityHeaders), Middleware(BodyLimit, max_bytes=cfg.max_body_bytes)]
+    middleware = [Middleware(BodyLimit, max_bytes=cfg.max_body_bytes)]
     if allowed_hosts:
         middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={HTTPException: not_found, 500: server_error})
     app.state.join_key, app.state.facilitator_key = join_key, facilitator_key
-    return app
+    return _SecurityHeaders(app)  # outermost: the host check's refusals and the 500 page get the headers too
 
 
 async def _form(request: Any) -> dict[str, Any]:
     """The posted form as a plain dict (first value of each field); no files, few fields."""
+    from starlette.requests import ClientDisconnect
+
     try:
         form = await request.form(max_files=0, max_fields=200)
+    except (RequestTooLarge, ClientDisconnect):
+        raise  # answered by the body limit (413), or nobody left to answer
     except Exception:  # a malformed body: multipart errors, bad encodings
         raise _Refused(400, "The form could not be read; reload the page and try again.") from None
     return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _number(text: str) -> bool:
+    """Plain digits 0-9 (``str.isdigit`` also takes '²' and '٣', which ``int`` reads or refuses)."""
+    return text.isascii() and text.isdigit()
 
 
 def _same(given: str, secret: str) -> bool:

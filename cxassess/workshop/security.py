@@ -112,7 +112,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise RequestTooLarge
             return message
 
         async def tracking_send(message: dict[str, Any]) -> None:
@@ -123,13 +123,13 @@ class BodyLimit:
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
+        except RequestTooLarge:
             if not started:
                 await _plain(send, 413, "Request too large.")
 
 
-class _TooLarge(Exception):
-    pass
+class RequestTooLarge(Exception):
+    """Raised while reading a body past the limit; :class:`BodyLimit` answers it with 413."""
 
 
 async def _plain(send: Send, status: int, text: str) -> None:
@@ -140,5 +140,5 @@ async def _plain(send: Send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["BodyLimit", "RateLimiter", "csrf_ok", "new_csrf_token", "SECURITY_HEADERS", "CSRF_COOKIE", "CSRF_FIELD",
+__all__ = ["BodyLimit", "RateLimiter", "RequestTooLarge", "csrf_ok", "new_csrf_token", "SECURITY_HEADERS", "CSRF_COOKIE", "CSRF_FIELD",
            "CSRF_HEADER"]
