@@ -36,8 +36,8 @@ def make_clients(folder: Path, n: int, seed: int = 11) -> Path:
     """``n`` synthetic organisations (varied profiles, 20-60 respondents) and a manifest."""
     import numpy as np
 
-    from cxassess.demo import ORGANISATIONS, DemoOrganisation, generate_organisation
-    from cxassess.questionnaire import load_questionnaire
+    from cxassess.demo.organisations import ORGANISATIONS, DemoOrganisation, generate_organisation
+    from cxassess.questionnaire.model import load_questionnaire
 
     q = load_questionnaire()
     rng = np.random.default_rng(seed)
@@ -112,13 +112,13 @@ def in_process_floor(manifest: Path, n: int, pdf: bool) -> tuple[float, float, f
     from IPython.core.pylabtools import print_figure
     from matplotlib.figure import Figure
 
-    from cxassess.kernels import avoid_slow_imports
+    from cxassess.run.kernels import avoid_slow_imports
 
     avoid_slow_imports()
     import nbformat
 
-    from cxassess.pdf import html_to_pdf_bytes
-    from cxassess.report import ReportRequest, export_html, load_notebook, parameterize
+    from cxassess.report.pdf import html_to_pdf_bytes
+    from cxassess.report.render import ReportRequest, export_html, load_notebook, parameterize
 
     template = load_notebook(NOTEBOOK)
     rows = clients_of(manifest)[: n + 1]

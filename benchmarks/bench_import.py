@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cxassess.questionnaire import load_questionnaire
-from cxassess.responses import read_responses
-from cxassess.survey_import import import_export
+from cxassess.questionnaire.model import load_questionnaire
+from cxassess.io.responses import read_responses
+from cxassess.io.survey_import import import_export
 
 
 def write_export(path: Path, respondents: int, seed: int = 3) -> None:

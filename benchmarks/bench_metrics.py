@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cxassess.demo_customers import generate_customer_survey
-from cxassess.metrics import summarise, summarise_file
+from cxassess.demo.customers import generate_customer_survey
+from cxassess.metrics.summary import summarise, summarise_file
 
 COLUMNS = {"nps": "nps", "csat": "csat", "ces": "ces", "by": "touchpoint"}
 

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxassess.questionnaire import load_questionnaire
-from cxassess.responses import read_responses, responses_from_frame
-from cxassess.scoring import score
+from cxassess.questionnaire.model import load_questionnaire
+from cxassess.io.responses import read_responses, responses_from_frame
+from cxassess.scoring.score import score
 
 
 def make_long(q, n: int, seed: int = 1) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cxassess.questionnaire import load_questionnaire
+from cxassess.questionnaire.model import load_questionnaire
 from cxassess.workshop.store import DONT_KNOW, SessionStore
 from cxassess.workshop import FacilitatorPanel, ParticipantEntry, ParticipantFlow
 

@@ -1,5 +1,5 @@
 import sys
 
-from cxassess.cli import main
+from cxassess.cli.main import main
 
 sys.exit(main())

@@ -19,7 +19,7 @@ def data_dir() -> Path:
 
 @pytest.fixture
 def mini_q():
-    from cxassess.questionnaire import load_questionnaire
+    from cxassess.questionnaire.model import load_questionnaire
 
     return load_questionnaire(DATA / "mini.yaml")
 

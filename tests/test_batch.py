@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from cxassess.batch import batch, read_manifest, summary_table
+from cxassess.run.batch import batch, read_manifest, summary_table
 from cxassess.errors import CxError
-from cxassess.paths import DEMO_DIR, NOTEBOOKS_DIR
-from cxassess.safe import slugify
+from cxassess._util.paths import DEMO_DIR, NOTEBOOKS_DIR
+from cxassess._util.safe import slugify
 
 from probe import probe_state
 

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from cxassess import charts
+from cxassess.report import charts
 from cxassess.errors import CxError
-from cxassess.questionnaire import load_questionnaire
-from cxassess.responses import responses_from_frame
-from cxassess.scoring import score
+from cxassess.questionnaire.model import load_questionnaire
+from cxassess.io.responses import responses_from_frame
+from cxassess.scoring.score import score
 
 Q = load_questionnaire()
 DIMS = Q.dimension_ids  # leadership employees silos feedback insight journeys design measurement
@@ -141,7 +141,7 @@ def test_item_ranking_best_and_worst(scores):
 
 
 def test_metrics_distribution_stacks_the_three_groups():
-    from cxassess.metrics import summarise
+    from cxassess.metrics.summary import summarise
 
     # 0-10 answers: promoters 9, 10, 10 (3); passives 7, 8 (2); detractors 0, 3, 6, 6, 5 (5) of 10
     # -> 30% / 20% / 50%, NPS = 30 - 50 = -20

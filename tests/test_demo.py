@@ -6,9 +6,9 @@ import filecmp
 
 import pandas as pd
 
-from cxassess.demo import ORGANISATIONS, write_demo_data
-from cxassess.paths import DEMO_DIR
-from cxassess.scoring import score_file
+from cxassess.demo.organisations import ORGANISATIONS, write_demo_data
+from cxassess._util.paths import DEMO_DIR
+from cxassess.scoring.score import score_file
 
 
 def test_same_seed_same_files_other_seed_other_files(tmp_path):

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from cxassess.economics import (
+from cxassess.teach.economics import (
     ACQUISITION_MULTIPLE,
     RETENTION_AFTER_GOOD,
     RETENTION_AFTER_POOR,

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxassess.cli import main
-from cxassess.demo_customers import SAMPLE_SURVEY, generate_customer_survey, write_customer_survey
+from cxassess.cli.main import main
+from cxassess.demo.customers import SAMPLE_SURVEY, generate_customer_survey, write_customer_survey
 from cxassess.errors import CxError
-from cxassess.metrics import (
+from cxassess.metrics.summary import (
     MetricsError,
     ces_from_values,
     csat_from_values,
@@ -135,8 +135,8 @@ def test_summarise_counts_blanks_as_unanswered_and_matches_the_pure_functions():
 
 
 def test_no_answer_means_the_same_here_as_in_the_culture_survey():
-    from cxassess.questionnaire import load_questionnaire
-    from cxassess.survey_labels import ValueReader
+    from cxassess.questionnaire.model import load_questionnaire
+    from cxassess.io.values import ValueReader
 
     words = ["", "n/a", "N.A.", "nan", "None", "null", "-", "?", "DK", "Don't know", "don’t know.", "do not know",
              "Not applicable", "Don't know / not applicable", "Not sure", "Prefer not to say", "No answer",

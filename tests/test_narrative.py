@@ -9,12 +9,12 @@ import re
 import pandas as pd
 import pytest
 
-from cxassess import narrative as N
+from cxassess.report import narrative as N
 from cxassess.errors import CxError
-from cxassess.questionnaire import load_questionnaire
-from cxassess.recommend import action_plan
-from cxassess.responses import responses_from_frame
-from cxassess.scoring import score
+from cxassess.questionnaire.model import load_questionnaire
+from cxassess.report.actions import action_plan
+from cxassess.io.responses import responses_from_frame
+from cxassess.scoring.score import score
 
 Q = load_questionnaire()
 EVIL = "<script>alert(1)</script>"
@@ -158,7 +158,7 @@ def test_consensus_section(scores):
 
 
 def test_customer_metrics_panel_and_link(scores, tmp_path):
-    from cxassess.metrics import summarise
+    from cxassess.metrics.summary import summarise
 
     # NPS answers: promoters 10,10,9,9,10 (5), passives 8,7 (2), detractors 6,5,0 (3)
     # -> NPS = 100 * (5 - 3) / 10 = +20

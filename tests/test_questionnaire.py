@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cxassess.paths import DEFAULT_QUESTIONNAIRE
-from cxassess.questionnaire import QuestionnaireError, load_questionnaire, questionnaire_from_dict
+from cxassess._util.paths import DEFAULT_QUESTIONNAIRE
+from cxassess.questionnaire.model import QuestionnaireError, load_questionnaire, questionnaire_from_dict
 
 
 def test_bundled_questionnaire_meets_the_brief():

@@ -9,17 +9,17 @@ import pandas as pd
 import pytest
 
 from cxassess.errors import CxError
-from cxassess.paths import DEMO_DIR
-from cxassess.questionnaire import load_questionnaire
-from cxassess.recommend import (
+from cxassess._util.paths import DEMO_DIR
+from cxassess.questionnaire.model import load_questionnaire
+from cxassess.report.actions import (
     RecommendationsError,
     action_plan,
     load_recommendations,
     priority,
     recommendations_from_dict,
 )
-from cxassess.responses import responses_from_frame
-from cxassess.scoring import score, score_file
+from cxassess.io.responses import responses_from_frame
+from cxassess.scoring.score import score, score_file
 
 Q = load_questionnaire()
 
@@ -205,7 +205,7 @@ def test_other_questionnaire_gets_a_ranked_plan_without_actions(mini_q):
     s = profile_scores(mini_q, [{"A": 2, "B": 3}] * 2)
     plan = action_plan(s)
     assert plan.order == ["B", "A"] and all(e.actions == () for e in plan.entries)
-    from cxassess.narrative import action_plan_html
+    from cxassess.report.narrative import action_plan_html
 
     assert "No recommended actions are stored for this questionnaire." in action_plan_html(plan)
     # asking for the bundled file explicitly with the wrong questionnaire is an error that says so

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from cxassess.errors import CxError
-from cxassess.paths import DEMO_DIR, NOTEBOOKS_DIR
-from cxassess.safe import slugify
-from cxassess.report import (
+from cxassess._util.paths import DEMO_DIR, NOTEBOOKS_DIR
+from cxassess._util.safe import slugify
+from cxassess.report.render import (
     PARAMETER_NAMES, ReportRequest, build_parameters, declared_parameters, load_notebook, parameterize,
     parse_formats, render_report,
 )
@@ -200,7 +200,7 @@ def test_unknown_executor_is_refused(tmp_path):
 # the real report notebook and the CLI
 # --------------------------------------------------------------------------------------
 def test_real_report_for_a_demo_client(tmp_path):
-    from cxassess.scoring import score_file
+    from cxassess.scoring.score import score_file
 
     req = ReportRequest(client="Harbour Health Clinics", responses=DEMO_DIR / "harbour-health-clinics.csv",
                         group_by=["role", "department"], targets=DEMO_DIR / "targets.yaml",
@@ -239,7 +239,7 @@ def test_cli_help_lists_report_and_batch_without_heavy_imports():
     import subprocess
     import sys
 
-    code = ("import sys, io, contextlib\nfrom cxassess.cli import main\n"
+    code = ("import sys, io, contextlib\nfrom cxassess.cli.main import main\n"
             "buf = io.StringIO()\n"
             "with contextlib.redirect_stdout(buf):\n"
             "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
@@ -266,7 +266,7 @@ def test_scores_json_comes_from_the_driver_when_the_notebook_has_no_scores(tmp_p
 
 
 def test_forked_kernels_get_private_unix_sockets(tmp_path):
-    from cxassess.forkserver import new_connection_info
+    from cxassess.run.forkserver import new_connection_info
 
     a, b = new_connection_info(str(tmp_path)), new_connection_info(str(tmp_path))
     assert a["transport"] == b["transport"] == "ipc"

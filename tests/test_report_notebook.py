@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cxassess.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_DIR
+from cxassess._util.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_DIR
 
 NOTEBOOK = NOTEBOOKS_DIR / "report.ipynb"
 SURVEY = PROJECT_DIR / "data" / "samples" / "customer_survey.csv"

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from cxassess.errors import CxError
-from cxassess.responses import ResponsesError, read_responses, responses_from_frame
-from cxassess.questionnaire import load_questionnaire
+from cxassess.io.responses import ResponsesError, read_responses, responses_from_frame
+from cxassess.questionnaire.model import load_questionnaire
 
 
 def _answers(r):
@@ -225,7 +225,7 @@ def test_folder_and_non_utf8_files(mini_q, tmp_path):
 
 
 def test_a_workshop_session_file_is_read_directly(tmp_path):
-    from cxassess.scoring import score
+    from cxassess.scoring.score import score
     from cxassess.workshop.store import SessionStore, open_session
 
     path = tmp_path / "ws.sqlite"
@@ -340,7 +340,7 @@ def test_content_that_does_not_match_the_file_name(tmp_path):
 
 
 def test_mac_line_endings_title_lines_and_short_manifest_rows(tmp_path):
-    from cxassess.batch import read_manifest
+    from cxassess.run.batch import read_manifest
 
     mac = tmp_path / "mac.csv"
     mac.write_bytes(b'respondent_id,LEAD1\rR1,4\rR2,"3"\r')  # Excel's "CSV (Macintosh)"
@@ -358,8 +358,8 @@ def test_mac_line_endings_title_lines_and_short_manifest_rows(tmp_path):
 
 
 def test_a_scale_label_wins_over_the_dont_know_vocabulary():
-    from cxassess.questionnaire import questionnaire_from_dict
-    from cxassess.survey_labels import ValueReader
+    from cxassess.questionnaire.model import questionnaire_from_dict
+    from cxassess.io.values import ValueReader
 
     data = load_questionnaire().model_dump()
     data["scale"]["labels"][3] = "Not sure"  # the midpoint of this scale

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cxassess.safe import escape_html, neutralise_cell, neutralise_frame, slugify
+from cxassess._util.safe import escape_html, neutralise_cell, neutralise_frame, slugify
 
 
 def test_escape_html():

@@ -13,12 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cxassess.batch import BatchItem, batch, run_batch, write_index
+from cxassess.run.batch import BatchItem, batch, run_batch, write_index
 from cxassess.errors import CxError
-from cxassess.kernels import _process_alive
-from cxassess.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_DIR
-from cxassess.report import PARAMETER_NAMES, ReportRequest, ReportResult, build_parameters, render_report
-from cxassess.safe import slugify
+from cxassess.run.kernels import _process_alive
+from cxassess._util.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_DIR
+from cxassess.report.render import PARAMETER_NAMES, ReportRequest, ReportResult, build_parameters, render_report
+from cxassess._util.safe import slugify
 
 from probe import probe_state
 
@@ -151,7 +151,7 @@ def test_state_set_by_one_report_is_invisible_in_the_next(tmp_path, executor):
 
 def test_fork_server_refuses_to_fork_a_threaded_process(tmp_path):
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "2"}  # OpenBLAS then starts a worker thread at import
-    proc = subprocess.run([sys.executable, "-m", "cxassess.forkserver", "--runtime-dir", str(tmp_path)],
+    proc = subprocess.run([sys.executable, "-m", "cxassess.run.forkserver", "--runtime-dir", str(tmp_path)],
                           input="", capture_output=True, text=True, env=env, timeout=120)
     hello = json.loads(proc.stdout.splitlines()[0])
     assert hello["ok"] is False and "threads" in hello["error"] and proc.returncode == 1
@@ -159,7 +159,7 @@ def test_fork_server_refuses_to_fork_a_threaded_process(tmp_path):
 
 DRIVER = """
 import asyncio, os, sys, time
-from cxassess.kernels import ForkedKernels
+from cxassess.run.kernels import ForkedKernels
 
 async def main():
     source = ForkedKernels(ahead=1, cwd=os.getcwd())

@@ -28,8 +28,8 @@ import pandas as pd
 import pytest
 
 from cxassess.errors import CxError
-from cxassess.responses import read_responses
-from cxassess.scoring import cronbach_alpha, rwg, score, score_file
+from cxassess.io.responses import read_responses
+from cxassess.scoring.score import cronbach_alpha, rwg, score, score_file
 
 
 @pytest.fixture
@@ -160,8 +160,8 @@ def test_alpha_and_rwg_helpers_edge_cases():
 
 def test_matches_a_plain_python_reference_on_demo_data():
     """Vectorised scores equal a slow, obvious implementation of the contract on real-sized data."""
-    from cxassess.paths import DEMO_DIR
-    from cxassess.questionnaire import load_questionnaire
+    from cxassess._util.paths import DEMO_DIR
+    from cxassess.questionnaire.model import load_questionnaire
 
     q = load_questionnaire()
     responses = read_responses(DEMO_DIR / "harbour-health-clinics.csv", q)
@@ -184,7 +184,7 @@ def test_matches_a_plain_python_reference_on_demo_data():
 
 
 def test_suppression_is_complementary():
-    from cxassess.suppression import suppressed_groups
+    from cxassess.scoring.suppression import suppressed_groups
 
     sizes = pd.Series({"a": 5, "b": 7, "c": 2})
     # c (2) is under 3; hidden people total 2 < 3, so the next-smallest shown group (a) is hidden too
@@ -195,7 +195,7 @@ def test_suppression_is_complementary():
 
 
 def test_a_suppressed_group_cannot_be_recovered_by_subtraction():
-    from cxassess.paths import DEMO_DIR
+    from cxassess._util.paths import DEMO_DIR
 
     # Acme: 16 front line, 7 managers, 5 leaders. With a minimum of 6 the leaders are hidden; if
     # the managers were shown, 28 * overall - 16 * front line - 7 * managers would give the
@@ -220,7 +220,7 @@ def test_coverage_counts_each_respondent_once(mini_q, tmp_path):
 
 
 def test_non_finite_weights_are_refused(mini_q):
-    from cxassess.questionnaire import QuestionnaireError, questionnaire_from_dict
+    from cxassess.questionnaire.model import QuestionnaireError, questionnaire_from_dict
 
     data = mini_q.to_dict()
     data["items"][0]["weight"] = float("inf")

@@ -14,8 +14,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cxassess.responses import read_responses
-from cxassess.scoring import score
+from cxassess.io.responses import read_responses
+from cxassess.scoring.score import score
 from cxassess.workshop.store import DONT_KNOW, SessionError, SessionStore, export_session, open_session
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -371,7 +371,7 @@ def _plain(frame: pd.DataFrame) -> list[list]:
 
 
 def test_to_responses_agrees_with_revalidating_the_long_table(store):
-    from cxassess.responses import responses_from_frame
+    from cxassess.io.responses import responses_from_frame
 
     _fill(store)
     store.start_participant("P4")  # no role given

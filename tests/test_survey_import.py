@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 
 from cxassess.errors import CxError
-from cxassess.questionnaire import load_questionnaire, questionnaire_from_dict
-from cxassess.responses import ResponsesError, read_responses
-from cxassess.survey_import import (
+from cxassess.questionnaire.model import load_questionnaire, questionnaire_from_dict
+from cxassess.io.responses import ResponsesError, read_responses
+from cxassess.io.survey_import import (
     SurveyImportError,
     ValueReader,
     import_export,
@@ -438,7 +438,7 @@ def test_utf16_tab_separated_and_windows_1252_exports(tmp_path):
 
 
 def test_score_file_reads_an_export_directly():
-    from cxassess.scoring import score_file
+    from cxassess.scoring.score import score_file
 
     s = score_file(EXPORTS / "google-forms.csv", group_by=["What is your role?"], min_group_size=1)
     # leadership per respondent (LEAD3 reversed as 6 - v; don't know skipped):
@@ -484,7 +484,7 @@ def test_exports_whose_extra_header_rows_were_deleted(tmp_path):
 def test_questionnaire_sheet_neutralises_formula_like_text(tmp_path):
     from openpyxl import load_workbook
 
-    from cxassess.render_questionnaire import to_csv, write_xlsx
+    from cxassess.questionnaire.render import to_csv, write_xlsx
 
     q = questionnaire_from_dict({
         "id": "f", "scale": {"min": 1, "max": 2, "labels": {1: "No", 2: "=Yes"}},

@@ -11,9 +11,9 @@ import nbformat
 import papermill as pm
 import pytest
 
-from cxassess.demo_customers import SAMPLE_SURVEY
-from cxassess.exercises import load_sample_survey, solution_nps
-from cxassess.metrics import summarise_file
+from cxassess.demo.customers import SAMPLE_SURVEY
+from cxassess.teach.exercises import load_sample_survey, solution_nps
+from cxassess.metrics.summary import summarise_file
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "teaching.ipynb"

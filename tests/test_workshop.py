@@ -93,7 +93,7 @@ def test_participant_flow_through_the_widgets(app):
     ]
     assert store.history("P1")["item_id"].tolist() == ["A1", "A2", "A3", "B1", "B2", "B1"]
     assert store.participant("P1").status == "submitted"
-    from cxassess.scoring import score
+    from cxassess.scoring.score import score
 
     s = score(store.to_responses(), store.questionnaire)
     # A = (4 + (6 - 2) + 2 * 5) / 4 = 4.5; B = 2 (B2 don't know); overall (4.5 + 2 * 2) / 3 = 2.8333

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from cxassess.errors import CxError
-from cxassess.paths import TEMPLATES_DIR
+from cxassess._util.paths import TEMPLATES_DIR
 from cxassess.workshop.flow import ABOUT, DONE, NOT_GIVEN, SUMMARY, ParticipantFlow, new_code
 from cxassess.workshop.live import (DEFAULT_MIN_GROUP_SIZE, LiveResults, Snapshot, dimension_table, heatmap_html,
                                     radar_svg)

@@ -11,7 +11,7 @@ import secrets
 from typing import Any, Mapping
 
 from cxassess.errors import CxError
-from cxassess.questionnaire import Item, Questionnaire
+from cxassess.questionnaire.model import Item, Questionnaire
 from cxassess.workshop.store import DONT_KNOW, ParticipantState, SessionError, SessionStore
 
 ABOUT = "about"
@@ -125,7 +125,7 @@ class ParticipantFlow:
 
     def own_scores(self):
         """This participant's own scores (what the single-assessor radar shows)."""
-        from cxassess.scoring import score
+        from cxassess.scoring.score import score
 
         return score(self.store.to_responses(include_partial=True, participants=[self.code]), self.questionnaire)
 

@@ -4,7 +4,7 @@ One mechanism for the notebook's facilitator panel and the served projector page
 session (answers from every kernel, thread and process), score it with the report's rules and its
 minimum group size, and keep the result until something new is stored. Nothing is shown until
 ``min_group_size`` participants have usable answers: with fewer, the "overall" would be one or two
-people's own answers. Groups under the minimum are suppressed by :func:`cxassess.scoring.score`
+people's own answers. Groups under the minimum are suppressed by :func:`cxassess.scoring.score.score`
 exactly as in the report.
 """
 
@@ -70,7 +70,7 @@ class LiveResults:
 
     def snapshot(self, *, include_partial: bool = False, group_by: str | None = None, force: bool = False) -> Snapshot:
         """The results now; the previous snapshot when nothing was stored since (unless ``force``)."""
-        from cxassess.scoring import score
+        from cxassess.scoring.score import score
 
         with self._lock:
             t0 = time.perf_counter()
@@ -115,7 +115,7 @@ class LiveResults:
 
 def radar_svg(snapshot: Snapshot) -> str:
     """The radar of the current scores as SVG text ('' while held back)."""
-    from cxassess import charts
+    from cxassess.report import charts
 
     if snapshot.scores is None:
         return ""
@@ -125,7 +125,7 @@ def radar_svg(snapshot: Snapshot) -> str:
 
 def heatmap_svg(snapshot: Snapshot) -> str:
     """The group heatmap as SVG text ('' while held back or without a grouping)."""
-    from cxassess import charts
+    from cxassess.report import charts
 
     if snapshot.scores is None or snapshot.group_by is None or snapshot.group_by not in snapshot.scores.groups:
         return ""
@@ -135,7 +135,7 @@ def heatmap_svg(snapshot: Snapshot) -> str:
 
 def heatmap_html(snapshot: Snapshot) -> str:
     """The group heatmap as the report's coloured table (suppressed groups say so; '' when none)."""
-    from cxassess.narrative import heatmap_table
+    from cxassess.report.narrative import heatmap_table
 
     if snapshot.scores is None or snapshot.group_by is None or snapshot.group_by not in snapshot.scores.groups:
         return ""
@@ -144,7 +144,7 @@ def heatmap_html(snapshot: Snapshot) -> str:
 
 def dimension_table(scores: Any) -> str:
     """The radar's numbers as a small HTML table (readable without the picture)."""
-    from cxassess.safe import escape_html
+    from cxassess._util.safe import escape_html
 
     rows = []
     for _, d in scores.dimensions.iterrows():

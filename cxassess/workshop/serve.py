@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from cxassess.errors import CxError
-from cxassess.questionnaire import Questionnaire
+from cxassess.questionnaire.model import Questionnaire
 from cxassess.workshop.app import AppSettings, create_app
 from cxassess.workshop.store import SessionStore
 from cxassess.workshop.widgets import default_session_file
@@ -187,7 +187,7 @@ class WorkshopServer:
                 f"Projector (facilitator only, keep it private): {self.facilitator_url}")
 
     def _repr_html_(self) -> str:
-        from cxassess.safe import escape_html
+        from cxassess._util.safe import escape_html
 
         join, fac = escape_html(self.join_url), escape_html(self.facilitator_url)
         return (f"<div style='display:flex;gap:1.5rem;align-items:center'><div>{self.qr_svg(5)}</div><div>"
@@ -279,7 +279,7 @@ def serve(client_name: str, questionnaire: Questionnaire | str | Path | None = N
 
 def load_attributes(path: str | Path) -> dict[str, list[str]]:
     """An attributes file (YAML or JSON): each attribute name with its list of choices."""
-    from cxassess.yaml_data import read_yaml
+    from cxassess._util.yamlfile import read_yaml
 
     def invalid(source: str, problems: list[str]) -> CxError:
         return CxError(f"{source}: " + "; ".join(problems))

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from cxassess.errors import CxError
-from cxassess.questionnaire import Questionnaire, as_questionnaire, questionnaire_from_dict
+from cxassess.questionnaire.model import Questionnaire, as_questionnaire, questionnaire_from_dict
 
 SCHEMA_VERSION = 1
 DONT_KNOW = "dont_know"
@@ -563,15 +563,15 @@ class SessionStore:
         return frame.drop(columns=["status", "answered_at", "participant_status"])
 
     def to_responses(self, include_partial: bool = False, participants: Iterable[str] | None = None):
-        """The stored answers as :class:`~cxassess.responses.Responses`, ready for scoring.
+        """The stored answers as :class:`~cxassess.io.responses.Responses`, ready for scoring.
 
         Built straight from the table: every answer was validated when it was stored and the
         primary key keeps one per participant and item, so the slower text re-validation of
-        :func:`~cxassess.responses.responses_from_frame` is not needed (a test checks both agree).
+        :func:`~cxassess.io.responses.responses_from_frame` is not needed (a test checks both agree).
         """
         import numpy as np
 
-        from cxassess.responses import Problem, Responses
+        from cxassess.io.responses import Problem, Responses
 
         frame = self.answers_frame(include_partial, participants)
         if frame.empty:
@@ -672,7 +672,7 @@ def export_session(path: str | Path, out: str | Path, include_partial: bool = Fa
 
     Submitted participants only unless ``include_partial``. Refuses to write an empty table.
     """
-    from cxassess.safe import neutralise_frame
+    from cxassess._util.safe import neutralise_frame
 
     out = Path(out)
     suffix = out.suffix.lower()

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from cxassess.errors import CxError
-from cxassess.questionnaire import Questionnaire
-from cxassess.safe import escape_html, slugify
+from cxassess.questionnaire.model import Questionnaire
+from cxassess._util.safe import escape_html, slugify
 from cxassess.workshop.flow import ABOUT, DONE, NOT_GIVEN, SUMMARY, ParticipantFlow, new_code
 from cxassess.workshop.live import (DEFAULT_MIN_GROUP_SIZE, LiveResults, dimension_table, heatmap_svg,
                                     hold_back_text, radar_svg)
@@ -43,7 +43,7 @@ def _close_tree(widget: Any) -> None:
 def _svg(fig: Any) -> bytes:
     """A chart for an ``Image(format="svg+xml")`` widget: the report's SVG (text kept as text),
     about half the drawing time of a PNG on matplotlib 3.11, so a refresh stays quick."""
-    from cxassess.charts import svg_text
+    from cxassess.report.charts import svg_text
 
     return svg_text(fig).encode("utf-8")
 
@@ -208,7 +208,7 @@ class ParticipantView(_Displayable):
         if self.show_own_radar:
             self.own_radar = w.Image(format="svg+xml")
             try:
-                from cxassess import charts
+                from cxassess.report import charts
 
                 self.own_radar.value = _svg(charts.radar(self.flow.own_scores(), show_target=False))
                 rows.append(self.own_radar)

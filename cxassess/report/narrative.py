@@ -1,10 +1,10 @@
 """The report's words: title block, executive summary, section notes, action plan and methodology.
 
 Every function returns an HTML fragment (shown in the notebook with ``IPython.display.HTML``) built
-from a :class:`~cxassess.scoring.Scores` and friends, so the report's text is unit-testable and the
+from a :class:`~cxassess.scoring.score.Scores` and friends, so the report's text is unit-testable and the
 notebook stays a thin caller. HTML rather than Markdown on purpose: every string that comes from a
 user or a data file (client name, consultant, group values, dimension and item texts, actions) goes
-through :func:`cxassess.safe.escape_html`, and HTML has no other syntax to smuggle links or
+through :func:`cxassess._util.safe.escape_html`, and HTML has no other syntax to smuggle links or
 formatting through, where Markdown would (``[x](javascript:...)``).
 """
 
@@ -19,17 +19,17 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from cxassess.errors import CxError
-from cxassess.paths import TEMPLATES_DIR
-from cxassess.safe import escape_html as e
-from cxassess.scoring import LOW_CONSENSUS_SD, Scores
-from cxassess.suppression import reason
+from cxassess._util.paths import TEMPLATES_DIR
+from cxassess._util.safe import escape_html as e
+from cxassess.scoring.score import LOW_CONSENSUS_SD, Scores
+from cxassess.scoring.suppression import reason
 
 ALPHA_OK = 0.7
 # words in a role/group label that mark senior leaders vs front-line staff (lower case)
 LEADER_WORDS = ("lead", "executive", "director", "senior", "board", "management")
 FRONT_LINE_WORDS = ("front", "agent", "staff", "advisor", "adviser", "associate", "operator", "employee")
 BREAKDOWN_COLUMNS = ("segment", "touchpoint", "channel")
-# colours shared with cxassess.charts: current scores, weak items, and the heatmap scale (low -> high)
+# colours shared with cxassess.report.charts: current scores, weak items, and the heatmap scale (low -> high)
 CURRENT_COLOUR = "#1f5a8a"
 WEAK_COLOUR = "#c8553d"
 HEAT_COLOURS = ("#c8553d", "#f4e3b2", "#7fb3a8", "#1f5a8a")
@@ -204,7 +204,7 @@ def leaders_vs_front_line(scores: Scores) -> dict[str, Any] | None:
 
 
 def suppressed_groups(scores: Scores) -> dict[str, list[str]]:
-    """Group values hidden to protect anonymity (see :mod:`cxassess.suppression`), per grouping."""
+    """Group values hidden to protect anonymity (see :mod:`cxassess.scoring.suppression`), per grouping."""
     return {col: [str(v) for v in t.index[t["suppressed"].astype(bool)]] for col, t in scores.groups.items()
             if t["suppressed"].any()}
 
@@ -432,7 +432,7 @@ def heat_colour(value: float, lo: float, hi: float) -> str:
 
 def heatmap_table(scores: Scores, column: str) -> str:
     """Groups x dimensions as a coloured HTML table; suppressed groups are one grey row saying so,
-    their scores never written. Same colours as :func:`cxassess.charts.group_heatmap`."""
+    their scores never written. Same colours as :func:`cxassess.report.charts.group_heatmap`."""
     if column not in scores.groups:
         have = ", ".join(scores.groups) or "none"
         raise CxError(f"no group breakdown for '{column}' (scored groupings: {have})")
@@ -530,9 +530,9 @@ def breakdown_column(columns: Iterable[Any]) -> str | None:
 def load_customer_metrics(path: str | Path, min_group_size: int = 3) -> Any:
     """Summarise the customer survey for the report: NPS, CSAT and CES from the columns ``nps``,
     ``csat`` and ``ces``, broken down by segment when the file has such a column (read once, any
-    format :func:`cxassess.responses.read_table` reads)."""
-    from cxassess.metrics import summarise
-    from cxassess.responses import read_table
+    format :func:`cxassess.io.responses.read_table` reads)."""
+    from cxassess.metrics.summary import summarise
+    from cxassess.io.responses import read_table
 
     frame, first_row = read_table(path)
     return summarise(frame, nps="nps", csat="csat", ces="ces", by=breakdown_column(frame.columns),

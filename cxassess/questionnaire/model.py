@@ -16,8 +16,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from cxassess.errors import ProblemsError
-from cxassess.paths import DEFAULT_QUESTIONNAIRE
-from cxassess.yaml_data import read_yaml
+from cxassess._util.paths import DEFAULT_QUESTIONNAIRE
+from cxassess._util.yamlfile import read_yaml
 
 DONT_KNOW_DEFAULT = "Don't know / not applicable"
 

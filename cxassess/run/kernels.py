@@ -3,7 +3,7 @@
 Every report runs in a kernel process of its own that has never run anything else and is killed
 when the report is done; one kernel never serves two clients. Two ways to get such a kernel:
 
-- :class:`ForkedKernels` (Linux, the default): a fork server (:mod:`cxassess.forkserver`) imports
+- :class:`ForkedKernels` (Linux, the default): a fork server (:mod:`cxassess.run.forkserver`) imports
   ipykernel, pandas, numpy and matplotlib once and forks a new kernel per report, one or more
   forked ahead; starting one costs milliseconds instead of about a second.
 - :class:`LaunchedKernels`: ``jupyter_client`` launches ``python -m ipykernel_launcher`` per
@@ -159,7 +159,7 @@ class KernelSource:
         raise NotImplementedError
 
     async def pdf(self, html_path: Path, pdf_path: Path) -> None:
-        from cxassess.pdf import html_file_to_pdf
+        from cxassess.report.pdf import html_file_to_pdf
 
         await asyncio.to_thread(html_file_to_pdf, html_path, pdf_path)
 
@@ -221,7 +221,7 @@ class LaunchedKernels(KernelSource):
 
 
 class ForkedKernels(KernelSource):
-    """Kernels forked from a warm fork server (see :mod:`cxassess.forkserver`)."""
+    """Kernels forked from a warm fork server (see :mod:`cxassess.run.forkserver`)."""
 
     kind = "fork"
 
@@ -241,10 +241,10 @@ class ForkedKernels(KernelSource):
 
     async def start(self) -> None:
         self.runtime_dir = tempfile.mkdtemp(prefix="cxassess-kernels-")
-        from cxassess.forkserver import FORK_SAFE_ENV
+        from cxassess.run.forkserver import FORK_SAFE_ENV
 
         env = {**os.environ, **FORK_SAFE_ENV}
-        args = [sys.executable, "-m", "cxassess.forkserver", "--runtime-dir", self.runtime_dir,
+        args = [sys.executable, "-m", "cxassess.run.forkserver", "--runtime-dir", self.runtime_dir,
                 "--preload", ",".join(self.preload), "--ahead", str(self.ahead), "--warm", ",".join(self.warm)]
         if self.cwd:
             args += ["--cwd", self.cwd]

@@ -9,7 +9,7 @@ same as with a freshly launched kernel; the parent itself never executes client 
 It also forks short-lived children that turn a report's HTML into PDF with WeasyPrint (imported
 once here), so PDF work runs in parallel with the kernels.
 
-Protocol: one JSON object per line. The driver (:mod:`cxassess.kernels`) writes requests to stdin
+Protocol: one JSON object per line. The driver (:mod:`cxassess.run.kernels`) writes requests to stdin
 and reads replies from stdout:
 
 - ``{"op": "kernel", "id": N, "cwd": DIR}`` -> ``{"id": N, "pid": P, "connection": {...}}``
@@ -182,7 +182,7 @@ class ForkServer:
         if pid == 0:
             code = 1
             try:
-                from cxassess.pdf import html_file_to_pdf
+                from cxassess.report.pdf import html_file_to_pdf
 
                 html_file_to_pdf(html_path, pdf_path)
                 code = 0
@@ -342,7 +342,7 @@ def _preload(modules: list[str]) -> tuple[list[str], dict[str, str]]:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m cxassess.forkserver")
+    parser = argparse.ArgumentParser(prog="python -m cxassess.run.forkserver")
     parser.add_argument("--runtime-dir", required=True)
     parser.add_argument("--preload", default="", help="comma-separated modules to import once")
     parser.add_argument("--ahead", type=int, default=1)
@@ -412,7 +412,7 @@ def _warm_matplotlib() -> None:
 
 
 def _call_warm_up(spec: str, failed: dict[str, str]) -> None:
-    """Call a library's own warm-up (e.g. ``cxassess.charts:warm_up``, which draws bundled demo data)."""
+    """Call a library's own warm-up (e.g. ``cxassess.report.charts:warm_up``, which draws bundled demo data)."""
     module, _, func = spec.partition(":")
     try:
         getattr(importlib.import_module(module), func or "warm_up")()
@@ -423,8 +423,8 @@ def _call_warm_up(spec: str, failed: dict[str, str]) -> None:
 def _warm_weasyprint() -> None:
     """Load fontconfig, fonts and the user-agent stylesheet once, so PDF children start warm."""
     try:
-        from cxassess.pdf import html_to_pdf_bytes
-        from cxassess.paths import TEMPLATES_DIR
+        from cxassess.report.pdf import html_to_pdf_bytes
+        from cxassess._util.paths import TEMPLATES_DIR
 
         css = (TEMPLATES_DIR / "report" / "report.css").read_text(encoding="utf-8")
         html_to_pdf_bytes(f"<html><head><style>{css}</style></head><body><h1>Warm</h1><p>up <b>bold</b> "

@@ -25,19 +25,19 @@ def _questionnaire_arg(p: argparse.ArgumentParser, flag: str = "--questionnaire"
 # questionnaire
 # --------------------------------------------------------------------------------------
 def cmd_questionnaire(args: argparse.Namespace) -> int:
-    from cxassess.questionnaire import load_questionnaire
-    from cxassess.render_questionnaire import to_markdown
+    from cxassess.questionnaire.model import load_questionnaire
+    from cxassess.questionnaire.render import to_markdown
 
     q = load_questionnaire(args.file)
     if args.format == "xlsx":
-        from cxassess.render_questionnaire import write_xlsx
+        from cxassess.questionnaire.render import write_xlsx
 
         if not args.out:
             raise CxError("--format xlsx writes a workbook: give the file name with --out FILE.xlsx")
         write_xlsx(q, args.out)
         print(f"wrote {args.out}", file=sys.stderr)
         return 0
-    from cxassess.render_questionnaire import to_csv
+    from cxassess.questionnaire.render import to_csv
 
     text = {"json": q.to_json, "yaml": q.to_yaml, "markdown": lambda: to_markdown(q), "csv": lambda: to_csv(q)}[args.format]()
     _emit(text, args.out)
@@ -48,7 +48,7 @@ def cmd_questionnaire(args: argparse.Namespace) -> int:
 # import from survey tools
 # --------------------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
-    from cxassess.survey_import import (SurveyImportError, check_output_path, import_export, report_path,
+    from cxassess.io.survey_import import (SurveyImportError, check_output_path, import_export, report_path,
                                         write_mapping_suggestion)
 
     if args.suggest_mapping:
@@ -80,8 +80,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 # validate / score
 # --------------------------------------------------------------------------------------
 def _read(args: argparse.Namespace):
-    from cxassess.questionnaire import load_questionnaire
-    from cxassess.responses import read_responses
+    from cxassess.questionnaire.model import load_questionnaire
+    from cxassess.io.responses import read_responses
 
     q = load_questionnaire(args.questionnaire)
     return q, read_responses(args.responses, q, on_error=args.on_error)
@@ -100,7 +100,7 @@ def _print_problems(responses, stream=sys.stderr) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from cxassess.responses import ResponsesError
+    from cxassess.io.responses import ResponsesError
 
     try:
         _, responses = _read(args)
@@ -120,8 +120,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from cxassess.scoring import score
-    from cxassess.tables import scores_table
+    from cxassess.scoring.score import score
+    from cxassess.cli.tables import scores_table
 
     q, responses = _read(args)
     _print_problems(responses)
@@ -130,7 +130,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = result.to_json()
     elif args.format == "csv":
-        from cxassess.safe import neutralise_frame
+        from cxassess._util.safe import neutralise_frame
 
         import pandas as pd
 
@@ -153,7 +153,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 # demo data
 # --------------------------------------------------------------------------------------
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from cxassess.demo import write_demo_data
+    from cxassess.demo.organisations import write_demo_data
 
     for path in write_demo_data(args.out, seed=args.seed, questionnaire=args.questionnaire):
         print(path)
@@ -207,7 +207,7 @@ def cmd_workshop_stop(args: argparse.Namespace) -> int:
 # customer metrics
 # --------------------------------------------------------------------------------------
 def cmd_metrics(args: argparse.Namespace) -> int:
-    from cxassess.metrics import summarise_file
+    from cxassess.metrics.summary import summarise_file
 
     result = summarise_file(args.file, nps=args.nps, csat=args.csat, ces=args.ces, by=args.by,
                             min_group_size=args.min_group_size, on_error=args.on_error)
@@ -216,7 +216,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
               file=sys.stderr)
         for problem in result.dropped:
             print(f"  - {problem}", file=sys.stderr)
-    from cxassess.metrics import metrics_table
+    from cxassess.metrics.summary import metrics_table
 
     as_json = _format_from_out(args, ("json",)) == "json"
     _emit(result.to_json() if as_json else metrics_table(result, list_dropped=False), args.out)
@@ -235,7 +235,7 @@ def _emit(text: str, out: str | None) -> None:
 # the parser
 # --------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    from cxassess.report_cli import add_report_commands, at_least  # report, batch (light: argparse only)
+    from cxassess.cli.report import add_report_commands, at_least  # report, batch (light: argparse only)
 
     parser = argparse.ArgumentParser(
         prog="cxassess",

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from cxassess.errors import CxError, ProblemsError
-from cxassess.questionnaire import Questionnaire, as_questionnaire
+from cxassess.questionnaire.model import Questionnaire, as_questionnaire
 
 LONG_COLUMNS = ("respondent_id", "item_id", "value")
 RESPONDENT_ID_ALIASES = ("respondent_id", "respondent", "participant", "participant_code", "response_id")
@@ -114,7 +114,7 @@ def read_table(path: str | Path, notes: list[str] | None = None, *, whole_rows: 
     Header names are kept exactly as written (pandas would rename a repeated ``LEAD1`` to
     ``LEAD1.1`` and hide it), so repeated columns can be reported.
     """
-    from cxassess.survey_layouts import decode_text
+    from cxassess.io.layouts import decode_text
 
     path = Path(path)
     if not path.exists():
@@ -301,12 +301,12 @@ def _clean_frame(df: pd.DataFrame) -> pd.DataFrame:
 def parse_values(raw: pd.Series, q: Questionnaire) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
     """Text cells -> (value as float, status, is_invalid, message); invalid cells get NaN and True.
 
-    One reader for every input (:class:`cxassess.survey_labels.ValueReader`): numbers and the
+    One reader for every input (:class:`cxassess.io.values.ValueReader`): numbers and the
     scale's labels in any case (with common variants such as "Neutral") are answers; blanks are
     "blank"; "don't know", N/A and similar are "dont_know". Both count as missing, never as a low
     score. Each distinct text is read once, so a million cells cost a handful of look-ups.
     """
-    from cxassess.survey_labels import ValueReader
+    from cxassess.io.values import ValueReader
 
     reader = ValueReader(q)
     codes, uniques = pd.factorize(raw, use_na_sentinel=False)
@@ -407,7 +407,7 @@ def read_responses(path: str | Path, questionnaire: Questionnaire | str | Path |
 
         return open_session(path, questionnaire).to_responses()
     q = as_questionnaire(questionnaire)
-    from cxassess import survey_import  # lazy: survey_import imports this module
+    from cxassess.io import survey_import  # lazy: survey_import imports this module
 
     if survey_import.recognise_file(path):  # a Qualtrics/SurveyMonkey/Forms export: convert it
         return survey_import.read_export_responses(path, q, on_error=on_error)
@@ -520,7 +520,7 @@ def _unnamed_columns(df: pd.DataFrame, source: str, notes: list[str]) -> tuple[p
     """Columns without a header name: empty ones (trailing separators, a spreadsheet's unused
     columns) are dropped with a note; one holding values is a problem, since nobody can tell what
     it is. Most columns unnamed means the first row is not the header (a title row above it)."""
-    from cxassess.survey_layouts import column_letter
+    from cxassess.io.layouts import column_letter
 
     blank = [pos for pos, c in enumerate(df.columns) if not str(c).strip()]
     if not blank:

@@ -6,7 +6,7 @@ always. Touchpoints differ (the phone line is the sore spot, the shop the bright
 answers are blank (effort is asked last, so it is skipped most) and a handful of customers leave
 a comment. The "Public sector" segment is deliberately tiny, so breakdowns show suppression.
 
-Regenerate the bundled file with ``python -m cxassess.demo_customers``.
+Regenerate the bundled file with ``python -m cxassess.demo.customers``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxassess.paths import PROJECT_DIR
+from cxassess._util.paths import PROJECT_DIR
 
 SAMPLES_DIR = PROJECT_DIR / "data" / "samples"
 SAMPLE_SURVEY = SAMPLES_DIR / "customer_survey.csv"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cxassess.scoring import Scores
+from cxassess.scoring.score import Scores
 
 
 def _fmt(v, digits: int = 2) -> str:

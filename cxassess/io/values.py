@@ -1,6 +1,6 @@
 """Read answer cells from survey exports as scale points: numbers, the scale's labels, common variants.
 
-Decisions (also listed in :mod:`cxassess.survey_import`):
+Decisions (also listed in :mod:`cxassess.io.survey_import`):
 
 * The scale's own labels match case-insensitively, with spaces, apostrophes and punctuation ignored.
 * Labels of the same meaning count as that label ("Neutral" = "Neither agree nor disagree",
@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from cxassess.questionnaire import Questionnaire
+from cxassess.questionnaire.model import Questionnaire
 
 # --------------------------------------------------------------------------------------
 # text normalisation

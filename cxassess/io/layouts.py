@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from cxassess.errors import CxError
-from cxassess.survey_labels import normalise_text
+from cxassess.io.values import normalise_text
 
 FORMATS = ("qualtrics", "surveymonkey", "google-forms", "microsoft-forms")
 FORMAT_NAMES = {

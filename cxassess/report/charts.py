@@ -27,8 +27,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from cxassess.errors import CxError
-from cxassess.scoring import Scores
-from cxassess.suppression import reason
+from cxassess.scoring.score import Scores
+from cxassess.scoring.suppression import reason
 
 CURRENT = "#1f5a8a"
 TARGET = "#d9731f"
@@ -260,7 +260,7 @@ def group_heatmap(scores: Scores, column: str) -> Figure:
 def _heat_cmap() -> Any:
     from matplotlib.colors import LinearSegmentedColormap
 
-    from cxassess.narrative import HEAT_COLOURS
+    from cxassess.report.narrative import HEAT_COLOURS
 
     cmap = LinearSegmentedColormap.from_list("cx", list(HEAT_COLOURS))
     return cmap.with_extremes(bad=SUPPRESSED)
@@ -322,7 +322,7 @@ def _concat(a: Any, b: Any) -> Any:
 @_literal_text
 def metrics_distribution(summary: Any) -> Figure:
     """One stacked horizontal bar of the customer survey: detractors, passives, promoters (percent),
-    with the NPS written beside it. ``summary`` is a ``cxassess.metrics.MetricsSummary``."""
+    with the NPS written beside it. ``summary`` is a ``cxassess.metrics.summary.MetricsSummary``."""
     nps = getattr(summary, "nps", None)
     if nps is None or not getattr(nps, "n", 0):
         raise CxError("the customer survey has no recommendation (NPS) answers to chart")
@@ -427,8 +427,8 @@ def warm_up() -> None:
     """
     from types import SimpleNamespace
 
-    from cxassess.paths import DEMO_DIR
-    from cxassess.scoring import score_file
+    from cxassess._util.paths import DEMO_DIR
+    from cxassess.scoring.score import score_file
 
     scores = score_file(DEMO_DIR / "harbour-health-clinics.csv", targets={"default": "stage 4"})
     nps = SimpleNamespace(score=10.0, n=10, detractors_pct=20.0, passives_pct=50.0, promoters_pct=30.0)

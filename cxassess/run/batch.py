@@ -8,7 +8,7 @@
   parts are kept in ``DIR/_inputs/`` (rewritten only when their content changes, so ``--resume``
   still works).
 
-Each client gets a fresh kernel (see :mod:`cxassess.kernels`); ``workers`` reports run at once. One
+Each client gets a fresh kernel (see :mod:`cxassess.run.kernels`); ``workers`` reports run at once. One
 failing client never stops the others: it is reported as failed with its error in one line.
 ``DIR/index.html`` links every report. ``resume`` skips clients whose outputs exist and were
 rendered from inputs with the same content as now (SHA-256, not dates) and the same parameters.
@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from cxassess.errors import CxError
-from cxassess.report import (
+from cxassess.report.render import (
     CELL_TIMEOUT, FORMATS, REPORT_TITLE, Renderer, ReportRequest, ReportResult, one_line, parse_formats,
 )
-from cxassess.safe import escape_html, slugify
+from cxassess._util.safe import escape_html, slugify
 
 MANIFEST_COLUMNS = ("client", "responses", "targets", "group_by", "consultant", "assessment_date",
                     "questionnaire", "customer_metrics", "min_group_size")
@@ -86,7 +86,7 @@ def read_manifest(path: Path | str, *, out_dir: Path | str | None = None,
     if suffix in (".yaml", ".yml"):
         rows = _yaml_rows(path)
     elif suffix in (".csv", ".txt", ".xlsx", ".xlsm"):
-        from cxassess.responses import read_table
+        from cxassess.io.responses import read_table
 
         frame, first_row = read_table(path)  # one reader: separators, encodings, sheets as for responses
         header, rows = _table_rows(path, frame, first_row)
@@ -109,7 +109,7 @@ def _table_rows(path: Path, frame: Any, first_row: int) -> tuple[list[str], list
 
 
 def _yaml_rows(path: Path) -> list[tuple[str, dict[str, Any]]]:
-    from cxassess.yaml_data import read_yaml
+    from cxassess._util.yamlfile import read_yaml
 
     # every value as the text written: a client called NO stays "NO", min_group_size 1.9 is refused
     data = read_yaml(path, "manifest", lambda source, problems: CxError(f"{source}: {problems[0]}"), text_only=True)

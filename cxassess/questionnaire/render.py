@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cxassess.questionnaire import Questionnaire
+from cxassess.questionnaire.model import Questionnaire
 
 
 def to_markdown(q: Questionnaire) -> str:
@@ -58,7 +58,7 @@ def scale_rows(q: Questionnaire):
 
 def to_csv(q: Questionnaire) -> str:
     """The item sheet as CSV text (cells neutralised against spreadsheet formulas)."""
-    from cxassess.safe import neutralise_frame
+    from cxassess._util.safe import neutralise_frame
 
     return neutralise_frame(to_rows(q)).to_csv(index=False)
 
@@ -72,7 +72,7 @@ def write_xlsx(q: Questionnaire, out) -> None:
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.worksheet.properties import PageSetupProperties
 
-    from cxassess.safe import neutralise_cell
+    from cxassess._util.safe import neutralise_cell
 
     items = to_rows(q)
     wb = Workbook()

@@ -69,7 +69,7 @@ def _defaults(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cxassess.report import ReportRequest, parse_formats, render_report
+    from cxassess.report.render import ReportRequest, parse_formats, render_report
 
     formats = parse_formats(args.format)
     request = ReportRequest(client=args.client, responses=args.responses, **_defaults(args))
@@ -85,8 +85,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from cxassess.batch import batch, summary_table
-    from cxassess.report import parse_formats
+    from cxassess.run.batch import batch, summary_table
+    from cxassess.report.render import parse_formats
 
     formats = parse_formats(args.format)
     with warnings.catch_warnings(record=True) as caught:

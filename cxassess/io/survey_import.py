@@ -4,7 +4,7 @@ Each tool writes its own layout (extra header rows, metadata columns, matrix que
 several columns). This module reads those layouts as the tools write them, matches columns to the
 questionnaire's items and turns answer labels into scale points. The result is the long responses
 format (``respondent_id, item_id, value`` plus respondent attributes) that
-:func:`cxassess.responses.read_responses` and ``cxassess validate`` accept.
+:func:`cxassess.io.responses.read_responses` and ``cxassess validate`` accept.
 
 Nothing is guessed silently: the :class:`ImportReport` lists every column (used, ignored,
 unmatched), every row dropped and every value that could not be understood, with row and column.
@@ -51,9 +51,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import pandas as pd
 
 from cxassess.errors import CxError, ProblemsError, format_problems
-from cxassess.questionnaire import Questionnaire, as_questionnaire
-from cxassess.survey_labels import Reading, ValueReader, normalise_text
-from cxassess.survey_layouts import (
+from cxassess.questionnaire.model import Questionnaire, as_questionnaire
+from cxassess.io.values import Reading, ValueReader, normalise_text
+from cxassess.io.layouts import (
     FORMAT_NAMES,
     FORMATS,
     GOOGLE_TIMESTAMPS,
@@ -69,7 +69,7 @@ from cxassess.survey_layouts import (
 )
 
 if TYPE_CHECKING:
-    from cxassess.responses import OnError, Responses
+    from cxassess.io.responses import OnError, Responses
 
 __all__ = [
     "FORMATS", "FORMAT_NAMES", "Column", "ColumnReport", "ImportReport", "ImportResult", "Layout", "Match", "RawTable",
@@ -275,7 +275,7 @@ def suggest_mapping(path: str | Path, questionnaire: Questionnaire | str | Path 
 def write_mapping_suggestion(path: str | Path, out: str | Path, questionnaire: Questionnaire | str | Path | None = None,
                              source_format: str = "auto") -> Path:
     """Write :func:`suggest_mapping` as CSV (cells neutralised); return the path written."""
-    from cxassess.safe import neutralise_frame
+    from cxassess._util.safe import neutralise_frame
 
     out = Path(out)
     if not out.parent.is_dir():
@@ -451,7 +451,7 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
     lists them. ``all_attributes`` keeps every unmatched question column that is not identity or
     metadata (used when reports read an export directly).
     """
-    from cxassess.responses import Problem
+    from cxassess.io.responses import Problem
 
     if on_error not in ("raise", "skip"):
         raise CxError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
@@ -636,7 +636,7 @@ def check_output_path(out: str | Path) -> Path:
 
 def write_import(result: ImportResult, out: str | Path) -> tuple[Path, Path]:
     """Write the long responses (CSV, or Excel for .xlsx) and the import report beside them."""
-    from cxassess.safe import neutralise_frame
+    from cxassess._util.safe import neutralise_frame
 
     out = check_output_path(out)
     safe = neutralise_frame(result.frame)
@@ -655,12 +655,12 @@ def write_import(result: ImportResult, out: str | Path) -> tuple[Path, Path]:
 
 
 # --------------------------------------------------------------------------------------
-# used by cxassess.responses.read_responses: exports read directly by report and batch
+# used by cxassess.io.responses.read_responses: exports read directly by report and batch
 # --------------------------------------------------------------------------------------
 def read_export_responses(path: str | Path, questionnaire: Questionnaire | str | Path | None = None,
                           on_error: OnError = "raise") -> "Responses":
-    """Read a survey export as :class:`~cxassess.responses.Responses` (every non-identity question kept as an attribute)."""
-    from cxassess.responses import ResponsesError, responses_from_frame
+    """Read a survey export as :class:`~cxassess.io.responses.Responses` (every non-identity question kept as an attribute)."""
+    from cxassess.io.responses import ResponsesError, responses_from_frame
 
     q = as_questionnaire(questionnaire)
     try:

@@ -20,10 +20,10 @@ from typing import Any
 import pandas as pd
 
 from cxassess.errors import CxError, ProblemsError
-from cxassess.paths import TEMPLATES_DIR
-from cxassess.questionnaire import Questionnaire
-from cxassess.scoring import Scores
-from cxassess.yaml_data import read_yaml
+from cxassess._util.paths import TEMPLATES_DIR
+from cxassess.questionnaire.model import Questionnaire
+from cxassess.scoring.score import Scores
+from cxassess._util.yamlfile import read_yaml
 
 DEFAULT_RECOMMENDATIONS = TEMPLATES_DIR / "recommendations.yaml"
 MIN_ACTIONS, MAX_ACTIONS = 2, 4
@@ -110,7 +110,7 @@ def recommendations_from_dict(data: Any, questionnaire: Questionnaire, source: s
 
 def load_recommendations(path: str | Path | None = None, questionnaire: Questionnaire | str | Path | None = None) -> Recommendations:
     """Read and validate a recommendations YAML file (the bundled one by default)."""
-    from cxassess.questionnaire import as_questionnaire
+    from cxassess.questionnaire.model import as_questionnaire
 
     q = as_questionnaire(questionnaire)
     path = Path(path) if path else DEFAULT_RECOMMENDATIONS

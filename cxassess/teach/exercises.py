@@ -3,7 +3,7 @@
 A check never raises on a wrong or missing answer: it returns :class:`Feedback`, which says
 whether the answer is right and, when it is not, the most likely reason (the classic slips:
 a share instead of percent points, blanks counted as detractors, 7-8 counted as promoters...).
-Expected answers always come from the package itself (``cxassess.metrics``, ``cxassess.scoring``),
+Expected answers always come from the package itself (``cxassess.metrics.summary``, ``cxassess.scoring.score``),
 so the exercise and the tool can never disagree.
 
 Solutions are ordinary functions (``solution_*``); :func:`show_solution` prints a solution's own
@@ -22,12 +22,12 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
-from cxassess.demo_customers import SAMPLE_SURVEY
+from cxassess.demo.customers import SAMPLE_SURVEY
 from cxassess.errors import CxError
-from cxassess.metrics import summarise
-from cxassess.paths import DEMO_DIR
-from cxassess.questionnaire import Questionnaire, load_questionnaire
-from cxassess.scoring import Scores
+from cxassess.metrics.summary import summarise
+from cxassess._util.paths import DEMO_DIR
+from cxassess.questionnaire.model import Questionnaire, load_questionnaire
+from cxassess.scoring.score import Scores
 
 DEMO_ORGANISATION = "harbour-health-clinics"
 GAP_HIGH, GAP_LOW = "leadership", "front line"  # the two roles compared in the perception-gap exercise
@@ -81,7 +81,7 @@ def load_sample_survey(path: str | Path = SAMPLE_SURVEY) -> pd.DataFrame:
 def demo_culture_scores(organisation: str = DEMO_ORGANISATION, group_by: Iterable[str] = ("role", "department"),
                         min_group_size: int = 3) -> Scores:
     """Score a demo organisation's culture survey (``data/demo/<organisation>.csv``) by role and department."""
-    from cxassess.scoring import score_file
+    from cxassess.scoring.score import score_file
 
     path = DEMO_DIR / f"{organisation}.csv"
     if not path.exists():
@@ -100,7 +100,7 @@ def questionnaire_overview(q: Questionnaire | None = None) -> pd.DataFrame:
 
 def default_self_assessment_file(participant: str = "me") -> Path:
     """Where the notebook keeps a learner's self-assessment: in the home folder, never in the project."""
-    from cxassess.safe import slugify
+    from cxassess._util.safe import slugify
 
     return Path.home() / ".cxassess" / f"teaching-self-assessment-{slugify(participant)}.sqlite"
 
@@ -147,14 +147,14 @@ def _known_slip(value: float, slips: list[tuple[float, str]], headline: str, pac
 
 
 def check_nps(answer: Any, survey: pd.DataFrame | None = None, column: str = "nps") -> Feedback:
-    """Check a hand-computed NPS (in points, -100..100) against :func:`cxassess.metrics.summarise`."""
+    """Check a hand-computed NPS (in points, -100..100) against :func:`cxassess.metrics.summary.summarise`."""
     survey, values = _column(survey, column)
     r = summarise(survey, nps=column).nps
     value = _number(answer)
     if value is None:
         return _missing("`my_nps`", "my_nps = 12.5")
     target = r.score
-    package = f"`cxassess.metrics` gives {target:.1f} (95% CI {r.ci_low:.1f} to {r.ci_high:.1f}, n = {r.n})."
+    package = f"`cxassess.metrics.summary` gives {target:.1f} (95% CI {r.ci_low:.1f} to {r.ci_high:.1f}, n = {r.n})."
     if abs(value - target) <= TOLERANCE:
         return Feedback(True, f"NPS = {r.promoters_pct:.1f}% promoters - {r.detractors_pct:.1f}% detractors "
                               f"= {target:.1f}.", (package,))
@@ -196,7 +196,7 @@ def check_csat(answer: Any, survey: pd.DataFrame | None = None, column: str = "c
     value = _number(answer)
     if value is None:
         return _missing("`my_csat`", "my_csat = 70.0")
-    package = f"`cxassess.metrics` gives {r.top2_pct:.1f}% (Wilson 95% CI {r.ci_low:.1f} to {r.ci_high:.1f}, n = {r.n})."
+    package = f"`cxassess.metrics.summary` gives {r.top2_pct:.1f}% (Wilson 95% CI {r.ci_low:.1f} to {r.ci_high:.1f}, n = {r.n})."
     if abs(value - r.top2_pct) <= TOLERANCE:
         return Feedback(True, f"{r.top2_pct:.1f}% of the customers who answered gave 4 or 5.", (package,))
     answered = values.dropna()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 PROJECT_DIR = PACKAGE_DIR.parent
 TEMPLATES_DIR = PROJECT_DIR / "templates"
 DEFAULT_QUESTIONNAIRE = TEMPLATES_DIR / "questionnaires" / "cx-maturity.yaml"

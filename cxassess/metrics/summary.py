@@ -2,7 +2,7 @@
 
 Why these three: NPS (would you recommend us?) tracks loyalty, CSAT (how satisfied were you?)
 tracks how well a moment met a need, and CES (how easy was it?) flags friction that predicts churn.
-They complement the culture scores of :mod:`cxassess.scoring`: culture is the cause side, these
+They complement the culture scores of :mod:`cxassess.scoring.score`: culture is the cause side, these
 are what customers feel.
 
 Definitions and interval methods (all intervals at 95%, ``z = 1.959964``):
@@ -31,12 +31,12 @@ Definitions and interval methods (all intervals at 95%, ``z = 1.959964``):
   answering 5-7 ("easy").
 
 Input rules: a blank cell (or NaN, "n/a", "don't know", "no answer": any cell that
-:func:`cxassess.survey_labels.no_answer_kind` reads as no answer) is *unanswered* and counted as such. A value
+:func:`cxassess.io.values.no_answer_kind` reads as no answer) is *unanswered* and counted as such. A value
 off the scale, a fraction or a non-number is an *error* named by row and column: with
 ``on_error="raise"`` (default) :class:`MetricsError` lists every one and nothing is summarised; with
 ``"skip"`` the bad cells are dropped, listed in ``MetricsSummary.dropped`` and counted in neither
 ``n`` nor ``unanswered``. A respondent id (a column named like
-:data:`cxassess.responses.RESPONDENT_ID_ALIASES`, e.g. ``response_id``) found in more than one row
+:data:`cxassess.io.responses.RESPONDENT_ID_ALIASES`, e.g. ``response_id``) found in more than one row
 is an error for each of its rows, so nobody is counted twice: ``"raise"`` stops, ``"skip"`` leaves
 out every row of that id and lists them in ``dropped``. Row numbers follow the spreadsheet
 convention (header = row 1).
@@ -45,7 +45,7 @@ With ``n = 0`` a measure's numbers are None; with ``n = 1`` the CES interval is 
 Breakdowns (``by=COL``) give one row per segment; a segment with fewer than ``min_group_size``
 respondents is suppressed (its measures are never shown), and a measure answered by fewer than
 ``min_group_size`` people in a segment is left empty, as the culture scores do. Suppression is
-*complementary* (:mod:`cxassess.suppression`): the overall figures are always shown, so while the
+*complementary* (:mod:`cxassess.scoring.suppression`): the overall figures are always shown, so while the
 hidden segments (or, per measure, the hidden cells) together hold fewer than ``min_group_size``
 people, the next-smallest shown one is hidden too; otherwise a small group's answers could be
 worked out by subtracting the shown segments from the overall.
@@ -63,11 +63,11 @@ import numpy as np
 import pandas as pd
 
 from cxassess.errors import CxError, ProblemsError
-from cxassess.responses import OnError, Problem, respondent_column
-from cxassess.scoring import json_value
-from cxassess.suppression import suppressed_groups
-from cxassess.survey_labels import no_answer_kind
-from cxassess.survey_layouts import column_letter
+from cxassess.io.responses import OnError, Problem, respondent_column
+from cxassess.scoring.score import json_value
+from cxassess.scoring.suppression import suppressed_groups
+from cxassess.io.values import no_answer_kind
+from cxassess.io.layouts import column_letter
 
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
 NOT_GIVEN = "(not given)"
@@ -483,7 +483,7 @@ _POOL = "\0already hidden"  # stands for the cells hidden before; no real segmen
 
 
 def _hidden(sizes: pd.Series, min_size: int, already: pd.Series | None = None) -> pd.Series:
-    """Which segments to hide, by :func:`cxassess.suppression.suppressed_groups` (complementary).
+    """Which segments to hide, by :func:`cxassess.scoring.suppression.suppressed_groups` (complementary).
 
     ``sizes``: people per segment behind the figure. A segment of nobody shows nothing and reveals
     nothing, so it neither counts towards nor triggers suppression. ``already``: segments hidden in
@@ -518,7 +518,7 @@ def summarise_file(
     on_error: OnError = "raise",
 ) -> MetricsSummary:
     """Read a survey file (CSV, Excel .xlsx or JSON records) and :func:`summarise` it."""
-    from cxassess.responses import read_table
+    from cxassess.io.responses import read_table
 
     frame, first_row = read_table(path)
     return summarise(frame, nps=nps, csat=csat, ces=ces, by=by, min_group_size=min_group_size,

@@ -8,9 +8,9 @@ report that looks whole.
 
 Safety: only the names in :data:`PARAMETER_NAMES` ever reach papermill (it pastes names into
 code); every header string is escaped by the template; the kernel is new for each report and
-killed afterwards (see :mod:`cxassess.kernels`).
+killed afterwards (see :mod:`cxassess.run.kernels`).
 
-:class:`Renderer` is the async engine shared with :mod:`cxassess.batch`; :func:`render_report`
+:class:`Renderer` is the async engine shared with :mod:`cxassess.run.batch`; :func:`render_report`
 is the one-call synchronous API.
 """
 
@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 from cxassess.errors import CxError
-from cxassess.paths import DEFAULT_QUESTIONNAIRE, NOTEBOOKS_DIR, TEMPLATES_DIR
-from cxassess.safe import slugify
+from cxassess._util.paths import DEFAULT_QUESTIONNAIRE, NOTEBOOKS_DIR, TEMPLATES_DIR
+from cxassess._util.safe import slugify
 
 #: The only parameter names that may reach the notebook (papermill writes them as code).
 PARAMETER_NAMES = (
@@ -46,7 +46,7 @@ REPORT_TEMPLATE_DIR = TEMPLATES_DIR / REPORT_TEMPLATE
 REPORT_TITLE = "Customer-experience maturity report"
 CELL_TIMEOUT = 600
 #: Warm-ups the fork server runs once before forking, when the notebook imports their module.
-WARM_UPS = ("cxassess.charts:warm_up",)
+WARM_UPS = ("cxassess.report.charts:warm_up",)
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -151,8 +151,8 @@ def validate_request(req: ReportRequest) -> Any:
     ``scores.json`` holds.
     """
     check_inputs(req)
-    from cxassess.narrative import ensure_reportable
-    from cxassess.scoring import score_file
+    from cxassess.report.narrative import ensure_reportable
+    from cxassess.scoring.score import score_file
 
     scores = score_file(req.responses, req.questionnaire, group_by=req.group_by, targets=req.targets,
                         min_group_size=req.min_group_size)
@@ -172,7 +172,7 @@ def scores_document(req: ReportRequest, scores: Any, parameters: Mapping[str, An
     doc: dict[str, Any] = {"client": req.client}
     doc.update(scores if isinstance(scores, dict) else scores.to_dict())
     if req.customer_metrics:  # the same summary the report's panel shows (breakdown, suppression)
-        from cxassess.narrative import load_customer_metrics
+        from cxassess.report.narrative import load_customer_metrics
 
         doc["customer_metrics"] = load_customer_metrics(req.customer_metrics, req.min_group_size).to_dict()
     doc["report"] = {"parameters": dict(parameters), "assessment_date_given": req.assessment_date is not None}
@@ -184,7 +184,7 @@ def scores_document(req: ReportRequest, scores: Any, parameters: Mapping[str, An
 # --------------------------------------------------------------------------------------
 def load_notebook(path: Path | str | None = None) -> Any:
     """Read the report notebook and check it has a ``parameters`` cell."""
-    from cxassess.kernels import avoid_slow_imports
+    from cxassess.run.kernels import avoid_slow_imports
 
     avoid_slow_imports()
     import nbformat
@@ -343,12 +343,12 @@ class Renderer:
         self._pdf_lanes = asyncio.Semaphore(self.lanes)
 
     async def __aenter__(self) -> "Renderer":
-        from cxassess.kernels import notebook_imports, open_kernel_source
+        from cxassess.run.kernels import notebook_imports, open_kernel_source
 
         self.load()
-        preload = notebook_imports(self.template) + ["cxassess.scoring", "cxassess.responses", "cxassess.questionnaire"]
+        preload = notebook_imports(self.template) + ["cxassess.scoring.score", "cxassess.io.responses", "cxassess.questionnaire.model"]
         if "pdf" in self.formats:
-            preload += ["weasyprint", "cxassess.pdf"]
+            preload += ["weasyprint", "cxassess.report.pdf"]
         # the fork server imports its libraries while this process warms up its own
         self.source, _ = await asyncio.gather(
             open_kernel_source(self.executor, preload=preload, ahead=self.lanes, cwd=self.cwd,
@@ -379,7 +379,7 @@ class Renderer:
         """SHA-256 of every input's content: what ``--resume`` compares (dates lie after a copy that keeps them)."""
         import hashlib
 
-        from cxassess.responses import SESSION_SUFFIXES
+        from cxassess.io.responses import SESSION_SUFFIXES
 
         digests = {}
         for path in self.inputs_of(req):
@@ -556,7 +556,7 @@ def _warm_driver() -> None:
     import nbformat
     import papermill.parameterize  # noqa: F401
 
-    import cxassess.scoring  # noqa: F401
+    import cxassess.scoring.score  # noqa: F401
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("*warm-up*")])
     export_html(nb, client="warm-up")

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxassess.questionnaire import Questionnaire, as_questionnaire
+from cxassess.questionnaire.model import Questionnaire, as_questionnaire
 
 
 @dataclass(frozen=True)

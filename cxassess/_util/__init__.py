@@ -1,0 +1,1 @@
+"""Plumbing every layer may use: where the bundled files are, safe strings, strict YAML."""

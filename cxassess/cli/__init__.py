@@ -1,0 +1,1 @@
+"""The ``cxassess`` command: a thin layer over the library API."""

@@ -1,0 +1,1 @@
+"""Deterministic demo data: three fictional organisations and a customer survey."""

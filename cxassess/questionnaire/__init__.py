@@ -1,0 +1,1 @@
+"""The questionnaire as data: load and validate it, print or export it."""

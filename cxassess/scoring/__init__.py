@@ -1,0 +1,1 @@
+"""Scoring, pure functions over DataFrames: dimensions, groups, suppression, one Scores object."""

@@ -1,0 +1,1 @@
+"""The teaching notebook's helpers: exercises that check answers, and CX economics."""
