@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from cxassess.questionnaire import as_questionnaire
+from cxassess.questionnaire.model import as_questionnaire
 from cxassess.workshop.serve import WorkshopServer, serve
 from cxassess.workshop.store import DONT_KNOW
 
