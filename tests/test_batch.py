@@ -8,13 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
+from probe import probe_state
 
-from cxassess.run.batch import batch, read_manifest, summary_table
-from cxassess.errors import CxError
 from cxassess._util.paths import DEMO_DIR, NOTEBOOKS_DIR
 from cxassess._util.safe import slugify
-
-from probe import probe_state
+from cxassess.errors import CxError
+from cxassess.run.batch import batch, read_manifest, summary_table
 
 DATA = Path(__file__).parent / "data"
 PROBE = DATA / "probe_report.ipynb"

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from cxassess.report import charts
 from cxassess.errors import CxError
-from cxassess.questionnaire.model import load_questionnaire
 from cxassess.io.responses import responses_from_frame
+from cxassess.questionnaire.model import load_questionnaire
+from cxassess.report import charts
 from cxassess.scoring.score import score
 
 Q = load_questionnaire()

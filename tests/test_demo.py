@@ -6,8 +6,8 @@ import filecmp
 
 import pandas as pd
 
-from cxassess.demo.organisations import ORGANISATIONS, write_demo_data
 from cxassess._util.paths import DEMO_DIR
+from cxassess.demo.organisations import ORGANISATIONS, write_demo_data
 from cxassess.scoring.score import score_file
 
 

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from cxassess.errors import CxError
 from cxassess.teach.economics import (
     ACQUISITION_MULTIPLE,
     RETENTION_AFTER_GOOD,
@@ -14,7 +15,6 @@ from cxassess.teach.economics import (
     retention_change,
     worked_example,
 )
-from cxassess.errors import CxError
 
 
 def test_lifetime_value_with_no_end():

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxassess.teach import exercises as ex
 from cxassess.errors import CxError
-from cxassess.questionnaire.model import load_questionnaire
 from cxassess.io.responses import responses_from_frame
+from cxassess.questionnaire.model import load_questionnaire
 from cxassess.scoring.score import score
+from cxassess.teach import exercises as ex
 
 NAN = np.nan
 TODAY = dt.date(2026, 6, 1)

@@ -15,9 +15,8 @@ import pytest
 
 from cxassess.cli.main import main
 from cxassess.demo.customers import SAMPLE_SURVEY, generate_customer_survey, write_customer_survey
-from cxassess.errors import CxError
+from cxassess.errors import CxError, MetricsError
 from cxassess.metrics.summary import (
-    MetricsError,
     ces_from_values,
     csat_from_values,
     nps_from_counts,
@@ -135,8 +134,8 @@ def test_summarise_counts_blanks_as_unanswered_and_matches_the_pure_functions():
 
 
 def test_no_answer_means_the_same_here_as_in_the_culture_survey():
-    from cxassess.questionnaire.model import load_questionnaire
     from cxassess.io.values import ValueReader
+    from cxassess.questionnaire.model import load_questionnaire
 
     words = ["", "n/a", "N.A.", "nan", "None", "null", "-", "?", "DK", "Don't know", "don’t know.", "do not know",
              "Not applicable", "Don't know / not applicable", "Not sure", "Prefer not to say", "No answer",

@@ -9,11 +9,11 @@ import re
 import pandas as pd
 import pytest
 
-from cxassess.report import narrative as N
 from cxassess.errors import CxError
-from cxassess.questionnaire.model import load_questionnaire
-from cxassess.report.actions import action_plan
 from cxassess.io.responses import responses_from_frame
+from cxassess.questionnaire.model import load_questionnaire
+from cxassess.report import narrative as N
+from cxassess.report.actions import action_plan
 from cxassess.scoring.score import score
 
 Q = load_questionnaire()

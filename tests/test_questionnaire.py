@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from cxassess._util.paths import DEFAULT_QUESTIONNAIRE
-from cxassess.questionnaire.model import QuestionnaireError, load_questionnaire, questionnaire_from_dict
+from cxassess.errors import QuestionnaireError
+from cxassess.questionnaire.model import load_questionnaire, questionnaire_from_dict
 
 
 def test_bundled_questionnaire_meets_the_brief():

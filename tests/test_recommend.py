@@ -8,17 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cxassess.errors import CxError
 from cxassess._util.paths import DEMO_DIR
-from cxassess.questionnaire.model import load_questionnaire
-from cxassess.report.actions import (
-    RecommendationsError,
-    action_plan,
-    load_recommendations,
-    priority,
-    recommendations_from_dict,
-)
+from cxassess.errors import CxError, RecommendationsError
 from cxassess.io.responses import responses_from_frame
+from cxassess.questionnaire.model import load_questionnaire
+from cxassess.report.actions import action_plan, load_recommendations, priority, recommendations_from_dict
 from cxassess.scoring.score import score, score_file
 
 Q = load_questionnaire()

@@ -12,16 +12,21 @@ import re
 from pathlib import Path
 
 import pytest
+from probe import probe_state
 
-from cxassess.errors import CxError
 from cxassess._util.paths import DEMO_DIR, NOTEBOOKS_DIR
 from cxassess._util.safe import slugify
+from cxassess.errors import CxError
 from cxassess.report.render import (
-    PARAMETER_NAMES, ReportRequest, build_parameters, declared_parameters, load_notebook, parameterize,
-    parse_formats, render_report,
+    PARAMETER_NAMES,
+    ReportRequest,
+    build_parameters,
+    declared_parameters,
+    load_notebook,
+    parameterize,
+    parse_formats,
+    render_report,
 )
-
-from probe import probe_state
 
 DATA = Path(__file__).parent / "data"
 PROBE = DATA / "probe_report.ipynb"

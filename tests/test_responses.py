@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from cxassess.errors import CxError
-from cxassess.io.responses import ResponsesError, read_responses, responses_from_frame
+from cxassess.errors import CxError, ResponsesError
+from cxassess.io.responses import read_responses, responses_from_frame
 from cxassess.questionnaire.model import load_questionnaire
 
 
@@ -358,8 +358,8 @@ def test_mac_line_endings_title_lines_and_short_manifest_rows(tmp_path):
 
 
 def test_a_scale_label_wins_over_the_dont_know_vocabulary():
-    from cxassess.questionnaire.model import questionnaire_from_dict
     from cxassess.io.values import ValueReader
+    from cxassess.questionnaire.model import questionnaire_from_dict
 
     data = load_questionnaire().model_dump()
     data["scale"]["labels"][3] = "Not sure"  # the midpoint of this scale

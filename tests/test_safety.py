@@ -12,15 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from cxassess.run.batch import BatchItem, batch, run_batch, write_index
-from cxassess.errors import CxError
-from cxassess.run.kernels import _process_alive
-from cxassess._util.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_DIR
-from cxassess.report.render import PARAMETER_NAMES, ReportRequest, ReportResult, build_parameters, render_report
-from cxassess._util.safe import slugify
-
 from probe import probe_state
+
+from cxassess._util.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_DIR
+from cxassess._util.safe import slugify
+from cxassess.errors import CxError
+from cxassess.report.render import PARAMETER_NAMES, ReportRequest, ReportResult, build_parameters, render_report
+from cxassess.run.batch import BatchItem, batch, run_batch, write_index
+from cxassess.run.kernels import _process_alive
 
 DATA = Path(__file__).parent / "data"
 PROBE = DATA / "probe_report.ipynb"

@@ -220,7 +220,8 @@ def test_coverage_counts_each_respondent_once(mini_q, tmp_path):
 
 
 def test_non_finite_weights_are_refused(mini_q):
-    from cxassess.questionnaire.model import QuestionnaireError, questionnaire_from_dict
+    from cxassess.errors import QuestionnaireError
+    from cxassess.questionnaire.model import questionnaire_from_dict
 
     data = mini_q.to_dict()
     data["items"][0]["weight"] = float("inf")

@@ -14,9 +14,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from cxassess.errors import SessionError
 from cxassess.io.responses import read_responses
 from cxassess.scoring.score import score
-from cxassess.workshop.store import DONT_KNOW, SessionError, SessionStore, export_session, open_session
+from cxassess.workshop.store import DONT_KNOW, SessionStore, export_session, open_session
 
 ROOT = Path(__file__).resolve().parents[1]
 MINI = Path(__file__).parent / "data" / "mini.yaml"

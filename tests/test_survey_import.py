@@ -9,18 +9,16 @@ Agree 4, Strongly agree 5.
 from __future__ import annotations
 
 import csv
-import json
 import datetime as dt
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from cxassess.errors import CxError
-from cxassess.questionnaire.model import load_questionnaire, questionnaire_from_dict
-from cxassess.io.responses import ResponsesError, read_responses
+from cxassess.errors import CxError, ResponsesError, SurveyImportError
+from cxassess.io.responses import read_responses
 from cxassess.io.survey_import import (
-    SurveyImportError,
     ValueReader,
     import_export,
     normalise_text,
@@ -28,6 +26,7 @@ from cxassess.io.survey_import import (
     suggest_mapping,
     write_mapping_suggestion,
 )
+from cxassess.questionnaire.model import load_questionnaire, questionnaire_from_dict
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
 Q = load_questionnaire()

@@ -12,8 +12,8 @@ import papermill as pm
 import pytest
 
 from cxassess.demo.customers import SAMPLE_SURVEY
-from cxassess.teach.exercises import load_sample_survey, solution_nps
 from cxassess.metrics.summary import summarise_file
+from cxassess.teach.exercises import load_sample_survey, solution_nps
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "teaching.ipynb"

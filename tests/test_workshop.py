@@ -8,9 +8,19 @@ from pathlib import Path
 import pytest
 
 from cxassess.errors import CxError
+from cxassess.workshop import (
+    ABOUT,
+    DONE,
+    SUMMARY,
+    FacilitatorPanel,
+    ParticipantFlow,
+    WorkshopApp,
+    default_session_file,
+    new_code,
+    self_assessment,
+    workshop,
+)
 from cxassess.workshop.store import DONT_KNOW, SessionStore
-from cxassess.workshop import (ABOUT, DONE, SUMMARY, FacilitatorPanel, ParticipantFlow, WorkshopApp,
-                               default_session_file, new_code, self_assessment, workshop)
 
 MINI = Path(__file__).parent / "data" / "mini.yaml"
 ATTRS = {"role": ["Manager", "Staff"], "department": ["Sales", "Support"]}

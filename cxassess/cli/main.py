@@ -48,8 +48,8 @@ def cmd_questionnaire(args: argparse.Namespace) -> int:
 # import from survey tools
 # --------------------------------------------------------------------------------------
 def cmd_import(args: argparse.Namespace) -> int:
-    from cxassess.io.survey_import import (SurveyImportError, check_output_path, import_export, report_path,
-                                        write_mapping_suggestion)
+    from cxassess.errors import SurveyImportError
+    from cxassess.io.survey_import import check_output_path, import_export, report_path, write_mapping_suggestion
 
     if args.suggest_mapping:
         out = args.out or str(Path(args.file).with_suffix("")) + ".mapping.csv"
@@ -80,8 +80,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 # validate / score
 # --------------------------------------------------------------------------------------
 def _read(args: argparse.Namespace):
-    from cxassess.questionnaire.model import load_questionnaire
     from cxassess.io.responses import read_responses
+    from cxassess.questionnaire.model import load_questionnaire
 
     q = load_questionnaire(args.questionnaire)
     return q, read_responses(args.responses, q, on_error=args.on_error)
@@ -100,7 +100,7 @@ def _print_problems(responses, stream=sys.stderr) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from cxassess.io.responses import ResponsesError
+    from cxassess.errors import ResponsesError
 
     try:
         _, responses = _read(args)
@@ -120,8 +120,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from cxassess.scoring.score import score
     from cxassess.cli.tables import scores_table
+    from cxassess.scoring.score import score
 
     q, responses = _read(args)
     _print_problems(responses)
@@ -130,9 +130,9 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = result.to_json()
     elif args.format == "csv":
-        from cxassess._util.safe import neutralise_frame
-
         import pandas as pd
+
+        from cxassess._util.safe import neutralise_frame
 
         frame = result.to_frame().rename_axis("dimension").reset_index()
         frame.insert(0, "group", "")

@@ -85,8 +85,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from cxassess.run.batch import batch, summary_table
     from cxassess.report.render import parse_formats
+    from cxassess.run.batch import batch, summary_table
 
     formats = parse_formats(args.format)
     with warnings.catch_warnings(record=True) as caught:

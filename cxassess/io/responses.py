@@ -17,36 +17,19 @@ import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from cxassess.errors import CxError, ProblemsError
+from cxassess.errors import CxError, OnError, Problem, ResponsesError, check_on_error
 from cxassess.questionnaire.model import Questionnaire, as_questionnaire
 
 LONG_COLUMNS = ("respondent_id", "item_id", "value")
 RESPONDENT_ID_ALIASES = ("respondent_id", "respondent", "participant", "participant_code", "response_id")
-OnError = Literal["raise", "skip"]
 SESSION_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One problem in an input file, located by file, row and column."""
-
-    file: str
-    row: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column '{self.column}'")
-        return f"{', '.join(where)}: {self.message}"
 
 
 @dataclass
@@ -87,12 +70,6 @@ class Responses:
         )
 
 
-class ResponsesError(ProblemsError):
-    """Responses that cannot be scored as they are; ``problems`` lists every one."""
-
-    def __init__(self, source: str, problems: list[Problem], limit: int = 50):
-        super().__init__(source, problems, f"{len(problems)} problem(s) in the responses; nothing was scored.",
-                         "Fix the file, or leave out what they name with --on-error skip (validate, score).", limit)
 
 
 # --------------------------------------------------------------------------------------
@@ -420,8 +397,7 @@ def read_responses(path: str | Path, questionnaire: Questionnaire | str | Path |
 
 def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | Path | None = None, source: str = "<table>", on_error: OnError = "raise", first_row: int = 2) -> Responses:
     """Validate an in-memory table (long or wide, text or numbers) as :func:`read_responses` does."""
-    if on_error not in ("raise", "skip"):
-        raise CxError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    check_on_error(on_error)
     q = as_questionnaire(questionnaire)
     notes: list[str] = []
     df, unnamed = _unnamed_columns(df, source, notes)

@@ -50,9 +50,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import pandas as pd
 
-from cxassess.errors import CxError, ProblemsError, format_problems
-from cxassess.questionnaire.model import Questionnaire, as_questionnaire
-from cxassess.io.values import Reading, ValueReader, normalise_text
+from cxassess.errors import CxError, ProblemsError, SurveyImportError, check_on_error, format_problems
 from cxassess.io.layouts import (
     FORMAT_NAMES,
     FORMATS,
@@ -67,9 +65,12 @@ from cxassess.io.layouts import (
     recognise,
     recognise_file,
 )
+from cxassess.io.values import Reading, ValueReader, normalise_text
+from cxassess.questionnaire.model import Questionnaire, as_questionnaire
 
 if TYPE_CHECKING:
-    from cxassess.io.responses import OnError, Responses
+    from cxassess.errors import OnError
+    from cxassess.io.responses import Responses
 
 __all__ = [
     "FORMATS", "FORMAT_NAMES", "Column", "ColumnReport", "ImportReport", "ImportResult", "Layout", "Match", "RawTable",
@@ -369,12 +370,6 @@ class ImportReport:
         return self.to_text()
 
 
-class SurveyImportError(CxError):
-    """An export that cannot be imported as it is; ``report`` holds everything found so far."""
-
-    def __init__(self, message: str, report: ImportReport):
-        self.report = report
-        super().__init__(message)
 
 
 @dataclass
@@ -451,10 +446,9 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
     lists them. ``all_attributes`` keeps every unmatched question column that is not identity or
     metadata (used when reports read an export directly).
     """
-    from cxassess.io.responses import Problem
+    from cxassess.errors import Problem
 
-    if on_error not in ("raise", "skip"):
-        raise CxError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    check_on_error(on_error)
     q = as_questionnaire(questionnaire)
     path = Path(path)
     source = str(path)
@@ -660,7 +654,8 @@ def write_import(result: ImportResult, out: str | Path) -> tuple[Path, Path]:
 def read_export_responses(path: str | Path, questionnaire: Questionnaire | str | Path | None = None,
                           on_error: OnError = "raise") -> "Responses":
     """Read a survey export as :class:`~cxassess.io.responses.Responses` (every non-identity question kept as an attribute)."""
-    from cxassess.io.responses import ResponsesError, responses_from_frame
+    from cxassess.errors import ResponsesError
+    from cxassess.io.responses import responses_from_frame
 
     q = as_questionnaire(questionnaire)
     try:

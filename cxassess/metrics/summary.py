@@ -62,12 +62,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cxassess.errors import CxError, ProblemsError
-from cxassess.io.responses import OnError, Problem, respondent_column
+from cxassess.errors import CxError, MetricsError, OnError, Problem, check_on_error
+from cxassess.io.layouts import column_letter
+from cxassess.io.responses import respondent_column
+from cxassess.io.values import no_answer_kind
 from cxassess.scoring.score import json_value
 from cxassess.scoring.suppression import suppressed_groups
-from cxassess.io.values import no_answer_kind
-from cxassess.io.layouts import column_letter
 
 Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal distribution
 NOT_GIVEN = "(not given)"
@@ -185,13 +185,6 @@ class MetricsSummary:
         return metrics_table(self)
 
 
-class MetricsError(ProblemsError):
-    """Customer-metric answers that cannot be summarised as they are; ``problems`` lists every one."""
-
-    def __init__(self, source: str, problems: list[Problem], limit: int = 50):
-        super().__init__(source, problems,
-                         f"{len(problems)} problem(s) in the customer-metric answers; nothing was summarised.",
-                         "Fix the file, or leave out what they name with --on-error skip (cxassess metrics).", limit)
 
 
 # --------------------------------------------------------------------------------------
@@ -396,8 +389,7 @@ def summarise(
     ``csat`` and ``ces`` (any case) are used, whichever exist. ``first_row`` is the spreadsheet row of
     the frame's first data row (2 when row 1 holds the headers), used in error messages.
     """
-    if on_error not in ("raise", "skip"):
-        raise CxError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+    check_on_error(on_error)
     if not isinstance(min_group_size, (int, np.integer)) or isinstance(min_group_size, bool) or min_group_size < 1:
         raise CxError(f"min_group_size must be a whole number of at least 1, got {min_group_size!r}")
     frame = frame.copy()

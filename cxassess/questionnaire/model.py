@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from cxassess.errors import ProblemsError
 from cxassess._util.paths import DEFAULT_QUESTIONNAIRE
 from cxassess._util.yamlfile import read_yaml
+from cxassess.errors import QuestionnaireError
 
 DONT_KNOW_DEFAULT = "Don't know / not applicable"
 
@@ -227,11 +227,6 @@ class Questionnaire(_Strict):
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
 
 
-class QuestionnaireError(ProblemsError):
-    """A questionnaire file that cannot be used; ``problems`` lists each one with its location."""
-
-    def __init__(self, source: str, problems: list[str]):
-        super().__init__(source, problems, f"invalid questionnaire ({len(problems)} problem(s)):", limit=len(problems))
 
 
 def _loc(loc: tuple[Any, ...]) -> str:

@@ -19,22 +19,16 @@ from typing import Any
 
 import pandas as pd
 
-from cxassess.errors import CxError, ProblemsError
 from cxassess._util.paths import TEMPLATES_DIR
+from cxassess._util.yamlfile import read_yaml
+from cxassess.errors import CxError, RecommendationsError
 from cxassess.questionnaire.model import Questionnaire
 from cxassess.scoring.score import Scores
-from cxassess._util.yamlfile import read_yaml
 
 DEFAULT_RECOMMENDATIONS = TEMPLATES_DIR / "recommendations.yaml"
 MIN_ACTIONS, MAX_ACTIONS = 2, 4
 
 
-class RecommendationsError(ProblemsError):
-    """A recommendations file that cannot be used; ``problems`` lists each one with its location."""
-
-    def __init__(self, source: str, problems: list[str]):
-        super().__init__(source, problems, f"invalid recommendations ({len(problems)} problem(s)):",
-                         limit=len(problems))
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
-from cxassess.errors import CxError
 from cxassess._util.paths import TEMPLATES_DIR
 from cxassess._util.safe import escape_html as e
+from cxassess.errors import CxError
 from cxassess.scoring.score import LOW_CONSENSUS_SD, Scores
 from cxassess.scoring.suppression import reason
 
@@ -531,8 +531,8 @@ def load_customer_metrics(path: str | Path, min_group_size: int = 3) -> Any:
     """Summarise the customer survey for the report: NPS, CSAT and CES from the columns ``nps``,
     ``csat`` and ``ces``, broken down by segment when the file has such a column (read once, any
     format :func:`cxassess.io.responses.read_table` reads)."""
-    from cxassess.metrics.summary import summarise
     from cxassess.io.responses import read_table
+    from cxassess.metrics.summary import summarise
 
     frame, first_row = read_table(path)
     return summarise(frame, nps="nps", csat="csat", ces="ces", by=breakdown_column(frame.columns),

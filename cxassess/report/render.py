@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from cxassess.errors import CxError
 from cxassess._util.paths import DEFAULT_QUESTIONNAIRE, NOTEBOOKS_DIR, TEMPLATES_DIR
 from cxassess._util.safe import slugify
+from cxassess.errors import CxError
 
 #: The only parameter names that may reach the notebook (papermill writes them as code).
 PARAMETER_NAMES = (

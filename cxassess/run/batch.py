@@ -26,11 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+from cxassess._util.safe import escape_html, slugify
 from cxassess.errors import CxError
 from cxassess.report.render import (
-    CELL_TIMEOUT, FORMATS, REPORT_TITLE, Renderer, ReportRequest, ReportResult, one_line, parse_formats,
+    CELL_TIMEOUT,
+    FORMATS,
+    REPORT_TITLE,
+    Renderer,
+    ReportRequest,
+    ReportResult,
+    one_line,
+    parse_formats,
 )
-from cxassess._util.safe import escape_html, slugify
 
 MANIFEST_COLUMNS = ("client", "responses", "targets", "group_by", "consultant", "assessment_date",
                     "questionnaire", "customer_metrics", "min_group_size")

@@ -423,8 +423,8 @@ def _call_warm_up(spec: str, failed: dict[str, str]) -> None:
 def _warm_weasyprint() -> None:
     """Load fontconfig, fonts and the user-agent stylesheet once, so PDF children start warm."""
     try:
-        from cxassess.report.pdf import html_to_pdf_bytes
         from cxassess._util.paths import TEMPLATES_DIR
+        from cxassess.report.pdf import html_to_pdf_bytes
 
         css = (TEMPLATES_DIR / "report" / "report.css").read_text(encoding="utf-8")
         html_to_pdf_bytes(f"<html><head><style>{css}</style></head><body><h1>Warm</h1><p>up <b>bold</b> "

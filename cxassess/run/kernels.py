@@ -30,13 +30,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from cxassess.errors import CxError
+from cxassess.errors import CxError, KernelStartError
 
 STARTUP_TIMEOUT = 60.0
 
 
-class KernelStartError(CxError):
-    """A kernel died before it became ready."""
 
 
 def avoid_slow_imports() -> None:

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from cxassess.errors import CxError
-from cxassess.questionnaire.model import Questionnaire
 from cxassess.io.responses import Responses
+from cxassess.questionnaire.model import Questionnaire
 from cxassess.scoring.suppression import suppressed_groups
 
 LOW_CONSENSUS_SD = 1.0
@@ -295,9 +295,9 @@ def _target_value(raw: Any, q: Questionnaire, where: str) -> float:
 
 
 def _read_targets_file(path: Path) -> Mapping[str, Any]:
-    from cxassess.io.responses import read_table
-    from cxassess.io.layouts import decode_text
     from cxassess._util.yamlfile import load_yaml_text
+    from cxassess.io.layouts import decode_text
+    from cxassess.io.responses import read_table
 
     if not path.exists():
         raise CxError(f"{path}: targets file not found")
@@ -443,8 +443,8 @@ def score_file(
     on_error: str = "raise",
 ) -> Scores:
     """Read, validate and score a responses file in one call (what notebooks use)."""
-    from cxassess.questionnaire.model import as_questionnaire
     from cxassess.io.responses import read_responses
+    from cxassess.questionnaire.model import as_questionnaire
 
     q = as_questionnaire(questionnaire)
     return score(read_responses(path, q, on_error=on_error), q, group_by, targets, min_group_size)

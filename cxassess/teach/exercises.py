@@ -22,10 +22,10 @@ from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from cxassess._util.paths import DEMO_DIR
 from cxassess.demo.customers import SAMPLE_SURVEY
 from cxassess.errors import CxError
 from cxassess.metrics.summary import summarise
-from cxassess._util.paths import DEMO_DIR
 from cxassess.questionnaire.model import Questionnaire, load_questionnaire
 from cxassess.scoring.score import Scores
 

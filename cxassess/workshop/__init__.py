@@ -14,10 +14,19 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from cxassess.errors import SessionError
 from cxassess.workshop.flow import ABOUT, DONE, SUMMARY, ParticipantFlow, new_code
-from cxassess.workshop.store import DONT_KNOW, SUBMITTED, SessionError, SessionStore, export_session, open_session
-from cxassess.workshop.widgets import (FacilitatorPanel, ParticipantEntry, ParticipantView, WorkshopApp,
-                                       default_session_file, open_app, self_assessment, workshop)
+from cxassess.workshop.store import DONT_KNOW, SUBMITTED, SessionStore, export_session, open_session
+from cxassess.workshop.widgets import (
+    FacilitatorPanel,
+    ParticipantEntry,
+    ParticipantView,
+    WorkshopApp,
+    default_session_file,
+    open_app,
+    self_assessment,
+    workshop,
+)
 
 _LAZY = {"serve": "cxassess.workshop.serve", "WorkshopServer": "cxassess.workshop.serve"}
 

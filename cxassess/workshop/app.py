@@ -28,13 +28,28 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from cxassess.errors import CxError
 from cxassess._util.paths import TEMPLATES_DIR
+from cxassess.errors import CxError
 from cxassess.workshop.flow import ABOUT, DONE, NOT_GIVEN, SUMMARY, ParticipantFlow, new_code
-from cxassess.workshop.live import (DEFAULT_MIN_GROUP_SIZE, LiveResults, Snapshot, dimension_table, heatmap_html,
-                                    radar_svg)
-from cxassess.workshop.security import (CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER, SECURITY_HEADERS, BodyLimit,
-                                        RateLimiter, RequestTooLarge, csrf_ok, new_csrf_token)
+from cxassess.workshop.live import (
+    DEFAULT_MIN_GROUP_SIZE,
+    LiveResults,
+    Snapshot,
+    dimension_table,
+    heatmap_html,
+    radar_svg,
+)
+from cxassess.workshop.security import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    SECURITY_HEADERS,
+    BodyLimit,
+    RateLimiter,
+    RequestTooLarge,
+    csrf_ok,
+    new_csrf_token,
+)
 from cxassess.workshop.store import DONT_KNOW, SessionStore
 
 TEMPLATE_DIR = TEMPLATES_DIR / "workshop"

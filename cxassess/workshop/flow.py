@@ -8,11 +8,11 @@ The notebook's widgets (:mod:`cxassess.workshop.widgets`) and the served partici
 from __future__ import annotations
 
 import secrets
-from typing import Any, Mapping
+from typing import Mapping
 
-from cxassess.errors import CxError
+from cxassess.errors import CxError, SessionError
 from cxassess.questionnaire.model import Item, Questionnaire
-from cxassess.workshop.store import DONT_KNOW, ParticipantState, SessionError, SessionStore
+from cxassess.workshop.store import DONT_KNOW, ParticipantState, SessionStore
 
 ABOUT = "about"
 SUMMARY = "summary"

@@ -39,7 +39,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from cxassess.errors import CxError
+from cxassess.errors import SessionError
 from cxassess.questionnaire.model import Questionnaire, as_questionnaire, questionnaire_from_dict
 
 SCHEMA_VERSION = 1
@@ -90,8 +90,6 @@ CREATE VIEW IF NOT EXISTS responses AS
 """
 
 
-class SessionError(CxError):
-    """A session file that cannot be used, or an answer that cannot be stored."""
 
 
 def now_utc() -> str:
@@ -571,7 +569,8 @@ class SessionStore:
         """
         import numpy as np
 
-        from cxassess.io.responses import Problem, Responses
+        from cxassess.errors import Problem
+        from cxassess.io.responses import Responses
 
         frame = self.answers_frame(include_partial, participants)
         if frame.empty:

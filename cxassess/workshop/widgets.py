@@ -14,12 +14,18 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from cxassess._util.safe import escape_html, slugify
 from cxassess.errors import CxError
 from cxassess.questionnaire.model import Questionnaire
-from cxassess._util.safe import escape_html, slugify
 from cxassess.workshop.flow import ABOUT, DONE, NOT_GIVEN, SUMMARY, ParticipantFlow, new_code
-from cxassess.workshop.live import (DEFAULT_MIN_GROUP_SIZE, LiveResults, dimension_table, heatmap_svg,
-                                    hold_back_text, radar_svg)
+from cxassess.workshop.live import (
+    DEFAULT_MIN_GROUP_SIZE,
+    LiveResults,
+    dimension_table,
+    heatmap_svg,
+    hold_back_text,
+    radar_svg,
+)
 from cxassess.workshop.store import DONT_KNOW, SessionStore, check_code
 
 _log = logging.getLogger(__name__)
