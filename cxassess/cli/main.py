@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from cxassess.errors import CxError
+from cxassess.scoring import MIN_GROUP_SIZE
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -283,8 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--group-by", action="append", default=[], metavar="COL",
                            help="respondent attribute to break scores down by (repeatable)")
             p.add_argument("--targets", metavar="FILE", help="target score or stage per dimension (YAML/JSON/CSV)")
-            p.add_argument("--min-group-size", type=at_least(1), default=3, metavar="N",
-                           help="suppress groups with fewer respondents (default 3)")
+            p.add_argument("--min-group-size", type=at_least(1), default=MIN_GROUP_SIZE, metavar="N",
+                           help="suppress groups with fewer respondents (default %(default)s)")
             p.add_argument("--format", choices=["json", "table", "csv"], default=None,
                            help="default: from the --out file's extension (.json, .csv), else table")
             p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
@@ -297,8 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csat", metavar="COL", help="column of 1-5 satisfaction answers")
     p.add_argument("--ces", metavar="COL", help="column of 1-7 ease (customer effort) answers")
     p.add_argument("--by", metavar="COL", help="segment or touchpoint column to break the measures down by")
-    p.add_argument("--min-group-size", type=at_least(1), default=3, metavar="N",
-                   help="suppress segments with fewer respondents (default 3)")
+    p.add_argument("--min-group-size", type=at_least(1), default=MIN_GROUP_SIZE, metavar="N",
+                   help="suppress segments with fewer respondents (default %(default)s)")
     p.add_argument("--on-error", choices=["raise", "skip"], default="raise",
                    help="raise (default): stop on any invalid answer; skip: drop invalid answers and list them")
     p.add_argument("--format", choices=["json", "table"], default=None,
@@ -325,8 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for the room's Wi-Fi)")
     w.add_argument("--port", type=at_least(0), default=8765, help="port (default 8765; 0 picks a free one)")
     w.add_argument("--public-url", metavar="URL", help="the address phones use, when it differs (e.g. http://laptop.local:8765)")
-    w.add_argument("--min-group-size", type=at_least(1), default=3, metavar="N",
-                   help="results and groups are shown only from N participants (default 3)")
+    w.add_argument("--min-group-size", type=at_least(1), default=MIN_GROUP_SIZE, metavar="N",
+                   help="results and groups are shown only from N participants (default %(default)s)")
     w.set_defaults(func=cmd_workshop_serve)
     w = wsub.add_parser("stop", help="stop the workshop server started for a client in another terminal")
     w.add_argument("--client", metavar="NAME", help="the client's name, as given to serve")

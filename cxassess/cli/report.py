@@ -7,6 +7,8 @@ import sys
 import warnings
 from typing import Any
 
+from cxassess.scoring import MIN_GROUP_SIZE
+
 
 def at_least(low: int, kind: type = int) -> Any:
     """An argparse type: a number (``kind``) of at least ``low``, else a usage error naming the limit."""
@@ -34,7 +36,7 @@ def _common(p: argparse.ArgumentParser, *, batch: bool) -> None:
     p.add_argument("--customer-metrics", metavar="FILE", help="customer survey file (NPS/CSAT/CES)" + help_suffix)
     p.add_argument("--consultant", metavar="NAME", default=None, help="consultant named in the header" + help_suffix)
     p.add_argument("--assessment-date", metavar="YYYY-MM-DD", default=None, help="date in the header (default today)" + help_suffix)
-    p.add_argument("--min-group-size", type=at_least(1), default=None, metavar="N", help="suppress smaller groups (default 3)")
+    p.add_argument("--min-group-size", type=at_least(1), default=None, metavar="N", help=f"suppress smaller groups (default {MIN_GROUP_SIZE})")
     p.add_argument("--executor", choices=["auto", "fork", "launch"], default="auto",
                    help="auto (default): fresh kernels forked from a warm server where possible; launch: plain kernels")
     p.add_argument("--notebook", metavar="FILE", default=None, help="report notebook (default: notebooks/report.ipynb)")

@@ -66,6 +66,7 @@ from cxassess.errors import CxError, MetricsError, OnError, Problem, check_on_er
 from cxassess.io.layouts import column_letter
 from cxassess.io.responses import respondent_column
 from cxassess.io.values import no_answer_kind
+from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.scoring.score import json_value
 from cxassess.scoring.suppression import suppressed_groups
 
@@ -147,7 +148,7 @@ class MetricsSummary:
     source: str = "<table>"
     columns: dict[str, str] = field(default_factory=dict)
     by: str | None = None
-    min_group_size: int = 3
+    min_group_size: int = MIN_GROUP_SIZE
     respondents: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -378,7 +379,7 @@ def summarise(
     csat: str | None = None,
     ces: str | None = None,
     by: str | None = None,
-    min_group_size: int = 3,
+    min_group_size: int = MIN_GROUP_SIZE,
     source: str = "<table>",
     on_error: OnError = "raise",
     first_row: int = 2,
@@ -505,7 +506,7 @@ def summarise_file(
     csat: str | None = None,
     ces: str | None = None,
     by: str | None = None,
-    min_group_size: int = 3,
+    min_group_size: int = MIN_GROUP_SIZE,
     source: str | None = None,
     on_error: OnError = "raise",
 ) -> MetricsSummary:

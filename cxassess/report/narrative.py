@@ -21,6 +21,7 @@ import pandas as pd
 from cxassess._util.paths import TEMPLATES_DIR
 from cxassess._util.safe import escape_html as e
 from cxassess.errors import CxError
+from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.scoring.score import LOW_CONSENSUS_SD, Scores
 from cxassess.scoring.suppression import reason
 
@@ -527,7 +528,7 @@ def breakdown_column(columns: Iterable[Any]) -> str | None:
     return next((lower[c] for c in BREAKDOWN_COLUMNS if c in lower), None)
 
 
-def load_customer_metrics(path: str | Path, min_group_size: int = 3) -> Any:
+def load_customer_metrics(path: str | Path, min_group_size: int = MIN_GROUP_SIZE) -> Any:
     """Summarise the customer survey for the report: NPS, CSAT and CES from the columns ``nps``,
     ``csat`` and ``ces``, broken down by segment when the file has such a column (read once, any
     format :func:`cxassess.io.responses.read_table` reads)."""
@@ -579,7 +580,7 @@ def metrics_panel(summary: Any) -> str:
         out.append(f"<h4>By {e(by)}</h4>")
         out.append(html_table([str(by).capitalize(), "Customers", "NPS", "CSAT", "CES"], brows, align_right=(1, 2, 3, 4)))
         if bd["suppressed"].astype(bool).any():
-            out.append(f"<p class=\"cx-note\">Segments with fewer than {getattr(summary, 'min_group_size', 3)} "
+            out.append(f"<p class=\"cx-note\">Segments with fewer than {getattr(summary, 'min_group_size', MIN_GROUP_SIZE)} "
                        f"customers are suppressed.</p>")
     dropped = getattr(summary, "dropped", None) or []
     if dropped:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cxassess._util.files import write_bytes
 from cxassess.errors import CxError
 
 
@@ -30,8 +31,4 @@ def html_to_pdf_bytes(html: str) -> bytes:
 def html_file_to_pdf(html_path: str | os.PathLike[str], pdf_path: str | os.PathLike[str]) -> Path:
     """Render ``html_path`` to ``pdf_path`` (written whole, via a temporary name)."""
     data = html_to_pdf_bytes(Path(html_path).read_text(encoding="utf-8"))
-    out = Path(pdf_path)
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, out)
-    return out
+    return write_bytes(pdf_path, data)

@@ -33,6 +33,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from cxassess._util.paths import DEFAULT_QUESTIONNAIRE, NOTEBOOKS_DIR, TEMPLATES_DIR
 from cxassess._util.safe import slugify
 from cxassess.errors import CxError
+from cxassess.scoring import MIN_GROUP_SIZE
 
 #: The only parameter names that may reach the notebook (papermill writes them as code).
 PARAMETER_NAMES = (
@@ -65,7 +66,7 @@ class ReportRequest:
     customer_metrics: Path | str | None = None
     assessment_date: str | None = None
     consultant: str = ""
-    min_group_size: int = 3
+    min_group_size: int = MIN_GROUP_SIZE
 
     def __post_init__(self) -> None:
         self.client = str(self.client or "").strip()

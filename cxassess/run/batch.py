@@ -38,6 +38,7 @@ from cxassess.report.render import (
     one_line,
     parse_formats,
 )
+from cxassess.scoring import MIN_GROUP_SIZE
 
 MANIFEST_COLUMNS = ("client", "responses", "targets", "group_by", "consultant", "assessment_date",
                     "questionnaire", "customer_metrics", "min_group_size")
@@ -166,7 +167,7 @@ def _items_from_rows(path: Path, rows: list[tuple[str, dict[str, Any]]], default
                 customer_metrics=values.get("customer_metrics"),
                 assessment_date=_text(values.get("assessment_date")) or None,
                 consultant=_text(values.get("consultant")),
-                min_group_size=values.get("min_group_size", 3),
+                min_group_size=values.get("min_group_size", MIN_GROUP_SIZE),
             )
             items.append(BatchItem(client, request, where=where))
         except CxError as exc:
@@ -234,7 +235,7 @@ def _split_responses(path: Path, frame: Any, out_dir: Path | str | None,
                 client=name, responses=target, questionnaire=values.get("questionnaire"), group_by=list(group_by),
                 targets=values.get("targets"), customer_metrics=values.get("customer_metrics"),
                 assessment_date=values.get("assessment_date"), consultant=values.get("consultant") or "",
-                min_group_size=values.get("min_group_size", 3))
+                min_group_size=values.get("min_group_size", MIN_GROUP_SIZE))
             items.append(BatchItem(name, request, where=f"{path.name} client {name!r}"))
         except CxError as exc:
             items.append(BatchItem(name, None, str(exc), path.name))

@@ -27,10 +27,10 @@ import pandas as pd
 from cxassess.errors import CxError
 from cxassess.io.responses import Responses
 from cxassess.questionnaire.model import Questionnaire
+from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.scoring.suppression import suppressed_groups
 
 LOW_CONSENSUS_SD = 1.0
-DEFAULT_MIN_GROUP_SIZE = 3
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Scores:
     groups: dict[str, pd.DataFrame]
     respondent_scores: pd.DataFrame
     coverage: dict[str, Any] = field(default_factory=dict)
-    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    min_group_size: int = MIN_GROUP_SIZE
 
     # --- views ----------------------------------------------------------------------------
     def ranked(self) -> pd.DataFrame:
@@ -330,7 +330,7 @@ def score(
     questionnaire: Questionnaire,
     group_by: Iterable[str] = (),
     targets: Mapping[str, Any] | str | Path | None = None,
-    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    min_group_size: int = MIN_GROUP_SIZE,
 ) -> Scores:
     """Score validated responses; see the module docstring for the exact rules."""
     q = questionnaire
@@ -439,7 +439,7 @@ def score_file(
     questionnaire: Questionnaire | str | Path | None = None,
     group_by: Iterable[str] = (),
     targets: Mapping[str, Any] | str | Path | None = None,
-    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    min_group_size: int = MIN_GROUP_SIZE,
     on_error: str = "raise",
 ) -> Scores:
     """Read, validate and score a responses file in one call (what notebooks use)."""

@@ -27,6 +27,7 @@ from cxassess.demo.customers import SAMPLE_SURVEY
 from cxassess.errors import CxError
 from cxassess.metrics.summary import summarise
 from cxassess.questionnaire.model import Questionnaire, load_questionnaire
+from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.scoring.score import Scores
 
 DEMO_ORGANISATION = "harbour-health-clinics"
@@ -79,7 +80,7 @@ def load_sample_survey(path: str | Path = SAMPLE_SURVEY) -> pd.DataFrame:
 
 
 def demo_culture_scores(organisation: str = DEMO_ORGANISATION, group_by: Iterable[str] = ("role", "department"),
-                        min_group_size: int = 3) -> Scores:
+                        min_group_size: int = MIN_GROUP_SIZE) -> Scores:
     """Score a demo organisation's culture survey (``data/demo/<organisation>.csv``) by role and department."""
     from cxassess.scoring.score import score_file
 

@@ -32,7 +32,7 @@ from cxassess._util.paths import TEMPLATES_DIR
 from cxassess.errors import CxError
 from cxassess.workshop.flow import ABOUT, DONE, NOT_GIVEN, SUMMARY, ParticipantFlow, new_code
 from cxassess.workshop.live import (
-    DEFAULT_MIN_GROUP_SIZE,
+    MIN_GROUP_SIZE,
     LiveResults,
     Snapshot,
     dimension_table,
@@ -62,7 +62,7 @@ _log = logging.getLogger(__name__)
 class AppSettings:
     """Limits of the served app; the defaults suit a room of up to a few hundred people."""
 
-    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    min_group_size: int = MIN_GROUP_SIZE
     max_participants: int = 1000
     joins_per_address: tuple[float, float] = (0.5, 30)  # per second, burst: a phone re-joining, a shared NAT
     joins_overall: tuple[float, float] = (20.0, 300)

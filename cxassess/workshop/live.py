@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxassess.errors import CxError
+from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.workshop.store import SessionStore
-
-DEFAULT_MIN_GROUP_SIZE = 3
 
 _DRAWING = threading.Lock()  # matplotlib's text and font caches are not thread-safe
 
@@ -62,7 +61,7 @@ class LiveResults:
     runs at a time, and callers asking for the same state get the same :class:`Snapshot`.
     """
 
-    def __init__(self, store: SessionStore, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> None:
+    def __init__(self, store: SessionStore, *, min_group_size: int = MIN_GROUP_SIZE) -> None:
         self.store = store
         self.min_group_size = min_group_size
         self._lock = threading.Lock()
@@ -156,5 +155,5 @@ def dimension_table(scores: Any) -> str:
             + "".join(rows) + "</table>")
 
 
-__all__ = ["LiveResults", "Snapshot", "DEFAULT_MIN_GROUP_SIZE", "radar_svg", "heatmap_svg", "heatmap_html",
+__all__ = ["LiveResults", "Snapshot", "MIN_GROUP_SIZE", "radar_svg", "heatmap_svg", "heatmap_html",
            "dimension_table", "hold_back_text"]

@@ -19,7 +19,7 @@ from cxassess.errors import CxError
 from cxassess.questionnaire.model import Questionnaire
 from cxassess.workshop.flow import ABOUT, DONE, NOT_GIVEN, SUMMARY, ParticipantFlow, new_code
 from cxassess.workshop.live import (
-    DEFAULT_MIN_GROUP_SIZE,
+    MIN_GROUP_SIZE,
     LiveResults,
     dimension_table,
     heatmap_svg,
@@ -319,7 +319,7 @@ class FacilitatorPanel(_Displayable):
     how long each step of the last refresh took (seconds).
     """
 
-    def __init__(self, store: SessionStore, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    def __init__(self, store: SessionStore, *, min_group_size: int = MIN_GROUP_SIZE,
                  refresh_seconds: float = 5.0) -> None:
         import ipywidgets as w
 
@@ -483,7 +483,7 @@ def default_session_file(client_name: str, folder: str | Path = "sessions") -> P
 
 def workshop(client_name: str, questionnaire: Questionnaire | str | Path | None = None,
              session_file: str | Path | None = None, attributes: Mapping[str, Iterable[str]] | None = None,
-             min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> WorkshopApp:
+             min_group_size: int = MIN_GROUP_SIZE) -> WorkshopApp:
     """Open (or create) a client's workshop session and build the facilitator and participant panels.
 
     Re-running it after a kernel restart reloads everything from ``session_file``.
@@ -513,7 +513,7 @@ MODES = ("workshop", "self-assessment")
 
 def open_app(mode: str = "workshop", *, client_name: str = "", questionnaire: Questionnaire | str | Path | None = None,
              session_file: str | Path | None = None, attributes: Mapping[str, Iterable[str]] | None = None,
-             min_group_size: int = DEFAULT_MIN_GROUP_SIZE, participant: str = "me") -> WorkshopApp:
+             min_group_size: int = MIN_GROUP_SIZE, participant: str = "me") -> WorkshopApp:
     """What the workshop notebook calls: :func:`workshop` or :func:`self_assessment` by ``mode``."""
     if mode == "workshop":
         return workshop(client_name, questionnaire, session_file, attributes, min_group_size)
