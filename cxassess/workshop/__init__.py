@@ -4,7 +4,8 @@
   safe from any thread and any number of processes;
 - :mod:`~cxassess.workshop.flow`: one participant's pages as a plain-Python state machine;
 - :mod:`~cxassess.workshop.live`: the live results (counts, radar, heatmap), suppressed as in the report;
-- :mod:`~cxassess.workshop.widgets`: the notebook's ipywidgets (shared laptop, self-assessment);
+- :mod:`~cxassess.workshop.widgets` (with ``participant_view`` and ``facilitator_panel``): the notebook's
+  ipywidgets, for a shared laptop or a self-assessment;
 - :mod:`~cxassess.workshop.app` and :mod:`~cxassess.workshop.serve`: the participant web app that
   phones join by a link or QR code, and the projector page (Starlette + uvicorn).
 """
@@ -15,18 +16,11 @@ from importlib import import_module
 from typing import Any
 
 from cxassess.errors import SessionError
+from cxassess.workshop.facilitator_panel import FacilitatorPanel
 from cxassess.workshop.flow import ABOUT, DONE, SUMMARY, ParticipantFlow, new_code
+from cxassess.workshop.participant_view import ParticipantEntry, ParticipantView
 from cxassess.workshop.store import DONT_KNOW, SUBMITTED, SessionStore, export_session, open_session
-from cxassess.workshop.widgets import (
-    FacilitatorPanel,
-    ParticipantEntry,
-    ParticipantView,
-    WorkshopApp,
-    default_session_file,
-    open_app,
-    self_assessment,
-    workshop,
-)
+from cxassess.workshop.widgets import WorkshopApp, default_session_file, open_app, self_assessment, workshop
 
 _LAZY = {"serve": "cxassess.workshop.serve", "WorkshopServer": "cxassess.workshop.serve"}
 

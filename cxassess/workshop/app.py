@@ -25,12 +25,15 @@ import hashlib
 import json
 import logging
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from cxassess._util.paths import TEMPLATES_DIR
 from cxassess.errors import CxError
-from cxassess.workshop.flow import ABOUT, DONE, NOT_GIVEN, SUMMARY, ParticipantFlow, new_code
+from cxassess.workshop import pages
+from cxassess.workshop.flow import ParticipantFlow, new_code
 from cxassess.workshop.live import (
     MIN_GROUP_SIZE,
     LiveResults,
@@ -39,14 +42,15 @@ from cxassess.workshop.live import (
     heatmap_html,
     radar_svg,
 )
+from cxassess.workshop.qr import qr_data_uri
 from cxassess.workshop.security import (
     CSRF_COOKIE,
     CSRF_FIELD,
     CSRF_HEADER,
-    SECURITY_HEADERS,
     BodyLimit,
     RateLimiter,
     RequestTooLarge,
+    SecurityHeaders,
     csrf_ok,
     new_csrf_token,
 )
@@ -54,7 +58,6 @@ from cxassess.workshop.store import DONT_KNOW, SessionStore
 
 TEMPLATE_DIR = TEMPLATES_DIR / "workshop"
 PARTICIPANT_COOKIE = "cx_p"
-DONT_KNOW_FORM = "dk"
 _log = logging.getLogger(__name__)
 
 
@@ -108,7 +111,6 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
     join_overall = RateLimiter(*cfg.joins_overall)
     answer_limit = RateLimiter(*cfg.answers_per_participant)
     joining = threading.Lock()
-    options = [(v, q.scale.labels[v]) for v in range(q.scale.min, q.scale.max + 1)]
     projector_cache: dict[str, Any] = {}
     projector_lock = threading.Lock()
 
@@ -141,43 +143,8 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
                                 "shows to join.")
         return ParticipantFlow(store, code, state=state)  # type: ignore[arg-type]
 
-    def page_url(flow: ParticipantFlow, anchor: str = "") -> str:
-        where = "done" if flow.page == DONE else str(flow.page_index)
-        return f"/p/{where}" + (f"#{anchor}" if anchor else "")
-
-    def parse_answer(text: str) -> tuple[str, Any]:
-        item, _, value = str(text).rpartition("=")
-        if value == DONT_KNOW_FORM:
-            return item, DONT_KNOW
-        try:
-            return item, int(value)
-        except ValueError:
-            raise CxError(f"'{value[:20]}' is not an answer") from None
-
-    def view_context(flow: ParticipantFlow, error: str = "") -> dict[str, Any]:
-        context: dict[str, Any] = {"flow": flow, "error": error, "total": flow.total, "answered": flow.answered,
-                                   "percent": round(100 * flow.answered / max(flow.total, 1)),
-                                   "number": flow.page_index, "pages": len(flow.pages), "options": options,
-                                   "dont_know": q.scale.dont_know, "dk": DONT_KNOW_FORM, "not_given": NOT_GIVEN,
-                                   "back": flow.page_index > 0}
-        if flow.is_dimension_page:
-            dim = q.dimension(flow.page)
-            context.update(dimension=dim, section=q.dimension_ids.index(flow.page) + 1, sections=len(q.dimensions),
-                           items=[(n, item, _form_value(flow.answers.get(item.id)))
-                                  for n, item in enumerate(flow.items_on_page())])
-        elif flow.page == SUMMARY:
-            missing = flow.unanswered()
-            context.update(missing=[(flow.pages.index(d), q.dimension(d).name, items) for d, items in missing.items()],
-                           missing_count=sum(len(v) for v in missing.values()))
-        elif flow.page == ABOUT:
-            context.update(attributes=[(name, name.replace("_", " ").capitalize(), choices,
-                                        flow.attributes.get(name))
-                                       for name, choices in flow.attribute_choices.items()])
-        return context
-
     def render_flow(request: Request, flow: ParticipantFlow, error: str = "", status: int = 200) -> Response:
-        template = {ABOUT: "about.html.j2", SUMMARY: "summary.html.j2", DONE: "done.html.j2"}.get(flow.page, "page.html.j2")
-        return page(request, template, status, **view_context(flow, error))
+        return page(request, pages.template(flow), status, **pages.context(flow, error))
 
     def refused(request: Request, exc: _Refused) -> Response:
         if request.url.path.startswith("/api/"):
@@ -240,7 +207,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
 
     async def resume(request: Request) -> Response:
         flow = await run_in_threadpool(flow_of, request)
-        return RedirectResponse(page_url(flow), 303)
+        return RedirectResponse(pages.page_url(flow), 303)
 
     def open_page(request: Request, where: str) -> ParticipantFlow:
         flow = flow_of(request)
@@ -248,7 +215,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
             if not flow.submitted:
                 raise _Refused(404, "You have not submitted yet: go back to your answers.")
             return flow
-        if not _number(where) or int(where) >= len(flow.pages):
+        if not pages.page_number(where) or int(where) >= len(flow.pages):
             raise HTTPException(404)
         flow.go_to(flow.pages[int(where)])
         return flow
@@ -274,7 +241,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
             if "answer" in form:
                 if not answer_limit.allow(flow.code):
                     raise _Refused(429, "Slow down a little: answers are arriving too fast.")
-                item, value = parse_answer(form["answer"])
+                item, value = pages.parse_answer(form["answer"])
                 flow.answer(item, value)
                 ids = [i.id for i in flow.items_on_page()]
                 anchor = f"i{ids.index(item)}" if item in ids else ""
@@ -283,7 +250,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
                 flow.next()
             elif action == "back":
                 flow.back()
-            elif action.startswith("goto:") and _number(action[5:]) and int(action[5:]) < len(flow.pages):
+            elif action.startswith("goto:") and pages.page_number(action[5:]) and int(action[5:]) < len(flow.pages):
                 flow.go_to(flow.pages[int(action[5:])])
             elif action == "submit":
                 flow.submit(confirm_incomplete=form.get("confirm") == "yes")
@@ -297,7 +264,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
         flow, anchor, error = await run_in_threadpool(act, request, request.path_params["where"], form)
         if error:
             return render_flow(request, flow, error, status=400)
-        return RedirectResponse(page_url(flow, anchor), 303)
+        return RedirectResponse(pages.page_url(flow, anchor), 303)
 
     def api_answer_work(request: Request, body: dict[str, Any]) -> dict[str, Any]:
         flow = flow_of(request)
@@ -305,11 +272,11 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
             raise _Refused(429, "Slow down a little: answers are arriving too fast.")
         value = body.get("value")
         item = body.get("item")
-        if not isinstance(item, str) or not (value == DONT_KNOW_FORM or (isinstance(value, int)
+        if not isinstance(item, str) or not (value == pages.DONT_KNOW_FORM or (isinstance(value, int)
                                                                          and not isinstance(value, bool))):
             raise _Refused(400, "Expected {\"item\": an item id, \"value\": a scale point or \"dk\"}.")
         try:
-            flow.answer(item, DONT_KNOW if value == DONT_KNOW_FORM else value)
+            flow.answer(item, DONT_KNOW if value == pages.DONT_KNOW_FORM else value)
         except CxError as exc:
             raise _Refused(400, str(exc)) from None
         return {"saved": True, "item": item, "answered": flow.answered, "total": flow.total}
@@ -328,14 +295,20 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
 
     # --- facilitator --------------------------------------------------------------------
     def projector_state(include_partial: bool, group_by: str | None) -> dict[str, Any]:
-        snap = live.snapshot(include_partial=include_partial, group_by=group_by)
-        version = hashlib.sha1(repr(snap.key).encode()).hexdigest()[:16]
-        with projector_lock:  # draw each new state once, whoever asks for it
-            cached = projector_cache.get("state")
-            if cached is None or cached["version"] != version:
-                cached = {"version": version, "counts": snap.counts, "results": _results_html(snap)}
-                projector_cache["state"] = cached
-        return cached
+        """Counts now; results re-scored and drawn at most once per refresh interval and setting, whoever
+        asks (two screens, several tabs): while answers stream in, scoring on every poll would slow the
+        answers down."""
+        now = time.monotonic()
+        with projector_lock:
+            cached = projector_cache.get((include_partial, group_by))
+            if cached is None or now - cached["drawn_at"] >= cfg.refresh_seconds * 0.9:
+                snap = live.snapshot(include_partial=include_partial, group_by=group_by)
+                version = hashlib.sha1(repr(snap.key).encode()).hexdigest()[:16]
+                if cached is None or cached["version"] != version:
+                    cached = {"version": version, "results": _results_html(snap)}
+                cached["drawn_at"] = now
+                projector_cache[(include_partial, group_by)] = cached
+        return {**cached, "counts": store.counts()}
 
     def group_options(request: Request) -> tuple[bool, str | None, list[str]]:
         names = store.attribute_names()
@@ -349,7 +322,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
         state = await run_in_threadpool(projector_state, partial, by)
         return page(request, "projector.html.j2", state=state, key=facilitator_key, names=names, by=by,
                     partial=partial, refresh=cfg.refresh_seconds, join_url=join_url(request),
-                    qr=_qr_data_uri(join_url(request)), fragments_css=fragments_css)
+                    qr=qr_data_uri(join_url(request)), fragments_css=fragments_css)
 
     async def projector_live(request: Request) -> Response:
         check_facilitator(request)
@@ -361,7 +334,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
     async def join_screen(request: Request) -> Response:
         check_facilitator(request)
         url = join_url(request)
-        return page(request, "join_screen.html.j2", join_url=url, qr=_qr_data_uri(url), key=facilitator_key)
+        return page(request, "join_screen.html.j2", join_url=url, qr=qr_data_uri(url), key=facilitator_key)
 
     async def static_file(request: Request) -> Response:
         name = request.path_params["name"]
@@ -408,7 +381,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={HTTPException: not_found, 500: server_error})
     app.state.join_key, app.state.facilitator_key = join_key, facilitator_key
-    return _SecurityHeaders(app)  # outermost: the host check's refusals and the 500 page get the headers too
+    return SecurityHeaders(app)  # outermost: the host check's refusals and the 500 page get the headers too
 
 
 async def _form(request: Any) -> dict[str, Any]:
@@ -424,54 +397,14 @@ async def _form(request: Any) -> dict[str, Any]:
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
-def _number(text: str) -> bool:
-    """Plain digits 0-9 (``str.isdigit`` also takes '²' and '٣', which ``int`` reads or refuses)."""
-    return text.isascii() and text.isdigit()
-
-
 def _same(given: str, secret: str) -> bool:
     import hmac
 
     return hmac.compare_digest(str(given).encode(), secret.encode())
 
 
-def _form_value(stored: Any) -> str | None:
-    """A stored answer as the form value of its button."""
-    if stored is None:
-        return None
-    return DONT_KNOW_FORM if stored == DONT_KNOW else str(int(stored))
-
-
 def _svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii") if svg else ""
 
 
-def _qr_data_uri(url: str) -> str:
-    """The join link as a QR code (segno, offline), dark on white with a quiet zone."""
-    import segno
-
-    return segno.make(url, error="m").svg_data_uri(scale=8, border=4, dark="#000000", light="#ffffff")
-
-
-class _SecurityHeaders:
-    """Add :data:`SECURITY_HEADERS` to every response (static files keep their own cache header)."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                have = {k.lower() for k, _ in message.get("headers", [])}
-                extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in have]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-__all__ = ["create_app", "AppSettings", "PARTICIPANT_COOKIE", "DONT_KNOW_FORM"]
+__all__ = ["create_app", "AppSettings", "PARTICIPANT_COOKIE"]

@@ -8,7 +8,7 @@ The notebook's widgets (:mod:`cxassess.workshop.widgets`) and the served partici
 from __future__ import annotations
 
 import secrets
-from typing import Mapping
+from collections.abc import Mapping
 
 from cxassess.errors import CxError, SessionError
 from cxassess.questionnaire.model import Item, Questionnaire
@@ -40,7 +40,8 @@ class ParticipantFlow:
         self.attributes: dict[str, str] = dict(state.attributes)
         self.answers: dict[str, float | str] = dict(state.answers)
         self.submitted = state.submitted
-        self.pages: list[str] = ([ABOUT] if self.attribute_choices else []) + self.questionnaire.dimension_ids + [SUMMARY]
+        about = [ABOUT] if self.attribute_choices else []
+        self.pages: list[str] = about + self.questionnaire.dimension_ids + [SUMMARY]
         self.resumed = bool(state.answers or state.page)
         self._stored_page = state.page
         self.page = DONE if self.submitted else (state.page if state.page in self.pages else self.pages[0])
@@ -101,7 +102,8 @@ class ParticipantFlow:
     def set_attribute(self, name: str, value: str | None) -> None:
         """Choose (or with None, clear) an attribute such as role or department; saved at once."""
         if name not in self.attribute_choices:
-            raise CxError(f"'{name}' is not an attribute of this session ({', '.join(self.attribute_choices) or 'none'})")
+            have = ", ".join(self.attribute_choices) or "none"
+            raise CxError(f"'{name}' is not an attribute of this session ({have})")
         self.store.set_attributes(self.code, {name: value})
         if value is None:
             self.attributes.pop(name, None)
@@ -111,7 +113,7 @@ class ParticipantFlow:
     def answer(self, item_id: str, value: int | str | None) -> None:
         """Answer a statement: a scale point, or :data:`DONT_KNOW`; stored (committed) before returning."""
         self.store.record_answer(self.code, item_id, value)
-        self.answers[item_id] = DONT_KNOW if value in (None, DONT_KNOW) else float(value)  # type: ignore[arg-type]
+        self.answers[item_id] = DONT_KNOW if value is None or value == DONT_KNOW else float(value)
 
     def submit(self, confirm_incomplete: bool = False) -> None:
         """Finish. With statements still unanswered, ``confirm_incomplete=True`` is required."""

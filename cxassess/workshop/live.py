@@ -112,6 +112,15 @@ class LiveResults:
             return snap
 
 
+def warm_up() -> None:
+    """Load scoring, pandas and matplotlib and draw the charts once, before the first participant
+    arrives: done lazily, the first projector refresh would stall every request for about a second."""
+    from cxassess.report import charts
+
+    with _DRAWING:
+        charts.warm_up()
+
+
 def radar_svg(snapshot: Snapshot) -> str:
     """The radar of the current scores as SVG text ('' while held back)."""
     from cxassess.report import charts
@@ -155,5 +164,5 @@ def dimension_table(scores: Any) -> str:
             + "".join(rows) + "</table>")
 
 
-__all__ = ["LiveResults", "Snapshot", "MIN_GROUP_SIZE", "radar_svg", "heatmap_svg", "heatmap_html",
+__all__ = ["warm_up", "LiveResults", "Snapshot", "MIN_GROUP_SIZE", "radar_svg", "heatmap_svg", "heatmap_html",
            "dimension_table", "hold_back_text"]

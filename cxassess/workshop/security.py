@@ -17,7 +17,8 @@ import hmac
 import secrets
 import threading
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 CSRF_COOKIE = "cx_csrf"
 CSRF_FIELD = "csrf"
@@ -140,5 +141,26 @@ async def _plain(send: Send, status: int, text: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["BodyLimit", "RateLimiter", "RequestTooLarge", "csrf_ok", "new_csrf_token", "SECURITY_HEADERS", "CSRF_COOKIE", "CSRF_FIELD",
-           "CSRF_HEADER"]
+class SecurityHeaders:
+    """Add :data:`SECURITY_HEADERS` to every response (static files keep their own cache header)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                have = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items() if k.encode() not in have]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+__all__ = ["BodyLimit", "SecurityHeaders", "RateLimiter", "RequestTooLarge", "csrf_ok", "new_csrf_token",
+           "SECURITY_HEADERS", "CSRF_COOKIE", "CSRF_FIELD", "CSRF_HEADER"]

@@ -18,12 +18,15 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from cxassess.errors import CxError
 from cxassess.questionnaire.model import Questionnaire
 from cxassess.workshop.app import AppSettings, create_app
+from cxassess.workshop.live import warm_up
+from cxassess.workshop.qr import qr_svg, qr_text
 from cxassess.workshop.store import SessionStore
 from cxassess.workshop.widgets import default_session_file
 
@@ -72,19 +75,11 @@ class WorkshopServer:
 
     def qr_svg(self, scale: int = 6) -> str:
         """The join link as an SVG QR code (made offline)."""
-        import segno
-
-        return str(segno.make(self.join_url, error="m").svg_inline(scale=scale, border=4))
+        return qr_svg(self.join_url, scale)
 
     def qr_text(self) -> str:
         """The join link as a QR code of text blocks, for a terminal."""
-        import io
-
-        import segno
-
-        out = io.StringIO()
-        segno.make(self.join_url, error="m").terminal(out=out, compact=True, border=2)
-        return out.getvalue()
+        return qr_text(self.join_url)
 
     # --- running ------------------------------------------------------------------------
     def _config(self) -> Any:
@@ -95,6 +90,7 @@ class WorkshopServer:
             hosts = ["127.0.0.1", "localhost", "[::1]"]
         public = dataclasses.replace(self._settings, public_url=self.base_url)
         app = create_app(self.store, public, allowed_hosts=hosts)
+        warm_up()
         return uvicorn.Config(app, log_level="warning", access_log=False, timeout_keep_alive=30,
                               limit_concurrency=1000, h11_max_incomplete_event_size=16_384,
                               timeout_graceful_shutdown=5, server_header=False, date_header=False,
@@ -118,7 +114,7 @@ class WorkshopServer:
         self.port = sock.getsockname()[1]
         return sock
 
-    def start(self) -> "WorkshopServer":
+    def start(self) -> WorkshopServer:
         """Serve on a background thread (as from a notebook cell); returns once it accepts connections."""
         if self._thread is not None and self._thread.is_alive():
             return self
@@ -135,7 +131,7 @@ class WorkshopServer:
         self._write_state()
         return self
 
-    def run(self, on_ready: Callable[["WorkshopServer"], None] | None = None) -> None:
+    def run(self, on_ready: Callable[[WorkshopServer], None] | None = None) -> None:
         """Serve in the foreground until Ctrl-C or SIGTERM (``cxassess workshop stop``), then close cleanly.
 
         ``on_ready`` is called once the port is bound (so the links it shows carry the real port).
@@ -176,7 +172,7 @@ class WorkshopServer:
         tmp.write_text(json.dumps(data), encoding="utf-8")
         os.replace(tmp, state_file(self.store.path))
 
-    def __enter__(self) -> "WorkshopServer":
+    def __enter__(self) -> WorkshopServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -269,8 +265,11 @@ def serve(client_name: str, questionnaire: Questionnaire | str | Path | None = N
     """
     path = Path(session_file) if session_file else default_session_file(client_name)
     store = SessionStore(path, questionnaire or None, client_name=client_name or None, attributes=attributes)
-    given = {"min_group_size": min_group_size, "refresh_seconds": refresh_seconds}
-    settings = AppSettings(**{k: v for k, v in given.items() if v is not None})
+    settings = AppSettings()
+    if min_group_size is not None:
+        settings = dataclasses.replace(settings, min_group_size=min_group_size)
+    if refresh_seconds is not None:
+        settings = dataclasses.replace(settings, refresh_seconds=refresh_seconds)
     server = WorkshopServer(store, host=host, port=port, settings=settings, public_url=public_url)
     if background:
         server.start()
