@@ -39,7 +39,10 @@ demo: venv
 	$(VENV)/bin/cxassess batch data/demo/manifest.csv --out $(OUT)
 	@echo "Demo reports:"; for f in $(OUT)/*/report.html $(OUT)/*/report.pdf $(OUT)/index.html; do [ -f "$$f" ] && echo "  $$f"; done; true
 
+# the gates first (ruff, mypy: settings in pyproject.toml), then every test
 test: venv
+	$(VENV)/bin/ruff check cxassess tests benchmarks
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
 
 bench: venv
