@@ -77,7 +77,8 @@ def naive_loop(manifest: Path, out: Path, n: int, pdf: bool) -> float:
         subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
                        check=True, capture_output=True)
         if pdf:
-            subprocess.run([str(BIN / "weasyprint"), str(executed.with_suffix(".html")), str(executed.with_suffix(".pdf"))],
+            subprocess.run([str(BIN / "weasyprint"), str(executed.with_suffix(".html")),
+                            str(executed.with_suffix(".pdf"))],
                            check=True, capture_output=True)
     CPU[f"naive{'+pdf' if pdf else ''}"] = (_children_cpu() - cpu0) / n
     return (time.perf_counter() - start) / n
@@ -112,35 +113,40 @@ def in_process_floor(manifest: Path, n: int, pdf: bool) -> tuple[float, float, f
     from IPython.core.pylabtools import print_figure
     from matplotlib.figure import Figure
 
-    from cxassess.run.kernels import avoid_slow_imports
+    from cxassess.report.notebook import avoid_slow_imports
 
     avoid_slow_imports()
     import nbformat
 
+    from cxassess.report.export import export_html
+    from cxassess.report.notebook import load_notebook, parameterize
     from cxassess.report.pdf import html_to_pdf_bytes
-    from cxassess.report.render import ReportRequest, export_html, load_notebook, parameterize
+    from cxassess.report.request import ReportRequest
 
     template = load_notebook(NOTEBOOK)
     rows = clients_of(manifest)[: n + 1]
     t_cells = t_html = t_pdf = 0.0
+    outputs: list[list[dict]] = []  # the current client's display outputs, one list per code cell
+
+    def display(*objs, **kw):
+        for obj in objs:
+            if hasattr(obj, "_repr_svg_"):  # the report's charts show as SVG only
+                data = {"image/svg+xml": obj._repr_svg_()}
+            elif isinstance(obj, Figure):
+                data = {"image/png": __import__("base64").b64encode(
+                    print_figure(obj, "png", bbox_inches="tight")).decode()}
+            elif hasattr(obj, "_repr_html_"):
+                data = {"text/html": obj._repr_html_()}
+            else:
+                data = {"text/plain": repr(obj)}
+            outputs[-1].append(nbformat.v4.new_output("display_data", data=data))
+
     for k, row in enumerate(rows):  # the first client warms imports and caches, untimed
         req = ReportRequest(client=row["client"], responses=manifest.parent / row["responses"],
-                            targets=manifest.parent / row["targets"], group_by=row["group_by"], consultant=row["consultant"])
+                            targets=manifest.parent / row["targets"], group_by=row["group_by"],
+                            consultant=row["consultant"])
         nb = parameterize(template, req.parameters())
-        outputs: list[list[dict]] = []
-
-        def display(*objs, **kw):
-            for obj in objs:
-                if hasattr(obj, "_repr_svg_"):  # the report's charts show as SVG only
-                    data = {"image/svg+xml": obj._repr_svg_()}
-                elif isinstance(obj, Figure):
-                    data = {"image/png": __import__("base64").b64encode(print_figure(obj, "png", bbox_inches="tight")).decode()}
-                elif hasattr(obj, "_repr_html_"):
-                    data = {"text/html": obj._repr_html_()}
-                else:
-                    data = {"text/plain": repr(obj)}
-                outputs[-1].append(nbformat.v4.new_output("display_data", data=data))
-
+        outputs.clear()
         ipd.display = display
         ns: dict = {"__name__": "__main__", "display": display}
         t0 = time.perf_counter()
@@ -168,8 +174,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=40, help="synthetic clients for the batch runs (default 40)")
     parser.add_argument("--naive", type=int, default=3, help="clients for the naive CLI loop, extrapolated (default 3)")
-    parser.add_argument("--floor", type=int, default=8, help="clients for the in-process floor, after one untimed (default 8)")
-    parser.add_argument("--launch", action="store_true", help="also time --executor launch (plain kernels) on 2 workers")
+    parser.add_argument("--floor", type=int, default=8,
+                        help="clients for the in-process floor, after one untimed (default 8)")
+    parser.add_argument("--launch", action="store_true",
+                        help="also time --executor launch (plain kernels) on 2 workers")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep the outputs")
     args = parser.parse_args()
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from cxassess.questionnaire.model import load_questionnaire
-from cxassess.io.responses import read_responses
+from cxassess.io.read import read_responses
 from cxassess.io.survey_import import import_export
+from cxassess.questionnaire.model import load_questionnaire
 
 
 def write_export(path: Path, respondents: int, seed: int = 3) -> None:

@@ -23,8 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxassess.io.read import read_responses
+from cxassess.io.responses import responses_from_frame
 from cxassess.questionnaire.model import load_questionnaire
-from cxassess.io.responses import read_responses, responses_from_frame
 from cxassess.scoring.score import score
 
 

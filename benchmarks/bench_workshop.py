@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 from cxassess.questionnaire.model import load_questionnaire
-from cxassess.workshop.store import DONT_KNOW, SessionStore
 from cxassess.workshop import FacilitatorPanel, ParticipantEntry, ParticipantFlow
+from cxassess.workshop.store import DONT_KNOW, SessionStore
 
 ATTRIBUTES = {"role": ["Senior leader", "Manager", "Front-line staff", "Support function"],
               "department": ["Sales", "Service", "Operations", "Other"]}

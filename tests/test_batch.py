@@ -119,7 +119,8 @@ def test_one_failing_client_never_stops_the_others(workdir, tmp_path):
     assert status["Alpha"] == ("ok", "") and status["Beta"] == ("ok", "")
     assert status["Missing"][0] == "failed" and "file not found" in status["Missing"][1]
     assert status["FAIL <b>bold</b>"] == (
-        "failed", "FAIL <b>bold</b>: the report notebook failed: ValueError: probe failure requested by FAIL <b>bold</b>")
+        "failed",
+        "FAIL <b>bold</b>: the report notebook failed: ValueError: probe failure requested by FAIL <b>bold</b>")
     assert not result.ok
     assert probe_state(out / slugify("Alpha"))["respondents"] == 4
     assert probe_state(out / slugify("Beta"))["respondents"] == 2
@@ -133,7 +134,8 @@ def test_one_failing_client_never_stops_the_others(workdir, tmp_path):
 
 
 def test_resume_skips_current_reports_and_redoes_changed_ones(workdir, tmp_path):
-    manifest = write_manifest(workdir, "client,responses,questionnaire\nAlpha,sub/alpha.csv,mini.yaml\nBeta,beta.csv,mini.yaml\n")
+    manifest = write_manifest(workdir, "client,responses,questionnaire\n"
+                                       "Alpha,sub/alpha.csv,mini.yaml\nBeta,beta.csv,mini.yaml\n")
     out = tmp_path / "out"
     first = batch(manifest, out, formats=["html"], workers=2, notebook=PROBE, progress=False)
     assert [r.status for r in first.results] == ["ok", "ok"]
@@ -171,7 +173,8 @@ def test_cli_batch_exit_codes_summary_and_index(workdir, tmp_path, cli):
     assert "1 rendered, 0 up to date (skipped), 0 failed" in res.stdout
     assert f"index: {tmp_path / 'ok' / 'index.html'}" in res.stdout
 
-    bad = write_manifest(workdir, "client,responses,questionnaire\nAlpha,sub/alpha.csv,mini.yaml\nGone,gone.csv,mini.yaml\n",
+    bad = write_manifest(workdir, "client,responses,questionnaire\n"
+                                  "Alpha,sub/alpha.csv,mini.yaml\nGone,gone.csv,mini.yaml\n",
                          "bad.csv")
     res = cli("batch", bad, "--out", tmp_path / "bad", "--format", "html", "--notebook", PROBE)
     assert res.returncode == 1
@@ -201,8 +204,8 @@ def test_ctrl_c_stops_the_batch_and_leaves_only_whole_reports(workdir, tmp_path)
     rows = "".join(f"Client {i},sub/alpha.csv,mini.yaml\n" for i in range(30))
     manifest = write_manifest(workdir, "client,responses,questionnaire\n" + rows)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "cxassess", "batch", str(manifest), "--out", str(out), "--format", "html",
-                             "--notebook", str(PROBE), "--workers", "1", "--no-progress"],
+    proc = subprocess.Popen([sys.executable, "-m", "cxassess", "batch", str(manifest), "--out", str(out),
+                             "--format", "html", "--notebook", str(PROBE), "--workers", "1", "--no-progress"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             # a shell starting the test run in the background (`make test &`) hands its
                             # children SIGINT ignored; give the batch the disposition a terminal gives it

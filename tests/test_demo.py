@@ -15,14 +15,15 @@ def test_same_seed_same_files_other_seed_other_files(tmp_path):
     a = write_demo_data(tmp_path / "a", seed=3)
     b = write_demo_data(tmp_path / "b", seed=3)
     c = write_demo_data(tmp_path / "c", seed=4)
-    assert all(filecmp.cmp(x, y, shallow=False) for x, y in zip(a, b))
+    assert all(filecmp.cmp(x, y, shallow=False) for x, y in zip(a, b, strict=True))
     assert not filecmp.cmp(a[0], c[0], shallow=False)
 
 
 def test_bundled_demo_files_are_generated_by_the_command(tmp_path):
     fresh = write_demo_data(tmp_path)
     for path in fresh:
-        assert filecmp.cmp(path, DEMO_DIR / path.name, shallow=False), f"{path.name} differs: rerun cxassess demo-data --out data/demo"
+        assert filecmp.cmp(path, DEMO_DIR / path.name, shallow=False), (
+            f"{path.name} differs: rerun cxassess demo-data --out data/demo")
 
 
 def test_profiles_differ_and_leaders_rate_higher():

@@ -7,8 +7,16 @@ import pickle
 import pytest
 
 from cxassess import errors
-from cxassess.errors import (CxError, MetricsError, Problem, QuestionnaireError, ResponsesError, SessionError,
-                             SurveyImportError, check_on_error)
+from cxassess.errors import (
+    CxError,
+    MetricsError,
+    Problem,
+    QuestionnaireError,
+    ResponsesError,
+    SessionError,
+    SurveyImportError,
+    check_on_error,
+)
 
 
 @pytest.mark.parametrize("error", [

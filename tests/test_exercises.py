@@ -182,7 +182,8 @@ def _good_plan() -> list[dict[str, str]]:
     return [
         {"dimension": "silos", "action": "Run a monthly review of the worst journey with every department",
          "owner": "COO", "due": "2026-09-01", "measure": "hand-offs per complaint"},
-        {"dimension": "Customer insight and data", "action": "Show each customer's full history on the front-desk screen",
+        {"dimension": "Customer insight and data",
+         "action": "Show each customer's full history on the front-desk screen",
          "owner": "Head of data", "due": "2026-12-01", "measure": "share of contacts with history"},
         {"dimension": "feedback", "action": "Reply to every detractor within five working days",
          "owner": "CX lead", "due": "2027-03-01", "measure": "detractors contacted"},

@@ -16,15 +16,8 @@ import pytest
 from cxassess.cli.main import main
 from cxassess.demo.customers import SAMPLE_SURVEY, generate_customer_survey, write_customer_survey
 from cxassess.errors import CxError, MetricsError
-from cxassess.metrics.summary import (
-    ces_from_values,
-    csat_from_values,
-    nps_from_counts,
-    nps_from_values,
-    summarise,
-    summarise_file,
-    wilson_interval,
-)
+from cxassess.metrics.stats import ces_from_values, csat_from_values, nps_from_counts, nps_from_values, wilson_interval
+from cxassess.metrics.summary import summarise, summarise_file
 
 
 # --------------------------------------------------------------------------------------
@@ -187,7 +180,8 @@ def test_repeated_respondent_ids_are_refused_with_every_row_named(data_dir):
     # a blank id (not compared). Before this check the three C2 rows were all counted (NPS n 9, score 0).
     with pytest.raises(MetricsError) as info:
         summarise_file(data_dir / "qa_metrics_repeated_ids.csv", nps="nps", csat="csat", source="survey.csv")
-    assert [(p.row, p.column) for p in info.value.problems] == [(3, "response_id"), (5, "response_id"), (9, "response_id")]
+    assert [(p.row, p.column) for p in info.value.problems] == [
+        (3, "response_id"), (5, "response_id"), (9, "response_id")]
     text = str(info.value)
     assert "survey.csv, row 3, column 'response_id': respondent 'C2' appears in 3 rows (3, 5, 9)" in text
     assert "row 5, column 'response_id': respondent 'C2' appears in 3 rows (3, 5, 9)" in text
@@ -226,7 +220,8 @@ def test_cli_metrics_refuses_repeated_respondent_ids(data_dir, capsys):
 def test_missing_column_and_no_column_are_clear_errors():
     with pytest.raises(CxError, match="no column 'likely' for the NPS answers; the columns are: NPS, sat"):
         summarise(_survey(), nps="likely")
-    with pytest.raises(CxError, match=r"name at least one customer-metric column.*\(columns: likely, sat, effort, seg\)"):
+    with pytest.raises(CxError,
+                       match=r"name at least one customer-metric column.*\(columns: likely, sat, effort, seg\)"):
         summarise(_survey().rename(columns={"NPS": "likely"}))
     with pytest.raises(CxError, match="on_error"):
         summarise(_survey(), nps="NPS", on_error="ignore")
@@ -432,7 +427,8 @@ def test_cli_metrics_json(capsys):
     data = json.loads(capsys.readouterr().out)
     expected = summarise_file(SAMPLE_SURVEY, nps="nps", csat="csat", ces="ces", by="touchpoint").to_dict()
     assert data == json.loads(json.dumps(expected))
-    assert {seg["segment"] for seg in data["breakdown"]["segments"]} == {"Delivery", "Mobile app", "Phone", "Store", "Website"}
+    assert {seg["segment"] for seg in data["breakdown"]["segments"]} == {
+        "Delivery", "Mobile app", "Phone", "Store", "Website"}
 
 
 def test_cli_metrics_table(capsys):

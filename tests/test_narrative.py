@@ -88,7 +88,8 @@ def test_executive_summary_names_the_right_dimensions(scores):
     assert "flagged as low consensus" in out
     # leaders vs front line, and the widest gap between any two reported groups
     assert ("The leadership group rates the organisation more favourably than the front line group overall "
-            "(3.25 vs 2.46); the two are furthest apart on Feedback loops and voice of the customer (4.00 points)") in out
+            "(3.25 vs 2.46); the two are furthest apart on Feedback loops and voice of the customer "
+            "(4.00 points)") in out
     assert "The widest gap between any two groups" not in out  # it is the same pair, said once
     assert "2 groups are not reported separately, to protect anonymity" in out
     # targets: stage 4 = 3.4; below it: employees, silos, feedback, insight, journeys, measurement
@@ -134,7 +135,8 @@ def test_group_note_and_gaps(scores):
 
 def test_action_plan_html(scores):
     out = text(N.action_plan_html(action_plan(scores), n_focus=2))
-    assert "1. Silos and cross-functional alignment Now at stage 1, Unaware (score 1.50; target 3.40, 1.90 to go)" in out
+    assert ("1. Silos and cross-functional alignment Now at stage 1, Unaware "
+            "(score 1.50; target 3.40, 1.90 to go)") in out
     assert "2. Customer insight and data Now at stage 2, Reactive" in out
     assert "Later: the remaining dimensions" in out
     assert "3. Measurement" not in out  # only two in detail
@@ -145,7 +147,8 @@ def test_methodology(scores):
     assert "6 people answered at least one statement" in out
     assert "240 scored answers out of 240 possible (100%)" in out
     assert "was chosen 0 times (0.0% of possible answers)" in out
-    assert "Stages: Unaware from 1, Reactive from 1.8, Emerging from 2.6, Embedded from 3.4 and Customer-led from 4.2" in out
+    assert ("Stages: Unaware from 1, Reactive from 1.8, Emerging from 2.6, Embedded from 3.4 "
+            "and Customer-led from 4.2") in out
     assert "at least 3 respondents" in out
     # one row per dimension with its alpha and agreement
     assert out.count("Feedback loops and voice of the customer") == 1

@@ -203,5 +203,6 @@ def test_other_questionnaire_gets_a_ranked_plan_without_actions(mini_q):
 
     assert "No recommended actions are stored for this questionnaire." in action_plan_html(plan)
     # asking for the bundled file explicitly with the wrong questionnaire is an error that says so
-    with pytest.raises(RecommendationsError, match="questionnaire: written for questionnaire 'cx-maturity', not 'mini'"):
+    with pytest.raises(RecommendationsError,
+                       match="questionnaire: written for questionnaire 'cx-maturity', not 'mini'"):
         load_recommendations(questionnaire=mini_q)

@@ -17,16 +17,10 @@ from probe import probe_state
 from cxassess._util.paths import DEMO_DIR, NOTEBOOKS_DIR
 from cxassess._util.safe import slugify
 from cxassess.errors import CxError
-from cxassess.report.render import (
-    PARAMETER_NAMES,
-    ReportRequest,
-    build_parameters,
-    declared_parameters,
-    load_notebook,
-    parameterize,
-    parse_formats,
-    render_report,
-)
+from cxassess.report.notebook import declared_parameters, load_notebook, parameterize
+from cxassess.report.publish import parse_formats
+from cxassess.report.request import PARAMETER_NAMES, ReportRequest, build_parameters
+from cxassess.run.renderer import render_report
 
 DATA = Path(__file__).parent / "data"
 PROBE = DATA / "probe_report.ipynb"
@@ -248,7 +242,8 @@ def test_cli_help_lists_report_and_batch_without_heavy_imports():
             "buf = io.StringIO()\n"
             "with contextlib.redirect_stdout(buf):\n"
             "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
-            "heavy = [m for m in ('pandas', 'matplotlib', 'nbformat', 'nbclient', 'papermill', 'weasyprint') if m in sys.modules]\n"
+            "heavy = [m for m in ('pandas', 'matplotlib', 'nbformat', 'nbclient', 'papermill', 'weasyprint') "
+            "if m in sys.modules]\n"
             "print(heavy)\nprint(buf.getvalue())")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr

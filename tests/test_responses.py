@@ -8,12 +8,14 @@ import pandas as pd
 import pytest
 
 from cxassess.errors import CxError, ResponsesError
-from cxassess.io.responses import read_responses, responses_from_frame
+from cxassess.io.read import read_responses
+from cxassess.io.responses import responses_from_frame
 from cxassess.questionnaire.model import load_questionnaire
 
 
 def _answers(r):
-    return r.answers.sort_values(["respondent_id", "item_id"]).reset_index(drop=True)[["respondent_id", "item_id", "value"]]
+    return r.answers.sort_values(["respondent_id", "item_id"]).reset_index(drop=True)[
+        ["respondent_id", "item_id", "value"]]
 
 
 def test_long_csv_understands_labels_and_missing_words(mini_q, data_dir):
@@ -67,7 +69,7 @@ def test_every_problem_is_listed_with_row_and_column(mini_q, data_dir):
 def test_skip_drops_only_the_bad_rows_and_says_so(mini_q, data_dir):
     r = read_responses(data_dir / "mini_bad_long.csv", mini_q, on_error="skip")
     assert len(r.errors) == 4
-    kept = set(zip(r.answers["respondent_id"], r.answers["item_id"]))
+    kept = set(zip(r.answers["respondent_id"], r.answers["item_id"], strict=True))
     assert kept == {("r1", "A1"), ("r3", "A1"), ("r3", "B1"), ("r4", "A1"), ("r4", "B1")}
     # r4 answered nothing usable: a warning, not counted
     assert [w.message for w in r.warnings] == [
@@ -83,7 +85,7 @@ def test_wide_problems_name_the_item_column(mini_q, tmp_path):
     msgs = [str(p) for p in err.value.problems]
     assert any("row 3, column 'A2': 0 is off the scale" in m for m in msgs)
     assert any("row 3, column 'B2': 9.5 is off the scale" in m for m in msgs)
-    assert any("row 4, column 'respondent_id': respondent 'x' appears in more than one row (rows 2, 4)" in m for m in msgs)
+    assert any("row 4, column 'respondent_id': respondent 'x' appears in 2 rows (2, 4)" in m for m in msgs)
 
 
 def test_empty_rows_do_not_shift_row_numbers(mini_q, tmp_path):
@@ -105,7 +107,8 @@ def test_wide_without_id_column_numbers_respondents(mini_q, tmp_path):
 def test_conflicting_attributes_in_long_format(mini_q, tmp_path):
     path = tmp_path / "l.csv"
     path.write_text("respondent_id,item_id,value,role\na,A1,1,lead\na,A2,2,front\n")
-    with pytest.raises(ResponsesError, match="row 3, column 'role': respondent 'a' has different values 'lead', 'front'"):
+    with pytest.raises(ResponsesError,
+                       match="row 3, column 'role': respondent 'a' has different values 'lead', 'front'"):
         read_responses(path, mini_q)
 
 
@@ -188,7 +191,8 @@ def test_item_ids_in_another_case_are_items_and_typos_are_errors(mini_q, tmp_pat
     assert list(r.attributes.columns) == ["role"]
     typo = tmp_path / "typo.csv"
     typo.write_text("respondent_id,A1,A2,B11,role\nx,1,2,4,lead\n")
-    with pytest.raises(ResponsesError, match="column 'B11': 'B11' is not an item id of questionnaire 'mini'; did you mean 'B1'"):
+    with pytest.raises(ResponsesError,
+                       match="column 'B11': 'B11' is not an item id of questionnaire 'mini'; did you mean 'B1'"):
         read_responses(typo, mini_q)
     skipped = read_responses(typo, mini_q, on_error="skip")
     assert list(skipped.attributes.columns) == ["role"] and len(skipped.errors) == 1

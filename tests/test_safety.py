@@ -17,9 +17,11 @@ from probe import probe_state
 from cxassess._util.paths import DEMO_DIR, NOTEBOOKS_DIR, PROJECT_DIR
 from cxassess._util.safe import slugify
 from cxassess.errors import CxError
-from cxassess.report.render import PARAMETER_NAMES, ReportRequest, ReportResult, build_parameters, render_report
+from cxassess.report.publish import ReportResult
+from cxassess.report.request import PARAMETER_NAMES, ReportRequest, build_parameters
 from cxassess.run.batch import BatchItem, batch, run_batch, write_index
 from cxassess.run.kernels import _process_alive
+from cxassess.run.renderer import render_report
 
 DATA = Path(__file__).parent / "data"
 PROBE = DATA / "probe_report.ipynb"
@@ -78,7 +80,7 @@ def test_hostile_and_twin_names_get_their_own_folders_inside_out(tmp_path):
     assert [r.status for r in result.results] == ["ok"] * len(names), [r.error for r in result.results]
     folders = [r.folder for r in result.results]
     assert len({f.name for f in folders}) == len(names)  # nobody overwrites anybody
-    for name, folder in zip(names, folders):
+    for name, folder in zip(names, folders, strict=True):
         assert folder.parent == out and folder.is_dir()
         assert folder.name not in (".", "..", "con", "CON") and "/" not in folder.name and "\\" not in folder.name
         assert probe_state(folder)["client"] == name  # each folder holds its own client's report
@@ -104,7 +106,8 @@ def test_only_whitelisted_names_reach_papermill(tmp_path, monkeypatch):
     assert seen == [set(PARAMETER_NAMES)]
     # names from a manifest never become parameters: unknown columns are refused outright
     manifest = tmp_path / "m.yaml"
-    manifest.write_text("- client: A\n  responses: x.csv\n  \"__import__('os').system('touch PWNED')\": 1\n", encoding="utf-8")
+    manifest.write_text("- client: A\n  responses: x.csv\n  \"__import__('os').system('touch PWNED')\": 1\n",
+                        encoding="utf-8")
     with pytest.raises(CxError, match="unknown column"):
         batch(manifest, tmp_path / "out", notebook=PROBE, progress=False)
     with pytest.raises(CxError, match="unknown report parameter"):
@@ -130,7 +133,7 @@ def test_state_set_by_one_report_is_invisible_in_the_next(tmp_path, executor):
     result = run(probe_items(names), tmp_path, workers=1, executor=executor)
     assert result.executor == executor
     states = [probe_state(r.folder) for r in result.results]
-    for name, state in zip(names, states):
+    for name, state in zip(names, states, strict=True):
         # every report found a pristine kernel: no global, sys attribute, module attribute,
         # environment variable, pandas option or matplotlib rcParam from the report before it
         assert {k: state[k] for k in CLEAN} == CLEAN, state
@@ -139,7 +142,8 @@ def test_state_set_by_one_report_is_invisible_in_the_next(tmp_path, executor):
     assert len({s["random"] for s in states}) == len(names)  # random generators reseeded
     assert len({s["np_random"] for s in states}) == len(names)
     for r in result.results:  # no client's name in another client's report
-        text = (r.folder / "report.html").read_text(encoding="utf-8") + (r.folder / "report.ipynb").read_text(encoding="utf-8")
+        text = ((r.folder / "report.html").read_text(encoding="utf-8")
+                + (r.folder / "report.ipynb").read_text(encoding="utf-8"))
         assert [n for n in names if n in text] == [r.client]
     # and every kernel is gone once the batch is over
     deadline = time.time() + 5

@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 
 from cxassess.errors import CxError
-from cxassess.io.responses import read_responses
+from cxassess.io.read import read_responses
 from cxassess.scoring.score import cronbach_alpha, rwg, score, score_file
 
 
@@ -313,3 +313,56 @@ def test_targets_yaml_with_a_merge_key(mini_q, data_dir, tmp_path):
     path.write_text("base: &b {A: 3, B: 2}\ntargets:\n  <<: *b\n  B: 4\n")
     s = score(read_responses(data_dir / "mini_long.csv", mini_q), mini_q, targets=path)
     assert s.dimensions["target"].to_dict() == {"A": 3.0, "B": 4.0}
+
+
+def test_responses_read_with_another_questionnaire_are_refused(mini_q):
+    """Scoring the bundled questionnaire's answers against mini.yaml used to give 0 respondents and NaN scores."""
+    from cxassess._util.paths import DEMO_DIR
+    from cxassess.questionnaire.model import load_questionnaire
+
+    bundled = load_questionnaire()
+    responses = read_responses(DEMO_DIR / "acme-utilities.csv", bundled)
+    with pytest.raises(CxError) as err:
+        score(responses, mini_q)
+    message = str(err.value)
+    assert message.startswith(str(DEMO_DIR / "acme-utilities.csv"))
+    assert f"read with questionnaire '{bundled.id}' version {bundled.version}" in message
+    assert "not with questionnaire 'mini' version 0.1" in message
+    assert ("Read the responses again with questionnaire 'mini', or score them against the questionnaire they were "
+            "read with.") in message
+    # responses that do not say which questionnaire they were read with: their item ids tell
+    responses.questionnaire = None
+    with pytest.raises(CxError, match=r"answer items that questionnaire 'mini' version 0\.1 does not have "
+                                      r"\([A-Z]+\d, .* and \d+ more\): they were read with another questionnaire"):
+        score(responses, mini_q)
+
+
+def test_the_same_questionnaire_loaded_twice_is_the_same(mini_q, data_dir):
+    from cxassess.questionnaire.model import load_questionnaire
+
+    again = load_questionnaire(data_dir / "mini.yaml")
+    assert again is not mini_q
+    responses = read_responses(data_dir / "mini_long.csv", mini_q)
+    expected = score(responses, mini_q).to_dict()
+    assert score(responses, again).to_dict() == expected
+    assert responses.questionnaire is mini_q
+    responses.questionnaire = None
+    assert score(responses, again).to_dict() == expected
+
+
+def test_same_id_and_version_with_other_items_is_refused(mini_q, data_dir):
+    from cxassess.questionnaire.model import questionnaire_from_dict
+
+    data = mini_q.to_dict()
+    data["items"] = [i for i in data["items"] if i["id"] != "B2"]
+    fewer = questionnaire_from_dict(data)
+    responses = read_responses(data_dir / "mini_long.csv", mini_q)
+    responses.questionnaire = None  # not known: the answers' item ids tell
+    with pytest.raises(CxError, match=r"items that questionnaire 'mini' version 0\.1 does not have \(B2\)"):
+        score(responses, fewer)
+    responses.questionnaire = mini_q
+    with pytest.raises(CxError, match=r"whose items differ .*only in the one they were read with: B2"):
+        score(responses, fewer)
+    responses.questionnaire = fewer  # read with fewer items, scored against more: only the attribute can tell
+    with pytest.raises(CxError, match=r"only in the one they are scored against: B2"):
+        score(responses, mini_q)

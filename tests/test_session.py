@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from cxassess.errors import SessionError
-from cxassess.io.responses import read_responses
+from cxassess.io.read import read_responses
 from cxassess.scoring.score import score
 from cxassess.workshop.store import DONT_KNOW, SessionStore, export_session, open_session
 
@@ -107,7 +107,8 @@ def test_file_is_sqlite_in_wal_mode(store, tmp_path):
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     # any SQLite tool sees the long format through the 'responses' view
     assert con.execute("SELECT respondent_id, item_id, value, status, participant_status, attributes "
-                       "FROM responses").fetchall() == [("P1", "A2", None, "dont_know", "in_progress", '{"role": "Staff"}')]
+                       "FROM responses").fetchall() == [
+        ("P1", "A2", None, "dont_know", "in_progress", '{"role": "Staff"}')]
     con.close()
     assert store._con.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: fsync at every commit
 
@@ -235,7 +236,8 @@ def test_two_writers_at_once(tmp_path):
         assert store.counts()["started"] == 160  # 400 / 5 items = 80 participants each
         for out in outs:
             for code, item, value in (line.split() for line in out.splitlines()):
-                assert frame.loc[(frame.respondent_id == code) & (frame.item_id == item), "value"].item() == float(value)
+                assert (frame.loc[(frame.respondent_id == code) & (frame.item_id == item), "value"].item()
+                        == float(value))
 
 
 def test_same_answer_from_two_connections_latest_wins(tmp_path):

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from cxassess.errors import CxError, ResponsesError, SurveyImportError
-from cxassess.io.responses import read_responses
+from cxassess.io.read import read_responses
 from cxassess.io.survey_import import (
     ValueReader,
     import_export,
@@ -36,7 +36,7 @@ DK = Q.scale.dont_know
 def values(result, rid: str) -> dict[str, object]:
     """item -> value written for one respondent."""
     f = result.frame
-    return dict(zip(f.loc[f.respondent_id == rid, "item_id"], f.loc[f.respondent_id == rid, "value"]))
+    return dict(zip(f.loc[f.respondent_id == rid, "item_id"], f.loc[f.respondent_id == rid, "value"], strict=True))
 
 
 # --------------------------------------------------------------------------------------
@@ -142,7 +142,8 @@ def test_surveymonkey_xlsx_with_numbers(tmp_path):
         rows: list[list[object]] = [list(r) for r in csv.reader(fh)]
     points = {"Strongly disagree": 1, "Disagree": 2, "Neither agree nor disagree": 3, "Agree": 4, "Strongly agree": 5}
     for row in rows[2:]:
-        row[:] = [points.get(c, c) if i >= 10 else c for i, c in enumerate(row)]  # numbers, as the "numerical value" export
+        # numbers, as the "numerical value" export
+        row[:] = [points.get(c, c) if i >= 10 else c for i, c in enumerate(row)]
         row[0] = int(row[0])
     r = import_export(_write_xlsx(tmp_path / "monkey.xlsx", rows))
     assert r.report.format == "surveymonkey"
@@ -154,7 +155,8 @@ def test_surveymonkey_xlsx_with_numbers(tmp_path):
 # Google Forms: grid "Question [Row]", labels in odd case, a question asked twice with the same text
 # --------------------------------------------------------------------------------------
 def test_google_forms_grid_and_duplicated_question_text():
-    r = import_export(EXPORTS / "google-forms.csv", attributes=["What is your role?=role", "Which site do you work at?=site"])
+    r = import_export(EXPORTS / "google-forms.csv",
+                      attributes=["What is your role?=role", "Which site do you work at?=site"])
     assert r.report.format == "google-forms"
     # no respondent ids in Google Forms: numbered by spreadsheet row
     assert list(dict.fromkeys(r.frame.respondent_id)) == ["R2", "R3", "R4"]
@@ -200,10 +202,13 @@ def test_microsoft_forms_xlsx(tmp_path):
         ["ID", "Start time", "Completion time", "Email", "Name", "Last modified time", "Total points", "Quiz feedback",
          "Which department are you in?", stmt["SILO2"], stmt["SILO1"], f"How far do you agree?.{stmt['MEAS1']}",
          "Grade posted time", "Points - Which department are you in?"],
-        [1, t, t, "anonymous", None, None, 0, None, "Billing", "Agree", "Strongly disagree", "Neither agree nor disagree", t, 0],
-        [2, t, t, "pat@example.com", "Pat Doe", None, 0, None, "Sales", "Completely agree", "Tend to disagree", 4, t, 0],
+        [1, t, t, "anonymous", None, None, 0, None, "Billing", "Agree", "Strongly disagree",
+         "Neither agree nor disagree", t, 0],
+        [2, t, t, "pat@example.com", "Pat Doe", None, 0, None, "Sales", "Completely agree", "Tend to disagree",
+         4, t, 0],
     ]
-    r = import_export(_write_xlsx(tmp_path / "forms.xlsx", rows), attributes=["Which department are you in?=department"])
+    r = import_export(_write_xlsx(tmp_path / "forms.xlsx", rows),
+                      attributes=["Which department are you in?=department"])
     assert r.report.format == "microsoft-forms"
     assert values(r, "1") == {"SILO1": 1, "SILO2": 4, "MEAS1": 3}
     # "Completely agree" = Strongly agree, "Tend to disagree" counts as Disagree, 4 passes through
@@ -244,7 +249,8 @@ def test_values_not_understood_stop_the_import_with_row_and_column(tmp_path):
 def test_values_not_understood_are_left_blank_and_listed_with_skip(tmp_path):
     r = import_export(_bad_google(tmp_path), on_error="skip")
     assert values(r, "R2") == {"LEAD1": "", "LEAD2": "", "LEAD3": 2, "LEAD4": 3, "LEAD5": 4}
-    assert [(p.row, p.column[:26]) for p in r.report.problems] == [(2, "Please rate each statement"), (2, "Please rate each statement")]
+    assert [(p.row, p.column[:26]) for p in r.report.problems] == [
+        (2, "Please rate each statement"), (2, "Please rate each statement")]
     assert "Values not understood (2)" in r.report.to_text()
     # read_responses on the same export: raise lists them, skip keeps the rest and lists them as errors
     with pytest.raises(ResponsesError, match="row 2"):
@@ -286,7 +292,8 @@ def test_suggest_mapping_then_import_with_the_edited_file(tmp_path):
     export = tmp_path / "reworded.csv"
     with export.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([
-            ["Timestamp", stmt["JRN1"], "We understand the kinds of customers we serve and what each values.", "Favourite colour"],
+            ["Timestamp", stmt["JRN1"], "We understand the kinds of customers we serve and what each values.",
+             "Favourite colour"],
             ["2026/10/04 10:00:00", "Agree", "Disagree", "blue"],
         ])
     table = suggest_mapping(export)
@@ -508,7 +515,9 @@ def test_cli_rejects_unwritable_outputs_before_reading(cli, tmp_path):
 
 
 def test_reading_an_ambiguous_export_directly_says_how_to_map_it():
-    with pytest.raises(CxError, match=r"is matched by 2 columns(.|\n)*cxassess import .*--mapping MAPPING.csv --out responses.csv"):
+    with pytest.raises(CxError,
+                       match=r"is matched by 2 columns(.|\n)*"
+                             r"cxassess import .*--mapping MAPPING.csv --out responses.csv"):
         read_responses(EXPORTS / "google-forms-duplicate.csv")
 
 
@@ -523,7 +532,9 @@ def test_every_column_is_in_the_report_and_a_repeated_respondent_is_an_error(tmp
     twice = tmp_path / "twice.csv"
     with twice.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
-    with pytest.raises(SurveyImportError, match=r"row 7, column 'ResponseId': respondent 'R_1a' appears again \(first in row 4\)"):
+    with pytest.raises(SurveyImportError,
+                       match=r"row 7, column 'ResponseId': respondent 'R_1a' appears in 2 rows \(4, 7\); "
+                             r"row not imported"):
         import_export(twice)
     r = import_export(twice, on_error="skip")
     assert r.report.respondents == 3 and values(r, "R_1a")["LEAD1"] == 5
@@ -534,7 +545,8 @@ def _google_with_repeats(tmp_path: Path) -> Path:
     submitted twice: same timestamp, same email), and row 6 = row 3's answers from another person."""
     def add_rows(text: str) -> str:
         lines = text.splitlines()
-        other = lines[2].replace("2026/10/01 9:10:00 AM GMT+1,b@example.com", "2026/10/01 9:30:00 AM GMT+1,d@example.com")
+        other = lines[2].replace("2026/10/01 9:10:00 AM GMT+1,b@example.com",
+                                 "2026/10/01 9:30:00 AM GMT+1,d@example.com")
         assert other != lines[2]
         return "\n".join([*lines, lines[1], other]) + "\n"
 
@@ -611,7 +623,8 @@ def test_a_statement_mentioning_email_is_still_an_item(tmp_path):
                                                                4: "Agree", 5: "Strongly agree"}},
         "stages": [{"id": 1, "name": "one", "min_score": 1}],
         "dimensions": [{"id": "d", "name": "D"}],
-        "items": [{"id": "M1", "dimension": "d", "text": "We answer every customer email or phone call within one working day."}],
+        "items": [{"id": "M1", "dimension": "d",
+                   "text": "We answer every customer email or phone call within one working day."}],
     })
     export = tmp_path / "forms.csv"
     export.write_text("Timestamp,Email address,We answer every customer email or phone call within one working day.\n"

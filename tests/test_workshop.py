@@ -223,14 +223,15 @@ def test_facilitator_live_results_with_small_groups_suppressed(app, tmp_path):
     assert s.dimensions.loc["A", "score"] == pytest.approx((4.0 + 4.75 + 3.25 + 1.0) / 4)  # 3.25
     assert s.dimensions.loc["B", "score"] == pytest.approx((2 + 3 + 4 + 1) / 4)  # 2.5
     roles = s.groups["role"]
-    assert bool(roles.loc["Manager", "suppressed"]) and roles.loc["Manager", "overall"] != roles.loc["Manager", "overall"]
+    assert (bool(roles.loc["Manager", "suppressed"])
+            and roles.loc["Manager", "overall"] != roles.loc["Manager", "overall"])
     # Staff's A would be (4 + 4.75 + 3.25) / 3 = 4.0, and then the one manager's A = 4 * 3.25 - 3 * 4.0 = 1.0:
     # so Staff is hidden too (complementary suppression: the hidden groups must hold at least 3 people)
     assert bool(roles.loc["Staff", "suppressed"]) and roles.loc["Staff", "A"] != roles.loc["Staff", "A"]
     assert panel.radar_image.value.tobytes().startswith(SVG) and panel.heatmap_image.value.tobytes().startswith(SVG)
     assert "Results from 4 submitted participant(s)" in panel.message.value
-    assert "<td>Dimension A</td><td style='text-align:right'>3.25</td><td>Three</td><td style='text-align:right'>4</td>" \
-        in panel.message.value
+    assert ("<td>Dimension A</td><td style='text-align:right'>3.25</td>"
+            "<td>Three</td><td style='text-align:right'>4</td>") in panel.message.value
 
     panel.include_partial.value = True
     panel.refresh_button.click()

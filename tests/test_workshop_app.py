@@ -75,7 +75,8 @@ class Inspector:
     def __call__(self, response: httpx.Response, strict: bool = True) -> None:  # an httpx response hook
         """``strict``: check the security headers here (else the test checks them after its own asserts)."""
         response.read()
-        where = f"{response.request.method} {response.request.url.raw_path.decode('latin-1')[:120]} -> {response.status_code}"
+        where = (f"{response.request.method} {response.request.url.raw_path.decode('latin-1')[:120]}"
+                 f" -> {response.status_code}")
         text = response.content.decode("utf-8", "replace")
         self.body(text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items()), where)
         if strict:
@@ -101,7 +102,8 @@ class Env:
         hook = self.inspect if strict else (lambda r: self.inspect(r, strict=False))
         # TCP_NODELAY: httpx writes a post's headers and body apart; without it each post waits ~40 ms
         # for the server's delayed ACK (Nagle), which is the test client's slowness, not the server's
-        kwargs.setdefault("transport", httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]))
+        kwargs.setdefault("transport",
+                          httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]))
         c = httpx.Client(base_url=self.base_url, follow_redirects=False, event_hooks={"response": [hook]}, **kwargs)
         self._clients.append(c)
         return c
@@ -665,7 +667,8 @@ def test_odd_page_numbers_get_404_not_a_server_error(env: Env) -> None:
         got[where[:20]] = r.status_code
         env.inspect.headers(r.headers, f"GET /p/{where[:20]} -> {r.status_code}") if r.status_code < 500 else None
     # '²' and '①' are str.isdigit() but not int(): app.open_page must not take them for a page number
-    bad = {where: status for where, status in got.items() if not (status == 404 or (where == "%D9%A3" and status == 200))}
+    bad = {where: status for where, status in got.items()
+           if not (status == 404 or (where == "%D9%A3" and status == 200))}
     assert not bad, f"expected 404 for these page numbers: {bad}"
 
 
@@ -922,7 +925,8 @@ def test_no_response_ever_shows_the_session_path_or_a_stack_trace(env: Env) -> N
     for method, path in odd:
         r = c.request(method, path, headers={"Accept": "*/*"})
         assert r.status_code < 500, (method, path, r.status_code)
-    for headers in ({"Cookie": "cx_p=" + "%" * 3000}, {"Cookie": "\x7f=\x7f; cx_csrf"}, {"Content-Type": "\u00e9".encode("latin-1")},
+    for headers in ({"Cookie": "cx_p=" + "%" * 3000}, {"Cookie": "\x7f=\x7f; cx_csrf"},
+                    {"Content-Type": "\u00e9".encode("latin-1")},
                     {"Accept-Language": "x" * 8000}, {"X-Forwarded-For": "10.0.0.1"}):
         r = c.post("/p/1", content=b"csrf=x", headers=headers)
         assert r.status_code < 500, (headers, r.status_code)
@@ -960,7 +964,8 @@ def _attacks(port: int, join_key: str) -> list[tuple[str, bytes]]:
         ("10000 headers", b"GET / HTTP/1.1\r\n" + host + b"".join(b"X-%d: 1\r\n" % n for n in range(10_000)) + b"\r\n"),
         ("cookie of 60 KB", b"GET /p HTTP/1.1\r\n" + host + b"Cookie: " + b"cx_p=a; " * 7500 + b"\r\n\r\n"),
         ("negative length", b"POST /api/answer HTTP/1.1\r\n" + host + b"Content-Length: -1\r\n\r\n"),
-        ("two lengths", b"POST /api/answer HTTP/1.1\r\n" + host + b"Content-Length: 5\r\nContent-Length: 9\r\n\r\nhello"),
+        ("two lengths", b"POST /api/answer HTTP/1.1\r\n" + host +
+         b"Content-Length: 5\r\nContent-Length: 9\r\n\r\nhello"),
         ("length and chunked", b"POST /api/answer HTTP/1.1\r\n" + host +
          b"Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /x HTTP/1.1\r\n\r\n"),
         ("bad chunk size", b"POST /api/answer HTTP/1.1\r\n" + host + b"Transfer-Encoding: chunked\r\n\r\nzzzz\r\n"),
@@ -1000,7 +1005,8 @@ def test_malformed_raw_http_does_not_hang_or_bloat_the_server(subserver: Callabl
                 s.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{env.port}\r\nX-Slow: ".encode())
             elif n % 3 == 2:
                 s.sendall(f"POST {env.join_path} HTTP/1.1\r\nHost: 127.0.0.1:{env.port}\r\n"
-                          "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ncsrf=".encode())
+                          "Content-Type: application/x-www-form-urlencoded\r\n"
+                          "Content-Length: 1000\r\n\r\ncsrf=".encode())
             idle.append(s)
         time.sleep(0.2)
         quick_get(env)

@@ -69,7 +69,8 @@ def test_papermill_reloads_an_existing_session(tmp_path):
     text = _outputs(nbformat.read(out, as_version=4))
     assert f"Session file: {session}" in text
     # A = (4 + (6 - 2) + 2 * 4) / 4 = 4.0; B = (3 + 2) / 2 = 2.5; overall (4 + 2 * 2.5) / 3 = 3.0 -> stage "Three"
-    assert "Acme: 4 participant(s) started, 3 submitted, 1 still answering, 16 answers stored; overall 3.00 (Three)" in text
+    assert ("Acme: 4 participant(s) started, 3 submitted, 1 still answering, 16 answers stored; "
+            "overall 3.00 (Three)") in text
 
 
 def test_papermill_holds_results_back_with_one_submitted_participant(tmp_path):

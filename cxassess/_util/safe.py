@@ -35,7 +35,7 @@ def neutralise_cell(value: Any) -> Any:
     return value
 
 
-def neutralise_frame(frame: "pd.DataFrame") -> "pd.DataFrame":
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every text cell, the index and the headers neutralised."""
     import pandas as pd  # here, not at import: report/batch start-up should not wait for pandas
 

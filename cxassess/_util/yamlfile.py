@@ -8,8 +8,9 @@ keeps the last one in silence), and a manifest can be read with every value as t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 

@@ -1,363 +1,43 @@
-"""The ``cxassess`` command: a thin layer over the library API.
+"""The ``cxassess`` command: the parser and ``main``, a thin layer over the library API.
 
-Heavy libraries (pandas, matplotlib, papermill) are imported inside the command functions, so
-``cxassess --help`` answers at once. Every :class:`~cxassess.errors.CxError` becomes a clear
-message on stderr and exit code 1, never a traceback.
+The commands live by group: :mod:`cxassess.cli.data` (questionnaire, import, validate, score,
+metrics, export, demo-data), :mod:`cxassess.cli.workshop` (workshop serve/stop) and
+:mod:`cxassess.cli.report` (report, batch). Heavy libraries (pandas, matplotlib, papermill) are
+imported inside the command functions, so ``cxassess --help`` answers at once. Every
+:class:`~cxassess.errors.CxError` becomes a clear message on stderr and exit code 1, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
+from cxassess.cli.common import Handler
 from cxassess.errors import CxError
-from cxassess.scoring import MIN_GROUP_SIZE
-
-Handler = Callable[[argparse.Namespace], int]
 
 
-def _questionnaire_arg(p: argparse.ArgumentParser, flag: str = "--questionnaire") -> None:
-    p.add_argument(flag, metavar="FILE", default=None, help="questionnaire YAML (default: the bundled cx-maturity)")
-
-
-# --------------------------------------------------------------------------------------
-# questionnaire
-# --------------------------------------------------------------------------------------
-def cmd_questionnaire(args: argparse.Namespace) -> int:
-    from cxassess.questionnaire.model import load_questionnaire
-    from cxassess.questionnaire.render import to_markdown
-
-    q = load_questionnaire(args.file)
-    if args.format == "xlsx":
-        from cxassess.questionnaire.render import write_xlsx
-
-        if not args.out:
-            raise CxError("--format xlsx writes a workbook: give the file name with --out FILE.xlsx")
-        write_xlsx(q, args.out)
-        print(f"wrote {args.out}", file=sys.stderr)
-        return 0
-    from cxassess.questionnaire.render import to_csv
-
-    text = {"json": q.to_json, "yaml": q.to_yaml, "markdown": lambda: to_markdown(q), "csv": lambda: to_csv(q)}[args.format]()
-    _emit(text, args.out)
-    return 0
-
-
-# --------------------------------------------------------------------------------------
-# import from survey tools
-# --------------------------------------------------------------------------------------
-def cmd_import(args: argparse.Namespace) -> int:
-    from cxassess.errors import SurveyImportError
-    from cxassess.io.survey_import import check_output_path, import_export, report_path, write_mapping_suggestion
-
-    if args.suggest_mapping:
-        out = args.out or str(Path(args.file).with_suffix("")) + ".mapping.csv"
-        write_mapping_suggestion(args.file, out, args.questionnaire, args.source_format)
-        print(f"wrote {out}: edit the item_id column (blank = ignore the column), then import with --mapping {out}",
-              file=sys.stderr)
-        return 0
-    if not args.out:
-        raise CxError("give the responses file to write with --out FILE.csv (or --suggest-mapping to write a mapping file)")
-    check_output_path(args.out)
-    try:
-        result = import_export(args.file, args.questionnaire, source_format=args.source_format, mapping=args.mapping,
-                               attributes=args.attribute, keep_identity=args.keep_identity,
-                               finished_only=args.finished_only, on_error=args.on_error)
-    except SurveyImportError as exc:
-        rp = report_path(args.out)
-        if rp.parent.is_dir():
-            rp.write_text(exc.report.to_text(), encoding="utf-8")
-            raise CxError(f"{exc}\nNothing was written to {args.out}; the import report is in {rp}") from None
-        raise
-    print(result.report.to_text(), end="")
-    out, rp = result.write(args.out)
-    print(f"wrote {out} and {rp}", file=sys.stderr)
-    return 0
-
-
-# --------------------------------------------------------------------------------------
-# validate / score
-# --------------------------------------------------------------------------------------
-def _read(args: argparse.Namespace):
-    from cxassess.io.responses import read_responses
-    from cxassess.questionnaire.model import load_questionnaire
-
-    q = load_questionnaire(args.questionnaire)
-    return q, read_responses(args.responses, q, on_error=args.on_error)
-
-
-def _print_problems(responses, stream=sys.stderr) -> None:
-    for note in responses.notes:
-        print(f"note: {note}", file=stream)
-    for w in responses.warnings:
-        print(f"warning: {w}", file=stream)
-    if responses.errors:
-        print(f"{len(responses.errors)} problem(s); the answers, rows or columns they name were left out "
-              "(--on-error skip):", file=stream)
-        for e in responses.errors:
-            print(f"  - {e}", file=stream)
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    from cxassess.errors import ResponsesError
-
-    try:
-        _, responses = _read(args)
-    except ResponsesError as exc:  # list every problem, not the first 50
-        print(f"error: {exc.source}: {len(exc.problems)} problem(s) in the responses:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  - {problem}", file=sys.stderr)
-        print("Fix the file, or score the valid rows only with --on-error skip.", file=sys.stderr)
-        return 1
-    _print_problems(responses, sys.stdout)
-    print(responses.summary())
-    if responses.errors:
-        print("The valid answers can be scored; what the problems above name was left out.")
-    else:
-        print("OK: the responses can be scored" + (" (read the warnings above)." if responses.warnings else "."))
-    return 0
-
-
-def cmd_score(args: argparse.Namespace) -> int:
-    from cxassess.cli.tables import scores_table
-    from cxassess.scoring.score import score
-
-    q, responses = _read(args)
-    _print_problems(responses)
-    result = score(responses, q, group_by=args.group_by, targets=args.targets, min_group_size=args.min_group_size)
-    args.format = _format_from_out(args, ("json", "csv"))
-    if args.format == "json":
-        text = result.to_json()
-    elif args.format == "csv":
-        import pandas as pd
-
-        from cxassess._util.safe import neutralise_frame
-
-        frame = result.to_frame().rename_axis("dimension").reset_index()
-        frame.insert(0, "group", "")
-        frame.insert(0, "group_by", "")
-        frame["respondents"] = result.respondents
-        if result.groups:  # one CSV: the whole organisation first, then every group (tidy rows)
-            frame = pd.concat([frame, result.groups_frame()], ignore_index=True)
-        for col in ("n", "respondents"):
-            frame[col] = frame[col].astype("Int64")
-        text = neutralise_frame(frame).to_csv(index=False)
-    else:
-        text = scores_table(result)
-    _emit(text, args.out)
-    return 0
-
-
-# --------------------------------------------------------------------------------------
-# demo data
-# --------------------------------------------------------------------------------------
-def cmd_demo_data(args: argparse.Namespace) -> int:
-    from cxassess.demo.organisations import write_demo_data
-
-    for path in write_demo_data(args.out, seed=args.seed, questionnaire=args.questionnaire):
-        print(path)
-    return 0
-
-
-# --------------------------------------------------------------------------------------
-# workshop session export
-# --------------------------------------------------------------------------------------
-def cmd_export(args: argparse.Namespace) -> int:
-    from cxassess.workshop.store import export_session
-
-    done = export_session(args.session, args.out, include_partial=args.include_partial)
-    left = f"; {done['left_out']} participant(s) still answering left out" if done["left_out"] else ""
-    print(f"wrote {done['out']}: {done['rows']} answers from {done['respondents']} participant(s){left}", file=sys.stderr)
-    return 0
-
-
-def cmd_workshop_serve(args: argparse.Namespace) -> int:
-    from cxassess.workshop.serve import load_attributes, serve
-
-    attributes = load_attributes(args.attributes) if args.attributes else None
-    server = serve(args.client, args.questionnaire, args.session, attributes, host=args.host, port=args.port,
-                   min_group_size=args.min_group_size, public_url=args.public_url, background=False)
-
-    def announce(ready) -> None:
-        if args.host not in ("127.0.0.1", "localhost", "::1"):
-            print(f"Serving on the network ({args.host}): anyone on this Wi-Fi with the join link can take part.",
-                  file=sys.stderr)
-        print(ready.qr_text())
-        print(ready.status_text())
-        print("Stop with Ctrl-C (or 'cxassess workshop stop' from another terminal); every answer is already saved.",
-              flush=True)
-
-    server.run(on_ready=announce)
-    print("workshop server stopped", file=sys.stderr)
-    return 0
-
-
-def cmd_workshop_stop(args: argparse.Namespace) -> int:
-    from cxassess.workshop.serve import stop_server
-    from cxassess.workshop.widgets import default_session_file
-
-    path = args.session or default_session_file(args.client)
-    pid = stop_server(path)
-    print(f"stopped the workshop server (process {pid})", file=sys.stderr)
-    return 0
-
-
-# --------------------------------------------------------------------------------------
-# customer metrics
-# --------------------------------------------------------------------------------------
-def cmd_metrics(args: argparse.Namespace) -> int:
-    from cxassess.metrics.summary import summarise_file
-
-    result = summarise_file(args.file, nps=args.nps, csat=args.csat, ces=args.ces, by=args.by,
-                            min_group_size=args.min_group_size, on_error=args.on_error)
-    if result.dropped:
-        print(f"{len(result.dropped)} problem(s); the answers or rows they name were left out (--on-error skip):",
-              file=sys.stderr)
-        for problem in result.dropped:
-            print(f"  - {problem}", file=sys.stderr)
-    from cxassess.metrics.summary import metrics_table
-
-    as_json = _format_from_out(args, ("json",)) == "json"
-    _emit(result.to_json() if as_json else metrics_table(result, list_dropped=False), args.out)
-    return 0
-
-
-def _emit(text: str, out: str | None) -> None:
-    if out:
-        Path(out).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-        print(f"wrote {out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-
-
-# --------------------------------------------------------------------------------------
-# the parser
-# --------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    from cxassess.cli.report import add_report_commands, at_least  # report, batch (light: argparse only)
+    from cxassess.cli.data import add_data_commands, add_demo_data_command
+    from cxassess.cli.report import add_report_commands
+    from cxassess.cli.workshop import add_workshop_commands
 
     parser = argparse.ArgumentParser(
         prog="cxassess",
         description="Assess customer-experience maturity and culture: questionnaire, scoring, reports.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    p = sub.add_parser("questionnaire", help="print the questionnaire (JSON, YAML or a printable form)")
-    p.add_argument("--file", metavar="FILE", default=None, help="questionnaire YAML (default: the bundled one)")
-    p.add_argument("--format", choices=["json", "yaml", "markdown", "csv", "xlsx"], default="markdown",
-                   help="csv/xlsx: a sheet of id, dimension, statement and answer labels, to paste into a survey tool or print")
-    p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
-    p.set_defaults(func=cmd_questionnaire)
-
-    p = sub.add_parser("import", help="convert a Qualtrics, SurveyMonkey, Google Forms or Microsoft Forms export to responses")
-    p.add_argument("file", metavar="FILE", help="the survey tool's export (.csv or .xlsx)")
-    p.add_argument("--from", dest="source_format", default="auto",
-                   choices=["auto", "qualtrics", "surveymonkey", "google-forms", "microsoft-forms"],
-                   help="the tool that wrote the file (default auto: recognise it and say which)")
-    _questionnaire_arg(p)
-    p.add_argument("--mapping", metavar="FILE", help="CSV column,item_id for columns not matched by item id or statement")
-    p.add_argument("--suggest-mapping", action="store_true",
-                   help="instead of importing, write a mapping file to edit (to --out, default FILE.mapping.csv) "
-                        "with the best guesses and what could not be matched")
-    p.add_argument("--attribute", action="append", default=[], metavar="COL[=NAME]",
-                   help="keep a column as a respondent attribute, e.g. role (repeatable; by header, question text or letter)")
-    p.add_argument("--keep-identity", action="store_true",
-                   help="also copy columns that identify respondents (email, name, IP address); off by default")
-    p.add_argument("--finished-only", action="store_true", help="drop Qualtrics responses not marked Finished")
-    p.add_argument("--on-error", choices=["raise", "skip"], default="raise",
-                   help="raise (default): stop on values not understood; skip: leave them blank and list them")
-    p.add_argument("--out", metavar="FILE", help="long responses file to write (.csv or .xlsx); the report goes beside it")
-    p.set_defaults(func=cmd_import)
-
-    for name, func, helptext in (
-        ("validate", cmd_validate, "check a responses file and list every problem"),
-        ("score", cmd_score, "score a responses file per dimension, group and overall"),
-    ):
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument("responses", metavar="RESPONSES", help="responses file (.csv, .xlsx or .json; long or wide)")
-        _questionnaire_arg(p)
-        p.add_argument("--on-error", choices=["raise", "skip"], default="raise",
-                       help="raise (default): stop on any problem; skip: drop invalid answers and list them")
-        if name == "score":
-            p.add_argument("--group-by", action="append", default=[], metavar="COL",
-                           help="respondent attribute to break scores down by (repeatable)")
-            p.add_argument("--targets", metavar="FILE", help="target score or stage per dimension (YAML/JSON/CSV)")
-            p.add_argument("--min-group-size", type=at_least(1), default=MIN_GROUP_SIZE, metavar="N",
-                           help="suppress groups with fewer respondents (default %(default)s)")
-            p.add_argument("--format", choices=["json", "table", "csv"], default=None,
-                           help="default: from the --out file's extension (.json, .csv), else table")
-            p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
-        p.set_defaults(func=func)
-
-    p = sub.add_parser("metrics", help="customer metrics from a survey file: NPS, CSAT, CES with 95%% intervals",
-                       description="Without --nps/--csat/--ces, the columns called nps, csat and ces are used.")
-    p.add_argument("file", metavar="FILE", help="survey file (.csv, .xlsx or .json), one row per respondent")
-    p.add_argument("--nps", metavar="COL", help="column of 0-10 likelihood-to-recommend answers")
-    p.add_argument("--csat", metavar="COL", help="column of 1-5 satisfaction answers")
-    p.add_argument("--ces", metavar="COL", help="column of 1-7 ease (customer effort) answers")
-    p.add_argument("--by", metavar="COL", help="segment or touchpoint column to break the measures down by")
-    p.add_argument("--min-group-size", type=at_least(1), default=MIN_GROUP_SIZE, metavar="N",
-                   help="suppress segments with fewer respondents (default %(default)s)")
-    p.add_argument("--on-error", choices=["raise", "skip"], default="raise",
-                   help="raise (default): stop on any invalid answer; skip: drop invalid answers and list them")
-    p.add_argument("--format", choices=["json", "table"], default=None,
-                   help="default: json for an --out file ending .json, else table")
-    p.add_argument("--out", metavar="FILE", help="write to a file instead of the terminal")
-    p.set_defaults(func=cmd_metrics)
-
-    p = sub.add_parser("export", help="write a workshop session's answers as a responses file (.csv or .xlsx)")
-    p.add_argument("session", metavar="SESSION", help="workshop session file (.sqlite)")
-    p.add_argument("--out", metavar="FILE", required=True, help="responses file to write: .csv or .xlsx")
-    p.add_argument("--include-partial", action="store_true",
-                   help="also export participants who have not submitted (default: submitted only)")
-    p.set_defaults(func=cmd_export)
-
-    p = sub.add_parser("workshop", help="serve a live workshop: participants join on their phones, results on the projector")
-    wsub = p.add_subparsers(dest="workshop_command", metavar="ACTION", required=True)
-    w = wsub.add_parser("serve", help="serve the participant app and the projector page (until Ctrl-C)")
-    w.add_argument("--client", required=True, metavar="NAME", help="the client's name (also names the session file)")
-    _questionnaire_arg(w)
-    w.add_argument("--attributes", metavar="FILE",
-                   help="YAML or JSON: attribute name -> choices, e.g. role: [Manager, Front-line staff]")
-    w.add_argument("--session", metavar="FILE", help="session file (default sessions/<client slug>.sqlite)")
-    w.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for the room's Wi-Fi)")
-    w.add_argument("--port", type=at_least(0), default=8765, help="port (default 8765; 0 picks a free one)")
-    w.add_argument("--public-url", metavar="URL", help="the address phones use, when it differs (e.g. http://laptop.local:8765)")
-    w.add_argument("--min-group-size", type=at_least(1), default=MIN_GROUP_SIZE, metavar="N",
-                   help="results and groups are shown only from N participants (default %(default)s)")
-    w.set_defaults(func=cmd_workshop_serve)
-    w = wsub.add_parser("stop", help="stop the workshop server started for a client in another terminal")
-    w.add_argument("--client", metavar="NAME", help="the client's name, as given to serve")
-    w.add_argument("--session", metavar="FILE", help="or the session file")
-    w.set_defaults(func=cmd_workshop_stop)
-
-    p = sub.add_parser("demo-data", help="write synthetic demo responses for three fictional organisations")
-    p.add_argument("--out", metavar="DIR", required=True)
-    p.add_argument("--seed", type=at_least(0), default=7)
-    _questionnaire_arg(p)
-    p.set_defaults(func=cmd_demo_data)
-
-
-    add_report_commands(sub)
+    add_data_commands(sub)  # questionnaire, import, validate, score, metrics, export
+    add_workshop_commands(sub)
+    add_demo_data_command(sub)
+    add_report_commands(sub)  # report, batch
     return parser
 
 
 #: arguments that name files a command reads: --out must never be one of them
-INPUT_ARGUMENTS = ("file", "responses", "session", "targets", "mapping", "questionnaire", "manifest", "customer_metrics",
-                   "attributes")
-
-
-def _format_from_out(args: argparse.Namespace, choices: Sequence[str]) -> str:
-    """--format as given, else the --out file's extension when it names one of ``choices``, else table."""
-    if args.format:
-        return args.format
-    suffix = Path(args.out).suffix.lower().lstrip(".") if getattr(args, "out", None) else ""
-    if suffix in ("xlsx", "xlsm", "xls", "pdf", "html", "htm", "png"):
-        raise CxError(f"--out {args.out}: this command writes {', '.join(choices)} or a text table, not .{suffix}")
-    return suffix if suffix in choices else "table"
+INPUT_ARGUMENTS = ("file", "responses", "session", "targets", "mapping", "questionnaire", "manifest",
+                   "customer_metrics", "attributes")
 
 
 def _refuse_out_over_input(args: argparse.Namespace) -> None:
@@ -377,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         _refuse_out_over_input(args)
-        return args.func(args)
+        func: Handler = args.func
+        return func(args)
     except CxError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -391,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except FileExistsError as exc:
         if exc.filename and Path(exc.filename).is_file():  # our folders are made with exist_ok: a file is in the way
-            print(f"error: {exc.filename}: is a file, expected a folder (or a path where one can be made)", file=sys.stderr)
+            print(f"error: {exc.filename}: is a file, expected a folder (or a path where one can be made)",
+                  file=sys.stderr)
         else:
             print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return 1

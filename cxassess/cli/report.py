@@ -7,40 +7,30 @@ import sys
 import warnings
 from typing import Any
 
+from cxassess.cli.common import at_least
 from cxassess.scoring import MIN_GROUP_SIZE
-
-
-def at_least(low: int, kind: type = int) -> Any:
-    """An argparse type: a number (``kind``) of at least ``low``, else a usage error naming the limit."""
-
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {'whole ' if kind is int else ''}number, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be at least {low}, got {text}")
-        return value
-
-    return parse
 
 
 def _common(p: argparse.ArgumentParser, *, batch: bool) -> None:
     p.add_argument("--out", metavar="DIR", required=True, help="output folder (one sub-folder per client)")
     p.add_argument("--format", default="html,pdf", metavar="LIST", help="comma-separated: html,pdf (default both)")
-    p.add_argument("--questionnaire", metavar="FILE", default=None, help="questionnaire YAML (default: the bundled one)")
+    p.add_argument("--questionnaire", metavar="FILE", default=None,
+                   help="questionnaire YAML (default: the bundled one)")
     help_suffix = " (default for manifest rows that leave it blank)" if batch else ""
     p.add_argument("--group-by", action="append", default=[], metavar="COL",
                    help="respondent attribute to break scores down by, repeatable" + help_suffix)
     p.add_argument("--targets", metavar="FILE", help="target score or stage per dimension" + help_suffix)
     p.add_argument("--customer-metrics", metavar="FILE", help="customer survey file (NPS/CSAT/CES)" + help_suffix)
     p.add_argument("--consultant", metavar="NAME", default=None, help="consultant named in the header" + help_suffix)
-    p.add_argument("--assessment-date", metavar="YYYY-MM-DD", default=None, help="date in the header (default today)" + help_suffix)
-    p.add_argument("--min-group-size", type=at_least(1), default=None, metavar="N", help=f"suppress smaller groups (default {MIN_GROUP_SIZE})")
+    p.add_argument("--assessment-date", metavar="YYYY-MM-DD", default=None,
+                   help="date in the header (default today)" + help_suffix)
+    p.add_argument("--min-group-size", type=at_least(1), default=None, metavar="N",
+                   help=f"suppress smaller groups (default {MIN_GROUP_SIZE})")
     p.add_argument("--executor", choices=["auto", "fork", "launch"], default="auto",
                    help="auto (default): fresh kernels forked from a warm server where possible; launch: plain kernels")
     p.add_argument("--notebook", metavar="FILE", default=None, help="report notebook (default: notebooks/report.ipynb)")
-    p.add_argument("--timeout", type=at_least(1), default=600, metavar="SECS", help="longest a notebook cell may run (default 600)")
+    p.add_argument("--timeout", type=at_least(1), default=600, metavar="SECS",
+                   help="longest a notebook cell may run (default 600)")
 
 
 def add_report_commands(sub: Any) -> None:
@@ -55,7 +45,8 @@ def add_report_commands(sub: Any) -> None:
     p.add_argument("manifest", metavar="MANIFEST",
                    help="CSV/XLSX/YAML manifest (client, responses, ...) or a responses file with a 'client' column")
     p.add_argument("--workers", type=at_least(1), default=2, metavar="N", help="reports rendered at once (default 2)")
-    p.add_argument("--resume", action="store_true", help="skip clients whose reports were made from inputs with the same content and parameters")
+    p.add_argument("--resume", action="store_true",
+                   help="skip clients whose reports were made from inputs with the same content and parameters")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _common(p, batch=True)
     p.set_defaults(func=cmd_batch)
@@ -71,7 +62,9 @@ def _defaults(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from cxassess.report.render import ReportRequest, parse_formats, render_report
+    from cxassess.report.publish import parse_formats
+    from cxassess.report.request import ReportRequest
+    from cxassess.run.renderer import render_report
 
     formats = parse_formats(args.format)
     request = ReportRequest(client=args.client, responses=args.responses, **_defaults(args))
@@ -87,7 +80,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
-    from cxassess.report.render import parse_formats
+    from cxassess.report.publish import parse_formats
     from cxassess.run.batch import batch, summary_table
 
     formats = parse_formats(args.format)

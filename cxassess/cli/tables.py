@@ -37,8 +37,25 @@ def scores_table(s: Scores) -> str:
         lines += ["", f"By {col} (groups under {s.min_group_size} respondents are suppressed):"]
         show = pd.DataFrame(index=frame.index)
         show["n"] = frame["respondents"].astype(str)
-        show["overall"] = [("suppressed" if sup else _fmt(v)) for v, sup in zip(frame["overall"], frame["suppressed"])]
+        show["overall"] = [("suppressed" if sup else _fmt(v))
+                           for v, sup in zip(frame["overall"], frame["suppressed"], strict=True)]
         for dim in s.questionnaire.dimension_ids:
-            show[dim] = [("" if sup else _fmt(v)) for v, sup in zip(frame[dim], frame["suppressed"])]
+            show[dim] = [("" if sup else _fmt(v)) for v, sup in zip(frame[dim], frame["suppressed"], strict=True)]
         lines.append(show.to_string())
     return "\n".join(lines)
+
+
+def scores_csv(s: Scores) -> str:
+    """One tidy CSV: the whole organisation's dimension rows first, then every group's (cells that a
+    spreadsheet would run as formulas neutralised)."""
+    from cxassess._util.safe import neutralise_frame
+
+    frame = s.to_frame().rename_axis("dimension").reset_index()
+    frame.insert(0, "group", "")
+    frame.insert(0, "group_by", "")
+    frame["respondents"] = s.respondents
+    if s.groups:  # one CSV: the whole organisation first, then every group (tidy rows)
+        frame = pd.concat([frame, s.groups_frame()], ignore_index=True)
+    for col in ("n", "respondents"):
+        frame[col] = frame[col].astype("Int64")
+    return str(neutralise_frame(frame).to_csv(index=False))

@@ -87,7 +87,7 @@ def generate_customer_survey(n: int = DEFAULT_SIZE, seed: int = DEFAULT_SEED) ->
         frame[col] = cells
     mood = np.where(answers["nps"] <= 6, "low", np.where(answers["nps"] <= 8, "mid", "high"))
     has_comment = rng.random(n) < COMMENT_RATE
-    frame["comment"] = [str(rng.choice(COMMENTS[m])) if c else "" for m, c in zip(mood, has_comment)]
+    frame["comment"] = [str(rng.choice(COMMENTS[m])) if c else "" for m, c in zip(mood, has_comment, strict=True)]
     return frame
 
 

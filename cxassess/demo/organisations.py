@@ -78,7 +78,8 @@ def generate_organisation(org: DemoOrganisation, q: Questionnaire, rng: np.rando
     return pd.DataFrame(data)
 
 
-def write_demo_data(out: str | Path, seed: int = 7, questionnaire: Questionnaire | str | Path | None = None) -> list[Path]:
+def write_demo_data(out: str | Path, seed: int = 7,
+                    questionnaire: Questionnaire | str | Path | None = None) -> list[Path]:
     """Write one wide CSV per demo organisation, a targets file and a batch manifest; return the paths."""
     q = as_questionnaire(questionnaire)
     out = Path(out)

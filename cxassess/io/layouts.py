@@ -1,4 +1,6 @@
-"""Read survey-tool exports as the tools write them: raw rows, then each tool's header layout.
+"""Understand survey-tool exports as the tools write them: each tool's header rows and columns.
+
+The rows come from :func:`cxassess.io.tables.read_raw` (the same file rules as every other reader).
 
 Qualtrics CSV (short names, question text, ImportId rows; "Survey Preview" and "Survey Test"
 responses dropped; unfinished responses marked), SurveyMonkey CSV/XLSX (question text over a row of
@@ -10,16 +12,19 @@ Row numbers are spreadsheet rows: the first header row is row 1.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from cxassess.errors import CxError
+from cxassess.io.tables import RawTable, column_letter, first_rows, read_raw
 from cxassess.io.values import normalise_text
+
+__all__ = [
+    "FORMATS", "FORMAT_NAMES", "GOOGLE_TIMESTAMPS", "Column", "Layout", "is_identity", "read_layout", "recognise",
+    "recognise_file",
+]
 
 FORMATS = ("qualtrics", "surveymonkey", "google-forms", "microsoft-forms")
 FORMAT_NAMES = {
@@ -28,112 +33,6 @@ FORMAT_NAMES = {
     "google-forms": "Google Forms",
     "microsoft-forms": "Microsoft Forms",
 }
-
-
-def column_letter(index: int) -> str:
-    """Spreadsheet column letter of a 0-based position: 0 -> A, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-# --------------------------------------------------------------------------------------
-# raw tables: every row, header rows included, as text cells with spreadsheet row numbers
-# --------------------------------------------------------------------------------------
-@dataclass
-class RawTable:
-    path: Path
-    rows: list[list[str]]
-    row_numbers: list[int]
-    delimiter: str | None = None  # None for Excel workbooks
-
-
-def _cell_text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "True" if v else "False"
-    if isinstance(v, float) and v == int(v):
-        return str(int(v))
-    if hasattr(v, "isoformat"):
-        return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
-    return str(v).replace("\r\n", "\n").strip()
-
-
-def decode_text(raw: bytes) -> str:
-    """Text of a CSV export: UTF-16 (BOM), UTF-8 (with or without BOM), else Windows-1252."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
-def _delimiter(text: str) -> str:
-    """The delimiter that splits the first record into the most fields (comma on a tie)."""
-    best, best_n = ",", 0
-    for d in (",", ";", "\t"):
-        try:
-            first = next(csv.reader(io.StringIO(text[:65536], newline=""), delimiter=d), [])
-        except csv.Error:
-            continue
-        if len(first) > best_n:
-            best, best_n = d, len(first)
-    return best
-
-
-def read_raw(path: str | Path) -> RawTable:
-    """Read a CSV/TSV (any of , ; tab; UTF-8 with or without BOM, UTF-16, Windows-1252) or .xlsx."""
-    path = Path(path)
-    if not path.exists():
-        raise CxError(f"{path}: file not found")
-    if path.is_dir():
-        raise CxError(f"{path}: is a folder, expected a survey export file")
-    rows: list[list[str]] = []
-    numbers: list[int] = []
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            from openpyxl import load_workbook
-
-            wb = load_workbook(path, read_only=True, data_only=True)
-            try:
-                ws = wb.worksheets[0]
-                for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
-                    cells = [_cell_text(v) for v in row]
-                    if any(cells):
-                        rows.append(cells)
-                        numbers.append(n)
-            finally:
-                wb.close()
-        except Exception as exc:  # openpyxl raises assorted types on broken workbooks
-            raise CxError(f"{path}: cannot read this Excel workbook ({type(exc).__name__}: {exc})") from None
-        delimiter = None
-    elif path.suffix.lower() == ".xls":
-        raise CxError(f"{path}: old .xls workbooks are not read; save it as .xlsx or CSV")
-    else:
-        text = decode_text(path.read_bytes())
-        hint = re.match(r"sep=(.)\r?\n", text, flags=re.IGNORECASE)  # Excel's "sep=;" first line
-        if hint:
-            text = text[hint.end():]
-        delimiter = hint.group(1) if hint else "\t" if path.suffix.lower() == ".tsv" else _delimiter(text)
-        crlf = "\r\n" in text
-        try:
-            for n, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-                cells = [c.replace("\r\n", "\n").strip() for c in row] if crlf else [c.strip() for c in row]
-                if any(cells):
-                    rows.append(cells)
-                    numbers.append(n)
-        except csv.Error as exc:
-            raise CxError(f"{path}: cannot read this file as CSV ({exc})") from None
-    if not rows:
-        raise CxError(f"{path}: the file is empty")
-    width = max(len(r) for r in rows)
-    rows = [r + [""] * (width - len(r)) for r in rows]
-    return RawTable(path, rows, numbers, delimiter)
 
 
 # --------------------------------------------------------------------------------------
@@ -278,7 +177,7 @@ def _layout_qualtrics(raw: RawTable, why: str) -> Layout:
                             "and are kept")
     if finished is None:
         layout.notes.append("no Finished column: unfinished responses cannot be recognised and are kept")
-    for n, cells in zip(raw.row_numbers[header_rows:], rows[header_rows:]):
+    for n, cells in zip(raw.row_numbers[header_rows:], rows[header_rows:], strict=True):
         st = cells[status].strip() if status is not None else ""
         if st.lower() in ("survey preview", "1"):
             layout.dropped.append((n, "a 'Survey Preview' response (a test run, not a participant)"))
@@ -305,7 +204,7 @@ def _layout_surveymonkey(raw: RawTable, why: str) -> Layout:
     columns = []
     id_col = None
     question = ""
-    for i, (t, s) in enumerate(zip(top, sub)):
+    for i, (t, s) in enumerate(zip(top, sub, strict=True)):
         if t:
             question = t
         label = s.strip()
@@ -320,9 +219,10 @@ def _layout_surveymonkey(raw: RawTable, why: str) -> Layout:
         if normalise_text(t) == "respondent id":
             col.kind, id_col = "respondent_id", i
         columns.append(col)
-    notes = [f"header rows: question text (row {raw.row_numbers[0]}), answer or matrix-row labels (row {raw.row_numbers[1]})"]
+    notes = [f"header rows: question text (row {raw.row_numbers[0]}), answer or matrix-row labels "
+             f"(row {raw.row_numbers[1]})"]
     return Layout("surveymonkey", f"SurveyMonkey export ({why})", _unique_keys(columns),
-                  list(zip(raw.row_numbers[2:], raw.rows[2:])), id_col, notes=notes)
+                  list(zip(raw.row_numbers[2:], raw.rows[2:], strict=True)), id_col, notes=notes)
 
 
 def _layout_single_header(raw: RawTable, fmt: str, why: str) -> Layout:
@@ -338,7 +238,8 @@ def _layout_single_header(raw: RawTable, fmt: str, why: str) -> Layout:
     label = {"google-forms": "Google Forms CSV", "microsoft-forms": "Microsoft Forms export",
              "surveymonkey": "SurveyMonkey export"}[fmt]
     return Layout(fmt, f"{label} ({why})", _unique_keys(columns),
-                  list(zip(raw.row_numbers[1:], raw.rows[1:])), id_col, notes=[f"header row: question text (row {raw.row_numbers[0]})"])
+                  list(zip(raw.row_numbers[1:], raw.rows[1:], strict=True)), id_col,
+                  notes=[f"header row: question text (row {raw.row_numbers[0]})"])
 
 
 _EXPECTED = {
@@ -382,56 +283,22 @@ def read_layout(path: str | Path, source_format: str = "auto", raw: RawTable | N
         else:
             why = f"as asked; note: expected {_EXPECTED[fmt]}, read the first row as the header anyway"
     if fmt == "qualtrics":
-        return _layout_qualtrics(raw, why)
-    if fmt == "surveymonkey":
-        return _layout_surveymonkey(raw, why)
-    return _layout_single_header(raw, fmt, why)
-
-
-def _decode_start(head: bytes) -> str:
-    """Decode the first bytes of a file whose end may cut a character in two."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return head[: len(head) - len(head) % 2].decode("utf-16", errors="ignore")
-    for cut in range(4):
-        try:
-            return head[: len(head) - cut].decode("utf-8-sig")
-        except UnicodeDecodeError:
-            continue
-    return head.decode("cp1252", errors="replace")
+        layout = _layout_qualtrics(raw, why)
+    elif fmt == "surveymonkey":
+        layout = _layout_surveymonkey(raw, why)
+    else:
+        layout = _layout_single_header(raw, fmt, why)
+    layout.notes[:0] = raw.notes  # how the file was read (e.g. not UTF-8)
+    return layout
 
 
 def recognise_file(path: str | Path) -> str | None:
     """The survey tool that wrote ``path``, from its first rows only (None when not an export or unreadable).
 
-    Cheap enough to ask of every responses file: reads at most 64 KB of a CSV, or three rows of a workbook.
+    Cheap enough to ask of every responses file: reads at most 64 KB of a CSV, or three rows of a workbook,
+    by the rules of :func:`cxassess.io.tables.read_raw` (a ``sep=`` line, the same delimiter).
     """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    try:
-        if not path.is_file() or suffix == ".json":
-            return None
-        if suffix in (".xlsx", ".xlsm"):
-            from openpyxl import load_workbook
-
-            wb = load_workbook(path, read_only=True, data_only=True)
-            try:
-                rows = [[_cell_text(v) for v in r] for r in wb.worksheets[0].iter_rows(max_row=3, values_only=True)]
-            finally:
-                wb.close()
-        else:
-            with path.open("rb") as fh:
-                head = fh.read(65536)
-            text = _decode_start(head)
-            lines = text.splitlines(keepends=True)
-            text = "".join(lines[:-1]) if len(lines) > 1 and len(head) == 65536 else text
-            delimiter = "\t" if suffix == ".tsv" else _delimiter(text)
-            rows = []
-            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-                rows.append([c.strip() for c in row])
-                if len(rows) == 3:
-                    break
-    except Exception:  # unreadable here: let the ordinary reader report it
-        return None
+    rows = first_rows(path, 3)
     if rows and {"item_id", "value"} <= {c.lower() for c in rows[0]}:
         return None
     found = recognise(rows)

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from cxassess.questionnaire.model import Questionnaire
+
+__all__ = ["Reading", "ValueReader", "no_answer_kind", "normalise_text"]
 
 # --------------------------------------------------------------------------------------
 # text normalisation
@@ -67,14 +70,14 @@ def no_answer_kind(text: str, dont_know: frozenset[str] | set[str] = frozenset(_
 
 
 # Groups of labels with one meaning. A group applies when exactly one scale label falls in it.
-_SAME_MEANING = (
+_SAME_MEANING: tuple[tuple[str, ...], ...] = (
     ("strongly disagree", "completely disagree", "totally disagree", "fully disagree", "disagree strongly"),
     ("neither agree nor disagree", "neither agree or disagree", "neither disagree nor agree",
      "neither disagree or agree", "neutral", "undecided", "neither"),
     ("strongly agree", "completely agree", "totally agree", "fully agree", "agree strongly"),
 )
 # Loose variants: only when the scale has the plain label and no label of its own for these.
-_LOOSE = (
+_LOOSE: tuple[tuple[str, ...], ...] = (
     ("disagree", "somewhat disagree", "tend to disagree", "mostly disagree", "slightly disagree", "disagree somewhat"),
     ("agree", "somewhat agree", "tend to agree", "mostly agree", "slightly agree", "agree somewhat"),
 )

@@ -19,6 +19,9 @@ from cxassess._util.paths import DEFAULT_QUESTIONNAIRE
 from cxassess._util.yamlfile import read_yaml
 from cxassess.errors import QuestionnaireError
 
+__all__ = ["DONT_KNOW_DEFAULT", "Dimension", "Item", "Questionnaire", "Scale", "Stage", "as_questionnaire",
+           "load_questionnaire", "questionnaire_from_dict"]
+
 DONT_KNOW_DEFAULT = "Don't know / not applicable"
 
 
@@ -64,7 +67,7 @@ class Scale(_Strict):
         return dont_know
 
     @model_validator(mode="after")
-    def _check(self) -> "Scale":
+    def _check(self) -> Scale:
         if self.max <= self.min:
             raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
         expected = set(range(self.min, self.max + 1))
@@ -139,7 +142,7 @@ class Questionnaire(_Strict):
         return str(v) if isinstance(v, (int, float)) else v
 
     @model_validator(mode="after")
-    def _cross_check(self) -> "Questionnaire":
+    def _cross_check(self) -> Questionnaire:
         problems: list[str] = []
         for kind, ids in (
             ("dimensions", [d.id for d in self.dimensions]),
@@ -220,11 +223,11 @@ class Questionnaire(_Strict):
             "stages": [s.model_dump() for s in self.stages],
         }
 
-    def to_json(self, indent: int = 2) -> str:
+    def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+        return str(yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100))
 
 
 
@@ -272,6 +275,6 @@ def load_questionnaire(path: str | Path | None = None) -> Questionnaire:
     return questionnaire_from_dict(data, str(path))
 
 
-def as_questionnaire(q: "Questionnaire | str | Path | None") -> Questionnaire:
+def as_questionnaire(q: Questionnaire | str | Path | None) -> Questionnaire:
     """Accept a loaded questionnaire, a path, or None (the bundled default)."""
     return q if isinstance(q, Questionnaire) else load_questionnaire(q)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 from cxassess.questionnaire.model import Questionnaire
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["scale_rows", "to_csv", "to_markdown", "to_rows", "write_xlsx"]
 
 
 def to_markdown(q: Questionnaire) -> str:
@@ -33,7 +41,7 @@ def to_markdown(q: Questionnaire) -> str:
 # --------------------------------------------------------------------------------------
 # a sheet to paste into survey tools or print: id, dimension, statement, one column per answer
 # --------------------------------------------------------------------------------------
-def to_rows(q: Questionnaire):
+def to_rows(q: Questionnaire) -> pd.DataFrame:
     """One row per item: ``id, dimension, statement`` then one empty column per scale label and don't know.
 
     The column headers are the answer labels, so the sheet pastes into a survey tool's matrix
@@ -43,11 +51,12 @@ def to_rows(q: Questionnaire):
 
     answers = [q.scale.labels[p] for p in range(q.scale.min, q.scale.max + 1)] + [q.scale.dont_know]
     names = {d.id: d.name for d in q.dimensions}
-    rows = [{"id": i.id, "dimension": names[i.dimension], "statement": i.text, **{a: "" for a in answers}} for i in q.items]
+    rows = [{"id": i.id, "dimension": names[i.dimension], "statement": i.text, **{a: "" for a in answers}}
+            for i in q.items]
     return pd.DataFrame(rows, columns=["id", "dimension", "statement", *answers])
 
 
-def scale_rows(q: Questionnaire):
+def scale_rows(q: Questionnaire) -> pd.DataFrame:
     """The answer scale as ``value, label`` rows (don't know has no value): to set up the tool's choices."""
     import pandas as pd
 
@@ -60,14 +69,12 @@ def to_csv(q: Questionnaire) -> str:
     """The item sheet as CSV text (cells neutralised against spreadsheet formulas)."""
     from cxassess._util.safe import neutralise_frame
 
-    return neutralise_frame(to_rows(q)).to_csv(index=False)
+    return str(neutralise_frame(to_rows(q)).to_csv(index=False))
 
 
-def write_xlsx(q: Questionnaire, out) -> None:
+def write_xlsx(q: Questionnaire, out: str | Path) -> None:
     """Write an Excel workbook: sheet "Items" (printable, boxed answer cells, header repeated on each
     page) and sheet "Scale" (value and label of each answer)."""
-    from pathlib import Path
-
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.worksheet.properties import PageSetupProperties

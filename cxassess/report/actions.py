@@ -29,8 +29,6 @@ DEFAULT_RECOMMENDATIONS = TEMPLATES_DIR / "recommendations.yaml"
 MIN_ACTIONS, MAX_ACTIONS = 2, 4
 
 
-
-
 @dataclass(frozen=True)
 class Recommendations:
     """Validated next actions: ``actions[dimension_id][stage_level]`` is a tuple of strings."""
@@ -44,7 +42,8 @@ class Recommendations:
         return self.actions[dimension][stage]
 
 
-def recommendations_from_dict(data: Any, questionnaire: Questionnaire, source: str = "<recommendations>") -> Recommendations:
+def recommendations_from_dict(data: Any, questionnaire: Questionnaire,
+                              source: str = "<recommendations>") -> Recommendations:
     """Validate plain data (as read from YAML) against ``questionnaire``; every problem is collected."""
     if not isinstance(data, dict) or not isinstance(data.get("dimensions"), dict):
         raise RecommendationsError(source, ["the file must hold a mapping with a 'dimensions' mapping "
@@ -102,7 +101,8 @@ def recommendations_from_dict(data: Any, questionnaire: Questionnaire, source: s
     return Recommendations(actions, source, questionnaire.id)
 
 
-def load_recommendations(path: str | Path | None = None, questionnaire: Questionnaire | str | Path | None = None) -> Recommendations:
+def load_recommendations(path: str | Path | None = None,
+                         questionnaire: Questionnaire | str | Path | None = None) -> Recommendations:
     """Read and validate a recommendations YAML file (the bundled one by default)."""
     from cxassess.questionnaire.model import as_questionnaire
 

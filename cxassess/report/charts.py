@@ -1,73 +1,26 @@
 """Client-ready charts of a Scores (and a customer-metrics summary), as matplotlib Figures.
 
-Every function builds a :class:`matplotlib.figure.Figure` with the object API, never through
-``pyplot``: no global figure registry, nothing leaks from one chart (or one client) to the next and
-nothing needs closing. The figures are :class:`ReportFigure` (a ``Figure`` subclass) that display
-inline in Jupyter as SVG whatever backend is active, so ``display(charts.radar(scores))`` or a
-chart as the last expression of a cell shows the picture.
-
-SVG with the text kept as text, rather than PNG: the charts print sharp in the PDF (where their
-labels can be selected and searched), and with matplotlib 3.11 (whose text shaping costs ~6 ms per label when
-rasterised) the report's charts are made in about half the time.
-
-One colour language across the report: current scores in ``CURRENT``, targets in ``TARGET``,
-maturity stages as a light-to-dark band scale ``STAGE_COLOURS``.
+Each chart is a :class:`~cxassess.report.figure.ReportFigure` made outside pyplot and shown inline
+in Jupyter as SVG (see :mod:`cxassess.report.figure`); the colours are the report's one colour
+language, :mod:`cxassess.report.theme`.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import sys
 import textwrap
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from cxassess.errors import CxError
+from cxassess.report.figure import ReportFigure, literal_text, new_figure, png_bytes, svg_text
+from cxassess.report.findings import split_ranking
+from cxassess.report.theme import CURRENT, HEAT_COLOURS, NPS_COLOURS, STAGE_COLOURS, SUPPRESSED, TARGET, TEXT, WEAK
 from cxassess.scoring.score import Scores
 from cxassess.scoring.suppression import reason
-
-CURRENT = "#1f5a8a"
-TARGET = "#d9731f"
-SUPPRESSED = "#d9d9d9"
-TEXT = "#222222"
-STAGE_COLOURS = ("#f3f6f9", "#e3ebf3", "#cfdeeb", "#b8cee2", "#9fbdd8", "#86acce")
-NPS_COLOURS = {"detractors": "#c0392b", "passives": "#bdbdbd", "promoters": "#2e8b57"}
-DPI = 96
-PNG_OPTIONS = {"compress_level": 1}  # zlib level 1: a fraction of the default's encoding time, ~1.5x the bytes
-
-
-
-def _literal_text(func: Callable[..., Figure]) -> Callable[..., Figure]:
-    """Build the chart with mathtext off: names from the data (``"R&D $5k $ up"``) are shown
-    literally, never parsed as formulas (which would mangle or crash on them). Restored after."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Figure:
-        import matplotlib
-
-        with matplotlib.rc_context({"text.parse_math": False}):
-            return func(*args, **kwargs)
-
-    return wrapper
-
-
-def _figure(width: float, height: float, margins: tuple[float, float, float, float]) -> tuple[Figure, Any]:
-    """A fresh Figure outside pyplot with one axes placed by fixed margins in inches
-    (left, right, top, bottom).
-
-    Fixed margins instead of constrained/tight layout, and labels drawn as plain text instead of
-    tick labels: matplotlib spends most of a small chart's time creating ticks and measuring text
-    for layout, and a report draws several charts per client.
-    """
-    _hook_into_ipython()
-    fig = ReportFigure(figsize=(width, height), dpi=DPI)
-    left, right, top, bottom = margins
-    ax = fig.add_axes((left / width, bottom / height, 1 - (left + right) / width, 1 - (top + bottom) / height))
-    return fig, ax
 
 
 def _style(ax: Any) -> None:
@@ -86,7 +39,7 @@ def _ylabels(ax: Any, positions: Any, labels: Any, *, fontsize: float = 8.5) -> 
     """Category labels left of the axes as plain text (no tick objects)."""
     ax.set_yticks([])
     trans = ax.get_yaxis_transform()
-    for y, label in zip(positions, labels):
+    for y, label in zip(positions, labels, strict=True):
         ax.text(-0.012, y, label, transform=trans, ha="right", va="center", fontsize=fontsize, color=TEXT,
                 gid="label")
 
@@ -103,7 +56,7 @@ def _scale(scores: Scores) -> tuple[int, int]:
 # --------------------------------------------------------------------------------------
 # maturity charts
 # --------------------------------------------------------------------------------------
-@_literal_text
+@literal_text
 def radar(scores: Scores, *, show_target: bool = True) -> Figure:
     """Spider chart: current score per dimension, and the target polygon when targets are set.
 
@@ -122,7 +75,7 @@ def radar(scores: Scores, *, show_target: bool = True) -> Figure:
         return np.append(r * cos, r[0] * cos[0]), np.append(r * sin, r[0] * sin[0])
 
     width, height = 6.4, 5.6
-    fig, ax = _figure(width, height, (1.2, 1.2, 0.75, 0.55))
+    fig, ax = new_figure(width, height, (1.2, 1.2, 0.75, 0.55))
     ax.set_xlim(-1.08, 1.08)
     ax.set_ylim(-1.08, 1.08)
     ax.set_aspect("equal")
@@ -130,7 +83,8 @@ def radar(scores: Scores, *, show_target: bool = True) -> Figure:
     full = np.append(np.linspace(0, 2 * math.pi, 73), 0)
     for level in range(lo, hi + 1):
         r = (level - lo) / (hi - lo)
-        ax.plot(r * np.cos(full), r * np.sin(full), color="#cccccc" if level < hi else "#999999", linewidth=0.7, zorder=1)
+        ax.plot(r * np.cos(full), r * np.sin(full), color="#cccccc" if level < hi else "#999999", linewidth=0.7,
+                zorder=1)
         if level > lo:
             ax.text(0.03, r + 0.01, str(level), fontsize=7.5, color="#777777", va="bottom", zorder=1)
     spokes_x = np.ravel(np.column_stack([np.zeros(n), cos, np.full(n, np.nan)]))
@@ -149,7 +103,7 @@ def radar(scores: Scores, *, show_target: bool = True) -> Figure:
         tx, ty = xy(target)
         (tline,) = ax.plot(tx, ty, color=TARGET, linewidth=1.8, linestyle="--", label="Target", zorder=4)
         tline.set_gid("target")
-    for k, (name, sc) in enumerate(zip(dims["name"], scored)):
+    for k, (name, sc) in enumerate(zip(dims["name"], scored, strict=True)):
         label = _wrap(name, 18) + ("\n(no score)" if np.isnan(sc) else "")
         c, s_ = cos[k], sin[k]
         ha = "center" if abs(c) < 0.2 else ("left" if c > 0 else "right")
@@ -160,7 +114,7 @@ def radar(scores: Scores, *, show_target: bool = True) -> Figure:
     return fig
 
 
-@_literal_text
+@literal_text
 def dimension_bars(scores: Scores) -> Figure:
     """Horizontal bar per dimension (questionnaire order), maturity stage bands behind the bars,
     target as a tick mark. Bar lengths are the dimension scores (bars start at the scale minimum;
@@ -170,7 +124,7 @@ def dimension_bars(scores: Scores) -> Figure:
     dims = scores.dimensions
     n = len(dims)
     width, height = 7.4, 0.42 * n + 1.5
-    fig, ax = _figure(width, height, (2.3, 0.25, 0.5, 0.55))
+    fig, ax = new_figure(width, height, (2.3, 0.25, 0.5, 0.55))
     _style(ax)
     bounds = [s.min_score for s in q.stages] + [hi]
     for k, stage in enumerate(q.stages):
@@ -183,7 +137,7 @@ def dimension_bars(scores: Scores) -> Figure:
                    label="Current score")
     for patch in bars:
         patch.set_gid("score")
-    for yi, v in zip(y, values):
+    for yi, v in zip(y, values, strict=True):
         if np.isnan(v):
             ax.text(lo + 0.04, yi, "no score", va="center", ha="left", fontsize=8, color=TEXT, zorder=3)
         else:
@@ -202,7 +156,7 @@ def dimension_bars(scores: Scores) -> Figure:
     return fig
 
 
-@_literal_text
+@literal_text
 def group_heatmap(scores: Scores, column: str) -> Figure:
     """Groups (rows) x dimensions (columns) of ``scores.groups[column]``, each cell labelled.
 
@@ -225,7 +179,7 @@ def group_heatmap(scores: Scores, column: str) -> Figure:
     rows, cols = values.shape
     width = max(7.0, 0.78 * cols + 2.2)
     height = 0.4 * rows + 1.45
-    fig, ax = _figure(width, height, (1.9, 0.15, 1.1, 0.35))
+    fig, ax = new_figure(width, height, (1.9, 0.15, 1.1, 0.35))
     image = ax.imshow(masked, cmap=_heat_cmap(), vmin=lo, vmax=hi, aspect="auto", interpolation="nearest")
     image.set_gid("heat")
     ax.set_xticks([])
@@ -249,7 +203,8 @@ def group_heatmap(scores: Scores, column: str) -> Figure:
                         color="white" if dark else TEXT)
     for c, name in enumerate(scores.dimensions["label"]):  # short names, as the report's heatmap table
         ax.text(c, -0.6, _wrap(name, 13), ha="center", va="bottom", fontsize=7.5, color=TEXT, gid="label")
-    _ylabels(ax, range(rows), [f"{_wrap(g, 24)} (n={int(k)})" for g, k in zip(table.index, table["respondents"])])
+    _ylabels(ax, range(rows),
+             [f"{_wrap(g, 24)} (n={int(k)})" for g, k in zip(table.index, table["respondents"], strict=True)])
     ax.set_ylim(rows - 0.5, -0.5)
     _title(fig, f"Scores by {column.replace('_', ' ')}", height)
     fig.text(0.99, 0.02, f"Cells: mean score, {lo} (red) to {hi} (blue)", ha="right", va="bottom",
@@ -260,13 +215,11 @@ def group_heatmap(scores: Scores, column: str) -> Figure:
 def _heat_cmap() -> Any:
     from matplotlib.colors import LinearSegmentedColormap
 
-    from cxassess.report.narrative import HEAT_COLOURS
-
     cmap = LinearSegmentedColormap.from_list("cx", list(HEAT_COLOURS))
     return cmap.with_extremes(bad=SUPPRESSED)
 
 
-@_literal_text
+@literal_text
 def item_ranking(scores: Scores, n: int = 5) -> Figure:
     """The ``n`` best and ``n`` worst statements by mean score (reverse items already reversed),
     best first then worst last-up; items nobody answered are left out. With fewer than ``2n``
@@ -274,32 +227,29 @@ def item_ranking(scores: Scores, n: int = 5) -> Figure:
     if n < 1:
         raise CxError(f"item_ranking needs n >= 1, got {n}")
     lo, hi = _scale(scores)
-    ranked = scores.items.dropna(subset=["mean"]).sort_values("mean", ascending=False, kind="stable")
-    if ranked.empty:
+    best, worst = split_ranking(scores, n)
+    if best.empty:
         raise CxError("no statement has an answer, so there is nothing to rank")
-    k = min(n, math.ceil(len(ranked) / 2))
-    best = ranked.head(k)
-    worst = ranked.tail(min(k, len(ranked) - k)).iloc[::-1] if len(ranked) > k else ranked.iloc[0:0]
     frame = best if worst.empty else _concat(best, worst)
     kinds = ["best"] * len(best) + ["worst"] * len(worst)
     gap = 0.8 if len(worst) else 0.0
     # best at the top, a gap, then the worst (lowest last)
     y = np.array([len(frame) - 1 - i + (gap if kind == "best" else 0.0) for i, kind in enumerate(kinds)])
     width, height = 7.8, 0.36 * len(frame) + gap * 0.36 + 1.35
-    fig, ax = _figure(width, height, (3.7, 0.35, 0.55, 0.5))
+    fig, ax = new_figure(width, height, (3.7, 0.35, 0.55, 0.5))
     _style(ax)
     means = frame["mean"].to_numpy(dtype=float)
-    for kind, colour in (("best", CURRENT), ("worst", "#c8553d")):
+    for kind, colour in (("best", CURRENT), ("worst", WEAK)):
         sel = np.array(kinds) == kind
         if sel.any():
             bars = ax.barh(y[sel], means[sel] - lo, left=lo, color=colour, height=0.62,
                            label="Strongest" if kind == "best" else "Weakest")
             for patch in bars:
                 patch.set_gid(kind)
-    for yi, v in zip(y, means):
+    for yi, v in zip(y, means, strict=True):
         ax.text(v + 0.03, yi, f"{v:.2f}", va="center", fontsize=8, color=TEXT)
     labels = [_wrap(f"{i}: {t}{' (reversed)' if r else ''}", 62)
-              for i, t, r in zip(frame.index, frame["text"], frame["reverse"])]
+              for i, t, r in zip(frame.index, frame["text"], frame["reverse"], strict=True)]
     _ylabels(ax, y, labels, fontsize=7.6)
     ax.set_xlim(lo, hi)
     ax.set_xticks(range(lo, hi + 1))
@@ -319,7 +269,7 @@ def _concat(a: Any, b: Any) -> Any:
 # --------------------------------------------------------------------------------------
 # customer metrics
 # --------------------------------------------------------------------------------------
-@_literal_text
+@literal_text
 def metrics_distribution(summary: Any) -> Figure:
     """One stacked horizontal bar of the customer survey: detractors, passives, promoters (percent),
     with the NPS written beside it. ``summary`` is a ``cxassess.metrics.summary.MetricsSummary``."""
@@ -330,7 +280,7 @@ def metrics_distribution(summary: Any) -> Figure:
              ("Passives (7-8)", float(nps.passives_pct), NPS_COLOURS["passives"]),
              ("Promoters (9-10)", float(nps.promoters_pct), NPS_COLOURS["promoters"])]
     width, height = 7.2, 1.75
-    fig, ax = _figure(width, height, (0.2, 0.2, 0.45, 0.5))
+    fig, ax = new_figure(width, height, (0.2, 0.2, 0.45, 0.5))
     _style(ax)
     left = 0.0
     for label, pct, colour in parts:
@@ -354,70 +304,6 @@ def metrics_distribution(summary: Any) -> Figure:
     return fig
 
 
-# --------------------------------------------------------------------------------------
-# inline display without pyplot
-# --------------------------------------------------------------------------------------
-class ReportFigure(Figure):
-    """A plain matplotlib Figure that knows how to show itself in Jupyter as SVG.
-
-    The charts lay themselves out with fixed margins, so they are rendered without the inline
-    backend's 'tight' bounding-box pass (which would draw each chart twice), and they display even
-    when pyplot and its inline backend were never imported. Other figures are left alone.
-    """
-
-    def _repr_svg_(self) -> str:
-        return svg_text(self)
-
-
-def _no_png(fig: Figure) -> None:
-    """PNG printer for :class:`ReportFigure`: none (it shows as SVG; rendering both would double the work)."""
-    return None
-
-
-def _hook_into_ipython() -> None:
-    """Inside an IPython shell, show :class:`ReportFigure` as SVG only.
-
-    Called whenever a chart is made (it is a dict lookup once done), not only at import: a kernel
-    forked from a process that imported this module before any shell existed still gets it. A PNG
-    printer registered for ``Figure`` (the inline backend's) would otherwise also render every chart;
-    registering the subclass is more specific and touches no other figure.
-    """
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    formatters = getattr(getattr(shell, "display_formatter", None), "formatters", None)
-    if not formatters:
-        return
-    png, svg = formatters["image/png"], formatters["image/svg+xml"]
-    if png.type_printers.get(ReportFigure) is not _no_png:
-        png.for_type(ReportFigure, _no_png)
-        svg.for_type(ReportFigure, svg_text)
-
-
-#: SVG output settings: text as ``<text>`` (not glyph outlines), ids and metadata reproducible.
-SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "cxassess"}
-
-
-def svg_text(fig: Figure) -> str:
-    """The figure as an SVG document, exactly as the notebook and the report show it."""
-    import io
-
-    import matplotlib
-
-    buf = io.StringIO()
-    with matplotlib.rc_context(SVG_RC):
-        fig.savefig(buf, format="svg", dpi=fig.dpi, metadata={"Date": None})
-    return buf.getvalue()
-
-
-def png_bytes(fig: Figure) -> bytes:
-    """The figure as PNG (no tight-bbox pass, fast compression), for places that need a raster image."""
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, pil_kwargs=PNG_OPTIONS)
-    return buf.getvalue()
-
-
 def warm_up() -> None:
     """Draw the report's charts once for the bundled demo data and throw the pictures away.
 
@@ -436,6 +322,6 @@ def warm_up() -> None:
     for fig in (radar(scores), dimension_bars(scores), metrics_distribution(SimpleNamespace(nps=nps))):
         svg_text(fig)
 
-__all__ = ["radar", "dimension_bars", "group_heatmap", "item_ranking", "metrics_distribution", "svg_text", "png_bytes", "warm_up",
-           "ReportFigure",
+__all__ = ["radar", "dimension_bars", "group_heatmap", "item_ranking", "metrics_distribution", "svg_text", "png_bytes",
+           "warm_up", "ReportFigure",
            "CURRENT", "TARGET", "STAGE_COLOURS"]

@@ -2,9 +2,10 @@
 
 Starting a Python kernel and importing pandas/matplotlib in it costs about a second of CPU per
 report. This process pays that once: it imports ipykernel, IPython, numpy, pandas, matplotlib (and
-whatever else the driver asks it to preload), then forks a brand-new IPython kernel for every
-report. Each fork is a separate process that has never run any client's code, so isolation is the
-same as with a freshly launched kernel; the parent itself never executes client code.
+whatever else the driver asks it to preload) and warms their caches (:mod:`cxassess.run.warmup`),
+then forks a brand-new IPython kernel for every report. Each fork is a separate process that has
+never run any client's code, so isolation is the same as with a freshly launched kernel; the parent
+itself never executes client code.
 
 It also forks short-lived children that turn a report's HTML into PDF with WeasyPrint (imported
 once here), so PDF work runs in parallel with the kernels.
@@ -29,7 +30,6 @@ with the driver.
 from __future__ import annotations
 
 import ctypes
-import importlib
 import json
 import os
 import secrets
@@ -40,6 +40,8 @@ import sys
 import traceback
 from typing import Any
 
+from cxassess.run.warmup import BASE_PRELOAD, warm_up
+
 #: Environment that keeps the libraries single-threaded at import, so forking is safe.
 FORK_SAFE_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
@@ -49,17 +51,6 @@ FORK_SAFE_ENV = {
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
-
-#: Always imported by the server; the driver adds the modules the notebook imports.
-BASE_PRELOAD = (
-    "numpy", "pandas", "matplotlib", "matplotlib.pyplot", "matplotlib_inline.backend_inline",
-    "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "jupyter_client.session",
-    "zmq", "tornado.ioloop", "yaml", "pydantic",
-    # imported while a kernel initialises (measured: ~0.25 s of the child's start-up otherwise)
-    "ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib", "IPython.core.magics.execution",
-    "IPython.core.oinspect", "IPython.extensions.storemagic", "IPython.display", "tornado.gen", "tornado.queues",
-    "tornado.locks", "tornado.platform.asyncio", "sqlite3", "psutil", "pdb", "pydoc", "jupyter_client.localinterfaces",
-)
 
 PR_SET_PDEATHSIG = 1
 
@@ -328,17 +319,6 @@ def _run_kernel(connection_file: str, cwd: str) -> None:
     app.start()
 
 
-def _preload(modules: list[str]) -> tuple[list[str], dict[str, str]]:
-    loaded, failed = [], {}
-    for name in modules:
-        try:
-            importlib.import_module(name)
-            loaded.append(name)
-        except Exception as exc:  # noqa: BLE001 - a module the notebook may not even need
-            failed[name] = f"{type(exc).__name__}: {exc}"
-    return loaded, failed
-
-
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -346,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runtime-dir", required=True)
     parser.add_argument("--preload", default="", help="comma-separated modules to import once")
     parser.add_argument("--ahead", type=int, default=1)
-    parser.add_argument("--warm", default="", help="comma-separated module:function warm-ups to call once (no client data)")
+    parser.add_argument("--warm", default="",
+                        help="comma-separated module:function warm-ups to call once (no client data)")
     parser.add_argument("--cwd", default=None)
     args = parser.parse_args(argv)
 
@@ -357,13 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     server = ForkServer(args.runtime_dir)
     server.ahead = args.ahead
     modules = list(dict.fromkeys([*BASE_PRELOAD, *filter(None, args.preload.split(","))]))
-    loaded, failed = _preload(modules)
-    _warm_kernel_libraries()
-    _warm_matplotlib()
-    if "weasyprint" in loaded:
-        _warm_weasyprint()
-    for spec in filter(None, args.warm.split(",")):
-        _call_warm_up(spec, failed)
+    loaded, failed = warm_up(modules, filter(None, args.warm.split(",")))
     threads = thread_count()
     if threads != 1:
         server.send({"op": "hello", "ok": False, "pid": os.getpid(),
@@ -382,55 +357,6 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         return 1
     return 0
-
-
-def _warm_kernel_libraries() -> None:
-    """Fill caches a kernel fills at start-up (no client data): local network interfaces."""
-    try:
-        from jupyter_client.localinterfaces import localhost
-
-        localhost()
-    except Exception:  # noqa: BLE001 - only a speed-up
-        pass
-
-
-def _warm_matplotlib() -> None:
-    """Load fonts and the Agg renderer once, in the parent, with default settings (no client data)."""
-    try:
-        import io
-
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(2, 2))
-        ax = fig.add_subplot(projection="polar")
-        ax.plot([0, 1, 2], [1, 2, 3], label="x")
-        ax.set_title("warm-up")
-        fig.add_subplot(2, 1, 2).barh(["a"], [1])
-        fig.savefig(io.BytesIO(), format="png")
-    except Exception:  # noqa: BLE001 - only a speed-up
-        pass
-
-
-def _call_warm_up(spec: str, failed: dict[str, str]) -> None:
-    """Call a library's own warm-up (e.g. ``cxassess.report.charts:warm_up``, which draws bundled demo data)."""
-    module, _, func = spec.partition(":")
-    try:
-        getattr(importlib.import_module(module), func or "warm_up")()
-    except Exception as exc:  # noqa: BLE001 - only a speed-up
-        failed[spec] = f"{type(exc).__name__}: {exc}"
-
-
-def _warm_weasyprint() -> None:
-    """Load fontconfig, fonts and the user-agent stylesheet once, so PDF children start warm."""
-    try:
-        from cxassess._util.paths import TEMPLATES_DIR
-        from cxassess.report.pdf import html_to_pdf_bytes
-
-        css = (TEMPLATES_DIR / "report" / "report.css").read_text(encoding="utf-8")
-        html_to_pdf_bytes(f"<html><head><style>{css}</style></head><body><h1>Warm</h1><p>up <b>bold</b> "
-                          "<i>italic</i></p><pre>mono</pre><table><tr><th>a</th><td>1</td></tr></table></body></html>")
-    except Exception:  # noqa: BLE001 - only a speed-up
-        pass
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ WeasyPrint, the launcher in a worker thread.
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import inspect
 import itertools
@@ -26,44 +25,21 @@ import signal
 import sys
 import tempfile
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from cxassess.errors import CxError, KernelStartError
+
+if TYPE_CHECKING:
+    from jupyter_client.connect import KernelConnectionInfo
 
 STARTUP_TIMEOUT = 60.0
 
 
-
-
-def avoid_slow_imports() -> None:
-    """Skip ``rfc3987_syntax`` (1.5-2 s to import, pulled in by jsonschema via nbformat, unused here)."""
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
 def fork_available() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork") and os.path.isdir("/proc/self/task")
-
-
-def notebook_imports(nb: Any) -> list[str]:
-    """Top-level modules a notebook's code cells import (for the fork server to preload)."""
-    names: list[str] = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names.extend(a.name for a in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names.append(node.module)  # "from pkg import mod": mod may be a module too
-                names.extend(f"{node.module}.{a.name}" for a in node.names if a.name != "*")
-    return list(dict.fromkeys(names))
 
 
 # --------------------------------------------------------------------------------------
@@ -81,15 +57,15 @@ def _process_alive(pid: int) -> bool:
 def _forked_manager_class() -> type:
     from jupyter_client.manager import AsyncKernelManager
 
-    class ForkedKernelManager(AsyncKernelManager):  # type: ignore[misc]
+    class ForkedKernelManager(AsyncKernelManager):
         """A kernel manager for a kernel the fork server started: nbclient drives it like any other.
 
         Being a KernelManager matters: clients then ask it whether the kernel is alive instead of
         polling heartbeats with 0.2 s sleeps.
         """
 
-        def setup(self, pid: int, connection: dict[str, Any], kill: Any) -> None:
-            self._forked_pid = pid
+        def setup(self, pid: int, connection: KernelConnectionInfo, kill: Any) -> None:
+            self._forked_pid: int | None = pid
             self._kill = kill
             self.load_connection_info(connection)
 
@@ -132,7 +108,7 @@ class Kernel:
 
     km: Any
     kc: Any
-    source: "KernelSource"
+    source: KernelSource
 
     async def release(self) -> None:
         """Stop the channels and kill the kernel at once (graceful shutdown only wastes time here)."""
@@ -181,7 +157,7 @@ async def _ready(kc: Any, is_alive: Any, timeout: float = STARTUP_TIMEOUT) -> No
                 msg = await kc.shell_channel.get_msg(timeout=0.5)
             except Empty:
                 if not await is_alive():
-                    raise KernelStartError("the report kernel died while starting")
+                    raise KernelStartError("the report kernel died while starting") from None
                 continue
             if msg["parent_header"].get("msg_id") == msg_id:
                 got_reply = True

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+__all__ = ["reason", "suppressed_groups"]
+
 
 def suppressed_groups(sizes: pd.Series, min_size: int) -> pd.Series:
     """Boolean Series (same index as ``sizes``): True where a group must be hidden."""

@@ -124,7 +124,8 @@ def lifetime_value(
     q = r / (1 + d)
     if periods is None:
         if q >= 1:
-            raise CxError("with no end to the horizon, retention of 1 needs a discount rate above 0 (the value would be infinite)")
+            raise CxError("with no end to the horizon, retention of 1 needs a discount rate above 0 "
+                          "(the value would be infinite)")
         gross = (m - c) / (1 + d - r)
         life = math.inf if r == 1 else 1 / (1 - r)
     else:

@@ -251,9 +251,7 @@ class ParticipantEntry(Displayable):
         import ipywidgets as w
 
         self.store = store
-        # continuous_update=False: the whole code reaches the kernel in one message before a click on
-        # Start (ipywidgets holds back keystroke updates while one is in flight; a click is not held)
-        self.code = w.Combobox(placeholder="e.g. P-7K3QM", options=(), ensure_option=False, continuous_update=False,
+        self.code = w.Combobox(placeholder="e.g. P-7K3QM", options=(), ensure_option=False,
                                description="Your code", style={"description_width": "90px"})
         self.start_button = w.Button(description="Start / resume", button_style="primary", icon="play")
         self.new_code_button = w.Button(description="Give me a new code", icon="plus", layout=w.Layout(width="auto"))

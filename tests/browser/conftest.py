@@ -47,11 +47,18 @@ def _failed(request: pytest.FixtureRequest) -> bool:
     return any(getattr(getattr(request.node, f"rep_{when}", None), "failed", False) for when in ("setup", "call"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """Headless Chromium from Debian (never a downloaded browser), with a fresh profile."""
+    """Headless Chromium from Debian (never a downloaded browser), with a fresh profile.
+
+    Package scope, not session: Playwright's sync API keeps an event loop running in the main thread
+    while it is open, and the tests after this folder (the report pipeline) start event loops of their own.
+    """
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package to run the browser tests")
+        message = f"{CHROMIUM} not found: install Debian's chromium package (make sysdeps) to run the browser tests"
+        if os.environ.get("CI"):  # in CI a missing browser is a missing install step, never a quiet skip
+            pytest.fail(message)
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

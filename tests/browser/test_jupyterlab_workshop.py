@@ -240,7 +240,8 @@ def test_participants_answers_are_saved_in_jupyterlab(browser, jupyterlab, artif
                   answers={"A1": "Agree", "A2": "Strongly disagree", "A3": DONT_KNOW_LABEL,
                            "B1": "Strongly agree", "B2": "Neutral"}, shots=artifacts_dir)
         take_part(participant, "P-BRAVO", role="Front-line staff", department=None,
-                  answers={"A1": DONT_KNOW_LABEL, "A2": "Agree", "A3": "Strongly agree", "B1": "Disagree"}, shots=artifacts_dir)
+                  answers={"A1": DONT_KNOW_LABEL, "A2": "Agree", "A3": "Strongly agree", "B1": "Disagree"},
+                  shots=artifacts_dir)
 
         # the facilitator's panel reads the file back on the kernel (also from the comm subshell)
         button(facilitator, "Refresh results").click()

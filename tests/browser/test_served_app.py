@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
@@ -75,7 +76,7 @@ class Phone:
     seen: list[tuple[str, str]] = field(default_factory=list)  # (url, html or JSON) of everything received
 
     @classmethod
-    def open(cls, browser: Browser, name: str, **options: Any) -> "Phone":
+    def open(cls, browser: Browser, name: str, **options: Any) -> Phone:
         context = browser.new_context(**{**PHONE, **options})
         context.set_default_timeout(10_000)
         return cls(name, context, context.new_page())
@@ -193,7 +194,8 @@ def counts_text(projector: Page, joined: int, answering: int, submitted: int) ->
 
 def fits(page: Page, width: int, height: int | None = None) -> dict[str, int]:
     """The page does not scroll sideways (nor down, when ``height`` is given)."""
-    size = page.evaluate("() => ({w: document.scrollingElement.scrollWidth, h: document.scrollingElement.scrollHeight})")
+    size = page.evaluate("() => ({w: document.scrollingElement.scrollWidth, "
+                         "h: document.scrollingElement.scrollHeight})")
     assert size["w"] <= width and (height is None or size["h"] <= height), \
         f"page scrolls: {size} in a {width}x{height or '...'} viewport"
     return size
@@ -263,7 +265,8 @@ def test_three_phones_answer_and_the_projector_follows(browser: Browser, server:
     screen_context = browser.new_context(**PROJECTOR)
     projector = screen_context.new_page()
     navigations: list[str] = []
-    projector.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == projector.main_frame else None)
+    projector.on("framenavigated",
+                 lambda frame: navigations.append(frame.url) if frame == projector.main_frame else None)
     assert projector.goto(server.facilitator_url).status == 200
     projector.evaluate("window.__sameDocument = 'yes'")
     counts_text(projector, 0, 0, 0)

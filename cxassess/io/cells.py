@@ -1,0 +1,70 @@
+"""Cells of a responses table: as stripped text, and as answer values of the questionnaire's scale.
+
+Answer files repeat a handful of distinct texts (1..5, labels, blanks) a million times, so every
+function here works on the distinct values only and spreads the result back: validation stays
+vectorised and fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxassess.io.values import ValueReader
+from cxassess.questionnaire.model import Questionnaire
+
+__all__ = ["clean_frame", "is_missing", "on_uniques", "parse_values", "text_cells"]
+
+
+def is_missing(v: object) -> bool:
+    """None, NaN, pd.NA or NaT (any scalar pandas treats as missing)."""
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def on_uniques(series: pd.Series, fn: Callable[[pd.Series], Any]) -> pd.Series:
+    """Apply a text function to the distinct values only, then spread the result back."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    result = np.asarray(fn(pd.Series(uniques, dtype=object)), dtype=object)
+    return pd.Series(result[codes], index=series.index)
+
+
+def text_cells(series: pd.Series) -> pd.Series:
+    """Cells as stripped text; missing cells become ''."""
+    return on_uniques(series, lambda u: ["" if is_missing(v) else str(v).strip() for v in u])
+
+
+def clean_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Stripped text cells ('' for missing), positions kept, entirely empty rows dropped."""
+    df = df.reset_index(drop=True)
+    df = pd.DataFrame({str(c).strip(): text_cells(df[c]) for c in df.columns}, index=df.index)
+    if len(df.columns) and len(df):
+        empty = np.logical_and.reduce([(df[c] == "").to_numpy() for c in df.columns])
+        df = df.loc[~empty]
+    return df
+
+
+def parse_values(raw: pd.Series, q: Questionnaire) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Text cells -> (value as float, status, is_invalid, message); invalid cells get NaN and True.
+
+    One reader for every input (:class:`cxassess.io.values.ValueReader`): numbers and the
+    scale's labels in any case (with common variants such as "Neutral") are answers; blanks are
+    "blank"; "don't know", N/A and similar are "dont_know". Both count as missing, never as a low
+    score. Each distinct text is read once, so a million cells cost a handful of look-ups.
+    """
+    reader = ValueReader(q)
+    codes, uniques = pd.factorize(raw, use_na_sentinel=False)
+    readings = [reader.read("" if is_missing(cell) else str(cell)) for cell in uniques]
+    values = np.array([np.nan if r.value is None else r.value for r in readings], dtype=float)[codes]
+    status = np.array([r.status for r in readings], dtype=object)[codes]
+    messages = np.array([r.how if r.status == "invalid" else "" for r in readings], dtype=object)[codes]
+    invalid = status == "invalid"
+    status[invalid] = "answered"
+    idx = raw.index
+    return (pd.Series(values, index=idx), pd.Series(status, index=idx), pd.Series(invalid, index=idx),
+            pd.Series(messages, index=idx))

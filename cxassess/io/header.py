@@ -1,0 +1,107 @@
+"""The header of a responses table: names nobody can tell apart, names that look like a mistyped item.
+
+A column read wrongly loses its answers in silence (a repeated ``LEAD1``, an ``LEDA1`` read as an
+attribute, a column of values without a name), so each of these is a problem with its column,
+and what was understood on the way (``lead1`` read as ``LEAD1``) is a note.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import pandas as pd
+
+from cxassess.errors import CxError, Problem
+from cxassess.io.cells import text_cells
+from cxassess.io.respondents import is_id_alias
+from cxassess.io.tables import column_letter
+from cxassess.questionnaire.model import Questionnaire
+
+__all__ = ["check_header", "item_id_case", "missing_item_columns", "unnamed_columns"]
+
+
+def item_id_case(columns: pd.Index, q: Questionnaire) -> dict[str, str]:
+    """Columns that are item ids written in another case or with spaces: rename to the id."""
+    by_upper = {i.upper(): i for i in q.item_ids}
+    out = {}
+    for c in map(str, columns):
+        key = c.strip().upper()
+        if c not in q.item_ids and key in by_upper:
+            out[c] = by_upper[key]
+    return out
+
+
+def unnamed_columns(df: pd.DataFrame, source: str, notes: list[str]) -> tuple[pd.DataFrame, list[Problem]]:
+    """Columns without a header name: empty ones (trailing separators, a spreadsheet's unused
+    columns) are dropped with a note; one holding values is a problem, since nobody can tell what
+    it is. Most columns unnamed means the first row is not the header (a title row above it)."""
+    blank = [pos for pos, c in enumerate(df.columns) if not str(c).strip()]
+    if not blank:
+        return df, []
+    has_data = [pos for pos in blank if text_cells(df.iloc[:, pos]).ne("").any()]
+    if len(has_data) * 2 > df.shape[1]:
+        raise CxError(f"{source}: the first row is not a header ({len(has_data)} of {df.shape[1]} columns with "
+                      "values have no name); put the column names on the first row and delete any title rows above it")
+    if len(has_data) < len(blank):
+        notes.append(f"{len(blank) - len(has_data)} empty column(s) without a name were ignored")
+    problems = [Problem(source, 1, f"{column_letter(pos)} (no name)", "this column holds values but the header gives "
+                        "it no name; name it (e.g. 'site') or delete it") for pos in has_data]
+    keep = [pos for pos in range(df.shape[1]) if pos not in set(blank)]
+    return df.iloc[:, keep], problems
+
+
+def check_header(df: pd.DataFrame, q: Questionnaire, source: str, notes: list[str]) -> list[Problem]:
+    """Repeated column names, and columns that look like a mistyped item id, are problems.
+
+    Either would otherwise be read as a respondent attribute and its answers lost in silence.
+    """
+    problems: list[Problem] = []
+    names = [str(c).strip() for c in df.columns]
+    renamed = item_id_case(pd.Index(names), q)
+    canonical = [renamed.get(n, n) for n in names]
+    seen: dict[str, int] = {}
+    for pos, name in enumerate(canonical, start=1):
+        if name in seen and name:
+            problems.append(Problem(source, 1, names[pos - 1], f"column '{name}' appears more than once "
+                                    f"(columns {seen[name]} and {pos}); keep one"))
+        seen.setdefault(name, pos)
+    long_layout = {"item_id", "value"} <= {n.lower() for n in names}
+    if long_layout:  # answers belong in rows here: an item column would be read as an attribute
+        problems.extend(Problem(source, 1, name, f"'{name}' is an item column, but this file gives answers as rows "
+                                "(item_id, value); put those answers in rows or remove the column")
+                        for name in names if renamed.get(name, name) in q.item_ids)
+        return problems
+    for name, new in renamed.items():
+        notes.append(f"column '{name}' read as item '{new}'")
+    ids = [i.upper() for i in q.item_ids]
+    for name in names:
+        if name in q.item_ids or name in renamed or is_id_alias(name):
+            continue
+        close = difflib.get_close_matches(name.upper(), ids, n=1, cutoff=0.75)
+        if close:
+            item = q.item_ids[ids.index(close[0])]
+            problems.append(Problem(source, 1, name, f"'{name}' is not an item id of questionnaire '{q.id}'; "
+                                    f"did you mean '{item}'? (rename the column; an attribute column must not "
+                                    "look like an item id)"))
+    return problems
+
+
+def missing_item_columns(columns: pd.Index, q: Questionnaire, source: str, notes: list[str]) -> list[Problem]:
+    """A wide file without a column for some items: a note (they count as unanswered); without any
+    column for a whole dimension: a warning, since that dimension cannot be scored and the overall
+    score covers the others only."""
+    present = set(map(str, columns))
+    missing = [i for i in q.items if i.id not in present]
+    if not missing:
+        return []
+    gone = [d for d in q.dimensions if all(i.id not in present for i in q.items if i.dimension == d.id)]
+    gone_ids = {d.id for d in gone}
+    partly = [i.id for i in missing if i.dimension not in gone_ids]
+    if partly:
+        notes.append(f"no column for item(s) {', '.join(partly)}: counted as unanswered")
+    if not gone:
+        return []
+    names = ", ".join(f"'{d.name}'" for d in gone)
+    return [Problem(source, None, None, f"no column for any statement of {names}: "
+                    f"{'it' if len(gone) == 1 else 'they'} cannot be scored, and the overall score covers the other "
+                    f"{len(q.dimensions) - len(gone)} dimension(s) only")]

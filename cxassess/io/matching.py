@@ -1,0 +1,231 @@
+"""Match the columns of a survey export to the questionnaire's items: by mapping file, item id or statement.
+
+Strongest first: an explicit mapping file entry (``column,item_id``; a blank item id means "ignore
+this column"), then the item id where the tool kept it (``LEAD1``, ``Q7_LEAD1``, a statement
+starting ``LEAD1.``/``[LEAD1]``), then the statement text, compared with case, whitespace and
+punctuation normalised (a column whose text *ends* with the statement matches too). Two columns
+claiming one item at the same strength is an error, not a coin toss. :func:`suggest_mapping`
+writes the table a person edits when the automatic match is not enough.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from cxassess.errors import CxError, ProblemsError
+from cxassess.io.layouts import Column, Layout, read_layout
+from cxassess.io.tables import read_raw
+from cxassess.io.values import normalise_text
+from cxassess.questionnaire.model import Questionnaire, as_questionnaire
+
+__all__ = ["Match", "find_column", "match_columns", "read_mapping", "suggest_mapping", "write_mapping_suggestion"]
+
+
+@dataclass(frozen=True)
+class Match:
+    item_id: str
+    how: str  # mapping | id | text
+
+
+def id_match(col: Column, ids: dict[str, str]) -> str | None:
+    key = col.key.strip()
+    if key.lower() in ids:
+        return ids[key.lower()]
+    if " " not in key:
+        hits = {ids[t.lower()] for t in re.split(r"[_\-.:]+", key) if t.lower() in ids}
+        if len(hits) == 1:
+            return hits.pop()
+    for text in col.texts:
+        m = re.match(r"^\s*[\[(]?([A-Za-z0-9_]+)[\])]?\s*[.:)\-\]]", text)
+        if m and m.group(1).lower() in ids:
+            return ids[m.group(1).lower()]
+        m = re.search(r"[\[(]([A-Za-z0-9_]+)[\])]\s*$", text)
+        if m and m.group(1).lower() in ids:
+            return ids[m.group(1).lower()]
+    return None
+
+
+def text_match(col: Column, statements: dict[str, str]) -> str | None:
+    """The item whose normalised statement equals, or ends, one of the column's texts (longest wins)."""
+    best: tuple[int, str] | None = None
+    for text in col.texts:
+        norm = normalise_text(text)
+        if not norm:
+            continue
+        for stmt, item in statements.items():
+            if norm == stmt or norm.endswith(" " + stmt):
+                if best is None or len(stmt) > best[0]:
+                    best = (len(stmt), item)
+    return best[1] if best else None
+
+
+def read_mapping(path: str | Path, q: Questionnaire) -> dict[str, str | None]:
+    """Read a mapping CSV ``column,item_id`` (extra columns ignored); a blank or '-' item id means ignore."""
+    path = Path(path)
+    raw = read_raw(path, "a mapping file (column,item_id)")
+    head = [normalise_text(c) for c in raw.rows[0]]
+    if "column" not in head or not ({"item id", "item"} & set(head)):
+        raise CxError(f"{path}: a mapping file needs the header 'column,item_id'; found {', '.join(raw.rows[0])}")
+    ci = head.index("column")
+    ii = head.index("item id") if "item id" in head else head.index("item")
+    ids = {i.lower(): i for i in q.item_ids}
+    mapping: dict[str, str | None] = {}
+    problems = []
+    for n, cells in zip(raw.row_numbers[1:], raw.rows[1:], strict=True):
+        column, item = cells[ci].strip(), cells[ii].strip()
+        if not column:
+            problems.append(f"row {n}: the column name is empty")
+            continue
+        if column in mapping:
+            problems.append(f"row {n}: column '{column}' is listed twice")
+            continue
+        if item.lower() in ("", "-", "ignore", "none"):
+            mapping[column] = None
+        elif item.lower() in ids:
+            mapping[column] = ids[item.lower()]
+        else:
+            problems.append(f"row {n}, column 'item_id': '{item}' is not an item id of questionnaire '{q.id}' "
+                            f"(ids look like {', '.join(q.item_ids[:3])}; leave it blank to ignore the column)")
+    taken: dict[str, str] = {}
+    for name, given in mapping.items():
+        if given is not None and given in taken:
+            problems.append(f"item '{given}' is given to two columns: '{taken[given]}' and '{name}'")
+        elif given is not None:
+            taken[given] = name
+    if problems:
+        raise ProblemsError(str(path), problems, f"{len(problems)} problem(s) in the mapping file:",
+                            limit=len(problems))
+    return mapping
+
+
+def find_column(name: str, columns: list[Column], what: str, source: Path) -> Column:
+    """A column by exact key, then spreadsheet letter, then a unique case/punctuation-insensitive name or text."""
+    exact = [c for c in columns if c.key == name]
+    if exact:
+        return exact[0]
+    if re.fullmatch(r"[A-Z]{1,3}", name):
+        hit = [c for c in columns if c.letter == name]
+        if hit:
+            return hit[0]
+    norm = normalise_text(name)
+    loose = [c for c in columns
+             if norm and (normalise_text(c.key) == norm or any(normalise_text(t) == norm for t in c.texts))]
+    if len(loose) == 1:
+        return loose[0]
+    if len(loose) > 1:
+        raise CxError(f"{source}: {what} '{name}' matches several columns ({', '.join(repr(c.key) for c in loose)}); "
+                      "name one exactly or by its column letter")
+    shown = ", ".join(repr(c.key) for c in columns[:40])
+    raise CxError(f"{source}: {what} '{name}' is not a column of the export; its columns are {shown}")
+
+
+def match_columns(layout: Layout, q: Questionnaire, mapping: dict[str, str | None] | None = None,
+                  source: Path | str = "<export>") -> dict[int, Match]:
+    """Column position -> item for every column that holds an item's answers. Raises on ambiguity."""
+    source = Path(source)
+    ids = {i.lower(): i for i in q.item_ids}
+    statements = {normalise_text(i.text): i.id for i in q.items}
+    explicit: dict[int, str | None] = {}
+    for name, item in (mapping or {}).items():
+        col = find_column(name, layout.columns, "mapping file column", source)
+        explicit[col.index] = item
+    found: dict[int, Match] = {}
+    for col in layout.columns:
+        if col.index in explicit:
+            if explicit[col.index] is not None:
+                found[col.index] = Match(explicit[col.index], "mapping")  # type: ignore[arg-type]
+            else:
+                layout.ignored_by_mapping.add(col.index)
+            continue
+        if col.kind not in ("question", "identity"):  # an identity-looking header may still be a statement
+            continue
+        item = id_match(col, ids)
+        if item:
+            found[col.index] = Match(item, "id")
+            continue
+        item = text_match(col, statements)
+        if item:
+            found[col.index] = Match(item, "text")
+    # one column per item: the stronger match wins; equal strength is an error
+    rank = {"mapping": 0, "id": 1, "text": 2}
+    by_item: dict[str, list[int]] = {}
+    for idx, m in found.items():
+        by_item.setdefault(m.item_id, []).append(idx)
+    problems = []
+    for item, idxs in by_item.items():
+        if len(idxs) < 2:
+            continue
+        best = min(rank[found[i].how] for i in idxs)
+        winners = [i for i in idxs if rank[found[i].how] == best]
+        if len(winners) > 1:
+            cols = ", ".join(f"'{layout.columns[i].key}' (column {layout.columns[i].letter})" for i in winners)
+            problems.append(f"item {item} is matched by {len(winners)} columns ({cols}), e.g. a duplicated question; "
+                            "say which one to use in a mapping file (--mapping; --suggest-mapping writes one)")
+        for i in idxs:
+            if i not in winners:
+                layout.notes.append(f"column '{layout.columns[i].key}' also looks like item {item} "
+                                    f"(by {found[i].how}), but column '{layout.columns[winners[0]].key}' matches it "
+                                    f"by {found[winners[0]].how}; ignored")
+                del found[i]
+    if problems:
+        raise ProblemsError(str(source), problems, "cannot match columns to items:", limit=len(problems))
+    return found
+
+
+def suggest_mapping(path: str | Path, questionnaire: Questionnaire | str | Path | None = None,
+                    source_format: str = "auto") -> pd.DataFrame:
+    """A mapping table to edit: each column with its matched or best-guessed item id and how sure it is.
+
+    Columns: ``column, item_id, match, statement, question``. ``match`` is ``id``/``text`` (certain),
+    ``guess 0.83`` (similar wording: check it), ``no match``, ``metadata`` or ``identity`` (ignored).
+    Duplicated matches are all listed so that the person can blank the ones to ignore.
+    """
+    q = as_questionnaire(questionnaire)
+    layout = read_layout(path, source_format)
+    ids = {i.lower(): i for i in q.item_ids}
+    statements = {normalise_text(i.text): i.id for i in q.items}
+    text_of = {i.id: i.text for i in q.items}
+    rows = []
+    for col in layout.columns:
+        item, how = None, col.kind if col.kind != "question" else ""
+        if col.kind == "respondent_id":
+            how = "respondent id"
+        if col.kind in ("question", "identity"):
+            item = id_match(col, ids)
+            how = "id" if item else how
+            if not item:
+                item = text_match(col, statements)
+                how = "text" if item else how
+            if not item and col.kind == "question":
+                best, ratio = None, 0.0
+                for text in col.texts:
+                    norm = normalise_text(text)
+                    for stmt, iid in statements.items():
+                        r = difflib.SequenceMatcher(None, norm, stmt).ratio()
+                        if r > ratio:
+                            best, ratio = iid, r
+                if best and ratio >= 0.6:
+                    item, how = best, f"guess {ratio:.2f}: check"
+                else:
+                    how = "no match"
+        rows.append({"column": col.key, "item_id": item or "", "match": how,
+                     "statement": text_of.get(item or "", ""), "question": " | ".join(col.texts)})
+    return pd.DataFrame(rows, columns=["column", "item_id", "match", "statement", "question"])
+
+
+def write_mapping_suggestion(path: str | Path, out: str | Path, questionnaire: Questionnaire | str | Path | None = None,
+                             source_format: str = "auto") -> Path:
+    """Write :func:`suggest_mapping` as CSV (cells neutralised); return the path written."""
+    from cxassess._util.safe import neutralise_frame
+
+    out = Path(out)
+    if not out.parent.is_dir():
+        raise CxError(f"{out}: the folder {out.parent} does not exist")
+    table = suggest_mapping(path, questionnaire, source_format)
+    neutralise_frame(table).to_csv(out, index=False)
+    return out

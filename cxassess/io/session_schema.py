@@ -1,0 +1,184 @@
+"""The workshop session file format: its SQLite schema, its version, and what its cells may hold.
+
+A session is one SQLite file. Tables: ``meta`` (questionnaire as JSON, client name, attribute
+choices, schema version), ``participants`` (code, attributes as JSON, status
+``in_progress``/``submitted``, last page, timestamps), ``answer_log`` (every answer ever given,
+append-only), ``answers`` (the latest answer per participant and item: a primary key, so "latest
+answer wins" needs no scan), ``tokens`` (the SHA-256 of each participant's join token, never the
+token itself) and a view ``responses`` over them for any SQLite tool.
+
+The writer (:class:`cxassess.workshop.store.SessionStore`) and the reader
+(:mod:`cxassess.io.session_file`) both take the format from here, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cxassess.errors import SessionError
+from cxassess.questionnaire.model import Questionnaire, as_questionnaire, questionnaire_from_dict
+
+__all__ = [
+    "DONT_KNOW", "IN_PROGRESS", "MAX_CODE_LENGTH", "SCHEMA", "SCHEMA_VERSION", "SESSION_SUFFIXES", "SUBMITTED",
+    "check_answer", "check_code", "check_is_session", "check_version", "clean_choices", "merge_choices", "now_utc",
+    "stored_questionnaire",
+]
+
+SCHEMA_VERSION = 1
+SESSION_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+DONT_KNOW = "dont_know"
+"""The value to pass for a "don't know / not applicable" answer; it is stored as missing."""
+IN_PROGRESS = "in_progress"
+SUBMITTED = "submitted"
+MAX_CODE_LENGTH = 64
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS participants (
+    code TEXT PRIMARY KEY,
+    attributes TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL DEFAULT 'in_progress' CHECK (status IN ('in_progress', 'submitted')),
+    page TEXT,
+    started_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    submitted_at TEXT
+);
+CREATE TABLE IF NOT EXISTS answer_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    participant TEXT NOT NULL REFERENCES participants(code),
+    item_id TEXT NOT NULL,
+    value REAL,
+    status TEXT NOT NULL CHECK (status IN ('answered', 'dont_know')),
+    attributes TEXT NOT NULL,
+    answered_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS answers (
+    participant TEXT NOT NULL REFERENCES participants(code),
+    item_id TEXT NOT NULL,
+    value REAL,
+    status TEXT NOT NULL,
+    answered_at TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (participant, item_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY,
+    participant TEXT NOT NULL REFERENCES participants(code),
+    created_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS responses AS
+    SELECT a.participant AS respondent_id, a.item_id, a.value, a.status, a.answered_at,
+           p.status AS participant_status, p.attributes
+    FROM answers a JOIN participants p ON p.code = a.participant;
+"""
+
+
+def now_utc() -> str:
+    """An ISO-8601 UTC timestamp with microseconds (sorts as text)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def check_code(code: Any) -> str:
+    """A participant code, stripped; clear error when empty, too long or holding control characters."""
+    if not isinstance(code, str):
+        raise SessionError(f"a participant code must be text, got {type(code).__name__}")
+    text = code.strip()
+    if not text:
+        raise SessionError("the participant code is empty: pick one from the list or type a new one")
+    if len(text) > MAX_CODE_LENGTH:
+        raise SessionError(f"the participant code is {len(text)} characters long; use at most {MAX_CODE_LENGTH}")
+    if any(not ch.isprintable() for ch in text):
+        raise SessionError("the participant code holds control characters; use letters, digits and spaces")
+    return text
+
+
+def check_answer(q: Questionnaire, item_id: str, value: Any) -> tuple[float | None, str]:
+    """Validate one answer to ``q``; return (stored value, status). :data:`DONT_KNOW` or None = don't know."""
+    if item_id not in q.item_ids:
+        raise SessionError(f"'{item_id}' is not an item of questionnaire '{q.id}'")
+    if value is None or value == DONT_KNOW:
+        return None, DONT_KNOW
+    not_a_number = isinstance(value, bool) or not isinstance(value, (int, float))
+    if not_a_number or (isinstance(value, float) and math.isnan(value)):
+        raise SessionError(f"item {item_id}: {value!r} is not an answer (expected a whole number "
+                           f"{q.scale.min}..{q.scale.max} or \"don't know\")")
+    if value != int(value) or not q.scale.min <= value <= q.scale.max:
+        raise SessionError(f"item {item_id}: {value} is off the scale (expected a whole number "
+                           f"{q.scale.min}..{q.scale.max})")
+    return float(value), "answered"
+
+
+def clean_choices(attributes: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """Attribute name -> its choices, stripped, blanks and repeats dropped; a clear error otherwise."""
+    out: dict[str, list[str]] = {}
+    if not isinstance(attributes, Mapping):
+        raise SessionError(f"attributes must map a name to its choices, e.g. {{'role': ['Manager', 'Staff']}}; "
+                           f"got {attributes!r}")
+    for key, values in attributes.items():
+        if isinstance(values, str) or not isinstance(values, Iterable):
+            raise SessionError(f"attribute '{key}': give a list of choices, got {values!r}")
+        clean = [str(v).strip() for v in values if str(v).strip()]
+        if not clean:
+            raise SessionError(f"attribute '{key}': the list of choices is empty")
+        out[str(key).strip()] = list(dict.fromkeys(clean))
+    return out
+
+
+def merge_choices(old: dict[str, list[str]], new: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Keep choices already stored (participants may have picked them) and add the new ones."""
+    merged = {k: list(v) for k, v in old.items()}
+    for key, values in new.items():
+        merged[key] = list(dict.fromkeys([*values, *merged.get(key, [])]))
+    return merged
+
+
+def check_is_session(con: sqlite3.Connection, path: Path, create: bool) -> None:
+    """Refuse a file that is not a cxassess session, before anything is written to it.
+
+    Only reads, so a file that is refused is left byte for byte as it was. An empty file (0 bytes,
+    or a SQLite database without tables) may become a new session only when ``create``; reading an
+    existing session requires one.
+    """
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        version = None
+        if "meta" in tables:
+            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = row[0] if row else None
+    except sqlite3.DatabaseError as exc:
+        raise SessionError(f"{path}: not a cxassess session file ({exc}); it was left unchanged") from None
+    if version is not None:
+        return
+    if tables:
+        raise SessionError(f"{path}: this SQLite file is not a cxassess session (its tables: "
+                           f"{', '.join(sorted(tables))}); it was left unchanged")
+    if not create:
+        what = "an empty file" if path.stat().st_size == 0 else "an empty SQLite database"
+        raise SessionError(f"{path}: not a cxassess session file ({what}, no workshop answers in it); "
+                           "it was left unchanged")
+
+
+def check_version(meta: Mapping[str, str], path: Path) -> None:
+    if int(meta.get("schema_version", "0")) != SCHEMA_VERSION:
+        raise SessionError(f"{path}: session file version {meta.get('schema_version')} is not supported "
+                           f"(this cxassess writes version {SCHEMA_VERSION})")
+
+
+def stored_questionnaire(meta: Mapping[str, str], path: Path,
+                         given: Questionnaire | str | Path | None = None) -> Questionnaire:
+    """The questionnaire stored in the file; a clear error when ``given`` is another one."""
+    stored = questionnaire_from_dict(json.loads(meta["questionnaire"]), f"{path} (stored questionnaire)")
+    if given is not None:
+        q = as_questionnaire(given)
+        if (q.id, q.version, q.item_ids) != (stored.id, stored.version, stored.item_ids):
+            raise SessionError(
+                f"{path}: this session was started with questionnaire '{stored.id}' version "
+                f"{stored.version}, not '{q.id}' version {q.version}; use a new session file"
+            )
+    return stored
