@@ -13,7 +13,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from cxassess.io.session_schema import (
 )
 from cxassess.questionnaire.model import Questionnaire
 
-__all__ = ["ParticipantState", "SessionFile", "export_session", "read_session"]
+__all__ = ["ParticipantState", "SessionFile", "export_session", "opening", "read_session"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,23 @@ class ParticipantState:
     @property
     def submitted(self) -> bool:
         return self.status == SUBMITTED
+
+
+@contextlib.contextmanager
+def opening(path: Path, close: Callable[[], None]) -> Iterator[None]:
+    """While a session file is being opened: on any error close it again, and say in words what
+    sqlite's errors mean (locked, read-only or full; not a session file)."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        close()
+        raise SessionError(f"{path}: cannot use the session file ({exc})") from None
+    except sqlite3.DatabaseError as exc:
+        close()
+        raise SessionError(f"{path}: not a cxassess session file ({exc})") from None
+    except BaseException:
+        close()
+        raise
 
 
 class SessionFile:
@@ -77,18 +94,9 @@ class SessionFile:
             self._connection = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except sqlite3.Error as exc:
             raise SessionError(f"{self.path}: cannot open the session file ({exc})") from None
-        try:
+        with opening(self.path, self.close):
             check_is_session(self._con, self.path, create=False)
             self._read_meta(dict(self._con.execute("SELECT key, value FROM meta").fetchall()), questionnaire)
-        except sqlite3.OperationalError as exc:  # locked, unreadable...
-            self.close()
-            raise SessionError(f"{self.path}: cannot use the session file ({exc})") from None
-        except sqlite3.DatabaseError as exc:
-            self.close()
-            raise SessionError(f"{self.path}: not a cxassess session file ({exc})") from None
-        except BaseException:
-            self.close()
-            raise
 
     def _read_meta(self, meta: dict[str, str], questionnaire: Questionnaire | str | Path | None) -> None:
         check_version(meta, self.path)

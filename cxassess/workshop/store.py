@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from cxassess.errors import SessionError
-from cxassess.io.session_file import ParticipantState, SessionFile, export_session
+from cxassess.io.session_file import ParticipantState, SessionFile, export_session, opening
 from cxassess.io.session_schema import (
     DONT_KNOW,
     IN_PROGRESS,
@@ -95,18 +95,9 @@ class SessionStore(SessionFile):
         self._write_lock = threading.Lock()
         self._group = GroupCommit(self._write)  # answers and page moves: one fsync for those arriving together
         self._token_cache: dict[str, str] = {}
-        try:
+        with opening(self.path, self.close):
             self._check_is_session(create)
             self._setup(questionnaire, client_name, attributes)
-        except sqlite3.OperationalError as exc:  # locked, read-only, disk full...
-            self.close()
-            raise SessionError(f"{self.path}: cannot use the session file ({exc})") from None
-        except sqlite3.DatabaseError as exc:
-            self.close()
-            raise SessionError(f"{self.path}: not a cxassess session file ({exc})") from None
-        except BaseException:
-            self.close()
-            raise
 
     # --- connections: one per thread ------------------------------------------------------
     @property
