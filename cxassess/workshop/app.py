@@ -20,6 +20,7 @@ session file's path never appears in a page.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -266,8 +267,9 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
             return render_flow(request, flow, error, status=400)
         return RedirectResponse(pages.page_url(flow, anchor), 303)
 
-    def api_answer_work(request: Request, body: dict[str, Any]) -> dict[str, Any]:
-        """The hot path (every tap of every phone): the token's participant, one answer, the count."""
+    async def answer_now(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        """The hot path (every tap of every phone), on the event loop: the token's participant (cached),
+        the answer checked, then awaited until the shared commit has it on disk; no worker thread waits."""
         code = code_of(request)
         if code is None:
             raise _Refused(401, UNKNOWN_PHONE)
@@ -279,7 +281,8 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
                                                                          and not isinstance(value, bool))):
             raise _Refused(400, "Expected {\"item\": an item id, \"value\": a scale point or \"dk\"}.")
         try:
-            store.record_answer(code, item, DONT_KNOW if value == pages.DONT_KNOW_FORM else value)
+            saving = store.submit_answers(code, {item: DONT_KNOW if value == pages.DONT_KNOW_FORM else value})
+            await asyncio.wrap_future(saving)
         except CxError as exc:
             raise _Refused(400, str(exc)) from None
         return {"saved": True, "item": item, "answered": store.answered_count(code), "total": len(q.item_ids)}
@@ -294,7 +297,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
             return Response(status_code=400)
         if not isinstance(body, dict):
             raise _Refused(400, "Expected a JSON object.")
-        return JSONResponse(await run_in_threadpool(api_answer_work, request, body))
+        return JSONResponse(await answer_now(request, body))
 
     # --- facilitator --------------------------------------------------------------------
     def projector_state(include_partial: bool, group_by: str | None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from cxassess.errors import CxError, SessionError
@@ -30,15 +31,17 @@ class GroupCommit:
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
 
+    def submit(self, fn: Callable[[], Any]) -> Future[Any]:
+        """Queue ``fn`` for the next shared transaction; the future resolves once that is committed
+        (an event loop awaits it with :func:`asyncio.wrap_future`, a thread with ``.result()``)."""
+        self._ensure_thread()
+        future: Future[Any] = Future()
+        self._queue.put((fn, future))
+        return future
+
     def run(self, fn: Callable[[], Any]) -> Any:
         """Run ``fn`` in the next shared transaction; return its result once that is committed."""
-        self._ensure_thread()
-        done, box = threading.Event(), dict[str, Any]()
-        self._queue.put((fn, done, box))
-        done.wait()
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
+        return self.submit(fn).result()
 
     def close(self) -> None:
         if self._thread is not None:
@@ -69,26 +72,27 @@ class GroupCommit:
                 batch.append(item)
             self._commit(batch)
 
-    def _commit(self, batch: list[tuple[Callable[[], Any], threading.Event, dict[str, Any]]]) -> None:
+    def _commit(self, batch: list[tuple[Callable[[], Any], Future[Any]]]) -> None:
+        outcomes: list[tuple[bool, Any]] = []
         try:
             with self._begin() as con:
-                for fn, _, box in batch:
+                for fn, _ in batch:
                     con.execute("SAVEPOINT one_write")
                     try:
-                        box["result"] = fn()
+                        outcomes.append((True, fn()))
                         con.execute("RELEASE one_write")
                     except BaseException as exc:  # noqa: BLE001 - handed back to the caller that sent it
                         con.execute("ROLLBACK TO one_write")
                         con.execute("RELEASE one_write")
-                        box["error"] = exc
+                        outcomes.append((False, exc))
         except BaseException as exc:  # noqa: BLE001 - the commit failed: nothing of the batch is stored
             error = exc if isinstance(exc, CxError) else SessionError(f"could not save ({exc}); nothing was stored")
-            for _, _, box in batch:
-                box.pop("result", None)
-                box["error"] = error
-        finally:
-            for _, done, _ in batch:
-                done.set()
+            outcomes = [(False, error)] * len(batch)
+        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):  # only now: it is on disk
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
 
 
 __all__ = ["GroupCommit", "MAX_BATCH"]

@@ -29,6 +29,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -313,9 +314,14 @@ class SessionStore(SessionFile):
         Answers of other threads arriving at the same moment share the commit (group commit, see
         :mod:`~cxassess.workshop.group_commit`); each call is still all or none on its own.
         """
-        checked = [(item, *self.check_answer(item, value)) for item, value in answers.items()]
-        result: str = self._group.run(lambda: self._record(code, checked))
+        result: str = self.submit_answers(code, answers).result()
         return result
+
+    def submit_answers(self, code: str, answers: Mapping[str, Any]) -> Future[str]:
+        """:meth:`record_answers` without waiting: checked now, the future resolves once the answers
+        are committed and fsync'd (the served app awaits it on its event loop, holding no thread)."""
+        checked = [(item, *self.check_answer(item, value)) for item, value in answers.items()]
+        return self._group.submit(lambda: self._record(code, checked))
 
     def _record(self, code: str, checked: list[tuple[str, float | None, str]]) -> str:
         """The statements of one call of :meth:`record_answers`, inside an open transaction."""
