@@ -118,6 +118,17 @@ class KernelStartError(CxError):
     """A report kernel died before it became ready."""
 
 
+class RequestRefused(CxError):
+    """A request to the served workshop refused: ``status`` for the HTTP answer, the message for the page."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+    def __reduce__(self) -> Any:
+        return _rebuild, (type(self), str(self), self.__dict__)
+
+
 def check_on_error(value: Any) -> OnError:
     """``on_error`` as given, or a clear error: the one check every reader uses."""
     if value not in ("raise", "skip"):
@@ -126,5 +137,5 @@ def check_on_error(value: Any) -> OnError:
 
 
 __all__ = ["CxError", "Problem", "ProblemsError", "QuestionnaireError", "ResponsesError", "MetricsError",
-           "RecommendationsError", "SurveyImportError", "SessionError", "KernelStartError", "OnError",
+           "RecommendationsError", "SurveyImportError", "SessionError", "KernelStartError", "RequestRefused", "OnError",
            "check_on_error", "format_problems"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxassess._util.files import atomic_path, write_text
 from cxassess.errors import CxError
 from cxassess.io.import_report import ImportReport
 
@@ -49,15 +50,9 @@ def write_import(result: ImportResult, out: str | Path) -> tuple[Path, Path]:
 
     out = check_output_path(out)
     safe = neutralise_frame(result.frame)
-    tmp = out.with_name(out.name + ".part")
-    try:
+    with atomic_path(out) as tmp:
         if out.suffix.lower() == ".xlsx":
             safe.to_excel(tmp, index=False, engine="openpyxl")
         else:
             safe.to_csv(tmp, index=False)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
-    rp = report_path(out)
-    rp.write_text(result.report.to_text(), encoding="utf-8")
-    return out, rp
+    return out, write_text(report_path(out), result.report.to_text())

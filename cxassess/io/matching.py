@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxassess._util.files import atomic_path
 from cxassess.errors import CxError, ProblemsError
 from cxassess.io.layouts import Column, Layout, read_layout
 from cxassess.io.tables import read_raw
@@ -227,5 +228,6 @@ def write_mapping_suggestion(path: str | Path, out: str | Path, questionnaire: Q
     if not out.parent.is_dir():
         raise CxError(f"{out}: the folder {out.parent} does not exist")
     table = suggest_mapping(path, questionnaire, source_format)
-    neutralise_frame(table).to_csv(out, index=False)
+    with atomic_path(out) as tmp:
+        neutralise_frame(table).to_csv(tmp, index=False)
     return out

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cxassess._util.files import atomic_path
 from cxassess.errors import SessionError
 from cxassess.io.responses import Responses, no_usable_answer
 from cxassess.io.session_schema import (
@@ -284,19 +284,15 @@ def export_session(path: str | Path, out: str | Path, include_partial: bool = Fa
                 else f" ({counts['in_progress']} still answering: add --include-partial to export them)")
         raise SessionError(f"{path}: no answers to export{hint}; nothing was written")
     safe = neutralise_frame(frame)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        if suffix == ".csv":
-            safe.to_csv(tmp, index=False, encoding="utf-8")
-        else:
-            safe.to_excel(tmp, index=False, sheet_name="responses", engine="openpyxl")
-        os.replace(tmp, out)  # never a half-written export under the real name
+        with atomic_path(out) as tmp:  # never a half-written export under the real name
+            if suffix == ".csv":
+                safe.to_csv(tmp, index=False, encoding="utf-8")
+            else:
+                safe.to_excel(tmp, index=False, sheet_name="responses", engine="openpyxl")
     except OSError as exc:  # a folder in the way, no permission, disk full...
         raise SessionError(f"{out}: cannot write the export ({exc.strerror or exc}); nothing was written") from None
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
     respondents = int(frame["respondent_id"].nunique())
     return {
         "rows": len(frame),

@@ -103,13 +103,13 @@ def decode_start(head: bytes) -> str:
 def read_text(path: Path, notes: list[str]) -> str:
     """The decoded text of a CSV file; a note when it was not UTF-8."""
     raw = path.read_bytes()
-    text = decode_text(raw)
-    if not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError:
-            notes.append("the file is not UTF-8: read as Windows-1252 (save it as UTF-8 CSV to be sure of accents)")
-    return text
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return decode_text(raw)
+    try:  # decoded once: the note comes from the same attempt as the text
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        notes.append("the file is not UTF-8: read as Windows-1252 (save it as UTF-8 CSV to be sure of accents)")
+        return raw.decode("cp1252", errors="replace")
 
 
 def split_delimiter(text: str, suffix: str) -> tuple[str, str]:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from cxassess.errors import Problem
 from cxassess.scoring import MIN_GROUP_SIZE
-from cxassess.scoring.score import json_value
+from cxassess.scoring.result import json_value
 
 __all__ = ["CESResult", "CSATResult", "MetricsSummary", "NPSResult", "metrics_table"]
 

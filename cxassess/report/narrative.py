@@ -35,7 +35,8 @@ from cxassess.report.findings import (
 from cxassess.report.fragments import bar, dim_label, fragment_style, html_table, join, num, pct, scale_text
 from cxassess.report.params import as_group_by, as_optional, report_date
 from cxassess.report.theme import CURRENT, HEAT_COLOURS, WEAK, heat_colour
-from cxassess.scoring.score import LOW_CONSENSUS_SD, Scores
+from cxassess.scoring.reliability import LOW_CONSENSUS_SD
+from cxassess.scoring.result import Scores
 from cxassess.scoring.suppression import reason
 
 ALPHA_OK = 0.7

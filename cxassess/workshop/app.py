@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cxassess._util.paths import TEMPLATES_DIR
-from cxassess.errors import CxError
+from cxassess.errors import CxError, RequestRefused
 from cxassess.workshop import pages
 from cxassess.workshop.flow import ParticipantFlow, new_code
 from cxassess.workshop.live import (
@@ -79,14 +79,6 @@ class AppSettings:
     public_url: str | None = None  # the address phones use, when it differs from the one the request came to
 
 
-class _Refused(Exception):
-    """A request refused with a status and a message for the page (never a traceback)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 def create_app(store: SessionStore, settings: AppSettings | None = None,
                allowed_hosts: list[str] | None = None) -> Any:
     """The ASGI app for one session (``allowed_hosts``: Host names accepted, None for any)."""
@@ -130,9 +122,9 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
     def check_csrf(request: Request, submitted: str | None) -> None:
         origin = request.headers.get("origin")
         if origin and origin != "null" and origin.split("://", 1)[-1] != request.headers.get("host", ""):
-            raise _Refused(403, "This form was sent from another site; open the workshop link again.")
+            raise RequestRefused(403, "This form was sent from another site; open the workshop link again.")
         if not csrf_ok(request.cookies.get(CSRF_COOKIE), submitted):
-            raise _Refused(403, "This page has expired. Reload it and try again; your answers so far are saved.")
+            raise RequestRefused(403, "This page has expired. Reload it and try again; your answers so far are saved.")
 
     def code_of(request: Request) -> str | None:
         return store.participant_for_token(request.cookies.get(PARTICIPANT_COOKIE, ""))
@@ -141,13 +133,13 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
         code = code_of(request)
         state = store.participant(code) if code else None
         if state is None:
-            raise _Refused(401, UNKNOWN_PHONE)
+            raise RequestRefused(401, UNKNOWN_PHONE)
         return ParticipantFlow(store, code, state=state)  # type: ignore[arg-type]
 
     def render_flow(request: Request, flow: ParticipantFlow, error: str = "", status: int = 200) -> Response:
         return page(request, pages.template(flow), status, **pages.context(flow, error))
 
-    def refused(request: Request, exc: _Refused) -> Response:
+    def refused(request: Request, exc: RequestRefused) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": str(exc)}, status_code=exc.status)
         return page(request, "message.html.j2", exc.status, heading="Sorry", message=str(exc))
@@ -156,7 +148,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
         async def run(request: Request) -> Response:
             try:
                 response: Response = await endpoint(request)
-            except _Refused as exc:
+            except RequestRefused as exc:
                 response = refused(request, exc)
             return response
         return run
@@ -185,10 +177,10 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
 
     def do_join(address: str) -> str:
         if not join_limit.allow(address) or not join_overall.allow("*"):
-            raise _Refused(429, "Too many people are joining right now. Wait a few seconds and try again.")
+            raise RequestRefused(429, "Too many people are joining right now. Wait a few seconds and try again.")
         with joining:
             if store.counts()["started"] >= cfg.max_participants:
-                raise _Refused(403, "This workshop is full. Ask the facilitator.")
+                raise RequestRefused(403, "This workshop is full. Ask the facilitator.")
             code = new_code(store)
             store.start_participant(code)
         return store.issue_token(code)
@@ -214,7 +206,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
         flow = flow_of(request)
         if flow.submitted or where == "done":
             if not flow.submitted:
-                raise _Refused(404, "You have not submitted yet: go back to your answers.")
+                raise RequestRefused(404, "You have not submitted yet: go back to your answers.")
             return flow
         if not pages.page_number(where) or int(where) >= len(flow.pages):
             raise HTTPException(404)
@@ -241,7 +233,7 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
                         flow.set_attribute(key[5:], value or None)
             if "answer" in form:
                 if not answer_limit.allow(flow.code):
-                    raise _Refused(429, "Slow down a little: answers are arriving too fast.")
+                    raise RequestRefused(429, "Slow down a little: answers are arriving too fast.")
                 item, value = pages.parse_answer(form["answer"])
                 flow.answer(item, value)
                 ids = [i.id for i in flow.items_on_page()]
@@ -255,6 +247,8 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
                 flow.go_to(flow.pages[int(action[5:])])
             elif action == "submit":
                 flow.submit(confirm_incomplete=form.get("confirm") == "yes")
+        except RequestRefused:
+            raise  # answered with its own status (429), not as a problem shown on the page
         except CxError as exc:
             return flow, anchor, str(exc)
         return flow, anchor, ""
@@ -272,19 +266,19 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
         the answer checked, then awaited until the shared commit has it on disk; no worker thread waits."""
         code = code_of(request)
         if code is None:
-            raise _Refused(401, UNKNOWN_PHONE)
+            raise RequestRefused(401, UNKNOWN_PHONE)
         if not answer_limit.allow(code):
-            raise _Refused(429, "Slow down a little: answers are arriving too fast.")
+            raise RequestRefused(429, "Slow down a little: answers are arriving too fast.")
         value = body.get("value")
         item = body.get("item")
         if not isinstance(item, str) or not (value == pages.DONT_KNOW_FORM or (isinstance(value, int)
                                                                          and not isinstance(value, bool))):
-            raise _Refused(400, "Expected {\"item\": an item id, \"value\": a scale point or \"dk\"}.")
+            raise RequestRefused(400, "Expected {\"item\": an item id, \"value\": a scale point or \"dk\"}.")
         try:
             saving = store.submit_answers(code, {item: DONT_KNOW if value == pages.DONT_KNOW_FORM else value})
             await asyncio.wrap_future(saving)
         except CxError as exc:
-            raise _Refused(400, str(exc)) from None
+            raise RequestRefused(400, str(exc)) from None
         return {"saved": True, "item": item, "answered": store.answered_count(code), "total": len(q.item_ids)}
 
     async def api_answer(request: Request) -> Response:
@@ -292,11 +286,11 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
         try:
             body = json.loads(await request.body())
         except (ValueError, UnicodeDecodeError, RecursionError):
-            raise _Refused(400, "Expected a JSON body.") from None
+            raise RequestRefused(400, "Expected a JSON body.") from None
         except ClientDisconnect:  # the phone went away mid-request: nobody to answer
             return Response(status_code=400)
         if not isinstance(body, dict):
-            raise _Refused(400, "Expected a JSON object.")
+            raise RequestRefused(400, "Expected a JSON object.")
         return JSONResponse(await answer_now(request, body))
 
     # --- facilitator --------------------------------------------------------------------
@@ -326,9 +320,10 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
         check_facilitator(request)
         partial, by, names = await run_in_threadpool(group_options, request)
         state = await run_in_threadpool(projector_state, partial, by)
+        url = join_url(request)
         return page(request, "projector.html.j2", state=state, key=facilitator_key, names=names, by=by,
-                    partial=partial, refresh=cfg.refresh_seconds, join_url=join_url(request),
-                    qr=qr_data_uri(join_url(request)), fragments_css=fragments_css)
+                    partial=partial, refresh=cfg.refresh_seconds, join_url=url, qr=qr_data_uri(url),
+                    fragments_css=fragments_css)
 
     async def projector_live(request: Request) -> Response:
         check_facilitator(request)
@@ -399,7 +394,7 @@ async def _form(request: Any) -> dict[str, Any]:
     except (RequestTooLarge, ClientDisconnect):
         raise  # answered by the body limit (413), or nobody left to answer
     except Exception:  # a malformed body: multipart errors, bad encodings
-        raise _Refused(400, "The form could not be read; reload the page and try again.") from None
+        raise RequestRefused(400, "The form could not be read; reload the page and try again.") from None
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
