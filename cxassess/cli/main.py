@@ -13,7 +13,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from cxassess.cli.common import Handler
 from cxassess.errors import CxError
@@ -53,33 +52,9 @@ def _refuse_out_over_input(args: argparse.Namespace) -> None:
             raise CxError(f"--out {out} is the input file itself; write the output to another file")
 
 
-def _quiet_threads_after_ctrl_c() -> None:
-    """After Ctrl-C, background threads that die with the work (kernel channels of a batch) print no
-    traceback: the person stopped the run, and "interrupted" says so. Before it, they print as usual."""
-    import signal
-    import threading
-
-    interrupted = threading.Event()
-    default_hook = threading.excepthook
-
-    def on_sigint(signum: int, frame: Any) -> None:
-        interrupted.set()
-        raise KeyboardInterrupt
-
-    def hook(args: Any) -> None:
-        if not interrupted.is_set():
-            default_hook(args)
-
-    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is \
-            signal.default_int_handler:
-        signal.signal(signal.SIGINT, on_sigint)
-        threading.excepthook = hook
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _quiet_threads_after_ctrl_c()
     try:
         _refuse_out_over_input(args)
         func: Handler = args.func
