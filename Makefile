@@ -20,19 +20,27 @@ venv: sysdeps $(STAMP)
 # System packages from Debian, installed when missing and we may (root with apt-get), in one apt run:
 # - WeasyPrint (PDF) needs Pango, and HarfBuzz's subsetter to embed fonts quickly (without it
 #   WeasyPrint falls back to fontTools, ~1 s more per PDF);
-# - the browser tests drive Debian's Chromium with Playwright (no browser is ever downloaded).
+# - the browser tests drive Debian's Chromium with Playwright (no browser is ever downloaded);
+# - the store tests start a throw-away PostgreSQL server (Debian's postgresql, its pg_ctl);
+# - LibreOffice opens the PowerPoint decks and Excel workbooks as a real client would, and
+#   poppler's pdftoppm turns the decks' PDF pages into PNGs a person can look at.
 SYSDEPS_LIBS := libpangoft2-1.0 libharfbuzz-subset
 sysdeps:
 	@missing=""; \
 	for lib in $(SYSDEPS_LIBS); do ldconfig -p 2>/dev/null | grep -q $$lib || missing="$$missing $$lib"; done; \
 	pkgs=""; [ -n "$$missing" ] && pkgs="libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core"; \
 	[ -x /usr/bin/chromium ] || pkgs="$$pkgs chromium fonts-dejavu-core"; \
-	if [ -n "$$pkgs" ]; then \
+	lean=""; ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || lean="$$lean postgresql"; \
+	command -v soffice >/dev/null || lean="$$lean libreoffice-impress libreoffice-calc"; \
+	command -v pdftoppm >/dev/null || lean="$$lean poppler-utils"; \
+	if [ -n "$$pkgs$$lean" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing with apt-get:$$pkgs"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null \
-	      || echo "warning: apt-get could not install$$pkgs; PDF output or the browser tests may fail"; \
-	  else echo "warning: please install$$pkgs (Debian packages): PDF output needs Pango, the browser tests Chromium"; fi; \
+	    echo "installing with apt-get:$$pkgs$$lean"; \
+	    export DEBIAN_FRONTEND=noninteractive; apt-get update -qq \
+	      && { [ -z "$$pkgs" ] || apt-get install -y -qq $$pkgs >/dev/null; } \
+	      && { [ -z "$$lean" ] || apt-get install -y -qq --no-install-recommends $$lean >/dev/null; } \
+	      || echo "warning: apt-get could not install$$pkgs$$lean; PDF, browser, PostgreSQL or LibreOffice tests may fail"; \
+	  else echo "warning: please install$$pkgs$$lean (Debian packages): PDF needs Pango; the tests Chromium, PostgreSQL, LibreOffice, poppler"; fi; \
 	fi
 
 demo: venv

@@ -17,6 +17,7 @@ LAYERS: list[set[str]] = [
     {"questionnaire"},
     {"io"},
     {"scoring", "metrics"},
+    {"store"},
     {"report"},
     {"run"},
     {"workshop", "teach", "demo"},

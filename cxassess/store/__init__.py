@@ -1,0 +1,1 @@
+"""Assessment history: every scored assessment kept in a database, for trends and benchmarks."""
