@@ -94,6 +94,8 @@ def _cell_message(cell: str, number: float, scale: Scale) -> str:
     expected = f"{scale.name} expects a whole number from {scale.low} to {scale.high}, or blank for no answer"
     if math.isnan(number):
         return f"'{cell}' is not a number ({expected})"
+    if math.isinf(number):  # "inf", "1e999": round() of it would raise OverflowError
+        return f"'{cell}' is not a finite number ({expected})"
     if number != round(number):
         return f"{cell} is not a whole number ({expected})"
     return f"{cell} is off the {scale.name} scale ({expected})"
