@@ -6,6 +6,10 @@ Every case here was a traceback, a silent loss or a runaway allocation before it
 
 from __future__ import annotations
 
+import csv
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -43,3 +47,48 @@ def test_an_infinite_culture_answer_is_off_the_scale(mini_q, tmp_path):
         read_responses(path, mini_q)
     assert [(p.row, p.column) for p in caught.value.problems] == [(2, "A1"), (3, "A1")]
     assert all("off the scale" in p.message for p in caught.value.problems)
+
+
+# --------------------------------------------------------------------------------------
+# item 5: one huge cell must not make a fixed-width grid of every cell
+# --------------------------------------------------------------------------------------
+_HUGE_CELL_CHILD = """
+import json, resource, sys
+from cxassess.io.read import read_responses
+from cxassess.io.survey_import import import_export
+path = sys.argv[1]
+imported = import_export(path, on_error="skip")
+responses = read_responses(path, on_error="skip")
+print(json.dumps({
+    "imported": imported.report.respondents,
+    "problems": [[p.row, p.column, len(p.message)] for p in imported.report.problems],
+    "respondents": responses.respondent_count, "answers": int(responses.answers["value"].notna().sum()),
+    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+}))
+"""
+
+
+def test_one_huge_cell_in_a_large_google_forms_export_is_read_with_bounded_memory(tmp_path):
+    from cxassess.questionnaire.model import load_questionnaire
+
+    q = load_questionnaire()
+    path = tmp_path / "form.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["Timestamp", *(i.text for i in q.items), "What is your role?"])
+        for n in range(10_000):
+            answers = [str(1 + (n + k) % 5) for k in range(len(q.items))]
+            if n == 5:
+                answers[2] = "é" * 130_000  # pasted into a statement's column: 130,000 characters
+            out.writerow([f"2026/01/0{1 + n // 86400} {n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}", *answers,
+                          "Manager"])
+    done = subprocess.run([sys.executable, "-c", _HUGE_CELL_CHILD, str(path)], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = json.loads(done.stdout)
+    assert got["imported"] == 10_000 and got["respondents"] == 10_000
+    assert got["answers"] == 10_000 * len(q.items) - 1
+    column = q.items[2].text
+    assert [p[:2] for p in got["problems"]] == [[7, column]]
+    assert got["problems"][0][2] < 400  # the message shows the start of the cell, not all of it
+    assert got["peak_mb"] < 700, got  # a <U130000 grid of 10,000 x 40 cells would need 194 GiB

@@ -249,7 +249,8 @@ def _long_frame(layout: Layout, q: Questionnaire, matches: dict[int, Match], att
     reader = ValueReader(q)
     item_cols = sorted(matches, key=lambda i: q.item_ids.index(matches[i].item_id))
     k = len(item_cols)
-    grid = np.array([[cells[i] for i in item_cols] for _, cells in kept], dtype=str).reshape(len(kept), k)
+    # object cells: a fixed-width str grid is as wide as the longest cell (one 130,000-character cell -> 200 GiB)
+    grid = np.array([[cells[i] for i in item_cols] for _, cells in kept], dtype=object).reshape(len(kept), k)
     inverse, uniq = pd.factorize(grid.ravel())
     reads = [reader.read(u) for u in uniq]
     status = np.array([r.status for r in reads] or [""], dtype=object)[: len(reads)]

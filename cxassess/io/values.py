@@ -23,7 +23,9 @@ from typing import Any
 
 from cxassess.questionnaire.model import Questionnaire
 
-__all__ = ["Reading", "ValueReader", "no_answer_kind", "normalise_text"]
+__all__ = ["Reading", "ValueReader", "excerpt", "no_answer_kind", "normalise_text"]
+
+_EXCERPT = 60
 
 # --------------------------------------------------------------------------------------
 # text normalisation
@@ -39,6 +41,12 @@ def normalise_text(text: Any) -> str:
     s = unicodedata.normalize("NFKD", str(text).translate(_QUOTES))
     s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower().replace("'", "")
     return " ".join(re.sub(r"[^0-9a-z]+", " ", s).split())
+
+
+def excerpt(text: str, limit: int = _EXCERPT) -> str:
+    """A cell's text as a message shows it: the start of a long text and its length, never all of it
+    (one pasted 130,000-character cell must not become a 130,000-character message)."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
 # --------------------------------------------------------------------------------------
@@ -151,7 +159,8 @@ class ValueReader:
         if number is not None:
             if number == number and self._on_scale(number):
                 return Reading(float(number), "answered", "number")
-            return Reading(None, "invalid", f"{text} is off the scale (expected a whole number from {lo} to {hi})")
+            return Reading(None, "invalid",
+                           f"{excerpt(text)} is off the scale (expected a whole number from {lo} to {hi})")
         if kind == "dont_know":
             return Reading(None, "dont_know", "don't know")
         point, how = self._label(norm)
@@ -165,6 +174,6 @@ class ValueReader:
                 return Reading(float(point), "answered", "numbered label")
         return Reading(
             None, "invalid",
-            f"'{text}' is not a number or an answer label of the scale (expected {lo}..{hi}, a label such as "
+            f"'{excerpt(text)}' is not a number or an answer label of the scale (expected {lo}..{hi}, a label such as "
             f"'{self.q.scale.labels[hi]}', or \"don't know\")",
         )

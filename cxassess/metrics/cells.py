@@ -25,7 +25,7 @@ import pandas as pd
 from cxassess.errors import CxError, Problem
 from cxassess.io.respondents import repeated_respondents, respondent_column
 from cxassess.io.tables import column_letter
-from cxassess.io.values import no_answer_kind
+from cxassess.io.values import excerpt, no_answer_kind
 
 __all__ = ["SCALES", "Scale", "as_text", "find_column", "parse_answers", "refuse_repeated_names", "repeated_rows"]
 
@@ -60,7 +60,7 @@ def parse_answers(cells: pd.Series, metric: str, column: str, rows: np.ndarray[A
     unanswered, valid, number = unanswered_u[codes], valid_u[codes], number_u[codes]
     bad = ~unanswered & ~valid
     problems = [
-        Problem(source, int(r), column, _cell_message(text_u.iloc[c], number_u[c], scale))
+        Problem(source, int(r), column, _cell_message(excerpt(text_u.iloc[c]), number_u[c], scale))
         for r, c in zip(rows[bad], codes[bad], strict=True)
     ]
     index = cells.index
