@@ -48,7 +48,7 @@ def scores_table(s: Scores) -> str:
 def scores_csv(s: Scores) -> str:
     """One tidy CSV: the whole organisation's dimension rows first, then every group's (cells that a
     spreadsheet would run as formulas neutralised)."""
-    from cxassess._util.safe import neutralise_frame
+    from cxassess._util.safe import csv_text
 
     frame = s.to_frame().rename_axis("dimension").reset_index()
     frame.insert(0, "group", "")
@@ -58,4 +58,4 @@ def scores_csv(s: Scores) -> str:
         frame = pd.concat([frame, s.groups_frame()], ignore_index=True)
     for col in ("n", "respondents"):
         frame[col] = frame[col].astype("Int64")
-    return str(neutralise_frame(frame).to_csv(index=False))
+    return csv_text(frame)

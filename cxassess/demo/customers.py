@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cxassess._util.paths import PROJECT_DIR
+from cxassess._util.safe import write_csv
 
 SAMPLES_DIR = PROJECT_DIR / "data" / "samples"
 SAMPLE_SURVEY = SAMPLES_DIR / "customer_survey.csv"
@@ -95,7 +96,7 @@ def write_customer_survey(path: str | Path = SAMPLE_SURVEY, n: int = DEFAULT_SIZ
     """Write the survey as CSV (UTF-8, blanks as empty cells) and return its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    generate_customer_survey(n, seed).to_csv(path, index=False, lineterminator="\n")
+    write_csv(generate_customer_survey(n, seed), path, lineterminator="\n")
     return path
 
 

@@ -46,13 +46,12 @@ def check_output_path(out: str | Path) -> Path:
 
 def write_import(result: ImportResult, out: str | Path) -> tuple[Path, Path]:
     """Write the long responses (CSV, or Excel for .xlsx) and the import report beside them."""
-    from cxassess._util.safe import neutralise_frame
+    from cxassess._util.safe import write_csv, write_excel
 
     out = check_output_path(out)
-    safe = neutralise_frame(result.frame)
     with atomic_path(out) as tmp:
         if out.suffix.lower() == ".xlsx":
-            safe.to_excel(tmp, index=False, engine="openpyxl")
+            write_excel(result.frame, tmp)
         else:
-            safe.to_csv(tmp, index=False)
+            write_csv(result.frame, tmp)
     return out, write_text(report_path(out), result.report.to_text())

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cxassess._util.files import write_text
-from cxassess._util.safe import slugify
+from cxassess._util.safe import csv_text, slugify
 from cxassess.errors import CxError
 
 MANIFEST_COLUMNS = ("client", "responses", "targets", "group_by", "consultant", "assessment_date",
@@ -185,7 +185,7 @@ def _split_responses(path: Path, frame: Any, out_dir: Path | str | None,
     for name in dict.fromkeys(names[names != ""]):
         part = frame.loc[names == name].drop(columns=[client_col])
         target = inputs / f"{slugify(name)}.csv"
-        _write_if_changed(target, part.to_csv(index=False))
+        _write_if_changed(target, csv_text(part))  # neutralised: people open these files in a spreadsheet
         values = dict(defaults or {})
         group_by = values.get("group_by") or ()
         fields = {

@@ -222,12 +222,12 @@ def suggest_mapping(path: str | Path, questionnaire: Questionnaire | str | Path 
 def write_mapping_suggestion(path: str | Path, out: str | Path, questionnaire: Questionnaire | str | Path | None = None,
                              source_format: str = "auto") -> Path:
     """Write :func:`suggest_mapping` as CSV (cells neutralised); return the path written."""
-    from cxassess._util.safe import neutralise_frame
+    from cxassess._util.safe import write_csv
 
     out = Path(out)
     if not out.parent.is_dir():
         raise CxError(f"{out}: the folder {out.parent} does not exist")
     table = suggest_mapping(path, questionnaire, source_format)
     with atomic_path(out) as tmp:
-        neutralise_frame(table).to_csv(tmp, index=False)
+        write_csv(table, tmp)
     return out
