@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cxassess.errors import MetricsError, ResponsesError
+from cxassess.errors import CxError, MetricsError, ResponsesError
 from cxassess.io.read import read_responses
 from cxassess.metrics.summary import summarise, summarise_file
 
@@ -92,3 +92,62 @@ def test_one_huge_cell_in_a_large_google_forms_export_is_read_with_bounded_memor
     assert [p[:2] for p in got["problems"]] == [[7, column]]
     assert got["problems"][0][2] < 400  # the message shows the start of the cell, not all of it
     assert got["peak_mb"] < 700, got  # a <U130000 grid of 10,000 x 40 cells would need 194 GiB
+
+
+# --------------------------------------------------------------------------------------
+# item 6: YAML alias bombs, in every YAML file the tool reads
+# --------------------------------------------------------------------------------------
+def _alias_bomb(levels: int = 9, as_list: bool = False) -> str:
+    """~1 KB of YAML whose aliases expand to 9 ** levels strings (a mapping of levels, or a list)."""
+    values = ['&l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    values += [f"&l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, levels)]
+    return "".join(f"- {v}\n" if as_list else f"l{n}: {v}\n" for n, v in enumerate(values))
+
+
+def _bomb_readers():
+    from cxassess.io.manifests import read_entries
+    from cxassess.io.targets import read_targets
+    from cxassess.questionnaire.model import load_questionnaire
+    from cxassess.report.actions import load_recommendations
+
+    return {"targets.yaml": read_targets, "manifest.yaml": read_entries, "questionnaire.yaml": load_questionnaire,
+            "recommendations.yaml": lambda p: load_recommendations(p, load_questionnaire())}
+
+
+@pytest.mark.parametrize("name", ["targets.yaml", "manifest.yaml", "questionnaire.yaml", "recommendations.yaml"])
+@pytest.mark.parametrize("shape", ["top", "nested", "list"])
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path, name, shape):
+    bomb = _alias_bomb(as_list=shape == "list")
+    if shape == "nested":  # under a key the reader looks into
+        bomb = {"targets.yaml": "targets:\n", "manifest.yaml": "clients:\n", "questionnaire.yaml": "items:\n",
+                "recommendations.yaml": "dimensions:\n"}[name] + "".join(f"  {line}\n" for line in bomb.splitlines())
+    path = _write(tmp_path / name, bomb)
+    with pytest.raises(CxError) as caught:
+        _bomb_readers()[name](path)
+    message = str(caught.value)
+    assert str(path) in message and "aliases" in message and len(message) < 2000, message
+
+
+def test_a_yaml_value_that_contains_itself_is_refused(tmp_path):
+    from cxassess.io.targets import read_targets
+
+    path = _write(tmp_path / "t.yaml", "A: &a [1, *a]\n")
+    with pytest.raises(CxError, match="an alias makes a value contain itself"):
+        read_targets(path)
+
+
+def test_yaml_aliases_of_a_reasonable_size_still_work(tmp_path):
+    from cxassess.io.targets import read_targets
+
+    path = _write(tmp_path / "t.yaml", "common: &c {stage: 3}\nA: *c\nB: *c\n")
+    assert dict(read_targets(path)) == {"common": {"stage": 3}, "A": {"stage": 3}, "B": {"stage": 3}}
+
+
+def test_a_huge_yaml_value_is_not_written_into_a_message(tmp_path, mini_q):
+    from cxassess.io.targets import read_targets
+    from cxassess.scoring.targets import resolve_targets
+
+    path = _write(tmp_path / "t.yaml", "A: [" + ", ".join(["123456789"] * 20_000) + "]\n")
+    with pytest.raises(CxError) as caught:
+        resolve_targets(read_targets(path), mini_q)
+    assert str(path) in str(caught.value) and len(str(caught.value)) < 300, str(caught.value)[:500]

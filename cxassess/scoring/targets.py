@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cxassess._util.yamlfile import describe
 from cxassess.errors import CxError
 from cxassess.questionnaire.model import Questionnaire
 
@@ -67,7 +68,7 @@ def _target_value(raw: Any, q: Questionnaire, where: str) -> float:
             raise CxError(f"{where}: stage {level} does not exist (levels 1..{len(q.stages)})")
         return q.stages[level - 1].min_score
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-        raise CxError(f"{where}: {raw!r} is not a score or a stage")
+        raise CxError(f"{where}: {describe(raw)} is not a score or a stage")
     if not q.scale.min <= float(raw) <= q.scale.max:
         raise CxError(f"{where}: target {raw} is outside the scale {q.scale.min}..{q.scale.max}")
     return float(raw)
