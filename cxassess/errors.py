@@ -114,6 +114,10 @@ class SessionError(CxError):
     """A workshop session file that cannot be used, or an answer that cannot be stored."""
 
 
+class SessionDamagedError(SessionError):
+    """A session file damaged or edited by hand: the message says what is damaged and how to salvage the rest."""
+
+
 class KernelStartError(CxError):
     """A report kernel died before it became ready."""
 

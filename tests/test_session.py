@@ -16,6 +16,7 @@ import pytest
 
 from cxassess.errors import SessionError
 from cxassess.io.read import read_responses
+from cxassess.io.session_file import read_session
 from cxassess.scoring.score import score
 from cxassess.workshop.store import DONT_KNOW, SessionStore, export_session, open_session
 
@@ -390,3 +391,181 @@ def test_to_responses_agrees_with_revalidating_the_long_table(store):
         b = score(slow, store.questionnaire, group_by=["role"], min_group_size=1)
         assert a.to_dict() == b.to_dict()
     assert fast.attributes.loc["P4"].isna().all()
+
+
+# --------------------------------------------------------------------------------------
+# damaged or tampered session files: a located error, and a salvage of every answer still readable
+# --------------------------------------------------------------------------------------
+def _session(tmp_path: Path) -> tuple[Path, pd.DataFrame]:
+    """A closed session of 80 participants (several pages per table) and its true export, read before damage."""
+    path = tmp_path / "workshop.sqlite"
+    with SessionStore(path, MINI, client_name="Acme", attributes={"role": ["Manager", "Staff"]}) as s:
+        for n in range(80):
+            code = f"P{n:03d}"
+            s.start_participant(code, {"role": "Staff" if n % 3 else "Manager"})
+            s.record_answers(code, {"A1": n % 5 + 1, "A2": (n + 1) % 5 + 1, "A3": 3, "B1": 5})
+            s.record_answer(code, "B1", n % 4 + 1)  # a changed answer: the latest wins
+            s.record_answer(code, "B2", DONT_KNOW if n % 7 == 0 else 2)
+            s.submit(code)
+    assert not Path(f"{path}-wal").exists()  # checkpointed on close: every page is in the file itself
+    truth = tmp_path / "truth.csv"
+    export_session(path, truth)
+    return path, pd.read_csv(truth, dtype=str, keep_default_na=False)
+
+
+def _tamper(path: Path, sql: str) -> None:
+    con = sqlite3.connect(path)
+    con.execute(sql)
+    con.commit()
+    con.close()
+
+
+def _pages(path: Path, table: str) -> tuple[int, list[int]]:
+    """(root page, child pages) of a table's b-tree, read from the file's bytes."""
+    con = sqlite3.connect(path)
+    root = con.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    size = con.execute("PRAGMA page_size").fetchone()[0]
+    con.close()
+    page = path.read_bytes()[(root - 1) * size: root * size]
+    assert page[0] in (0x02, 0x05), "the table fits one page: give the session more rows"
+    cells = int.from_bytes(page[3:5], "big")
+    pointers = [int.from_bytes(page[12 + 2 * k: 14 + 2 * k], "big") for k in range(cells)]
+    children = [int.from_bytes(page[p: p + 4], "big") for p in pointers] + [int.from_bytes(page[8:12], "big")]
+    return root, children
+
+
+def _smash(path: Path, page: int) -> None:
+    """Overwrite the start of one page (its b-tree header and first cells) with garbage."""
+    size = 4096
+    data = bytearray(path.read_bytes())
+    data[(page - 1) * size: (page - 1) * size + 512] = b"\xab" * 512
+    path.write_bytes(bytes(data))
+
+
+DAMAGE = {
+    "meta attributes JSON": ("UPDATE meta SET value = '{\"role\": [' WHERE key = 'attributes'",
+                             "meta 'attributes' is not valid JSON"),
+    "stored questionnaire JSON": ("UPDATE meta SET value = 'not json' WHERE key = 'questionnaire'",
+                                  "meta 'questionnaire' is not valid JSON"),
+    "participant attributes JSON": ("UPDATE participants SET attributes = '{role: Staff' WHERE code = 'P004'",
+                                    "participant 'P004': the attributes are not valid JSON"),
+    "schema version": ("UPDATE meta SET value = 'one' WHERE key = 'schema_version'",
+                       "meta 'schema_version' is 'one', not a version number"),
+    "text not UTF-8": ("UPDATE participants SET attributes = CAST(X'7B22726F6C65223A2253FF227D' AS TEXT) "
+                       "WHERE code = 'P005'", "table 'participants' holds text that is not UTF-8"),
+}
+
+
+@pytest.mark.parametrize("kind", list(DAMAGE))
+def test_a_tampered_session_names_the_file_and_the_damage(tmp_path, cli, kind):
+    path, _ = _session(tmp_path)
+    sql, expected = DAMAGE[kind]
+    _tamper(path, sql)
+    before = path.read_bytes()
+    with pytest.raises(SessionError, match="the session file is damaged or was edited by hand") as err:
+        read_session(path)
+    assert str(err.value).startswith(f"{path}: ") and expected in str(err.value)
+    assert f"cxassess export {path} --salvage --out salvaged.csv" in str(err.value)
+    with pytest.raises(SessionError, match="edited by hand"), open_session(path) as live:  # as the workshop opens it
+        live.responses_frame()
+    r = cli("export", path, "--out", tmp_path / "out.csv")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert expected in r.stderr and "--salvage" in r.stderr
+    assert path.read_bytes() == before and not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("table", ["answers", "participants", "meta"])
+def test_a_smashed_page_names_the_damaged_table(tmp_path, cli, table):
+    path, _ = _session(tmp_path)
+    if table == "meta":
+        con = sqlite3.connect(path)
+        page = con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'meta'").fetchone()[0]
+        con.close()
+    else:
+        page = _pages(path, table)[1][1]
+    _smash(path, page)
+    r = cli("export", path, "--out", tmp_path / "out.csv")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert f"{path}: the session file is damaged" in r.stderr
+    assert f"table '{table}' is damaged (database disk image is malformed)" in r.stderr
+    assert "Still readable whole: " in r.stderr and "--salvage" in r.stderr
+
+
+def test_salvage_reads_every_answer_from_the_log_when_the_answers_table_is_damaged(tmp_path, cli):
+    path, truth = _session(tmp_path)
+    for page in _pages(path, "answers")[1][:2]:
+        _smash(path, page)
+    before = path.read_bytes()
+    out = tmp_path / "salvaged.csv"
+    r = cli("export", path, "--out", out, "--salvage")
+    assert r.returncode == 0, r.stderr
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(got, truth)  # the latest answers, changed ones included, all 400
+    assert len(got) == 400 and (got[got.respondent_id == "P000"].value.tolist() == ["1", "2", "3", "1",
+                                                                                      "Don't know / not applicable"])
+    report = (tmp_path / "salvaged.salvage-report.txt").read_text(encoding="utf-8")
+    assert "table 'answers' is damaged" in report
+    assert "Result: 400 answer(s) from 80 participant(s) read out (" in report
+    assert "the answer log reads whole, so the latest answer of each was taken from it" in report
+    assert "nothing: every stored answer was read" in report
+    assert path.read_bytes() == before  # never changed, not even a -wal beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["salvaged.csv", "salvaged.salvage-report.txt",
+                                                          "truth.csv", "workshop.sqlite"]
+
+
+def test_salvage_around_damage_in_both_answer_tables_keeps_only_true_answers_and_lists_the_rest(tmp_path, cli):
+    path, truth = _session(tmp_path)
+    _smash(path, _pages(path, "answers")[1][1])
+    _smash(path, _pages(path, "answer_log")[1][2])
+    out = tmp_path / "salvaged.csv"
+    r = cli("export", path, "--out", out, "--salvage")
+    assert r.returncode == 0, r.stderr
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    true = {tuple(row) for row in truth.itertuples(index=False)}
+    assert {tuple(row) for row in got.itertuples(index=False)} <= true  # nothing invented or changed
+    report = (tmp_path / "salvaged.salvage-report.txt").read_text(encoding="utf-8")
+    unsure = {(line.split("participant ")[1].split(",")[0], line.split("item ")[1].split(":")[0])
+              for line in report.splitlines() if "may have been answered" in line}
+    missing = {(row[0], row[1]) for row in true} - {(row[0], row[1]) for row in got.itertuples(index=False)}
+    assert missing and missing <= unsure  # every answer not read out is named in the report
+    assert "answer log entries " in report and "(a damaged page)" in report
+    assert f"Result: {len(got)} answer(s) from " in report
+
+
+def test_salvage_keeps_participants_whose_own_row_is_lost_with_their_logged_attributes(tmp_path):
+    from cxassess.io.session_salvage import salvage_session
+
+    path, truth = _session(tmp_path)
+    _smash(path, _pages(path, "participants")[1][0])
+    got = salvage_session(path, tmp_path / "s.csv")
+    frame = pd.read_csv(tmp_path / "s.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(frame, truth)  # in the order they started, as the export writes them
+    assert got.answers == 400 and got.participants == 80
+    assert any("whose own row is lost are kept with the attributes of their latest answer; whether they "
+               "submitted is unknown: P000" in n for n in got.notes)
+
+
+def test_salvage_with_a_damaged_stored_questionnaire_asks_for_it_then_reads_everything(tmp_path, cli):
+    path, truth = _session(tmp_path)
+    _tamper(path, "UPDATE meta SET value = 'not json' WHERE key = 'questionnaire'")
+    out = tmp_path / "s.csv"
+    r = cli("export", path, "--out", out, "--salvage")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "the questionnaire stored in the session is unreadable" in r.stderr and "--questionnaire" in r.stderr
+    r = cli("export", path, "--out", out, "--salvage", "--questionnaire", MINI)
+    assert r.returncode == 0, r.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(out, dtype=str, keep_default_na=False), truth)
+
+
+def test_salvage_of_tampered_text_takes_the_attributes_from_the_log_and_says_so(tmp_path):
+    from cxassess.io.session_salvage import salvage_session
+
+    path, truth = _session(tmp_path)
+    _tamper(path, DAMAGE["text not UTF-8"][0])
+    _tamper(path, DAMAGE["participant attributes JSON"][0])
+    got = salvage_session(path, tmp_path / "s.csv")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "s.csv", dtype=str, keep_default_na=False), truth)
+    assert ("participant P004: the attributes are unreadable (not JSON, or not UTF-8); taken from their latest "
+            "logged answer where possible") in got.lost
+    assert any(x.startswith("participant P005: the attributes are unreadable") for x in got.lost)
+    assert any("holds text that is not UTF-8" in d for d in got.damage)

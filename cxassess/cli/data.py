@@ -89,6 +89,11 @@ def add_data_commands(sub: Any) -> None:
     p.add_argument("--out", metavar="FILE", required=True, help="responses file to write: .csv or .xlsx")
     p.add_argument("--include-partial", action="store_true",
                    help="also export participants who have not submitted (default: submitted only)")
+    p.add_argument("--salvage", action="store_true",
+                   help="a damaged session file: read out every answer that can still be read (the file is not "
+                        "changed) and write a salvage report beside --out")
+    p.add_argument("--questionnaire", metavar="FILE", default=None,
+                   help="with --salvage: the questionnaire the workshop used, when the one stored is unreadable")
     p.set_defaults(func=cmd_export)
 
 
@@ -241,6 +246,18 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from cxassess.workshop.store import export_session
+
+    if args.salvage:
+        from cxassess.io.session_salvage import salvage_report_path, salvage_session
+
+        got = salvage_session(args.session, args.out, args.questionnaire, include_partial=args.include_partial)
+        print(got.to_text(), end="")
+        print(f"wrote {got.out}: {got.answers} answers from {got.participants} participant(s) read out; "
+              f"{len(got.lost)} part(s) could not be read; the salvage report is in {salvage_report_path(got.out)}",
+              file=sys.stderr)
+        return 0
+    if args.questionnaire:
+        raise CxError("--questionnaire goes with --salvage only: a session file holds its own questionnaire")
 
     done = export_session(args.session, args.out, include_partial=args.include_partial)
     left = f"; {done['left_out']} participant(s) still answering left out" if done["left_out"] else ""

@@ -10,25 +10,29 @@ report`` opens it. :func:`export_session` writes those answers as CSV or Excel.
 from __future__ import annotations
 
 import contextlib
-import json
+import functools
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from cxassess._util.files import atomic_path
-from cxassess.errors import SessionError
+from cxassess.errors import SessionDamagedError, SessionError
 from cxassess.io.responses import Responses, no_usable_answer
+from cxassess.io.session_salvage import damaged_error
 from cxassess.io.session_schema import (
     DONT_KNOW,
     IN_PROGRESS,
     SUBMITTED,
     check_is_session,
     check_version,
+    is_damage,
+    participant_attributes,
+    stored_json,
     stored_questionnaire,
 )
 from cxassess.questionnaire.model import Questionnaire
@@ -59,16 +63,42 @@ def opening(path: Path, close: Callable[[], None]) -> Iterator[None]:
     """While a session file is being opened: on any error close it again, and say in words what
     sqlite's errors mean (locked, read-only or full; not a session file)."""
     try:
-        yield
-    except sqlite3.OperationalError as exc:
-        close()
-        raise SessionError(f"{path}: cannot use the session file ({exc})") from None
-    except sqlite3.DatabaseError as exc:
-        close()
-        raise SessionError(f"{path}: not a cxassess session file ({exc})") from None
+        with reading(path):
+            yield
     except BaseException:
         close()
         raise
+
+
+@contextlib.contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """While a session file is read: damage (SQLite's "malformed", text that is not UTF-8, JSON or a version
+    edited by hand) becomes a :class:`SessionDamagedError` that says what is damaged, what still reads and
+    how to salvage the answers; other SQLite errors say in words that the file cannot be used."""
+    try:
+        yield
+    except SessionDamagedError as exc:
+        if str(exc).startswith(f"{path}:"):
+            raise
+        raise damaged_error(path, str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        if is_damage(exc):
+            raise damaged_error(path, str(exc)) from None
+        if isinstance(exc, sqlite3.OperationalError):
+            raise SessionError(f"{path}: cannot use the session file ({exc})") from None
+        raise SessionError(f"{path}: not a cxassess session file ({exc})") from None
+
+
+_R = TypeVar("_R")
+
+
+def _read(method: Callable[..., _R]) -> Callable[..., _R]:
+    """A reading method of :class:`SessionFile`, under :func:`reading`."""
+    @functools.wraps(method)
+    def wrapper(self: SessionFile, *args: Any, **kwargs: Any) -> _R:
+        with reading(self.path):
+            return method(self, *args, **kwargs)
+    return wrapper
 
 
 class SessionFile:
@@ -102,7 +132,7 @@ class SessionFile:
         check_version(meta, self.path)
         self.questionnaire = stored_questionnaire(meta, self.path, questionnaire)
         self.client_name = meta.get("client_name", "")
-        self.attribute_choices = json.loads(meta.get("attributes", "{}"))
+        self.attribute_choices = stored_json(meta, "attributes")
         self.created_at = meta.get("created_at", "")
 
     @property
@@ -119,6 +149,7 @@ class SessionFile:
         self.close()
 
     # --- reading ------------------------------------------------------------------------
+    @_read
     def counts(self) -> dict[str, int]:
         """How many participants started, are still answering, submitted; how many answers are stored."""
         rows = dict(self._con.execute("SELECT status, COUNT(*) FROM participants GROUP BY status").fetchall())
@@ -130,6 +161,7 @@ class SessionFile:
             "answers": int(answers),
         }
 
+    @_read
     def participant(self, code: str) -> ParticipantState | None:
         """The stored state of one participant (None when the code is new)."""
         row = self._con.execute(
@@ -145,19 +177,23 @@ class SessionFile:
                 "SELECT item_id, value, status FROM answers WHERE participant = ?", (code,)
             )
         }
-        return ParticipantState(row[0], json.loads(row[1]), row[2], row[3], row[4], row[5], row[6], answers)
+        return ParticipantState(row[0], participant_attributes(row[0], row[1]), row[2], row[3], row[4], row[5],
+                                row[6], answers)
 
+    @_read
     def participant_codes(self, status: str | None = None) -> list[str]:
         """Codes in the order participants started; only those with ``status`` when given."""
         sql = "SELECT code FROM participants" + (" WHERE status = ?" if status else "") + " ORDER BY started_at, code"
         return [r[0] for r in self._con.execute(sql, (status,) if status else ())]
 
+    @_read
     def data_version(self) -> tuple[Any, ...]:
         """Changes whenever an answer, an attribute or a submission is stored (by any kernel)."""
         seq = self._con.execute("SELECT MAX(seq) FROM answer_log").fetchone()[0]
         people = self._con.execute("SELECT COUNT(*), MAX(updated_at) FROM participants").fetchone()
         return (seq, *people)
 
+    @_read
     def history(self, code: str | None = None) -> pd.DataFrame:
         """Every answer ever given (including changed ones), oldest first."""
         sql = "SELECT seq, participant, item_id, value, status, attributes, answered_at FROM answer_log"
@@ -166,19 +202,22 @@ class SessionFile:
         columns = ["seq", "respondent_id", "item_id", "value", "status", "attributes", "answered_at"]
         return pd.DataFrame(rows, columns=columns)
 
+    @_read
     def integrity_ok(self) -> bool:
         """SQLite's own full check of the file."""
         return bool(self._con.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
 
+    @_read
     def attribute_names(self) -> list[str]:
         """Attribute names: the configured ones first, then any other found on participants."""
         names = list(self.attribute_choices)
-        for (text,) in self._con.execute("SELECT DISTINCT attributes FROM participants"):
-            for key in json.loads(text):
+        for code, text in self._con.execute("SELECT code, attributes FROM participants"):
+            for key in participant_attributes(code, text):
                 if key not in names:
                     names.append(key)
         return names
 
+    @_read
     def answers_frame(self, include_partial: bool = False, participants: Iterable[str] | None = None) -> pd.DataFrame:
         """Latest answer per participant and item, with status and timestamp, plus attribute columns.
 
@@ -210,7 +249,7 @@ class SessionFile:
         codes = data["respondent_id"]
         status = {p[0]: p[1] for p in people}
         data["participant_status"] = np.array([status[c] for c in codes], dtype=object)
-        attrs = {p[0]: json.loads(p[2]) for p in people}
+        attrs = {p[0]: participant_attributes(p[0], p[2]) for p in people}
         for name in self.attribute_names():
             per_code = {code: a.get(name) for code, a in attrs.items()}
             data[name] = np.array([per_code[c] for c in codes], dtype=object)
@@ -268,7 +307,7 @@ def export_session(path: str | Path, out: str | Path, include_partial: bool = Fa
 
     Submitted participants only unless ``include_partial``. Refuses to write an empty table.
     """
-    from cxassess._util.safe import neutralise_frame
+    from cxassess._util.safe import write_csv, write_excel
 
     out = Path(out)
     suffix = out.suffix.lower()
@@ -283,14 +322,13 @@ def export_session(path: str | Path, out: str | Path, include_partial: bool = Fa
         hint = ("" if include_partial
                 else f" ({counts['in_progress']} still answering: add --include-partial to export them)")
         raise SessionError(f"{path}: no answers to export{hint}; nothing was written")
-    safe = neutralise_frame(frame)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(out) as tmp:  # never a half-written export under the real name
             if suffix == ".csv":
-                safe.to_csv(tmp, index=False, encoding="utf-8")
+                write_csv(frame, tmp, encoding="utf-8")
             else:
-                safe.to_excel(tmp, index=False, sheet_name="responses", engine="openpyxl")
+                write_excel(frame, tmp, sheet_name="responses")
     except OSError as exc:  # a folder in the way, no permission, disk full...
         raise SessionError(f"{out}: cannot write the export ({exc.strerror or exc}); nothing was written") from None
     respondents = int(frame["respondent_id"].nunique())

@@ -21,13 +21,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from cxassess.errors import SessionError
+from cxassess.errors import QuestionnaireError, SessionDamagedError, SessionError
 from cxassess.questionnaire.model import Questionnaire, as_questionnaire, questionnaire_from_dict
 
 __all__ = [
     "DONT_KNOW", "IN_PROGRESS", "MAX_CODE_LENGTH", "SCHEMA", "SCHEMA_VERSION", "SESSION_SUFFIXES", "SUBMITTED",
-    "check_answer", "check_code", "check_is_session", "check_version", "clean_choices", "merge_choices", "now_utc",
-    "stored_questionnaire",
+    "check_answer", "check_code", "check_is_session", "check_version", "clean_choices", "is_damage", "merge_choices",
+    "now_utc",
+    "participant_attributes", "stored_json", "stored_questionnaire",
 ]
 
 SCHEMA_VERSION = 1
@@ -77,6 +78,16 @@ CREATE VIEW IF NOT EXISTS responses AS
            p.status AS participant_status, p.attributes
     FROM answers a JOIN participants p ON p.code = a.participant;
 """
+
+
+_DAMAGE_WORDS = ("malformed", "could not decode", "corrupt")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True for SQLite errors that mean a session file's bytes are damaged (not locked, read-only or full;
+    "file is not a database" is a file that never was one, or whose first page is gone)."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.DatabaseError) and any(w in text for w in _DAMAGE_WORDS)
 
 
 def now_utc() -> str:
@@ -152,6 +163,8 @@ def check_is_session(con: sqlite3.Connection, path: Path, create: bool) -> None:
             row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             version = row[0] if row else None
     except sqlite3.DatabaseError as exc:
+        if is_damage(exc):
+            raise  # a damaged session, not another kind of file: the caller says what is damaged
         raise SessionError(f"{path}: not a cxassess session file ({exc}); it was left unchanged") from None
     if version is not None:
         return
@@ -165,15 +178,43 @@ def check_is_session(con: sqlite3.Connection, path: Path, create: bool) -> None:
 
 
 def check_version(meta: Mapping[str, str], path: Path) -> None:
-    if int(meta.get("schema_version", "0")) != SCHEMA_VERSION:
+    """The file's schema version is the one this cxassess writes; a version that is not a number is damage."""
+    text = str(meta.get("schema_version", "0"))
+    if not text.strip().isdigit():
+        raise SessionDamagedError(f"meta 'schema_version' is {text[:40]!r}, not a version number")
+    if int(text) != SCHEMA_VERSION:
         raise SessionError(f"{path}: session file version {meta.get('schema_version')} is not supported "
                            f"(this cxassess writes version {SCHEMA_VERSION})")
+
+
+def stored_json(meta: Mapping[str, str], key: str, default: str = "{}") -> Any:
+    """A JSON value stored in ``meta``; text that does not parse is damage (the file was edited or broken)."""
+    try:
+        return json.loads(meta.get(key, default))
+    except ValueError as exc:
+        raise SessionDamagedError(f"meta '{key}' is not valid JSON ({exc})") from None
+
+
+def participant_attributes(code: str, text: str) -> dict[str, Any]:
+    """A participant's stored attributes (JSON); text that does not parse is damage."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise SessionDamagedError(f"participant {code!r}: the attributes are not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise SessionDamagedError(f"participant {code!r}: the attributes are not a JSON object")
+    return value
 
 
 def stored_questionnaire(meta: Mapping[str, str], path: Path,
                          given: Questionnaire | str | Path | None = None) -> Questionnaire:
     """The questionnaire stored in the file; a clear error when ``given`` is another one."""
-    stored = questionnaire_from_dict(json.loads(meta["questionnaire"]), f"{path} (stored questionnaire)")
+    if "questionnaire" not in meta:
+        raise SessionDamagedError("meta has no 'questionnaire' row")
+    try:
+        stored = questionnaire_from_dict(stored_json(meta, "questionnaire"), f"{path} (stored questionnaire)")
+    except QuestionnaireError as exc:
+        raise SessionDamagedError(f"the questionnaire stored in meta is not valid ({str(exc)[:200]})") from None
     if given is not None:
         q = as_questionnaire(given)
         if (q.id, q.version, q.item_ids) != (stored.id, stored.version, stored.item_ids):

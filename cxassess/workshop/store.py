@@ -49,6 +49,7 @@ from cxassess.io.session_schema import (
     clean_choices,
     merge_choices,
     now_utc,
+    stored_json,
     stored_questionnaire,
 )
 from cxassess.questionnaire.model import Questionnaire, as_questionnaire
@@ -166,13 +167,13 @@ class SessionStore(SessionFile):
                 con.execute("UPDATE meta SET value = ? WHERE key = 'client_name'", (client_name,))
                 meta["client_name"] = client_name
             if attributes is not None:
-                merged = merge_choices(json.loads(meta.get("attributes", "{}")), clean_choices(attributes))
+                merged = merge_choices(stored_json(meta, "attributes"), clean_choices(attributes))
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('attributes', ?)",
                             (json.dumps(merged, ensure_ascii=False),))
                 meta["attributes"] = json.dumps(merged)
         self.questionnaire: Questionnaire = stored
         self.client_name: str = meta.get("client_name", "")
-        self.attribute_choices: dict[str, list[str]] = json.loads(meta.get("attributes", "{}"))
+        self.attribute_choices: dict[str, list[str]] = stored_json(meta, "attributes")
         self.created_at: str = meta.get("created_at", "")
 
     def _write(self) -> _Transaction:
