@@ -36,7 +36,7 @@ def scores():
     rows = []
     for n in range(4):
         row = {"respondent_id": f"R{n + 1}", "role": ROLES[n]}
-        for item in Q.items:
+        for item in (i for i in Q.items if not i.outcome):  # outcome statements left unanswered
             v = VALUES[item.dimension][n]
             row[item.id] = 6 - v if item.reverse else v
         rows.append(row)
@@ -83,7 +83,7 @@ def test_heatmap_masks_suppressed_groups():
     rows = []
     for n, role in enumerate(["lead", "lead", "lead", "agent", "rep", "rep"]):
         row = {"respondent_id": f"R{n + 1}", "role": role}
-        for item in Q.items:
+        for item in (i for i in Q.items if not i.outcome):  # outcome statements left unanswered
             v = (VALUES[item.dimension] + [3, 3])[n]
             row[item.id] = 6 - v if item.reverse else v
         rows.append(row)

@@ -46,6 +46,9 @@ def make_scores(values=VALUES, targets=None):
     for n in range(6):
         row = {"respondent_id": f"R{n + 1}", "role": ROLES[n], "department": DEPTS[n]}
         for item in Q.items:
+            if item.outcome:  # outcome statements belong to no dimension: a neutral 3 from everyone
+                row[item.id] = 3
+                continue
             v = values[item.dimension][n]
             row[item.id] = 6 - v if item.reverse else v
         rows.append(row)

@@ -27,6 +27,9 @@ def profile_scores(q, per_respondent: list[dict[str, float]], targets=None, attr
     for n, values in enumerate(per_respondent):
         row = {"respondent_id": f"R{n + 1}", **((attrs or [{}] * len(per_respondent))[n])}
         for item in q.items:
+            if item.outcome:  # part of no dimension: a neutral answer
+                row[item.id] = (q.scale.min + q.scale.max) // 2
+                continue
             v = values[item.dimension]
             row[item.id] = lo_hi - v if item.reverse else v
         rows.append(row)

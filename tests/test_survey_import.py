@@ -406,14 +406,14 @@ def test_cli_questionnaire_as_csv_and_xlsx(cli, tmp_path):
     rows = list(csv.reader(done.stdout.splitlines()))
     assert rows[0] == ["id", "dimension", "statement", "Strongly disagree", "Disagree", "Neither agree nor disagree",
                        "Agree", "Strongly agree", DK]
-    assert len(rows) == 1 + 40 and rows[1][:2] == ["LEAD1", "Leadership and customer-first vision"]
+    assert len(rows) == 1 + 40 + 3 and rows[1][:2] == ["LEAD1", "Leadership and customer-first vision"]
     out = tmp_path / "q.xlsx"
     assert cli("questionnaire", "--format", "xlsx", "--out", out).returncode == 0
     from openpyxl import load_workbook
 
     wb = load_workbook(out)
     items = [[c.value for c in r] for r in wb["Items"].iter_rows()]
-    assert items[0][:3] == ["id", "dimension", "statement"] and len(items) == 41
+    assert items[0][:3] == ["id", "dimension", "statement"] and len(items) == 1 + 40 + 3
     assert items[3][2] == Q.items[2].text
     assert [[c.value for c in r] for r in wb["Scale"].iter_rows()][1:] == [
         [1, "Strongly disagree"], [2, "Disagree"], [3, "Neither agree nor disagree"], [4, "Agree"],

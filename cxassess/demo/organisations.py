@@ -47,13 +47,23 @@ ORGANISATIONS = (
     ),
 )
 
+#: how strongly each dimension moves the outcome statements (recommending the organisation, its offer,
+#: its ease of dealing): what the key-driver analysis should find, not equal, so drivers mean something
+OUTCOME_DRIVERS = {"leadership": 0.30, "employees": 0.45, "silos": 0.05, "feedback": 0.10, "insight": 0.0,
+                   "journeys": 0.05, "design": 0.30, "measurement": 0.0}
 ROLE_SHARES = {"leadership": 0.12, "manager": 0.23, "front line": 0.65}
 ROLE_OFFSET = {"leadership": 0.7, "manager": 0.25, "front line": -0.25}
 BLANK_RATE, DONT_KNOW_RATE = 0.03, 0.04
 
 
-def generate_organisation(org: DemoOrganisation, q: Questionnaire, rng: np.random.Generator) -> pd.DataFrame:
-    """Wide responses (one row per respondent) for one organisation."""
+def generate_organisation(org: DemoOrganisation, q: Questionnaire, rng: np.random.Generator,
+                          outcome_rng: np.random.Generator | None = None) -> pd.DataFrame:
+    """Wide responses (one row per respondent) for one organisation.
+
+    Outcome statements are answered last, from the respondent's own dimension answers weighted by
+    :data:`OUTCOME_DRIVERS`, with ``outcome_rng`` (a stream of their own, so the other answers stay
+    as they were before outcomes existed).
+    """
     n = org.respondents
     roles = rng.choice(list(ROLE_SHARES), size=n, p=list(ROLE_SHARES.values()))
     roles[:3] = ["leadership", "manager", "front line"]  # every role present
@@ -65,17 +75,33 @@ def generate_organisation(org: DemoOrganisation, q: Questionnaire, rng: np.rando
         "respondent_id": [f"{org.slug[:3].upper()}-{i + 1:03d}" for i in range(n)],
         "role": roles, "department": departments, "site": sites,
     }
-    for item in q.items:
+    felt: dict[str, list[np.ndarray]] = {}  # dimension -> the levels its statements were answered from
+    for item in (i for i in q.items if not i.outcome):
         level = org.profile.get(item.dimension, 3.0) + person + rng.normal(0, 0.65, size=n)
-        value = np.clip(np.rint(level), lo, hi).astype(int)
-        if item.reverse:
-            value = lo + hi - value  # a reverse-worded statement is answered the other way round
-        cells = value.astype(object)
-        u = rng.random(n)
-        cells[u < BLANK_RATE] = ""
-        cells[(u >= BLANK_RATE) & (u < BLANK_RATE + DONT_KNOW_RATE)] = "Don't know"
-        data[item.id] = cells
+        felt.setdefault(item.dimension, []).append(level)
+        data[item.id] = _cells(level, item.reverse, lo, hi, rng)
+    outcome_rng = outcome_rng or np.random.default_rng(sum(map(ord, org.slug)))
+    # what a respondent sees of a dimension beyond their general mood (person), weighted by its pull
+    drive = sum((w * (np.mean(felt[d], axis=0) - org.profile.get(d, 3.0) - person)
+                 for d, w in OUTCOME_DRIVERS.items() if d in felt), np.zeros(n))
+    base = float(np.mean(list(org.profile.values()))) if org.profile else 3.0
+    for item in (i for i in q.items if i.outcome):
+        level = base + 2.5 * drive + 0.5 * person + outcome_rng.normal(0, 0.5, size=n)
+        data[item.id] = _cells(level, item.reverse, lo, hi, outcome_rng)
     return pd.DataFrame(data)
+
+
+def _cells(level: np.ndarray, reverse: bool, lo: int, hi: int, rng: np.random.Generator) -> np.ndarray:
+    """Answers from latent levels: rounded to the scale, reversed when worded the other way, a few blank or DK."""
+    n = len(level)
+    value = np.clip(np.rint(level), lo, hi).astype(int)
+    if reverse:
+        value = lo + hi - value  # a reverse-worded statement is answered the other way round
+    cells = value.astype(object)
+    u = rng.random(n)
+    cells[u < BLANK_RATE] = ""
+    cells[(u >= BLANK_RATE) & (u < BLANK_RATE + DONT_KNOW_RATE)] = "Don't know"
+    return cells
 
 
 def write_demo_data(out: str | Path, seed: int = 7,
@@ -85,11 +111,12 @@ def write_demo_data(out: str | Path, seed: int = 7,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
+    outcome_rng = np.random.default_rng([seed, 1])  # outcome answers: a stream apart from the rest
     written: list[Path] = []
     manifest = []
     for org in ORGANISATIONS:
         path = out / f"{org.slug}.csv"
-        generate_organisation(org, q, rng).to_csv(path, index=False)
+        generate_organisation(org, q, rng, outcome_rng).to_csv(path, index=False)
         written.append(path)
         manifest.append({"client": org.name, "responses": path.name, "targets": "targets.yaml",
                          "group_by": "role;department", "consultant": "Demo Consulting"})

@@ -19,10 +19,12 @@ from cxassess._util.paths import DEFAULT_QUESTIONNAIRE
 from cxassess._util.yamlfile import read_yaml
 from cxassess.errors import QuestionnaireError
 
-__all__ = ["DONT_KNOW_DEFAULT", "Dimension", "Item", "Questionnaire", "Scale", "Stage", "as_questionnaire",
-           "load_questionnaire", "questionnaire_from_dict"]
+__all__ = ["DONT_KNOW_DEFAULT", "OUTCOME_SECTION", "Dimension", "Item", "Questionnaire", "Scale", "Stage",
+           "as_questionnaire", "load_questionnaire", "questionnaire_from_dict"]
 
 DONT_KNOW_DEFAULT = "Don't know / not applicable"
+OUTCOME_SECTION = "Overall views"
+"""The heading under which outcome statements are asked (printed forms, the workshop)."""
 
 
 class _Strict(BaseModel):
@@ -107,10 +109,14 @@ class Dimension(_Strict):
 
 class Item(_Strict):
     id: str = Field(min_length=1)
-    dimension: str
+    #: the dimension the statement scores; empty for an outcome statement
+    dimension: str = ""
     text: str = Field(min_length=1)
     reverse: bool = False
     weight: float = Field(default=1.0, gt=0, le=1000, allow_inf_nan=False)
+    #: an outcome statement ("I would recommend working here"): answered on the same scale, part of
+    #: no dimension's score; what the key-driver analysis explains with the dimensions
+    outcome: bool = False
 
     @field_validator("id")
     @classmethod
@@ -153,7 +159,12 @@ class Questionnaire(_Strict):
                 problems.append(f"{kind}: duplicate id '{dup}'")
         dim_ids = {d.id for d in self.dimensions}
         for n, item in enumerate(self.items):
-            if item.dimension not in dim_ids:
+            if item.outcome and item.dimension:
+                problems.append(f"items[{n}].dimension: an outcome statement belongs to no dimension "
+                                f"(remove 'dimension: {item.dimension}' or 'outcome: true')")
+            elif not item.outcome and not item.dimension:
+                problems.append(f"items[{n}].dimension: missing (or mark the item 'outcome: true')")
+            elif not item.outcome and item.dimension not in dim_ids:
                 problems.append(f"items[{n}].dimension: '{item.dimension}' is not a dimension id")
         for d in self.dimensions:
             if not any(i.dimension == d.id for i in self.items):
@@ -185,6 +196,11 @@ class Questionnaire(_Strict):
     @cached_property
     def item_ids(self) -> list[str]:
         return [i.id for i in self.items]
+
+    @cached_property
+    def outcome_ids(self) -> list[str]:
+        """Ids of the outcome statements (``outcome: true``), in questionnaire order; often none."""
+        return [i.id for i in self.items if i.outcome]
 
     @cached_property
     def dimension_ids(self) -> list[str]:

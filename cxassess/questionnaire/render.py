@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cxassess.questionnaire.model import Questionnaire
+from cxassess.questionnaire.model import OUTCOME_SECTION, Questionnaire
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,6 +35,10 @@ def to_markdown(q: Questionnaire) -> str:
             boxes = " | ".join("☐" for _ in points)
             lines.append(f"| {item.id} | {item.text} | {boxes} | ☐ |")
         lines.append("")
+    if q.outcome_ids:  # outcome statements last, in a section of their own
+        lines += [f"## {len(q.dimensions) + 1}. {OUTCOME_SECTION}", "", header, rule]
+        lines += [f"| {i.id} | {i.text} | {' | '.join('☐' for _ in points)} | ☐ |" for i in q.items if i.outcome]
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -50,7 +54,7 @@ def to_rows(q: Questionnaire) -> pd.DataFrame:
     import pandas as pd
 
     answers = [q.scale.labels[p] for p in range(q.scale.min, q.scale.max + 1)] + [q.scale.dont_know]
-    names = {d.id: d.name for d in q.dimensions}
+    names = {d.id: d.name for d in q.dimensions} | {"": OUTCOME_SECTION}  # outcome statements have no dimension
     rows = [{"id": i.id, "dimension": names[i.dimension], "statement": i.text, **{a: "" for a in answers}}
             for i in q.items]
     return pd.DataFrame(rows, columns=["id", "dimension", "statement", *answers])

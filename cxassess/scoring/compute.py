@@ -36,6 +36,7 @@ from cxassess.scoring.matrix import (
 )
 from cxassess.scoring.reliability import LOW_CONSENSUS_SD, cronbach_alpha, rwg
 from cxassess.scoring.result import Scores
+from cxassess.scoring.statistics import dimension_diagnostics, statistics
 from cxassess.scoring.suppression import suppressed_groups
 from cxassess.scoring.targets import resolve_targets
 
@@ -138,7 +139,7 @@ def compute_scores(
             "gap": target - mean,
         },
         index=pd.Index(q.dimension_ids, name="dimension"),
-    )
+    ).join(dimension_diagnostics(matrix, q))
 
     overall_score = float(weighted_overall(mean[None, :], dim_weights)[0])
     stage = q.stage_for(overall_score)
@@ -149,30 +150,34 @@ def compute_scores(
         "stage_name": stage.name if stage else None,
     }
 
-    imean, icount, isd = mean_n_sd(matrix)
+    scored = np.array([not i.outcome for i in q.items])  # outcome statements: Scores.outcomes
+    imean, icount, isd = mean_n_sd(matrix[:, scored])
     items = pd.DataFrame(
         {
-            "dimension": item_dims,
-            "text": [i.text for i in q.items],
-            "reverse": [i.reverse for i in q.items],
+            "dimension": item_dims[scored],
+            "text": [i.text for i in q.items if not i.outcome],
+            "reverse": [i.reverse for i in q.items if not i.outcome],
             "mean": imean,
             "n": icount,
             "sd": isd,
         },
-        index=pd.Index(q.item_ids, name="item"),
+        index=pd.Index([i.id for i in q.items if not i.outcome], name="item"),
     )
 
     rs = pd.DataFrame(rscores, index=respondents, columns=q.dimension_ids)
     attrs = responses.attributes.reindex(respondents)
     groups = {col: _group_table(rs, attrs[col], dim_weights, min_group_size) for col in group_by}
-    coverage = _coverage(responses, respondents, matrix, len(q.item_ids))
-    return Scores(q, int(len(respondents)), overall, dimensions, items, groups, rs, coverage, min_group_size)
+    coverage = _coverage(responses, respondents, matrix[:, scored], [i.id for i in q.items if not i.outcome])
+    extra = statistics(matrix, rs, attrs, groups, q, mean, min_group_size)
+    return Scores(q, int(len(respondents)), overall, dimensions, items, groups, rs, coverage, min_group_size, **extra)
 
 
-def _coverage(responses: Responses, respondents: pd.Index, matrix: np.ndarray, n_items: int) -> dict[str, Any]:
-    """How much of the questionnaire the counted respondents answered, and who was not counted."""
+def _coverage(responses: Responses, respondents: pd.Index, matrix: np.ndarray, item_ids: list[str]) -> dict[str, Any]:
+    """How much of the questionnaire's scored statements (outcome statements aside) the counted
+    respondents answered, and who was not counted."""
     ans = responses.answers
-    counted = ans["respondent_id"].isin(respondents).to_numpy()
+    n_items = len(item_ids)
+    counted = (ans["respondent_id"].isin(respondents) & ans["item_id"].isin(item_ids)).to_numpy()
     dont_know = int(((ans["status"] == "dont_know").to_numpy() & counted).sum())
     all_ids = ans["respondent_id"].nunique()
     total = len(respondents) * n_items

@@ -12,11 +12,14 @@ import pandas as pd
 
 from cxassess.questionnaire.model import Questionnaire
 from cxassess.scoring import MIN_GROUP_SIZE
+from cxassess.scoring.statistics_json import statistics_dict
 
 __all__ = ["Scores", "json_value"]
 
 _DIMENSION_FIELDS = ("name", "score", "index", "stage", "stage_name", "n", "sd", "alpha", "rwg", "low_consensus",
                      "target", "gap")
+#: per-dimension diagnostics added by issue 13 (written when the frame has them; see README "scores.json")
+_DIMENSION_DIAGNOSTICS = ("omega", "rwg_j", "rwg_j_star", "awg")
 
 
 @dataclass
@@ -26,6 +29,16 @@ class Scores:
     DataFrames: ``dimensions`` (index: dimension id), ``items`` (index: item id),
     ``respondent_scores`` (respondents x dimensions), ``groups`` (column -> frame indexed by group
     value with ``respondents``, ``suppressed``, ``overall`` and one column per dimension).
+
+    Statistics (issue 13; empty frames when not computed, keys documented in README "scores.json"):
+    ``outcomes`` (outcome items: mean, n, sd), ``intervals`` (index "overall" + dimension ids: score,
+    low, high, se, and one ``stage_<id>`` probability column per stage), ``gaps`` (one row per shown
+    group and dimension: difference from the rest of the organisation, interval, Hedges' g,
+    p values, ``significant``), ``agreement`` (per grouping and dimension: ICC(1), ICC(2),
+    ``meaningful``), ``group_agreement`` (per shown group and dimension: rwg(j), r*wg(j), awg),
+    ``drivers`` (per dimension: relative weight, share of R², interval, ``focus``) with
+    ``drivers_info``, ``distribution`` (per item: favourable / neutral / unfavourable shares) and
+    ``group_distribution`` (the same per shown group), and ``statistics`` (how they were computed).
     """
 
     questionnaire: Questionnaire
@@ -37,6 +50,16 @@ class Scores:
     respondent_scores: pd.DataFrame
     coverage: dict[str, Any] = field(default_factory=dict)
     min_group_size: int = MIN_GROUP_SIZE
+    outcomes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    intervals: pd.DataFrame = field(default_factory=pd.DataFrame)
+    gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    agreement: pd.DataFrame = field(default_factory=pd.DataFrame)
+    group_agreement: pd.DataFrame = field(default_factory=pd.DataFrame)
+    drivers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    drivers_info: dict[str, Any] = field(default_factory=dict)
+    distribution: pd.DataFrame = field(default_factory=pd.DataFrame)
+    group_distribution: pd.DataFrame = field(default_factory=pd.DataFrame)
+    statistics: dict[str, Any] = field(default_factory=dict)
 
     # --- views ----------------------------------------------------------------------------
     def ranked(self) -> pd.DataFrame:
@@ -45,7 +68,9 @@ class Scores:
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON structure; missing numbers are None."""
-        dims = {d: {k: json_value(row[k]) for k in _DIMENSION_FIELDS} for d, row in self.dimensions.iterrows()}
+        extra = [k for k in _DIMENSION_DIAGNOSTICS if k in self.dimensions.columns]
+        dims = {d: {k: json_value(row[k]) for k in (*_DIMENSION_FIELDS, *extra)}
+                for d, row in self.dimensions.iterrows()}
         groups: dict[str, dict[str, Any]] = {}
         for col, frame in self.groups.items():
             out: dict[str, Any] = {}
@@ -69,6 +94,7 @@ class Scores:
             "items": items,
             "coverage": {k: json_value(v) for k, v in self.coverage.items()},
             "min_group_size": self.min_group_size,
+            **statistics_dict(self, json_value),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

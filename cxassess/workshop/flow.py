@@ -62,18 +62,19 @@ class ParticipantFlow:
 
     @property
     def total(self) -> int:
-        return len(self.questionnaire.item_ids)
+        """Statements on the dimension pages (outcome statements are not asked in a workshop yet)."""
+        return sum(1 for i in self.questionnaire.items if not i.outcome)
 
     @property
     def answered(self) -> int:
         """Statements with an answer, "don't know" included (it is a choice)."""
-        return sum(1 for i in self.questionnaire.item_ids if i in self.answers)
+        return sum(1 for i in self.questionnaire.items if not i.outcome and i.id in self.answers)
 
     def unanswered(self) -> dict[str, list[Item]]:
         """Dimension id -> statements not answered yet (dimensions with none left are omitted)."""
         out: dict[str, list[Item]] = {}
         for item in self.questionnaire.items:
-            if item.id not in self.answers:
+            if item.id not in self.answers and not item.outcome:
                 out.setdefault(item.dimension, []).append(item)
         return out
 
