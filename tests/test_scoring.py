@@ -85,16 +85,19 @@ def test_item_statistics_use_reversed_values(mini_scores):
 
 
 def test_groups_and_suppression(mini_scores, mini_q, data_dir):
-    g = mini_scores.groups["role"]
-    # lead = r1, r2: A = (4.5 + 4.0) / 2 = 4.25, B = (4.5 + 3.0) / 2 = 3.75, overall = (4.25 + 7.5) / 3
-    assert g.loc["lead", "A"] == pytest.approx(4.25)
-    assert g.loc["lead", "B"] == pytest.approx(3.75)
-    assert g.loc["lead", "overall"] == pytest.approx((4.25 + 2 * 3.75) / 3)
-    # front = r3, r4: A = 2.5 (r4 missing), B = 2.0, overall = (2.5 + 4.0) / 3
-    assert g.loc["front", "overall"] == pytest.approx(6.5 / 3)
+    g = mini_scores.groups["role"]  # min group size 2
+    # lead = r1, r2: B = (4.5 + 3.0) / 2 = 3.75; front = r3, r4: B = (2 + 2) / 2 = 2.0
+    assert g.loc["lead", "B"] == pytest.approx(3.75) and g.loc["front", "B"] == pytest.approx(2.0)
+    # A: r4 has no A score, so front's A would be r3's alone (hidden), and lead's A = 4.25 would give
+    # r3's away (3 x organisation A - 2 x lead A): hidden with it; the overalls would give A away too
+    assert g[["A", "overall"]].isna().all().all() and not g["suppressed"].any()
+    cells = mini_scores.suppression.cells
+    assert cells == {("role", "front", "A"): "fewer than 2 respondents with a score for this dimension",
+                     ("role", "lead", "A"): "hidden too, so that a smaller group cannot be worked out from the rest"}
     strict = score(read_responses(data_dir / "mini_long.csv", mini_q), mini_q, group_by=["role"])
     js = strict.to_dict()["groups"]["role"]
-    assert js == {"front": {"respondents": 2, "suppressed": True}, "lead": {"respondents": 2, "suppressed": True}}
+    assert js == {"front": {"respondents": 2, "suppressed": True, "reason": "fewer than 3 respondents"},
+                  "lead": {"respondents": 2, "suppressed": True, "reason": "fewer than 3 respondents"}}
 
 
 def test_targets_scores_and_stages(mini_q, data_dir, tmp_path):
@@ -127,7 +130,7 @@ def test_json_contract(mini_scores):
     assert a["low_consensus"] is True
     assert data["items"]["A3"] == {"mean": 3.5, "n": 2, "sd": pytest.approx(math.sqrt(0.5), abs=1e-6)}
     lead = data["groups"]["role"]["lead"]
-    assert lead["respondents"] == 2 and lead["dimensions"]["A"] == 4.25
+    assert lead["respondents"] == 2 and lead["dimensions"] == {"A": None, "B": 3.75}
 
 
 def test_wide_and_long_give_identical_scores(mini_q, data_dir):
@@ -137,7 +140,7 @@ def test_wide_and_long_give_identical_scores(mini_q, data_dir):
 
 
 def test_missing_values_in_every_dimension_are_null(mini_q, data_dir):
-    s = score(read_responses(data_dir / "mini_bad_long.csv", mini_q, on_error="skip"), mini_q)
+    s = score(read_responses(data_dir / "mini_bad_long.csv", mini_q, on_error="skip"), mini_q, min_group_size=1)
     # valid answers left: r1 A1=5; r3 A1=2, B1=2  -> A missing for everyone, B = 2.0 from r3 only
     assert s.respondents == 2
     assert np.isnan(s.dimensions.loc["A", "score"]) and s.dimensions.loc["A", "n"] == 0
@@ -243,8 +246,10 @@ def test_csv_output_holds_groups_as_tidy_rows(cli, data_dir):
     import io
 
     frame = pd.read_csv(io.StringIO(res.stdout))
+    lead_b = frame[(frame["group_by"] == "role") & (frame["group"] == "lead") & (frame["dimension"] == "B")]
+    assert lead_b["score"].item() == pytest.approx(3.75) and lead_b["respondents"].item() == 2
     lead_a = frame[(frame["group_by"] == "role") & (frame["group"] == "lead") & (frame["dimension"] == "A")]
-    assert lead_a["score"].item() == pytest.approx(4.25) and lead_a["respondents"].item() == 2
+    assert lead_a["score"].isna().all()  # it would give r3's A score away (see test_groups_and_suppression)
     assert frame.loc[frame["dimension"] == "overall", "score"].iloc[0] == pytest.approx((11 / 3 + 2 * 2.875) / 3)
 
 

@@ -8,7 +8,9 @@ Pure, vectorised functions over a respondents x items matrix; no file is read he
 - a dimension score is the mean of respondent dimension scores (``n`` of them, ``sd`` sample);
 - the overall score is the dimension-weighted mean of the dimension scores that are not missing;
 - ``index = (score - min) / (max - min) * 100``; stage = highest stage with ``min_score <= score``;
-- groups smaller than ``min_group_size`` are suppressed, never shown;
+- no figure is shown on fewer than ``min_group_size`` contributors, and no group that differs from
+  another shown group (of any grouping) or from the whole by fewer than that many people: see
+  :mod:`cxassess.scoring.suppression` for the rule and its reasons (``Scores.suppression``);
 - Cronbach's alpha on complete cases, ``rwg = 1 - sd^2 / ((A^2 - 1) / 12)`` clamped to 0..1, and a
   low-consensus flag when ``sd >= 1``;
 - responses are scored only against the questionnaire they were read with.
@@ -37,7 +39,7 @@ from cxassess.scoring.matrix import (
 from cxassess.scoring.reliability import LOW_CONSENSUS_SD, cronbach_alpha, rwg
 from cxassess.scoring.result import Scores
 from cxassess.scoring.statistics import dimension_diagnostics, statistics
-from cxassess.scoring.suppression import suppressed_groups
+from cxassess.scoring.suppression import Suppression, hide_in_statistics, plan_suppression
 from cxassess.scoring.targets import resolve_targets
 
 __all__ = ["check_questionnaire", "check_request", "compute_scores"]
@@ -115,10 +117,20 @@ def compute_scores(
     respondents, matrix = respondents[answered_any], matrix[answered_any]
     rscores = respondent_dimension_scores(matrix, q)
     dim_weights = np.array([d.weight for d in q.dimensions])
+    rs = pd.DataFrame(rscores, index=respondents, columns=q.dimension_ids)
+    attrs = responses.attributes.reindex(respondents)
+    labels = {col: _labels(attrs[col]) for col in group_by}
+    answers_per_item = (~np.isnan(matrix)).sum(axis=0).tolist()
+    answered = pd.DataFrame(~np.isnan(matrix), index=respondents, columns=q.item_ids)
+    plan = plan_suppression(labels, rs.notna(), min_group_size, dict(zip(q.item_ids, answers_per_item, strict=True)),
+                            answered)
 
     mean, n, sd = mean_n_sd(rscores)
     item_dims = np.array([i.dimension for i in q.items])
     alphas = [cronbach_alpha(matrix[:, item_dims == d]) for d in q.dimension_ids]
+    hidden_dims = np.array([d in plan.dimensions for d in q.dimension_ids], dtype=bool)
+    mean, sd = np.where(hidden_dims, np.nan, mean), np.where(hidden_dims, np.nan, sd)
+    alphas = [np.nan if h else a for a, h in zip(alphas, hidden_dims, strict=True)]
     stage_ids, stage_names = stage_columns(mean, q)
     target = np.array([target_scores.get(d, np.nan) for d in q.dimension_ids])
     dimensions = pd.DataFrame(
@@ -152,6 +164,8 @@ def compute_scores(
 
     scored = np.array([not i.outcome for i in q.items])  # outcome statements: Scores.outcomes
     imean, icount, isd = mean_n_sd(matrix[:, scored])
+    hidden_items = np.array([i.id in plan.items for i in q.items if not i.outcome], dtype=bool)
+    imean, isd = np.where(hidden_items, np.nan, imean), np.where(hidden_items, np.nan, isd)
     items = pd.DataFrame(
         {
             "dimension": item_dims[scored],
@@ -164,12 +178,11 @@ def compute_scores(
         index=pd.Index([i.id for i in q.items if not i.outcome], name="item"),
     )
 
-    rs = pd.DataFrame(rscores, index=respondents, columns=q.dimension_ids)
-    attrs = responses.attributes.reindex(respondents)
-    groups = {col: _group_table(rs, attrs[col], dim_weights, min_group_size) for col in group_by}
+    groups = {col: _group_table(rs, labels[col], dim_weights, col, plan) for col in group_by}
     coverage = _coverage(responses, respondents, matrix[:, scored], [i.id for i in q.items if not i.outcome])
-    extra = statistics(matrix, rs, attrs, groups, q, mean, min_group_size)
-    return Scores(q, int(len(respondents)), overall, dimensions, items, groups, rs, coverage, min_group_size, **extra)
+    extra = hide_in_statistics(statistics(matrix, rs, attrs, groups, q, mean, min_group_size), plan)
+    return Scores(q, int(len(respondents)), overall, dimensions, items, groups, rs, coverage, min_group_size,
+                  suppression=plan, **extra)
 
 
 def _coverage(responses: Responses, respondents: pd.Index, matrix: np.ndarray, item_ids: list[str]) -> dict[str, Any]:
@@ -193,15 +206,24 @@ def _coverage(responses: Responses, respondents: pd.Index, matrix: np.ndarray, i
     }
 
 
-def _group_table(rs: pd.DataFrame, labels: pd.Series, dim_weights: np.ndarray, min_size: int) -> pd.DataFrame:
-    """Per group value: respondents, suppressed flag, overall and dimension scores (NaN when suppressed)."""
-    labels = labels.astype("object").where(labels.notna(), "(not given)").astype(str)
+def _labels(values: pd.Series) -> pd.Series:
+    """Each respondent's group value as text; a missing value is the group "(not given)"."""
+    return values.astype("object").where(values.notna(), "(not given)").astype(str)
+
+
+def _group_table(rs: pd.DataFrame, labels: pd.Series, dim_weights: np.ndarray, col: str,
+                 plan: Suppression) -> pd.DataFrame:
+    """Per group value: respondents, suppressed flag, overall and dimension scores (NaN where hidden)."""
     grouped = rs.groupby(labels.to_numpy(), sort=True)
     means = grouped.mean()
     counts = grouped.size()
+    for c, value, dim in plan.cells:  # a dimension figure on too few, or too close to another figure
+        if c == col:
+            means.loc[value, dim] = np.nan
     table = means.copy()
     table.insert(0, "overall", weighted_overall(means.to_numpy(), dim_weights))
-    table.insert(0, "suppressed", suppressed_groups(counts, min_size))
+    table.loc[[v for c, v in plan.overall if c == col], "overall"] = np.nan
+    table.insert(0, "suppressed", [(col, str(v)) in plan.groups for v in table.index])
     table.insert(0, "respondents", counts)
     table.loc[table["suppressed"], ["overall", *rs.columns]] = np.nan
     table.index.name = labels.name

@@ -13,6 +13,7 @@ import pandas as pd
 from cxassess.questionnaire.model import Questionnaire
 from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.scoring.statistics_json import statistics_dict
+from cxassess.scoring.suppression import Suppression
 
 __all__ = ["Scores", "json_value"]
 
@@ -60,6 +61,7 @@ class Scores:
     distribution: pd.DataFrame = field(default_factory=pd.DataFrame)
     group_distribution: pd.DataFrame = field(default_factory=pd.DataFrame)
     statistics: dict[str, Any] = field(default_factory=dict)
+    suppression: Suppression | None = None  # what the anonymity rule hid, and why (None: not recorded)
 
     # --- views ----------------------------------------------------------------------------
     def ranked(self) -> pd.DataFrame:
@@ -76,7 +78,8 @@ class Scores:
             out: dict[str, Any] = {}
             for value, row in frame.iterrows():
                 if row["suppressed"]:
-                    out[str(value)] = {"respondents": int(row["respondents"]), "suppressed": True}
+                    out[str(value)] = {"respondents": int(row["respondents"]), "suppressed": True,
+                                       "reason": self.suppression_reason(col, str(value))}
                 else:
                     out[str(value)] = {
                         "respondents": int(row["respondents"]),
@@ -94,8 +97,15 @@ class Scores:
             "items": items,
             "coverage": {k: json_value(v) for k, v in self.coverage.items()},
             "min_group_size": self.min_group_size,
+            "suppression": self.suppression.to_dict() if self.suppression else None,
             **statistics_dict(self, json_value),
         }
+
+    def suppression_reason(self, column: str, value: str) -> str:
+        """Why a group is hidden, in words that give no number but the minimum."""
+        if self.suppression and (column, value) in self.suppression.groups:
+            return self.suppression.groups[(column, value)]
+        return f"fewer than {self.min_group_size} respondents"
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
