@@ -2,7 +2,8 @@
 
 For a client the output folder ``DIR/<slug>/`` holds ``report.html`` (no code, no prompts, figures
 embedded: one self-contained file), ``report.pdf`` (WeasyPrint, from that HTML), the executed
-``report.ipynb`` and ``scores.json`` (for audit). The folder is assembled under a temporary name
+``report.ipynb`` and ``scores.json`` (for audit), and the derived ``report.pptx`` / ``report.xlsx`` when
+asked for (:mod:`cxassess.report.formats`). The folder is assembled under a temporary name
 and renamed into place only when complete (:func:`publish`), so an interrupted run never leaves a
 half-written report that looks whole.
 """
@@ -13,13 +14,15 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cxassess.errors import CxError
+from cxassess.report.formats import DEFAULT_FORMATS
+from cxassess.report.formats import output_names as output_names  # re-exported: the registry's
+from cxassess.report.formats import parse_formats as parse_formats
 
-FORMATS = ("html", "pdf")
+#: The formats a report makes by default; every known format is in :data:`cxassess.report.formats.REGISTRY`.
+FORMATS = DEFAULT_FORMATS
 
 
 @dataclass
@@ -35,19 +38,6 @@ class ReportResult:
     @property
     def ok(self) -> bool:
         return self.status in ("ok", "skipped")
-
-
-def parse_formats(text: str | Iterable[str]) -> tuple[str, ...]:
-    items = [t.strip().lower() for t in (text.split(",") if isinstance(text, str) else text) if t.strip()]
-    bad = [t for t in items if t not in FORMATS]
-    if bad or not items:
-        raise CxError(f"unknown format {', '.join(bad) or '(none)'}: choose from {', '.join(FORMATS)}")
-    return tuple(dict.fromkeys(items))
-
-
-def output_names(formats: Iterable[str]) -> list[str]:
-    fmts = set(formats)
-    return [f"report.{f}" for f in FORMATS if f in fmts] + ["report.ipynb", "scores.json"]
 
 
 def temporary_folder(out: Path, slug: str) -> Path:

@@ -21,6 +21,7 @@ from typing import Any
 
 from cxassess.errors import CxError
 from cxassess.report.export import REPORT_TEMPLATE_DIR, export_html
+from cxassess.report.formats import DeliverableOptions, warm_derived, write_derived
 from cxassess.report.notebook import (
     DEFAULT_NOTEBOOK,
     declared_parameters,
@@ -53,9 +54,11 @@ class Renderer:
     """
 
     def __init__(self, *, notebook: Path | str | None = None, formats: Iterable[str] = FORMATS,
-                 executor: str = "auto", lanes: int = 1, timeout: int = CELL_TIMEOUT) -> None:
+                 executor: str = "auto", lanes: int = 1, timeout: int = CELL_TIMEOUT,
+                 options: DeliverableOptions | None = None) -> None:
         self.notebook_path = Path(notebook or DEFAULT_NOTEBOOK).resolve()
         self.formats = parse_formats(formats)
+        self.options = options or DeliverableOptions()  # the deck's template, the workbook's responses sheet
         self.executor = executor
         self.lanes = max(1, int(lanes))
         self.timeout = timeout
@@ -75,10 +78,10 @@ class Renderer:
         if "pdf" in self.formats:
             preload += ["weasyprint", "cxassess.report.pdf"]
         # the fork server imports its libraries while this process warms up its own
-        self.source, _ = await asyncio.gather(
+        self.source, _, _ = await asyncio.gather(
             open_kernel_source(self.executor, preload=preload, ahead=self.lanes, cwd=self.cwd,
                                warm=[w for w in WARM_UPS if w.split(":")[0] in preload]),
-            asyncio.to_thread(_warm_driver))
+            asyncio.to_thread(_warm_driver), asyncio.to_thread(warm_derived, self.formats))
         return self
 
     def load(self) -> None:
@@ -98,7 +101,8 @@ class Renderer:
 
     def inputs_of(self, req: ReportRequest) -> list[Path]:
         """Everything a report depends on: its data files, the notebook and our template."""
-        return [*req.input_files(), self.notebook_path, *sorted(REPORT_TEMPLATE_DIR.glob("*"))]
+        return [*req.input_files(), self.notebook_path, *sorted(REPORT_TEMPLATE_DIR.glob("*")),
+                *self.options.input_files()]
 
     def input_digests(self, req: ReportRequest) -> dict[str, str]:
         """SHA-256 of every input's content: what ``--resume`` compares (dates lie after a copy that keeps them)."""
@@ -181,6 +185,9 @@ class Renderer:
             doc = scores_document(req, kernel_scores if kernel_scores is not None else scores, parameters)
             doc["report"]["inputs"] = digests
             (tmp / "scores.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            # report.pptx / report.xlsx, from the same scores, narrative and plan (cxassess.report.formats)
+            await asyncio.to_thread(write_derived, self.formats, doc, tmp, request=req, scores=scores,
+                                    options=self.options)
             if "pdf" in self.formats:
                 async with self._pdf_lanes:  # PDFs render while the next reports' kernels run
                     await self.source.pdf(tmp / "report.html", tmp / "report.pdf")
@@ -288,13 +295,17 @@ def _warm_driver() -> None:
 
 def render_report(request: ReportRequest, out_dir: Path | str, *, formats: Iterable[str] = FORMATS,
                   notebook: Path | str | None = None, executor: str = "auto",
-                  timeout: int = CELL_TIMEOUT) -> ReportResult:
-    """Render one client's report (blocking). Raises :class:`CxError` with a clear message on failure."""
+                  timeout: int = CELL_TIMEOUT, options: DeliverableOptions | None = None) -> ReportResult:
+    """Render one client's report (blocking). Raises :class:`CxError` with a clear message on failure.
+
+    ``options``: the derived formats' options (a firm's PowerPoint template, the responses sheet).
+    """
 
     scores = validate_request(request)  # bad input fails here, before any kernel starts
 
     async def run() -> ReportResult:
-        async with Renderer(notebook=notebook, formats=formats, executor=executor, lanes=1, timeout=timeout) as r:
+        async with Renderer(notebook=notebook, formats=formats, executor=executor, lanes=1, timeout=timeout,
+                            options=options) as r:
             return await r.render(request, out_dir, scores=scores)
 
     return asyncio.run(run())

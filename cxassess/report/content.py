@@ -1,0 +1,101 @@
+"""What the deck and the workbook are built from: the scores behind ``scores.json``, the action plan,
+the customer measures and the title facts, gathered once per report.
+
+The HTML report's own functions make all of it (:func:`~cxassess.scoring.score.score_file`,
+:func:`~cxassess.report.actions.action_plan`, :mod:`cxassess.report.narrative`), so the derived
+formats have no second source of truth. When the caller has no :class:`Scores` (a batch reads the
+kernel's numbers), the responses are scored again with the same function and inputs, and the result
+is checked against the scores document before anything is written.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cxassess.errors import CxError
+
+
+@dataclass
+class ReportContent:
+    """One report's facts for the derived formats (``doc`` is exactly what ``scores.json`` holds)."""
+
+    client: str
+    consultant: str
+    assessment_date: str
+    doc: Mapping[str, Any]
+    scores: Any  # Scores
+    plan: Any  # ActionPlan
+    metrics: Any = None  # CustomerMetrics, when the report has a customer survey
+    request: Any = None  # the ReportRequest (responses file, grouping) for the optional responses sheet
+    #: what the notebook also hands the narrative (targets, invited, ...), built from its own parameters
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def narrative(self, name: str, *args: Any, **kwargs: Any) -> str:
+        """Call ``cxassess.report.narrative.<name>`` as the report notebook does: with the same
+        scores, plan and parameters (only the keyword arguments the function takes)."""
+        from cxassess.report import narrative
+
+        fn = getattr(narrative, name)
+        accepted = inspect.signature(fn).parameters
+        offered = {"client_name": self.client, "metrics": self.metrics, "plan": self.plan, **self.extras, **kwargs}
+        return str(fn(*args, **{k: v for k, v in offered.items() if k in accepted}))
+
+
+def report_content(doc: Mapping[str, Any], request: Any, scores: Any = None) -> ReportContent:
+    """Gather a report's content from its scores document and request (see the module docstring)."""
+    from cxassess.report.actions import action_plan
+
+    if scores is None or isinstance(scores, dict):
+        from cxassess.scoring.score import score_file
+
+        scores = score_file(request.responses, request.questionnaire, group_by=request.group_by,
+                            targets=request.targets, min_group_size=request.min_group_size)
+    check_same(scores, doc, request.client)
+    metrics = None
+    if request.customer_metrics:
+        from cxassess.report.customer_metrics import load_customer_metrics
+
+        metrics = load_customer_metrics(request.customer_metrics, request.min_group_size)
+    params = dict(doc.get("report", {}).get("parameters", {}))
+    date = str(params.get("assessment_date") or request.assessment_date or "")
+    return ReportContent(client=request.client, consultant=str(request.consultant or ""), assessment_date=date,
+                         doc=doc, scores=scores, plan=action_plan(scores), metrics=metrics, request=request,
+                         extras=_extras(params))
+
+
+def _extras(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The notebook's further narrative inputs, from the parameters it was run with."""
+    from cxassess.report import narrative
+
+    extras: dict[str, Any] = {"targets": narrative.as_optional(params.get("targets"))}
+    load_invited = getattr(narrative, "load_invited", None)
+    if load_invited is not None:
+        extras["invited"] = load_invited(narrative.as_optional(params.get("invited")))
+    return extras
+
+
+def check_same(scores: Any, doc: Mapping[str, Any], client: str) -> None:
+    """Refuse to write a deck or workbook whose figures would differ from ``scores.json``."""
+    def close(a: Any, b: Any) -> bool:
+        a = None if a is None or (isinstance(a, float) and math.isnan(a)) else float(a)
+        return a is b if a is None or b is None else math.isclose(a, float(b), rel_tol=0, abs_tol=1e-6)
+
+    problems = []
+    if scores.respondents != doc.get("respondents"):
+        problems.append("respondents")
+    if not close(scores.overall.get("score"), doc.get("overall", {}).get("score")):
+        problems.append("overall score")
+    for dim, row in scores.dimensions[["score", "sd"]].iterrows():
+        other = doc.get("dimensions", {}).get(dim, {})
+        if not close(row["score"], other.get("score")) or not close(row["sd"], other.get("sd")):
+            problems.append(f"dimension {dim}")
+    if problems:
+        raise CxError(f"{client}: the responses changed while the report was rendered ({', '.join(problems[:5])} "
+                      "differ from scores.json); render it again")
+
+
+__all__ = ["ReportContent", "report_content", "check_same"]
