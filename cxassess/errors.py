@@ -133,6 +133,34 @@ class RequestRefused(CxError):
         return _rebuild, (type(self), str(self), self.__dict__)
 
 
+class StoreError(CxError):
+    """The assessment history store (``cxassess store``) cannot do what was asked; nothing was written."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store cannot be opened: not a database URL or file, wrong user or password, server unreachable."""
+
+
+class StoreLockedError(StoreError):
+    """The store's file stayed locked by another program for longer than the wait allowed."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The store's file, or its folder, cannot be written."""
+
+
+class StoreVersionError(StoreError):
+    """The store was written by a newer cxassess, whose schema this version does not know."""
+
+
+class StoreConflictError(StoreError):
+    """An assessment or client that clashes with one already stored (a wave added twice, a name in another case)."""
+
+
+class StoreNotFoundError(StoreError):
+    """A client or wave that the store does not hold."""
+
+
 def check_on_error(value: Any) -> OnError:
     """``on_error`` as given, or a clear error: the one check every reader uses."""
     if value not in ("raise", "skip"):
@@ -141,5 +169,7 @@ def check_on_error(value: Any) -> OnError:
 
 
 __all__ = ["CxError", "Problem", "ProblemsError", "QuestionnaireError", "ResponsesError", "MetricsError",
-           "RecommendationsError", "SurveyImportError", "SessionError", "KernelStartError", "RequestRefused", "OnError",
+           "RecommendationsError", "SurveyImportError", "SessionError", "KernelStartError", "RequestRefused",
+           "StoreError", "StoreUnavailableError", "StoreLockedError", "StoreReadOnlyError", "StoreVersionError",
+           "StoreConflictError", "StoreNotFoundError", "OnError",
            "check_on_error", "format_problems"]

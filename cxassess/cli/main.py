@@ -21,6 +21,7 @@ from cxassess.errors import CxError
 def build_parser() -> argparse.ArgumentParser:
     from cxassess.cli.data import add_data_commands, add_demo_data_command
     from cxassess.cli.report import add_report_commands
+    from cxassess.cli.store import add_store_commands
     from cxassess.cli.workshop import add_workshop_commands
 
     parser = argparse.ArgumentParser(
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_workshop_commands(sub)
     add_demo_data_command(sub)
     add_report_commands(sub)  # report, batch
+    add_store_commands(sub)  # store add, list, show, export, forget
     return parser
 
 
@@ -53,6 +55,19 @@ def _refuse_out_over_input(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; everything it prints passes through :func:`cxassess._util.safe.for_terminal`,
+    so a cell's escape sequence or bidi override is shown escaped, never obeyed by the terminal."""
+    from cxassess._util.safe import TerminalText
+
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalText(out), TerminalText(err)
+    try:
+        return _run(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
