@@ -151,3 +151,62 @@ def test_a_huge_yaml_value_is_not_written_into_a_message(tmp_path, mini_q):
     with pytest.raises(CxError) as caught:
         resolve_targets(read_targets(path), mini_q)
     assert str(path) in str(caught.value) and len(str(caught.value)) < 300, str(caught.value)[:500]
+
+
+# --------------------------------------------------------------------------------------
+# items 1 and 2: attribute columns named like the reader's own columns; headers alike but for spaces and case
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["value", "item_id", "_row", "status", "respondent", "Value"])
+def test_a_wide_attribute_may_be_called_like_the_readers_own_columns(mini_q, tmp_path, name):
+    path = _write(tmp_path / "wide.csv", f"respondent_id,A1,A2,B1,{name}\nr1,4,3,5,north\nr2,2,3,1,south\nr3,5,5,5,north\n")
+    got = read_responses(path, mini_q)
+    assert got.attribute_columns == [name]
+    assert got.attributes[name].to_dict() == {"r1": "north", "r2": "south", "r3": "north"}
+    assert int(got.answers["value"].notna().sum()) == 9
+    table = got.answers.assign(respondent_id=got.answers["respondent_id"].astype(str),
+                               item_id=got.answers["item_id"].astype(str))
+    assert table.loc[(table["respondent_id"] == "r2") & (table["item_id"] == "B1"), "value"].tolist() == [1.0]
+
+
+@pytest.mark.parametrize("name", ["_row", "status", " Status "])
+def test_a_long_attribute_may_be_called_like_the_readers_own_columns(mini_q, tmp_path, name):
+    path = _write(tmp_path / "long.csv", f"respondent_id,item_id,value,{name}\nr1,A1,4,x\nr1,B1,2,x\nr2,A1,5,y\n")
+    got = read_responses(path, mini_q)
+    assert got.attribute_columns == [name.strip()]
+    assert got.attributes[name.strip()].to_dict() == {"r1": "x", "r2": "y"}
+    assert got.answers["value"].tolist() == [4.0, 2.0, 5.0]
+
+
+@pytest.mark.parametrize("header, columns", [
+    ("respondent_id, A1 , A1 ,B1", "2 (B) ' A1 ' and 3 (C) ' A1 '"),
+    ("respondent_id,A1,a1,B1", "2 (B) 'A1' and 3 (C) 'a1'"),
+    ("respondent_id,Respondent_ID,A1,B1", "1 (A) 'respondent_id' and 2 (B) 'Respondent_ID'"),
+    ("respondent_id,A1,B1,role,ROLE ", "4 (D) 'role' and 5 (E) 'ROLE '"),
+])
+def test_wide_headers_alike_but_for_spaces_and_case_are_a_located_error(mini_q, tmp_path, header, columns):
+    width = header.count(",") + 1
+    path = _write(tmp_path / "wide.csv", f"{header}\n" + "".join(",".join([f"r{n}", *"4325"][:width]) + "\n"
+                                                               for n in range(3)))
+    with pytest.raises(ResponsesError) as caught:
+        read_responses(path, mini_q)
+    found = [p for p in caught.value.problems if "same name" in p.message]
+    assert len(found) == 1 and found[0].row == 1, caught.value.problems
+    assert f"columns {columns} have the same name once spaces and case are ignored" in found[0].message
+
+
+@pytest.mark.parametrize("header", ["respondent_id,item_id,ITEM_ID,value", "respondent_id,item_id,value,Value",
+                                    "respondent_id,Respondent_ID,item_id,value", " item_id ,respondent_id,item_id,value"])
+def test_long_headers_alike_but_for_spaces_and_case_are_a_located_error(mini_q, tmp_path, header):
+    width = header.count(",") + 1
+    path = _write(tmp_path / "long.csv", header + "\n" + ",".join(["r1", "A1", "A1", "4", "4"][:width]) + "\n")
+    with pytest.raises(ResponsesError) as caught:
+        read_responses(path, mini_q)
+    assert any("have the same name once spaces and case are ignored" in p.message and p.row == 1
+               for p in caught.value.problems), caught.value.problems
+
+
+def test_skipping_repeated_headers_leaves_out_every_column_of_the_repeat(mini_q, tmp_path):
+    path = _write(tmp_path / "wide.csv", "respondent_id,A1, a1 ,B1\nr1,4,2,5\nr2,1,2,3\n")
+    got = read_responses(path, mini_q, on_error="skip")
+    assert sorted(got.answers["item_id"].astype(str).unique()) == ["B1"]
+    assert any("same name" in p.message for p in got.errors)

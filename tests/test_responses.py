@@ -180,7 +180,8 @@ def test_repeated_column_is_an_error_not_a_lost_answer(mini_q, tmp_path):
     with pytest.raises(ResponsesError) as err:
         read_responses(path, mini_q)
     assert [str(p) for p in err.value.problems] == [
-        f"{path}, row 1, column 'A1': column 'A1' appears more than once (columns 2 and 4); keep one"]
+        f"{path}, row 1, column 'A1': columns 2 (B) 'A1' and 4 (D) 'A1' have the same name once spaces and case are "
+        "ignored; keep one (rename or delete the others)"]
 
 
 def test_item_ids_in_another_case_are_items_and_typos_are_errors(mini_q, tmp_path):

@@ -16,7 +16,7 @@ import pandas as pd
 from cxassess.io.values import ValueReader
 from cxassess.questionnaire.model import Questionnaire
 
-__all__ = ["clean_frame", "is_missing", "on_uniques", "parse_values", "text_cells"]
+__all__ = ["clean_frame", "is_missing", "on_uniques", "parse_values", "text_categorical", "text_cells"]
 
 
 def is_missing(v: object) -> bool:
@@ -39,14 +39,29 @@ def text_cells(series: pd.Series) -> pd.Series:
     return on_uniques(series, lambda u: ["" if is_missing(v) else str(v).strip() for v in u])
 
 
+def text_categorical(series: pd.Series) -> pd.Categorical:
+    """Cells as a categorical of stripped text ('' for missing), each distinct value converted once."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    cleaned = ["" if is_missing(v) else str(v).strip() for v in uniques]
+    remap, categories = pd.factorize(np.asarray(cleaned, dtype=object))  # " a" and "a" are one text
+    return pd.Categorical.from_codes(remap[codes] if len(codes) else codes, categories=pd.Index(categories))
+
+
 def clean_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Stripped text cells ('' for missing), positions kept, entirely empty rows dropped."""
+    """Stripped names and stripped text cells as categoricals ('' for missing), file positions kept as the
+    index, entirely empty rows dropped. The names must be unique once stripped (the header checks see to it)."""
     df = df.reset_index(drop=True)
-    df = pd.DataFrame({str(c).strip(): text_cells(df[c]) for c in df.columns}, index=df.index)
+    columns = {str(c).strip(): text_categorical(df.iloc[:, k]) for k, c in enumerate(df.columns)}
+    df = pd.DataFrame(columns, index=df.index)
     if len(df.columns) and len(df):
-        empty = np.logical_and.reduce([(df[c] == "").to_numpy() for c in df.columns])
+        empty = np.logical_and.reduce([_is_empty(columns[c]) for c in columns])
         df = df.loc[~empty]
     return df
+
+
+def _is_empty(cells: pd.Categorical) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    blank = np.flatnonzero(np.asarray(cells.categories, dtype=object) == "")
+    return np.zeros(len(cells), dtype=bool) if not len(blank) else np.asarray(cells.codes == blank[0])
 
 
 def parse_values(raw: pd.Series, q: Questionnaire) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:

@@ -50,32 +50,52 @@ def unnamed_columns(df: pd.DataFrame, source: str, notes: list[str]) -> tuple[pd
     return df.iloc[:, keep], problems
 
 
-def check_header(df: pd.DataFrame, q: Questionnaire, source: str, notes: list[str]) -> list[Problem]:
-    """Repeated column names, and columns that look like a mistyped item id, are problems.
-
-    Either would otherwise be read as a respondent attribute and its answers lost in silence.
-    """
+def _same_names(names: list[str], source: str) -> tuple[list[Problem], set[int]]:
+    """Columns whose names are one name once spaces and case are ignored (``LEAD1``/`` lead1 ``,
+    ``value``/``Value``): nobody can tell which holds the answers, so every column of such a group
+    is a problem, named by position, letter and header cell as written, and left out."""
+    groups: dict[str, list[int]] = {}
+    for pos, name in enumerate(names):
+        key = name.strip().casefold()
+        if key:
+            groups.setdefault(key, []).append(pos)
     problems: list[Problem] = []
-    names = [str(c).strip() for c in df.columns]
+    drop: set[int] = set()
+    for where in groups.values():
+        if len(where) < 2:
+            continue
+        drop.update(where)
+        cells = [f"{pos + 1} ({column_letter(pos)}) '{names[pos]}'" for pos in where]
+        listed = ", ".join(cells[:-1]) + f" and {cells[-1]}"
+        problems.append(Problem(source, 1, names[where[0]].strip(), f"columns {listed} have the same name once "
+                                "spaces and case are ignored; keep one (rename or delete the others)"))
+    return problems, drop
+
+
+def check_header(df: pd.DataFrame, q: Questionnaire, source: str, notes: list[str]) -> tuple[list[Problem], set[int]]:
+    """Problems of the header, and the positions of the columns they leave out.
+
+    Repeated column names (once spaces and case are ignored), and columns that look like a mistyped
+    item id, are problems: either would otherwise be read as a respondent attribute (or as the
+    wrong column) and its answers lost in silence.
+    """
+    raw = [str(c) for c in df.columns]
+    problems, drop = _same_names(raw, source)
+    names = [c.strip() for c in raw]
     renamed = item_id_case(pd.Index(names), q)
-    canonical = [renamed.get(n, n) for n in names]
-    seen: dict[str, int] = {}
-    for pos, name in enumerate(canonical, start=1):
-        if name in seen and name:
-            problems.append(Problem(source, 1, names[pos - 1], f"column '{name}' appears more than once "
-                                    f"(columns {seen[name]} and {pos}); keep one"))
-        seen.setdefault(name, pos)
     long_layout = {"item_id", "value"} <= {n.lower() for n in names}
     if long_layout:  # answers belong in rows here: an item column would be read as an attribute
-        problems.extend(Problem(source, 1, name, f"'{name}' is an item column, but this file gives answers as rows "
-                                "(item_id, value); put those answers in rows or remove the column")
-                        for name in names if renamed.get(name, name) in q.item_ids)
-        return problems
+        for pos, name in enumerate(names):
+            if pos not in drop and renamed.get(name, name) in q.item_ids:
+                problems.append(Problem(source, 1, name, f"'{name}' is an item column, but this file gives answers "
+                                        "as rows (item_id, value); put those answers in rows or remove the column"))
+                drop.add(pos)
+        return problems, drop
     for name, new in renamed.items():
         notes.append(f"column '{name}' read as item '{new}'")
     ids = [i.upper() for i in q.item_ids]
-    for name in names:
-        if name in q.item_ids or name in renamed or is_id_alias(name):
+    for pos, name in enumerate(names):
+        if pos in drop or name in q.item_ids or name in renamed or is_id_alias(name):
             continue
         close = difflib.get_close_matches(name.upper(), ids, n=1, cutoff=0.75)
         if close:
@@ -83,7 +103,8 @@ def check_header(df: pd.DataFrame, q: Questionnaire, source: str, notes: list[st
             problems.append(Problem(source, 1, name, f"'{name}' is not an item id of questionnaire '{q.id}'; "
                                     f"did you mean '{item}'? (rename the column; an attribute column must not "
                                     "look like an item id)"))
-    return problems
+            drop.add(pos)
+    return problems, drop
 
 
 def missing_item_columns(columns: pd.Index, q: Questionnaire, source: str, notes: list[str]) -> list[Problem]:
