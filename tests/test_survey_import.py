@@ -334,8 +334,11 @@ def test_mapping_file_errors_name_the_row(tmp_path):
 def test_unknown_layouts_and_wrong_tool_are_clear_errors(tmp_path):
     with pytest.raises(CxError, match="cannot tell which survey tool wrote this file"):
         import_export(Path(__file__).parent / "data" / "mini_wide.csv")
-    with pytest.raises(CxError, match="does not look like a Qualtrics export"):
+    with pytest.raises(CxError, match=r"--from qualtrics, but this file looks like a Google Forms export "
+                                      r"\(first column 'Timestamp'\); use --from google-forms"):
         import_export(EXPORTS / "google-forms.csv", source_format="qualtrics")
+    with pytest.raises(CxError, match="does not look like a Qualtrics export"):
+        import_export(Path(__file__).parent / "data" / "mini_wide.csv", source_format="qualtrics")
     with pytest.raises(CxError, match="file not found"):
         import_export(tmp_path / "nope.csv")
     empty = tmp_path / "empty.csv"
@@ -368,7 +371,7 @@ def test_cli_import_writes_responses_that_validate(cli, tmp_path):
     done = cli("import", EXPORTS / "qualtrics.csv", "--from", "auto", "--attribute", "Q1=role", "--finished-only",
                "--out", out)
     assert done.returncode == 0, done.stderr
-    assert "Read as: Qualtrics CSV (auto-detected" in done.stdout and "row 6: not finished" in done.stdout
+    assert "Read as: Qualtrics export (auto-detected" in done.stdout and "row 6: not finished" in done.stdout
     assert (tmp_path / "responses.import-report.txt").read_text(encoding="utf-8") == done.stdout
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(frame.columns) == ["respondent_id", "item_id", "value", "role"]
@@ -382,7 +385,12 @@ def test_cli_import_bad_values_exit_1_and_write_only_the_report(cli, tmp_path):
     done = cli("import", _bad_google(tmp_path), "--out", out)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "'Maybe' is not a number" in done.stderr
-    assert not out.exists() and (tmp_path / "r.import-report.txt").exists()
+    assert not out.exists()
+    report = (tmp_path / "r.import-report.txt").read_text(encoding="utf-8")
+    # nothing was written, so the report claims no respondents
+    assert ("Result: nothing was imported (2 value(s) could not be understood); no responses file was written"
+            in report.splitlines())
+    assert "respondent(s)" not in report
     done = cli("import", _bad_google(tmp_path), "--out", out, "--on-error", "skip")
     assert done.returncode == 0 and out.exists()
 
@@ -392,8 +400,15 @@ def test_cli_suggest_mapping_and_errors(cli, tmp_path):
     done = cli("import", "--suggest-mapping", EXPORTS / "google-forms-duplicate.csv", "--out", mapping)
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(mapping, dtype=str, keep_default_na=False)
-    # both copies of LEAD2 are listed for the consultant to choose; nothing is written to --out
-    assert list(table.item_id) == ["", "LEAD1", "LEAD2", "LEAD2", ""]
+    # LEAD2 goes to the first of its two copies, the second is left blank and says why: the file imports as written
+    assert list(table.item_id) == ["", "LEAD1", "LEAD2", "", ""]
+    assert table.match[3] == ("also looks like LEAD2 (text), but column 'When leaders make big decisions, the effect "
+                              "on customers is discussed openly.' matches it as surely: left blank; swap them if this "
+                              "is the column to use")
+    done = cli("import", EXPORTS / "google-forms-duplicate.csv", "--mapping", mapping, "--out", tmp_path / "y.csv")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "y.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "R2,LEAD1,4", "R2,LEAD2,3", "R3,LEAD1,2", "R3,LEAD2,2"]
     done = cli("import", EXPORTS / "google-forms-duplicate.csv", "--out", tmp_path / "x.csv")
     assert done.returncode == 1 and "Traceback" not in done.stderr and "is matched by 2 columns" in done.stderr
     done = cli("import", EXPORTS / "google-forms.csv")
@@ -608,6 +623,10 @@ def test_named_tool_accepts_an_export_with_metadata_columns_removed(tmp_path):
     trimmed = tmp_path / "trimmed.csv"
     with trimmed.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
+    # the ImportId row (row 3) says Qualtrics whatever columns are left
+    assert import_export(trimmed).report.detection == "Qualtrics export (auto-detected: ImportId row (row 3))"
+    with trimmed.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows[:2] + rows[3:])  # ... and without it
     with pytest.raises(CxError, match="cannot tell which survey tool"):
         import_export(trimmed)
     r = import_export(trimmed, source_format="qualtrics")
@@ -634,3 +653,199 @@ def test_a_statement_mentioning_email_is_still_an_item(tmp_path):
     assert uses["Email address"].startswith("not copied")
     assert values(r, "R2") == {"M1": 4}
     assert list(suggest_mapping(export, q).item_id) == ["", "", "M1"]
+
+
+# --------------------------------------------------------------------------------------
+# exports as they really come (issue 18, item 10); the fixtures are hand-written in each tool's shape
+# --------------------------------------------------------------------------------------
+def _with_dont_know_codes(codes: list[int]):
+    data = Q.to_dict()
+    data["scale"]["dont_know_codes"] = codes
+    return questionnaire_from_dict(data)
+
+
+def test_qualtrics_in_german_is_read_by_its_import_id_row():
+    # row 2 is German ("Antwort-ID", "Startdatum"...): only row 3's ImportId tags say which column is which
+    q = _with_dont_know_codes([-1, 6])
+    r = import_export(EXPORTS / "qualtrics-german.csv", q)
+    assert r.report.detection == "Qualtrics export (auto-detected: ImportId row (row 3))"
+    assert [n for n, _ in r.report.dropped_rows] == [6]  # Status 1: the preview, not a respondent
+    assert list(dict.fromkeys(r.frame.respondent_id)) == ["R_a1Kx", "R_b2Ly", "R_d4Nw"]  # no header row as a person
+    # -1 and 6 are the questionnaire's "no basis to judge" codes: don't know, never a score
+    assert values(r, "R_a1Kx") == {"LEAD1": 5, "LEAD2": 4, "LEAD3": DK, "EMP1": 4}
+    assert values(r, "R_b2Ly") == {"LEAD1": 2, "LEAD2": DK, "LEAD3": 1, "EMP1": 3}
+    assert values(r, "R_d4Nw") == {"LEAD1": 4, "LEAD2": "", "LEAD3": "", "EMP1": ""}
+    assert (r.report.respondents, r.report.answers, r.report.dont_know, r.report.blank) == (3, 7, 2, 3)
+    assert ("-1", "don't know (missing)", 1) in r.report.readings
+    assert any("kept 1 unfinished response(s) (rows 7)" in n for n in r.report.notes)
+    uses = {c.column: c.use for c in r.report.columns}
+    for identity in ("ExternalDataReference", "RecipientEmail", "RecipientLastName", "IPAddress", "LocationLatitude"):
+        assert uses[identity] == "not copied (identifies respondents)", identity
+    for meta in ("LocationAccuracy", "SolutionRevision", "Status", "UserLanguage"):
+        assert uses[meta] == "ignored (survey tool metadata)", meta
+    assert uses["ResponseId"] == "respondent id"
+
+
+def test_external_data_reference_is_never_an_attribute_when_an_export_is_read_directly():
+    responses = read_responses(EXPORTS / "qualtrics-german.csv", _with_dont_know_codes([-1, 6]))
+    assert "ExternalDataReference" not in responses.attributes.columns
+    assert list(responses.attributes.columns) == ["Q1"]  # the department question, kept as an attribute
+    assert "anna.schmidt@example.com" not in responses.attributes.to_string()
+
+
+def test_dont_know_codes_are_off_scale_without_the_questionnaire_field_and_must_lie_outside_the_scale():
+    with pytest.raises(SurveyImportError) as info:
+        import_export(EXPORTS / "qualtrics-german.csv")
+    assert "row 4, column 'Q2_LEAD3': -1 is off the scale" in str(info.value)
+    assert "row 5, column 'Q2_LEAD2': 6 is off the scale" in str(info.value)
+    with pytest.raises(CxError, match="dont_know_codes: 5 is a point of the scale 1..5"):
+        _with_dont_know_codes([5, -1])
+    assert _with_dont_know_codes([-1, 6]).to_dict()["scale"]["dont_know_codes"] == [-1, 6]  # kept in sessions
+    reader = ValueReader(_with_dont_know_codes([-1, 6]))
+    assert (reader.read("6").status, reader.read("-1").status, reader.read("5").value) == ("dont_know",) * 2 + (5.0,)
+
+
+@pytest.mark.parametrize("how", ["auto", "qualtrics"])
+def test_the_older_qualtrics_layout(how):
+    r = import_export(EXPORTS / "qualtrics-legacy.csv", source_format=how)
+    assert r.report.format == "qualtrics"
+    assert "older layout: V1, V2, ... columns over a text row with ResponseID" in r.report.detection
+    assert [n for n, _ in r.report.dropped_rows] == [4]  # V7 (Status) 1: a preview
+    assert list(dict.fromkeys(r.frame.respondent_id)) == ["R_0aa1", "R_0cc3", "R_0dd4"]
+    assert values(r, "R_0aa1") == {"LEAD1": 5, "LEAD2": 4, "EMP1": 4}
+    assert values(r, "R_0cc3") == {"LEAD1": 2, "LEAD2": 3, "EMP1": 5}
+    assert values(r, "R_0dd4") == {"LEAD1": 4, "LEAD2": "", "EMP1": ""}
+    assert any("kept 1 unfinished response(s) (rows 6)" in n for n in r.report.notes)  # V10 (Finished) 0
+    uses = {c.letter: (c.column, c.use) for c in r.report.columns}
+    assert uses["A"] == ("ResponseID", "respondent id")
+    assert uses["B"] == ("ResponseSet", "ignored (survey tool metadata)")
+    for letter, name in zip("CDEF", ("Name", "ExternalDataReference", "EmailAddress", "IPAddress"), strict=True):
+        assert uses[letter] == (name, "not copied (identifies respondents)")
+    assert list(r.frame.columns) == ["respondent_id", "item_id", "value"]
+
+
+def test_surveymonkey_without_collector_id_or_metadata(tmp_path):
+    r = import_export(EXPORTS / "surveymonkey-respondentid.csv", attributes=["What is your department?=department"])
+    assert r.report.detection == "SurveyMonkey export (auto-detected: 'RespondentID' column over a second header row)"
+    assert values(r, "10455201") == {"LEAD1": 4, "LEAD2": 5, "LEAD3": 2, "EMP1": 4}
+    assert values(r, "10455202") == {"LEAD1": 5, "LEAD2": 4, "LEAD3": 1, "EMP1": 3}
+    assert values(r, "10455203") == {"LEAD1": "", "LEAD2": DK, "LEAD3": 4, "EMP1": 2}
+    assert r.frame.loc[r.frame.respondent_id == "10455202", "department"].iloc[0] == "Contact centre"
+    # a public data set without even the id column: the second header row ("Response") still says SurveyMonkey
+    with (EXPORTS / "surveymonkey-respondentid.csv").open(newline="", encoding="utf-8") as fh:
+        rows = [row[1:] for row in csv.reader(fh)]
+    bare = tmp_path / "public.csv"
+    with bare.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    r = import_export(bare)
+    assert r.report.format == "surveymonkey" and "answer labels ('Response'" in r.report.detection
+    assert list(dict.fromkeys(r.frame.respondent_id)) == ["R3", "R4", "R5"]
+    assert values(r, "R5") == {"LEAD1": "", "LEAD2": DK, "LEAD3": 4, "EMP1": 2}
+    assert any("no RespondentID column" in n for n in r.report.notes)
+
+
+def _google_xlsx(tmp_path: Path) -> Path:
+    """The same form downloaded from Google Sheets as .xlsx: timestamps as dates, numbers as numbers."""
+    with (EXPORTS / "google-forms-empty-submissions.csv").open(newline="", encoding="utf-8") as fh:
+        rows: list[list[object]] = list(csv.reader(fh))
+    for row in rows[1:]:
+        row[0] = dt.datetime.strptime(str(row[0]).removesuffix(" GMT+1"), "%Y/%m/%d %I:%M:%S %p")
+        row[4] = int(row[4]) if row[4] else None
+        row[1:4] = [c or None for c in row[1:4]]
+    return _write_xlsx(tmp_path / "google-forms-empty-submissions.xlsx", rows)
+
+
+def test_google_forms_empty_submissions_are_left_out_and_listed():
+    r = import_export(EXPORTS / "google-forms-empty-submissions.csv")
+    assert r.report.dropped_rows == [
+        (3, "an empty submission (only the Timestamp is filled)"),
+        (4, "an empty submission (only the Timestamp is filled), in the same second as row 3: a double click"),
+        (6, "an empty submission (only the Timestamp is filled)"),
+    ]
+    assert r.report.problems == []  # the double click does not stop the import as "the same submission twice"
+    assert list(dict.fromkeys(r.frame.respondent_id)) == ["R2", "R5", "R7"]
+    assert values(r, "R2") == {"LEAD1": 4, "LEAD2": 5, "EMP1": 4}
+    assert values(r, "R5") == {"LEAD1": 2, "LEAD2": 3, "EMP1": 2}
+    assert values(r, "R7") == {"LEAD1": 1, "LEAD2": "", "EMP1": 5}
+    assert "dropped 3 empty submission row(s)" in r.report.notes
+
+
+def test_google_forms_csv_and_xlsx_downloads_import_alike(tmp_path):
+    from_csv = import_export(EXPORTS / "google-forms-empty-submissions.csv")
+    from_xlsx = import_export(_google_xlsx(tmp_path))
+    pd.testing.assert_frame_equal(from_csv.frame, from_xlsx.frame)
+    as_csv = from_csv.report.to_text().replace(str(EXPORTS / "google-forms-empty-submissions.csv"), "FILE")
+    as_xlsx = from_xlsx.report.to_text().replace(str(tmp_path / "google-forms-empty-submissions.xlsx"), "FILE")
+    assert as_csv == as_xlsx
+    assert "CSV" not in as_xlsx and "Read as: Google Forms export (auto-detected: first column 'Timestamp')" in as_xlsx
+
+
+def test_suggested_mapping_never_gives_a_certain_item_to_a_guess_and_imports_unedited(tmp_path, cli):
+    stmt = {i.id: i.text for i in Q.items}
+    export = tmp_path / "forms.csv"
+    with export.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([
+            ["Timestamp", stmt["LEAD1"], stmt["LEAD1"].replace("spelled out", "spelt out"), "LEAD2",
+             stmt["LEAD2"], "=Total"],
+            ["2026/10/04 10:00:00", "Agree", "Disagree", "5", "1", "x"],
+        ])
+    table = suggest_mapping(export)
+    # column C is close to LEAD1, but column B is LEAD1 for certain; D has LEAD2 by id, E only by text
+    assert list(table.item_id) == ["", "LEAD1", "", "LEAD2", "", ""]
+    assert table.match[2].startswith("also looks like LEAD1 (guess 0.")
+    assert table.match[4] == ("also looks like LEAD2 (text), but column 'LEAD2' matches it more surely: left blank; "
+                              "swap them if this is the column to use")
+    mapping = tmp_path / "map.csv"
+    done = cli("import", "--suggest-mapping", export, "--out", mapping)
+    assert done.returncode == 0, done.stderr
+    done = cli("import", export, "--mapping", mapping, "--out", tmp_path / "r.csv")  # unedited
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8").splitlines() == [
+        "respondent_id,item_id,value", "R2,LEAD1,4", "R2,LEAD2,5"]
+
+
+def test_short_statements_do_not_match_the_end_of_longer_columns(tmp_path):
+    q = questionnaire_from_dict({
+        "id": "short", "scale": {"min": 1, "max": 5, "labels": {1: "Strongly disagree", 2: "Disagree", 3: "Neutral",
+                                                                4: "Agree", 5: "Strongly agree"}},
+        "stages": [{"id": 1, "name": "one", "min_score": 1}],
+        "dimensions": [{"id": "d", "name": "D"}],
+        "items": [{"id": "S1", "dimension": "d", "text": "Customers come first."},
+                  {"id": "S2", "dimension": "d", "text": "We listen."}],
+    })
+    export = tmp_path / "forms.csv"
+    with export.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([
+            ["Timestamp", "Our competitors keep saying that customers come first.",
+             "How far do you agree? [Customers come first.]", "When customers complain, we listen",
+             "Please rate: We listen."],
+            ["2026/10/01 10:00:00", "Agree", "Disagree", "Strongly agree", "Neutral"],
+        ])
+    r = import_export(export, q)
+    uses = {c.letter: (c.use, c.detail) for c in r.report.columns}
+    assert uses["B"][0].startswith("unmatched") and uses["D"][0].startswith("unmatched")
+    assert uses["C"] == ("item", "S1 (by statement text)") and uses["E"] == ("item", "S2 (by statement text)")
+    assert values(r, "R2") == {"S1": 2, "S2": 3}
+
+
+def test_cli_from_another_tool_says_which_tool_the_file_looks_like(cli, tmp_path):
+    done = cli("import", EXPORTS / "qualtrics.csv", "--from", "surveymonkey", "--out", tmp_path / "r.csv")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert ("--from surveymonkey, but this file looks like a Qualtrics export (ImportId row (row 3)); use --from "
+            "qualtrics, or leave --from out to recognise it") in done.stderr
+    done = cli("import", EXPORTS / "google-forms-empty-submissions.csv", "--from", "microsoft-forms",
+               "--out", tmp_path / "r.csv")
+    assert done.returncode == 1 and "looks like a Google Forms export" in done.stderr
+    done = cli("import", EXPORTS / "qualtrics-legacy.csv", "--from", "qualtrics", "--out", tmp_path / "r.csv")
+    assert done.returncode == 0, done.stderr
+    assert "Result: 3 respondent(s), 7 answer(s)" in done.stdout
+    assert not (tmp_path / "r.import-report.txt").read_text(encoding="utf-8").count("CSV")
+
+
+def test_cli_failed_import_report_claims_no_respondents(cli, tmp_path):
+    done = cli("import", EXPORTS / "qualtrics-german.csv", "--out", tmp_path / "r.csv")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "-1 is off the scale" in done.stderr and not (tmp_path / "r.csv").exists()
+    report = (tmp_path / "r.import-report.txt").read_text(encoding="utf-8")
+    assert "Result: nothing was imported (2 value(s) could not be understood); no responses file was written" in report
+    assert "respondent(s)" not in report

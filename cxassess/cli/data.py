@@ -152,13 +152,12 @@ def cmd_import(args: argparse.Namespace) -> int:
                                attributes=args.attribute, keep_identity=args.keep_identity,
                                finished_only=args.finished_only, on_error=args.on_error)
     except SurveyImportError as exc:
-        rp = report_path(args.out)
-        if rp.parent.is_dir():
-            rp.write_text(exc.report.to_text(), encoding="utf-8")
-            raise CxError(f"{exc}\nNothing was written to {args.out}; the import report is in {rp}") from None
-        raise
+        from cxassess._util.files import write_text
+
+        rp = write_text(report_path(args.out), exc.report.to_text())
+        raise CxError(f"{exc}\nNothing was written to {args.out}; the import report is in {rp}") from None
+    out, rp = result.write(args.out)  # first: the report printed is of responses that were written
     print(result.report.to_text(), end="")
-    out, rp = result.write(args.out)
     print(f"wrote {out} and {rp}", file=sys.stderr)
     return 0
 

@@ -44,6 +44,7 @@ class ImportReport:
     dont_know: int = 0
     blank: int = 0
     attributes: list[str] = field(default_factory=list)
+    stopped: str = ""  # why the import stopped (nothing was written); empty when it went through
 
     def is_row_problem(self, problem: Problem) -> bool:
         """A problem that left out its whole row (a repeat), not one value (left blank): a row left
@@ -53,8 +54,9 @@ class ImportReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source, "format": self.format, "detection": self.detection,
-            "respondents": self.respondents, "answers": self.answers, "dont_know": self.dont_know,
-            "blank": self.blank, "attributes": self.attributes,
+            "imported": not self.stopped, "stopped": self.stopped,
+            "respondents": 0 if self.stopped else self.respondents, "answers": self.answers,
+            "dont_know": self.dont_know, "blank": self.blank, "attributes": self.attributes,
             "columns": [c.__dict__ for c in self.columns], "missing_items": self.missing_items,
             "dropped_rows": [{"row": r, "reason": why} for r, why in self.dropped_rows],
             "problems": [{"row": p.row, "column": p.column, "message": p.message} for p in self.problems],
@@ -65,8 +67,11 @@ class ImportReport:
     def to_text(self) -> str:
         lines = [f"Import report for {self.source}", f"Read as: {self.detection}"]
         lines += [f"Note: {n}" for n in self.notes]
-        lines.append(f"Result: {self.respondents} respondent(s), {self.answers} answer(s), {self.dont_know} "
-                     f"'don't know', {self.blank} blank; attributes kept: {', '.join(self.attributes) or 'none'}")
+        if self.stopped:
+            lines.append(f"Result: nothing was imported ({self.stopped}); no responses file was written")
+        else:
+            lines.append(f"Result: {self.respondents} respondent(s), {self.answers} answer(s), {self.dont_know} "
+                         f"'don't know', {self.blank} blank; attributes kept: {', '.join(self.attributes) or 'none'}")
         if self.dropped_rows:
             lines.append(f"Rows dropped ({len(self.dropped_rows)}):")
             lines += [f"  - row {r}: {why}" for r, why in self.dropped_rows]

@@ -51,17 +51,28 @@ def id_match(col: Column, ids: dict[str, str]) -> str | None:
     return None
 
 
+# where a survey tool joins a question stem to a statement: "Stem - Statement" (Qualtrics), "Question
+# [Statement]" (Google Forms), "Question?.Statement" (Microsoft Forms), "Stem: Statement", "Stem | Statement"
+_STEM_END = re.compile(r"\s[-\u2013\u2014]\s|:\s|\?\.?\s*|\.(?=\S)|\[|\s\|\s")
+
+
+def _statement_parts(text: str) -> set[str]:
+    """The column text and each part of it after a stem separator, normalised."""
+    parts = {normalise_text(text)}
+    parts.update(normalise_text(text[m.end():]) for m in _STEM_END.finditer(text))
+    return parts - {""}
+
+
 def text_match(col: Column, statements: dict[str, str]) -> str | None:
-    """The item whose normalised statement equals, or ends, one of the column's texts (longest wins)."""
+    """The item whose normalised statement is one of the column's texts, or all of a text after a stem
+    separator (``Stem - Statement``, ``Question [Statement]``): a short statement never matches the
+    end of a longer, unrelated sentence. The longest statement wins."""
     best: tuple[int, str] | None = None
     for text in col.texts:
-        norm = normalise_text(text)
-        if not norm:
-            continue
+        parts = _statement_parts(text)
         for stmt, item in statements.items():
-            if norm == stmt or norm.endswith(" " + stmt):
-                if best is None or len(stmt) > best[0]:
-                    best = (len(stmt), item)
+            if stmt in parts and (best is None or len(stmt) > best[0]):
+                best = (len(stmt), item)
     return best[1] if best else None
 
 
@@ -107,6 +118,8 @@ def read_mapping(path: str | Path, q: Questionnaire) -> dict[str, str | None]:
 def find_column(name: str, columns: list[Column], what: str, source: Path) -> Column:
     """A column by exact key, then spreadsheet letter, then a unique case/punctuation-insensitive name or text."""
     exact = [c for c in columns if c.key == name]
+    if not exact and name.startswith("'") and name[1:2] in ("=", "+", "-", "@"):
+        exact = [c for c in columns if c.key == name[1:]]  # a name as the neutraliser wrote it ("'=Total")
     if exact:
         return exact[0]
     if re.fullmatch(r"[A-Z]{1,3}", name):
@@ -184,38 +197,60 @@ def suggest_mapping(path: str | Path, questionnaire: Questionnaire | str | Path 
 
     Columns: ``column, item_id, match, statement, question``. ``match`` is ``id``/``text`` (certain),
     ``guess 0.83`` (similar wording: check it), ``no match``, ``metadata`` or ``identity`` (ignored).
-    Duplicated matches are all listed so that the person can blank the ones to ignore.
+    Each item is given to one column only, so the table imports as it is written: a guess never takes
+    an item another column matches for certain, and of two columns claiming one item the stronger
+    (or, at equal strength, the first) keeps it while the other is left blank and says why.
     """
     q = as_questionnaire(questionnaire)
     layout = read_layout(path, source_format)
     ids = {i.lower(): i for i in q.item_ids}
     statements = {normalise_text(i.text): i.id for i in q.items}
     text_of = {i.id: i.text for i in q.items}
+    rank = {"id": 0, "text": 1}
+    claims: dict[int, tuple[str, str, float]] = {}  # column -> (item, how, strength: higher is surer)
+    how_of: dict[int, str] = {}
+    for col in layout.columns:
+        how_of[col.index] = "respondent id" if col.kind == "respondent_id" else (
+            col.kind if col.kind != "question" else "")
+        if col.kind not in ("question", "identity"):
+            continue
+        item = id_match(col, ids)
+        how = "id" if item else ""
+        if not item:
+            item = text_match(col, statements)
+            how = "text" if item else ""
+        if item:
+            claims[col.index] = (item, how, 10.0 - rank[how])
+        elif col.kind == "question":
+            best, ratio = None, 0.0
+            for text in col.texts:
+                norm = normalise_text(text)
+                for stmt, iid in statements.items():
+                    r = difflib.SequenceMatcher(None, norm, stmt).ratio()
+                    if r > ratio:
+                        best, ratio = iid, r
+            if best and ratio >= 0.6:
+                claims[col.index] = (best, f"guess {ratio:.2f}: check", ratio)
+            else:
+                how_of[col.index] = "no match"
+    holder: dict[str, int] = {}  # item -> the column that keeps it
+    for idx, (item, _, _strength) in sorted(claims.items(), key=lambda kv: (-kv[1][2], kv[0])):
+        holder.setdefault(item, idx)
+    names = {c.index: c.key for c in layout.columns}
     rows = []
     for col in layout.columns:
-        item, how = None, col.kind if col.kind != "question" else ""
-        if col.kind == "respondent_id":
-            how = "respondent id"
-        if col.kind in ("question", "identity"):
-            item = id_match(col, ids)
-            how = "id" if item else how
-            if not item:
-                item = text_match(col, statements)
-                how = "text" if item else how
-            if not item and col.kind == "question":
-                best, ratio = None, 0.0
-                for text in col.texts:
-                    norm = normalise_text(text)
-                    for stmt, iid in statements.items():
-                        r = difflib.SequenceMatcher(None, norm, stmt).ratio()
-                        if r > ratio:
-                            best, ratio = iid, r
-                if best and ratio >= 0.6:
-                    item, how = best, f"guess {ratio:.2f}: check"
-                else:
-                    how = "no match"
-        rows.append({"column": col.key, "item_id": item or "", "match": how,
-                     "statement": text_of.get(item or "", ""), "question": " | ".join(col.texts)})
+        item, how = "", how_of[col.index]
+        if col.index in claims:
+            claimed, claim_how, _ = claims[col.index]
+            keeper = holder[claimed]
+            if keeper == col.index:
+                item, how = claimed, claim_how
+            else:
+                how = (f"also looks like {claimed} ({claim_how.split(':')[0]}), but column '{names[keeper]}' "
+                       f"matches it {'as surely' if claims[keeper][2] == claims[col.index][2] else 'more surely'}: "
+                       "left blank; swap them if this is the column to use")
+        rows.append({"column": col.key, "item_id": item, "match": how,
+                     "statement": text_of.get(item, ""), "question": " | ".join(col.texts)})
     return pd.DataFrame(rows, columns=["column", "item_id", "match", "statement", "question"])
 
 

@@ -17,9 +17,10 @@ Decisions worth knowing:
   overrides automatic matches for the columns it names, and a blank item id means "ignore this
   column"), then the item id where the tool kept it (column name ``LEAD1`` or ``Q7_LEAD1``, or a
   statement starting ``LEAD1.``/``[LEAD1]``), then the statement text, compared with case,
-  whitespace and punctuation normalised; a column whose text *ends* with the statement matches
-  too (Qualtrics ``Stem - Statement``, Google Forms ``Question [Statement]``). Two columns
-  claiming one item at the same strength is an error, not a coin toss.
+  whitespace and punctuation normalised; a column whose text after a stem separator is the
+  statement matches too (Qualtrics ``Stem - Statement``, Google Forms ``Question [Statement]``,
+  Microsoft Forms ``Question.Statement``), but a short statement never matches the end of a longer
+  sentence. Two columns claiming one item at the same strength is an error, not a coin toss.
 * Answer labels: the scale's own labels, case-insensitive. Common variants count as the label of
   the same meaning ("Neutral" = "Neither agree nor disagree", "Completely agree" = "Strongly
   agree"). "Somewhat agree" / "Tend to agree" / "Mostly agree" count as "Agree" (and the same for
@@ -29,8 +30,12 @@ Decisions worth knowing:
 * Numbers pass through when they are whole points of the scale; "4 - Agree" or "Agree (4)" are
   read when number and label agree. Other values are "not understood": an error by default, or
   left blank and listed with ``on_error="skip"``.
-* "Don't know", "N/A", "Not applicable", "Not sure", "Prefer not to say" are recorded as the
-  scale's don't-know answer (missing, never a low score).
+* "Don't know", "N/A", "Not applicable", "Not sure", "Prefer not to say", and the numbers the
+  questionnaire lists as ``scale.dont_know_codes`` (e.g. ``[-1, 6]`` for a tool's "no basis to
+  judge" code), are recorded as the scale's don't-know answer (missing, never a low score).
+* A Google Forms row with only its Timestamp filled is an empty submission (often a double click,
+  two in the same second): it is left out and listed, and does not stop the import.
+* A failed import writes its report too, and that report says nothing was imported.
 * A row identical in every column to an earlier one, identity fields (respondent id, email,
   name, timestamp...) included, is the same submission twice: a problem ("repeats row 3 exactly"),
   so the import stops, or with ``on_error="skip"`` the repeat is not imported and is listed. Identity
@@ -312,7 +317,7 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
     report.dropped_rows = list(layout.dropped)
     if layout.dropped:
         kinds = Counter(why.split(" (")[0] for _, why in layout.dropped)
-        report.notes.append("dropped " + ", ".join(f"{n} {k.removeprefix('a ')} row(s)" for k, n in kinds.items()))
+        report.notes.append("dropped " + ", ".join(f"{n} {re.sub(r'^an? ', '', k)} row(s)" for k, n in kinds.items()))
     _unfinished(layout, report, finished_only)
 
     attr_name = _attribute_columns(layout, matches, attributes, keep_identity, all_attributes, path)
@@ -321,6 +326,7 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
     used_items = {m.item_id for m in matches.values()}
     report.missing_items = [i for i in q.item_ids if i not in used_items]
     if not matches:
+        report.stopped = "no column matches an item of the questionnaire"
         raise SurveyImportError(
             f"{source}: no column matches an item of questionnaire '{q.id}' (by item id or statement text). "
             "Write a mapping file with --suggest-mapping, edit it, and pass it with --mapping.", report)
@@ -333,9 +339,11 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
         report.notes.append(f"{len(report.missing_items)} item(s) of '{q.id}' have no column in the export; "
                             "they are left out, not scored as blank")
     if frame.empty:
+        report.stopped = "no answer rows in the export"
         raise SurveyImportError(f"{source}: no answer rows in the export (after the header rows"
                                 + (" and dropped rows" if report.dropped_rows else "") + ")", report)
     if report.problems and on_error == "raise":
+        report.stopped = problems_headline(report).removesuffix("; nothing was imported.")
         raise SurveyImportError(format_problems(
             str(source), report.problems, problems_headline(report),
             "Fix the export (or the questionnaire's scale labels), or import the rest with --on-error skip "

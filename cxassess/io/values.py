@@ -9,8 +9,9 @@ Decisions (also listed in :mod:`cxassess.io.survey_import`):
   same for disagree) because the five-point templates of the survey tools put them there; on a
   scale with its own label for any of them (e.g. seven points) they are not used.
 * Whole numbers on the scale pass through; "4 - Agree" or "Agree (4)" are read when number and
-  label agree. "Don't know", "N/A", "Not applicable", "Not sure", "Prefer not to say" and the
-  scale's own don't-know text are "don't know" (missing, never a low score).
+  label agree. "Don't know", "N/A", "Not applicable", "Not sure", "Prefer not to say", the
+  scale's own don't-know text and the numbers in its ``dont_know_codes`` (e.g. -1, or 6 on a 1-5
+  scale) are "don't know" (missing, never a low score).
 """
 
 from __future__ import annotations
@@ -157,6 +158,8 @@ class ValueReader:
         except ValueError:
             number = None
         if number is not None:
+            if number in self.q.scale.dont_know_codes:  # the questionnaire's "no basis to judge" code
+                return Reading(None, "dont_know", f"don't know (code {text})")
             if number == number and self._on_scale(number):
                 return Reading(float(number), "answered", "number")
             return Reading(None, "invalid",

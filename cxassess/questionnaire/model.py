@@ -43,6 +43,9 @@ class Scale(_Strict):
     max: int = 5
     labels: dict[int, str]
     dont_know: str = DONT_KNOW_DEFAULT
+    #: numbers a survey tool writes for "don't know / no basis to judge" (e.g. -1, or 6 on a 1-5 scale):
+    #: read as the don't-know answer, never as a score
+    dont_know_codes: list[int] = Field(default_factory=list)
 
     @field_validator("labels")
     @classmethod
@@ -73,6 +76,10 @@ class Scale(_Strict):
         if self.max <= self.min:
             raise ValueError(f"max ({self.max}) must be greater than min ({self.min})")
         expected = set(range(self.min, self.max + 1))
+        on_scale = sorted(set(self.dont_know_codes) & expected)
+        if on_scale:
+            raise ValueError(f"dont_know_codes: {', '.join(map(str, on_scale))} is a point of the scale "
+                             f"{self.min}..{self.max}; a don't-know code must lie outside it")
         if set(self.labels) != expected:
             raise ValueError(
                 f"labels must give exactly one label for each point {self.min}..{self.max}, "
@@ -233,6 +240,7 @@ class Questionnaire(_Strict):
                 "max": self.scale.max,
                 "labels": {int(k): v for k, v in self.scale.labels.items()},
                 "dont_know": self.scale.dont_know,
+                **({"dont_know_codes": list(self.scale.dont_know_codes)} if self.scale.dont_know_codes else {}),
             },
             "dimensions": [d.model_dump() for d in self.dimensions],
             "items": [i.model_dump() for i in self.items],
