@@ -188,3 +188,92 @@ def test_forked_kernels_die_with_the_driver(tmp_path):
     while time.time() < deadline and (_process_alive(server_pid) or _process_alive(kernel_pid)):
         time.sleep(0.1)
     assert not _process_alive(server_pid) and not _process_alive(kernel_pid)
+
+
+# --------------------------------------------------------------------------------------
+# containment: a manifest's files stay in its folder (issue 18, item 12)
+# --------------------------------------------------------------------------------------
+SECRET = "TOPSECRET-LINE-1 hunter2"
+
+
+@pytest.fixture
+def hostile_manifest(tmp_path):
+    """A manifest folder whose rows point out of it by ../, an absolute path and a symlink, and one good row."""
+    folder, outside = tmp_path / "m", tmp_path / "outside"
+    (folder / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (folder / "mini.yaml").write_bytes(MINI_Q.read_bytes())
+    (folder / "sub" / "ok.csv").write_bytes(MINI.read_bytes())
+    secret = outside / "secret.csv"
+    secret.write_text(f"{SECRET}\nsecond line\n", encoding="utf-8")
+    (folder / "link.csv").symlink_to(Path("..") / "outside" / "secret.csv")
+    manifest = folder / "manifest.csv"
+    manifest.write_text("client,responses,questionnaire\n"
+                        "Up,../outside/secret.csv,mini.yaml\n"
+                        f"Absolute,{secret},mini.yaml\n"
+                        "Link,link.csv,mini.yaml\n"
+                        "Good,sub/ok.csv,mini.yaml\n", encoding="utf-8")
+    return manifest, outside
+
+
+def test_manifest_paths_outside_its_folder_are_refused(hostile_manifest):
+    from cxassess.run.batch import read_manifest
+
+    manifest, outside = hostile_manifest
+    items = read_manifest(manifest, out_dir=manifest.parent / "out")
+    assert [(i.client, i.request is None) for i in items] == [
+        ("Up", True), ("Absolute", True), ("Link", True), ("Good", False)]
+    for item, given in zip(items[:3], ["../outside/secret.csv", str(outside / "secret.csv"), "link.csv"], strict=True):
+        assert f"responses {given!r} is outside the manifest's folder {manifest.parent}" in item.error
+        assert "--allow-outside PATH" in item.error
+    # a folder the user allows may be used, the symlink resolved to the file it points to
+    allowed = read_manifest(manifest, out_dir=manifest.parent / "out", allow_outside=[outside])
+    assert all(i.request is not None for i in allowed)
+    assert {str(i.request.responses) for i in allowed[:3]} == {str((outside / "secret.csv").resolve())}
+
+
+def test_a_file_that_is_not_responses_is_never_quoted(hostile_manifest, cli, tmp_path):
+    manifest, outside = hostile_manifest
+    out = tmp_path / "out"
+    r = cli("batch", manifest, "--out", out, "--notebook", PROBE, "--format", "html", "--no-progress")
+    assert r.returncode == 1 and r.stdout.count("is outside the manifest's folder") == 3, r.stdout + r.stderr
+    assert SECRET not in r.stdout + r.stderr and SECRET not in (out / "index.html").read_text(encoding="utf-8")
+    # allowed, the file is read and is not responses: the error says so without copying its first line
+    r = cli("batch", manifest, "--out", out, "--notebook", PROBE, "--format", "html", "--no-progress",
+            "--allow-outside", outside)
+    assert r.returncode == 1 and "cannot tell the layout of the responses" in r.stdout, r.stdout + r.stderr
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert SECRET not in r.stdout + r.stderr and SECRET not in index and "hunter2" not in index
+
+
+# --------------------------------------------------------------------------------------
+# terminal escapes and bidi overrides are shown, never obeyed (issue 18, item 14)
+# --------------------------------------------------------------------------------------
+ESC = "\x1b]0;pwned\x07\x1b[2J"
+RLO = "\u202e"
+
+
+def test_validate_and_score_print_escape_sequences_escaped(cli, tmp_path):
+    src = tmp_path / "r.csv"
+    src.write_text("respondent_id,role,A1,A2,A3,B1,B2\n"
+                   f"r1,lead{ESC},5,1,4,4,5\nr2,lead{ESC},4,2,3,3,4\nr3,lead{ESC},2,4,3,2,2\n"
+                   f"r4,front,3,x{ESC}{RLO},3,1,3\n", encoding="utf-8")
+    r = cli("validate", src, "--questionnaire", MINI_Q)
+    shown = r.stdout + r.stderr
+    assert "\x1b" not in shown and "\x07" not in shown and RLO not in shown
+    assert "\\x1b]0;pwned\\x07\\x1b[2J\\u202e" in shown  # the bad cell, quoted as it is, escaped
+    r = cli("score", src, "--questionnaire", MINI_Q, "--group-by", "role", "--on-error", "skip")
+    shown = r.stdout + r.stderr
+    assert r.returncode == 0, shown
+    assert "\x1b" not in shown and RLO not in shown and "lead\\x1b]0;pwned" in shown
+
+
+def test_bidi_override_in_a_client_name_is_visible_in_report_and_index(tmp_path):
+    name = f"Acme {RLO}gnp.exe"
+    result = run(probe_items([name]), tmp_path / "out")
+    assert result.results[0].status == "ok", result.results[0].error
+    report = (result.results[0].folder / "report.html").read_text(encoding="utf-8")
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    for page in (report, index):
+        assert RLO not in page and "Acme \\u202egnp.exe" in page
+    assert "<title>" in report and "Acme \\u202egnp.exe</title>" in report

@@ -87,6 +87,11 @@ class TerminalText(io.TextIOBase):
     def writable(self) -> bool:
         return True
 
+    @property
+    def unfiltered(self) -> IO[str]:
+        """The stream underneath, for a writer whose own text is safe and needs carriage returns (a progress bar)."""
+        return self.raw
+
     def isatty(self) -> bool:
         return bool(self.raw.isatty())
 

@@ -47,8 +47,14 @@ def _exporter() -> Any:
 
 def export_html(nb: Any, *, client: str, assessment_date: str | None = None, consultant: str = "",
                 title: str = REPORT_TITLE) -> str:
-    """The executed notebook as one self-contained HTML page (outputs only; header from our template)."""
+    """The executed notebook as one self-contained HTML page (outputs only; header from our template).
+
+    The header fields go through :func:`cxassess._util.safe.visible` (a bidi override or control
+    character in a client's name is shown as its escape); the template escapes them for HTML."""
+    from cxassess._util.safe import visible
+
     meta = {"client": client, "assessment_date": assessment_date or "", "consultant": consultant or "",
             "title": title, "generated": dt.datetime.now().strftime("%Y-%m-%d %H:%M")}
+    meta = {k: visible(v) for k, v in meta.items()}
     html, _ = _exporter().from_notebook_node(nb, resources={"cxassess": meta})
     return str(html)
