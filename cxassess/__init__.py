@@ -25,6 +25,8 @@ __all__ = [
     "MIN_GROUP_SIZE", "Scores", "score", "score_file", "summarise", "summarise_file",
     # the report
     "action_plan", "charts", "narrative", "ReportRequest", "render_report", "batch",
+    # assessment history: trends between waves, a portfolio benchmark
+    "open_store", "add_assessment", "client_history", "report_history", "history_html",
     # the workshop
     "SessionStore", "open_session", "export_session", "open_app", "self_assessment", "serve_workshop",
     # teaching and demo data
@@ -53,6 +55,11 @@ _FROM = {  # public name -> (module, attribute); attribute None: the module itse
     "ReportRequest": ("cxassess.report.request", "ReportRequest"),
     "render_report": ("cxassess.run.renderer", "render_report"),
     "batch": ("cxassess.run.batch", "batch"),
+    "open_store": ("cxassess.store.database", "open_store"),
+    "add_assessment": ("cxassess.store.api", "add_assessment"),
+    "client_history": ("cxassess.store.api", "client_history"),
+    "report_history": ("cxassess.report.history", "report_history"),
+    "history_html": ("cxassess.report.history", "history_html"),
     "SessionStore": ("cxassess.workshop.store", "SessionStore"),
     "open_session": ("cxassess.workshop.store", "open_session"),
     "export_session": ("cxassess.workshop.store", "export_session"),

@@ -26,6 +26,7 @@ PARAMETERS = {
     "assessment_date": "",
     "consultant": "",
     "min_group_size": 3,
+    "store": None,
 }
 
 

@@ -8,6 +8,7 @@ import warnings
 from typing import Any
 
 from cxassess.cli.common import at_least
+from cxassess.cli.store import add_store_report_options, record_batch, store_location
 from cxassess.scoring import MIN_GROUP_SIZE
 
 
@@ -31,6 +32,7 @@ def _common(p: argparse.ArgumentParser, *, batch: bool) -> None:
     p.add_argument("--notebook", metavar="FILE", default=None, help="report notebook (default: notebooks/report.ipynb)")
     p.add_argument("--timeout", type=at_least(1), default=600, metavar="SECS",
                    help="longest a notebook cell may run (default 600)")
+    add_store_report_options(p, batch=batch)  # --store [DB] (and --wave for batch): cxassess.cli.store
 
 
 def add_report_commands(sub: Any) -> None:
@@ -57,6 +59,7 @@ def _defaults(args: argparse.Namespace) -> dict[str, Any]:
         "questionnaire": args.questionnaire, "group_by": list(args.group_by), "targets": args.targets,
         "customer_metrics": args.customer_metrics, "consultant": args.consultant,
         "assessment_date": args.assessment_date, "min_group_size": args.min_group_size,
+        "store": store_location(args),
     }
     return {k: v for k, v in values.items() if v not in (None, [], "")}
 
@@ -93,4 +96,5 @@ def cmd_batch(args: argparse.Namespace) -> int:
         print(f"warning: {w.message}", file=sys.stderr)
     print(summary_table(result))
     print(f"index: {result.index}")
-    return 0 if result.ok else 1
+    recorded = record_batch(args, _defaults(args), result.results) if args.store is not None else True
+    return 0 if result.ok and recorded else 1

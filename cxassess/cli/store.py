@@ -133,3 +133,67 @@ def cmd_forget(args: argparse.Namespace) -> int:
         done = forget_client(store, args.client)
     print(f"forgot {done['client']!r}: {done['waves']} wave(s), {done['answers']} answers removed")
     return 0
+
+
+# --------------------------------------------------------------------------------------
+# report and batch: --store [DB], and recording each rendered client
+# --------------------------------------------------------------------------------------
+def add_store_report_options(p: argparse.ArgumentParser, *, batch: bool) -> None:
+    """``--store [DB]`` on ``report`` and ``batch``; ``--wave`` on ``batch``."""
+    what = "; record each rendered client in it" if batch else ""
+    p.add_argument("--store", nargs="?", const="", default=None, metavar="DB",
+                   help="show the trend and benchmark from the history store (a file or URL; without DB: "
+                        f"$CXASSESS_DB, else the default file){what}")
+    if batch:
+        p.add_argument("--wave", metavar="LABEL", default=None,
+                       help="with --store: the wave label to record (default: a manifest 'wave' column, else the "
+                            "assessment date, else today)")
+
+
+def store_location(args: argparse.Namespace) -> str | None:
+    """The ``--store`` value: None when not asked for, the default location when given without a value."""
+    value = getattr(args, "store", None)
+    if value is None:
+        return None
+    if value == "":
+        import os
+
+        from cxassess.store.database import DB_ENV, default_location
+
+        return os.environ.get(DB_ENV) or str(default_location())
+    return str(value)
+
+
+def record_batch(args: argparse.Namespace, defaults: dict[str, Any], results: list[Any]) -> bool:
+    """Store each client the batch rendered (or found up to date); True when every one was recorded.
+
+    The manifest is read again for each client's responses, questionnaire, date, wave and sector;
+    answers stored before with the same wave label are left as they are.
+    """
+    import datetime as dt
+
+    from cxassess.io.manifests import read_entries
+    from cxassess.store.api import add_assessment
+    from cxassess.store.database import open_store
+
+    entries = {e.client: e for e in read_entries(args.manifest, out_dir=args.out, defaults=defaults,
+                                                 allow_outside=getattr(args, "allow_outside", ()))}
+    ok = True
+    with open_store(store_location(args)) as store:
+        for result in results:
+            entry = entries.get(result.client)
+            if not result.ok or entry is None or entry.error:
+                continue
+            fields = entry.fields
+            wave = entry.wave or args.wave or fields.get("assessment_date") or dt.date.today().isoformat()
+            try:
+                done = add_assessment(fields["responses"], entry.client, wave, db=store,
+                                      questionnaire=fields.get("questionnaire"), sector=entry.sector or None,
+                                      assessed_on=fields.get("assessment_date"), same_is_ok=True,
+                                      min_group_size=int(fields.get("min_group_size") or MIN_GROUP_SIZE))
+            except CxError as exc:
+                ok = False
+                print(f"store: {entry.client!r} not recorded: {exc}", file=sys.stderr)
+                continue
+            print(f"store: {done.status} {done.client!r} wave {done.wave!r}", file=sys.stderr)
+    return ok

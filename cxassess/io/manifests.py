@@ -26,7 +26,8 @@ from cxassess._util.safe import csv_text, slugify
 from cxassess.errors import CxError
 
 MANIFEST_COLUMNS = ("client", "responses", "targets", "group_by", "consultant", "assessment_date",
-                    "questionnaire", "customer_metrics", "min_group_size")
+                    "questionnaire", "customer_metrics", "min_group_size",
+                    "wave", "sector")  # wave, sector: how batch --store records the client
 PATH_COLUMNS = ("responses", "targets", "questionnaire", "customer_metrics")
 INPUTS_DIR = "_inputs"
 
@@ -48,6 +49,8 @@ class ManifestEntry:
     error: str = ""
     split: bool = False
     source: str = ""
+    wave: str = ""  # the wave label batch --store records the assessment under ("" = the CLI's --wave)
+    sector: str = ""
 
 
 def read_entries(path: Path | str, *, out_dir: Path | str | None = None,
@@ -140,7 +143,10 @@ def _entries_from_rows(path: Path, rows: list[Row], defaults: Mapping[str, Any])
             }
             if "min_group_size" in values:
                 fields["min_group_size"] = values["min_group_size"]
-            entries.append(ManifestEntry(client, fields, where))
+            if values.get("store"):  # the history store (batch --store), for the report's trend and benchmark
+                fields["store"] = values["store"]
+            entries.append(ManifestEntry(client, fields, where, wave=_text(values.get("wave")),
+                                         sector=_text(values.get("sector"))))
         except CxError as exc:
             entries.append(ManifestEntry(client or f"({where})", {}, where, f"{where}: {exc}"))
     return entries
@@ -195,6 +201,8 @@ def _split_responses(path: Path, frame: Any, out_dir: Path | str | None,
         }
         if "min_group_size" in values:
             fields["min_group_size"] = values["min_group_size"]
+        if values.get("store"):
+            fields["store"] = values["store"]
         entries.append(ManifestEntry(name, fields, f"{path.name} client {name!r}", split=True, source=path.name))
     return entries
 

@@ -22,6 +22,7 @@ from cxassess.scoring import MIN_GROUP_SIZE
 PARAMETER_NAMES = (
     "client_name", "responses", "questionnaire", "group_by", "targets", "customer_metrics",
     "assessment_date", "consultant", "min_group_size",
+    "store",
 )
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -38,6 +39,8 @@ class ReportRequest:
     customer_metrics: Path | str | None = None
     assessment_date: str | None = None
     consultant: str = ""
+    #: the assessment history store (an SQLite file or a database URL): trend and benchmark; None: no history
+    store: Path | str | None = None
     min_group_size: int = MIN_GROUP_SIZE
 
     def __post_init__(self) -> None:
@@ -80,8 +83,31 @@ class ReportRequest:
             "customer_metrics": _abs(self.customer_metrics) if self.customer_metrics else None,
             "assessment_date": self.assessment_date or dt.date.today().isoformat(),
             "consultant": self.consultant,
+            "store": store_parameter(self.store),
             "min_group_size": self.min_group_size,
         })
+
+
+def store_parameter(store: Path | str | None) -> str | None:
+    """The store as the notebook gets it: a file as an absolute path, a URL as given but never with a password
+    (the parameters are written into the executed notebook and scores.json)."""
+    if store is None or not str(store).strip():
+        return None
+    text = str(store).strip()
+    if "://" not in text:
+        return _abs(text)
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        has_password = make_url(text).password is not None
+    except ArgumentError:
+        raise CxError("the store is neither a file nor a database URL (e.g. postgresql+psycopg://user@host/db)") \
+            from None
+    if has_password:
+        raise CxError("the store's URL holds a password, which would be written into the report's notebook and "
+                      "scores.json: leave it out of the URL and give it in PGPASSWORD or ~/.pgpass")
+    return text
 
 
 def _abs(path: Path | str | None) -> str | None:
@@ -148,5 +174,11 @@ def scores_document(req: ReportRequest, scores: Any, parameters: Mapping[str, An
         from cxassess.report.customer_metrics import load_customer_metrics
 
         doc["customer_metrics"] = load_customer_metrics(req.customer_metrics, req.min_group_size).to_dict()
+    if req.store:  # the trend and benchmark the report showed (cxassess.report.history), from the store as it is now
+        from cxassess.report.history import history_document
+        from cxassess.scoring.score import score_file
+
+        scored = score_file(req.responses, req.questionnaire, min_group_size=req.min_group_size)
+        doc["history"] = history_document(store_parameter(req.store), req.client, scored, req.responses)
     doc["report"] = {"parameters": dict(parameters), "assessment_date_given": req.assessment_date is not None}
     return doc
