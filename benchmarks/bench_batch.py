@@ -7,8 +7,9 @@
 4. the in-process floor: the report notebook's code run in this process without a kernel
    (figures drawn as the kernel would: the report's charts as SVG), per report.
 
-HTML only first, then HTML+PDF. Synthetic clients (the demo generator with varied profiles) are
-written to a temporary folder; nothing is downloaded.
+HTML only first, then HTML+PDF; then what the PowerPoint deck and Excel workbook add (``--format
+html,pptx,xlsx`` against HTML alone, in the batch and in process). Synthetic clients (the demo
+generator with varied profiles) are written to a temporary folder; nothing is downloaded.
 
     .venv/bin/python benchmarks/bench_batch.py [--clients 40] [--naive 3] [--floor 8]
 """
@@ -170,6 +171,34 @@ def in_process_floor(manifest: Path, n: int, pdf: bool) -> tuple[float, float, f
     return t_cells / n, (t_cells + t_html) / n, (t_cells + t_html + t_pdf) / n
 
 
+def derived_floor(manifest: Path, n: int) -> dict[str, float]:
+    """Seconds per report for the deck and the workbook written in process (after one untimed client):
+    from the renderer's Scores (``render_report``) and with the re-scoring a batch does (kernel numbers only)."""
+    from cxassess.report.formats import warm_derived, write_derived
+    from cxassess.report.request import ReportRequest, scores_document, validate_request
+
+    warm_derived(("pptx", "xlsx"))
+    times = {"pptx": 0.0, "xlsx": 0.0, "pptx+xlsx, re-scored": 0.0}
+    rows = clients_of(manifest)[: n + 1]
+    with tempfile.TemporaryDirectory(prefix="cxassess-derived-") as tmp:
+        for k, row in enumerate(rows):
+            req = ReportRequest(client=row["client"], responses=manifest.parent / row["responses"],
+                                targets=manifest.parent / row["targets"], group_by=row["group_by"],
+                                consultant=row["consultant"])
+            scores = validate_request(req)
+            doc = scores_document(req, scores, req.parameters())
+            for fmt in ("pptx", "xlsx"):
+                t0 = time.perf_counter()
+                write_derived((fmt,), doc, Path(tmp), request=req, scores=scores)
+                if k:
+                    times[fmt] += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            write_derived(("pptx", "xlsx"), doc, Path(tmp), request=req)
+            if k:
+                times["pptx+xlsx, re-scored"] += time.perf_counter() - t0
+    return {key: value / max(len(rows) - 1, 1) for key, value in times.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=40, help="synthetic clients for the batch runs (default 40)")
@@ -210,6 +239,17 @@ def main() -> int:
               f"+HTML {with_html:.3f}" + (f", +PDF {with_pdf:.3f}" if pdf else "") + " s/report", flush=True)
         results[label] = r
 
+    # what the deck and the workbook add (goal: under 0.15 s per report), against HTML alone in this run
+    key = "cxassess batch --workers 2"
+    with_office = cxassess_batch(manifest, work / "batch-office", 2, "html,pptx,xlsx", args.clients)
+    added = with_office - results["HTML"][key]
+    print(f"[HTML+PPTX+XLSX] {key} ({args.clients} clients): {with_office:.3f} s/report, "
+          f"{added:+.3f} s/report against HTML alone, "
+          f"{CPU['batch-auto-2-html,pptx,xlsx'] - CPU['batch-auto-2-html']:+.3f} CPU-s/report", flush=True)
+    floor = derived_floor(manifest, args.floor)
+    print(f"[PPTX+XLSX] in process ({args.floor} clients): pptx {floor['pptx']:.3f} + xlsx {floor['xlsx']:.3f} = "
+          f"{floor['pptx'] + floor['xlsx']:.3f} s/report from the renderer's scores; "
+          f"{floor['pptx+xlsx, re-scored']:.3f} s/report with the batch's re-scoring (goal < 0.15)", flush=True)
     print(f"\nload average after: {os.getloadavg()[0]:.2f} (other work on the machine inflates wall-clock figures;"
           " CPU-s/report does not depend on it)")
     print(f"{'seconds per report':<46}{'HTML':>10}{'HTML+PDF':>10}")

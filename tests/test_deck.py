@@ -413,3 +413,30 @@ def test_sizes_shrink_before_splitting():
     assert len(pages) > 1 and all(size == BODY_SIZES[-1] for size, _ in pages)
     assert sum(len(p) for _, p in pages) == 12
     assert math.isclose(sum(1 for _ in pages), len(pages))
+
+
+def test_batch_path_uses_the_kernels_own_objects(tmp_path, monkeypatch):
+    """In a batch the renderer has no Scores of its own: the deck and workbook are built from the
+    kernel's scores and plan (handed over after the last cell), never by scoring again here."""
+    import asyncio
+
+    import cxassess.scoring.score as score_module
+    from cxassess.report.request import ReportRequest
+    from cxassess.run.renderer import Renderer
+
+    def no_rescoring(*args, **kwargs):
+        raise AssertionError("the driver scored the responses again")
+
+    monkeypatch.setattr(score_module, "score_file", no_rescoring)
+    req = ReportRequest(client="Northwind Outfitters", responses=DEMO / "northwind-outfitters.csv",
+                        targets=DEMO / "targets.yaml", group_by=["role"], consultant="Demo Consulting")
+
+    async def run():
+        async with Renderer(formats=("html", "pptx", "xlsx")) as renderer:
+            return await renderer.render(req, tmp_path)
+
+    result = asyncio.run(run())
+    prs = Presentation(str(result.folder / "report.pptx"))
+    assert titles(prs)[0] == "Customer experience maturity: Northwind Outfitters"
+    assert (result.folder / "report.xlsx").is_file()
+    assert set(result.files) == {"report.html", "report.pptx", "report.xlsx", "report.ipynb", "scores.json"}

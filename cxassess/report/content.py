@@ -3,9 +3,10 @@ the customer measures and the title facts, gathered once per report.
 
 The HTML report's own functions make all of it (:func:`~cxassess.scoring.score.score_file`,
 :func:`~cxassess.report.actions.action_plan`, :mod:`cxassess.report.narrative`), so the derived
-formats have no second source of truth. When the caller has no :class:`Scores` (a batch reads the
-kernel's numbers), the responses are scored again with the same function and inputs, and the result
-is checked against the scores document before anything is written.
+formats have no second source of truth: the renderer hands over the kernel's own objects
+(:func:`kernel_objects`, pickled after the notebook's last cell). Without them the caller's
+:class:`Scores` is used, or the responses are scored again with the same function and inputs; the
+figures are checked against the scores document before anything is written.
 """
 
 from __future__ import annotations
@@ -45,26 +46,64 @@ class ReportContent:
         return str(fn(*args, **{k: v for k, v in offered.items() if k in accepted}))
 
 
-def report_content(doc: Mapping[str, Any], request: Any, scores: Any = None) -> ReportContent:
-    """Gather a report's content from its scores document and request (see the module docstring)."""
+#: The user expression the renderer evaluates in the report's kernel after its last cell.
+KERNEL_OBJECTS = "__import__('cxassess.report.content', fromlist=['kernel_objects']).kernel_objects(globals())"
+#: The notebook's variables handed to the narrative besides ``scores``, ``plan`` and ``metrics``.
+NARRATIVE_INPUTS = ("targets", "invited")
+
+
+def kernel_objects(namespace: Mapping[str, Any]) -> str:
+    """In the report's kernel: its scores, plan, customer measures and narrative inputs, pickled
+    (base64 text), so the deck and workbook use the very objects the HTML was made from."""
+    import base64
+    import pickle
+
+    picked = {"scores": namespace.get("scores"), "plan": namespace.get("plan"), "metrics": namespace.get("metrics"),
+              "extras": {k: namespace[k] for k in NARRATIVE_INPUTS if k in namespace}}
+    return base64.b64encode(pickle.dumps(picked, protocol=pickle.HIGHEST_PROTOCOL)).decode("ascii")
+
+
+def _unpickle(text: str | None) -> dict[str, Any]:
+    """What :func:`kernel_objects` handed over (our own kernel, running our own package), or nothing."""
+    if not text:
+        return {}
+    import base64
+    import pickle
+
+    try:
+        value = pickle.loads(base64.b64decode(text))  # noqa: S301 - written by our kernel for this render
+    except Exception:  # noqa: BLE001 - an unreadable hand-over just means scoring again
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def report_content(doc: Mapping[str, Any], request: Any, scores: Any = None,
+                   objects: str | None = None) -> ReportContent:
+    """Gather a report's content from its kernel's objects, or its Scores, or by scoring again
+    (see the module docstring); the figures are checked against ``doc`` first."""
     from cxassess.report.actions import action_plan
 
+    handed = _unpickle(objects)
+    if handed.get("scores") is not None and hasattr(handed["scores"], "dimensions"):
+        scores = handed["scores"]
     if scores is None or isinstance(scores, dict):
         from cxassess.scoring.score import score_file
 
         scores = score_file(request.responses, request.questionnaire, group_by=request.group_by,
                             targets=request.targets, min_group_size=request.min_group_size)
     check_same(scores, doc, request.client)
-    metrics = None
-    if request.customer_metrics:
+    metrics = handed.get("metrics")
+    if metrics is None and request.customer_metrics:
         from cxassess.report.customer_metrics import load_customer_metrics
 
         metrics = load_customer_metrics(request.customer_metrics, request.min_group_size)
+    plan = handed.get("plan") if handed.get("scores") is scores and handed.get("plan") is not None else None
     params = dict(doc.get("report", {}).get("parameters", {}))
     date = str(params.get("assessment_date") or request.assessment_date or "")
+    extras = {**_extras(params), **handed.get("extras", {})} if handed else _extras(params)
     return ReportContent(client=request.client, consultant=str(request.consultant or ""), assessment_date=date,
-                         doc=doc, scores=scores, plan=action_plan(scores), metrics=metrics, request=request,
-                         extras=_extras(params))
+                         doc=doc, scores=scores, plan=plan if plan is not None else action_plan(scores),
+                         metrics=metrics, request=request, extras=extras)
 
 
 def _extras(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -98,4 +137,4 @@ def check_same(scores: Any, doc: Mapping[str, Any], client: str) -> None:
                       "differ from scores.json); render it again")
 
 
-__all__ = ["ReportContent", "report_content", "check_same"]
+__all__ = ["ReportContent", "report_content", "check_same", "kernel_objects", "KERNEL_OBJECTS"]

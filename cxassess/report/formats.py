@@ -94,24 +94,32 @@ def output_names(formats: Iterable[str]) -> list[str]:
     return [f.file_name for f in REGISTRY.values() if f.name in chosen] + list(ALWAYS)
 
 
+def derived(formats: Iterable[str]) -> list[OutputFormat]:
+    """The derived formats among ``formats``."""
+    return [REGISTRY[f] for f in formats if REGISTRY[f].derived]
+
+
 def write_derived(formats: Iterable[str], doc: Mapping[str, Any], folder: Path, *, request: Any,
-                  scores: Any = None, options: DeliverableOptions | None = None) -> list[Path]:
+                  scores: Any = None, options: DeliverableOptions | None = None,
+                  objects: str | None = None) -> list[Path]:
     """Write every derived format of ``formats`` into ``folder`` from the scores document ``doc``
     (what ``scores.json`` holds) and the request it was rendered for; returns the files written.
 
-    ``scores``: the :class:`~cxassess.scoring.result.Scores` behind ``doc`` when the caller has it
-    (otherwise the request's responses are scored again, with the same function and inputs, and
-    checked against ``doc``).
+    ``objects``: the report notebook's own scores, plan and narrative inputs, as its kernel handed
+    them over (:func:`cxassess.report.content.kernel_objects`); else ``scores``, the
+    :class:`~cxassess.scoring.result.Scores` behind ``doc`` when the caller has it; else the
+    request's responses are scored again with the same function. Either way the figures are checked
+    against ``doc`` before anything is written.
     """
-    derived = [REGISTRY[f] for f in formats if REGISTRY[f].derived]
-    if not derived:
+    chosen = derived(formats)
+    if not chosen:
         return []
     from cxassess.report.content import report_content
 
-    content = report_content(doc, request, scores)
+    content = report_content(doc, request, scores, objects)
     options = options or DeliverableOptions()
     written = []
-    for fmt in derived:
+    for fmt in chosen:
         path = Path(folder) / fmt.file_name
         fmt.write(content, path, options)
         written.append(path)
@@ -130,4 +138,4 @@ def warm_derived(formats: Iterable[str]) -> None:
 
 
 __all__ = ["OutputFormat", "REGISTRY", "DEFAULT_FORMATS", "ALWAYS", "DeliverableOptions", "parse_formats",
-           "output_names", "write_derived", "warm_derived"]
+           "output_names", "derived", "write_derived", "warm_derived"]
