@@ -210,3 +210,59 @@ def test_skipping_repeated_headers_leaves_out_every_column_of_the_repeat(mini_q,
     got = read_responses(path, mini_q, on_error="skip")
     assert sorted(got.answers["item_id"].astype(str).unique()) == ["B1"]
     assert any("same name" in p.message for p in got.errors)
+
+
+# --------------------------------------------------------------------------------------
+# item 8: answers in any script are read, or reported where they are; never blank in silence
+# --------------------------------------------------------------------------------------
+_SCALES = {
+    "russian": ["Совершенно не согласен", "Не согласен", "Ни согласен, ни не согласен", "Согласен",
+                "Полностью согласен"],
+    "chinese": ["非常不同意", "不同意", "一般", "同意", "非常同意"],
+    "arabic": ["لا أوافق بشدة", "لا أوافق", "محايد", "موافق", "موافق بشدة"],
+    "stars": ["★", "★★", "★★★", "★★★★", "★★★★★"],
+    "greek": ["Διαφωνώ απόλυτα", "Διαφωνώ", "Ουδέτερο", "Συμφωνώ", "Συμφωνώ απόλυτα"],
+}
+
+
+def _questionnaire_with_labels(tmp_path: Path, labels: list[str]) -> Path:
+    import yaml
+
+    from cxassess.questionnaire.model import load_questionnaire
+
+    data = load_questionnaire(Path(__file__).parent / "data" / "mini.yaml").to_dict()
+    data["scale"]["labels"] = {k + 1: label for k, label in enumerate(labels)}
+    path = tmp_path / "q.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("script", sorted(_SCALES))
+def test_scale_labels_in_any_script_score_every_answer(tmp_path, script):
+    labels = _SCALES[script]
+    q = _questionnaire_with_labels(tmp_path, labels)
+    rows = [["respondent_id", "A1", "A2", "A3", "B1", "B2"]]
+    expected = []
+    for n in range(3):
+        points = [(n + k) % 5 + 1 for k in range(5)]
+        cells = [labels[p - 1] for p in points]
+        cells[0] = cells[0].upper() if script in ("russian", "greek") else cells[0]  # case does not matter
+        rows.append([f"r{n}", *cells])
+        expected += points
+    path = tmp_path / "r.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    got = read_responses(path, q)
+    assert int(got.answers["value"].notna().sum()) == 15  # 15 of 15 answers read
+    table = got.answers.assign(rid=got.answers["respondent_id"].astype(str), item=got.answers["item_id"].astype(str))
+    by_cell = {(r, i): v for r, i, v in zip(table["rid"], table["item"], table["value"], strict=True)}
+    assert [by_cell[(f"r{n}", i)] for n in range(3) for i in ("A1", "A2", "A3", "B1", "B2")] == expected
+
+
+@pytest.mark.parametrize("cell", ["Согласен", "同意", "موافق", "★★★★", "👍", "✓"])
+def test_an_answer_in_another_script_is_never_read_as_blank(mini_q, tmp_path, cell):
+    path = _write(tmp_path / "r.csv", f"respondent_id,A1,A2\nr1,{cell},4\nr2,3,4\n")
+    with pytest.raises(ResponsesError) as caught:
+        read_responses(path, mini_q)
+    assert [(p.row, p.column) for p in caught.value.problems] == [(2, "A1")]
+    assert f"'{cell}' is not a number or an answer label" in caught.value.problems[0].message

@@ -24,7 +24,7 @@ from typing import Any
 
 from cxassess.questionnaire.model import Questionnaire
 
-__all__ = ["Reading", "ValueReader", "excerpt", "no_answer_kind", "normalise_text"]
+__all__ = ["Reading", "ValueReader", "excerpt", "label_key", "no_answer_kind", "normalise_text", "symbol_key"]
 
 _EXCERPT = 60
 
@@ -34,14 +34,47 @@ _EXCERPT = 60
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 
 
-def normalise_text(text: Any) -> str:
-    """Lower case, accents folded, apostrophes dropped, other punctuation as spaces, single spaces.
+_NOT_WORD = re.compile(r"[\W_]+")  # Unicode-aware: letters and digits of every script are kept
 
-    ``"Don’t  know!"`` -> ``"dont know"``; used to compare statements and answer labels.
+
+def _fold_accent(chars: str) -> str:
+    """Drop the accents of Latin letters (é -> e), keep the marks other scripts spell with (Devanagari
+    vowel signs, Arabic harakat): those are letters of the word, not decoration."""
+    out: list[str] = []
+    for ch in chars:
+        if unicodedata.combining(ch) and out and out[-1] < "\u0250":  # a mark on a Latin letter
+            continue
+        out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def normalise_text(text: Any) -> str:
+    """Compatibility-normalised (NFKC), case-folded, Latin accents folded, apostrophes dropped, other
+    punctuation and symbols as spaces, single spaces: letters and digits of any script are kept.
+
+    ``"Don’t  know!"`` -> ``"dont know"``, ``"СОГЛАСЕН"`` -> ``"согласен"``; used to compare statements,
+    column names and answer labels. Text of symbols only ("★★★★") gives "" (see :func:`symbol_key`).
     """
-    s = unicodedata.normalize("NFKD", str(text).translate(_QUOTES))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch)).lower().replace("'", "")
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", s).split())
+    s = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", str(text).translate(_QUOTES)))
+    s = _fold_accent(s).casefold().replace("'", "")
+    return " ".join(_NOT_WORD.sub(" ", s).split())
+
+
+def label_key(text: Any) -> str:
+    """How an answer label and a cell are compared: :func:`normalise_text`, or :func:`symbol_key` for
+    text of symbols only, so that a scale of stars ("★" .. "★★★★★") is read too."""
+    return normalise_text(text) or symbol_key(text)
+
+
+def symbol_key(text: Any) -> str:
+    """A label or cell compared when it holds no letter or digit ("★★★", "👍"): NFKC, case-folded, single spaces."""
+    return " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
+
+
+def _only_marks(text: str) -> bool:
+    """Nothing but punctuation, ASCII signs and spaces ("-", "?", "..."): no answer. A symbol beyond
+    ASCII ("★", "👍", "✓") means something and is never read as blank."""
+    return all(ch.isspace() or ch.isascii() or unicodedata.category(ch).startswith("P") for ch in text)
 
 
 def excerpt(text: str, limit: int = _EXCERPT) -> str:
@@ -69,8 +102,8 @@ def no_answer_kind(text: str, dont_know: frozenset[str] | set[str] = frozenset(_
     after :func:`normalise_text`, so case, accents, apostrophes and punctuation do not matter.
     """
     norm = normalise_text(text)
-    if not norm:  # nothing but punctuation, unless it holds digits of another script ("٤")
-        return None if re.search(r"\d", str(text)) else "blank"
+    if not norm:  # nothing but punctuation; a symbol ("★", "👍") is an answer to read, or an error
+        return "blank" if _only_marks(str(text)) else None
     if norm in _BLANK:
         return "blank"
     if norm in dont_know:
@@ -106,7 +139,7 @@ class ValueReader:
 
     def __init__(self, q: Questionnaire):
         self.q = q
-        self.labels: dict[str, int] = {normalise_text(v): int(k) for k, v in q.scale.labels.items()}
+        self.labels: dict[str, int] = {label_key(v): int(k) for k, v in q.scale.labels.items()}
         self.variants: dict[str, int] = {}
         for group in _SAME_MEANING:
             self._add_group(group, loose=False)
@@ -149,7 +182,7 @@ class ValueReader:
 
     def _read(self, text: str) -> Reading:
         lo, hi = self.q.scale.min, self.q.scale.max
-        norm = normalise_text(text)
+        norm = label_key(text)
         kind = no_answer_kind(text, self.dont_know)
         if kind == "blank":
             return Reading(None, "blank", "blank")
