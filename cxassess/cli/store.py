@@ -176,8 +176,8 @@ def record_batch(args: argparse.Namespace, defaults: dict[str, Any], results: li
     from cxassess.store.api import add_assessment
     from cxassess.store.database import open_store
 
-    entries = {e.client: e for e in read_entries(args.manifest, out_dir=args.out, defaults=defaults,
-                                                 allow_outside=getattr(args, "allow_outside", ()))}
+    allowed = {"allow_outside": args.allow_outside} if getattr(args, "allow_outside", None) else {}
+    entries = {e.client: e for e in read_entries(args.manifest, out_dir=args.out, defaults=defaults, **allowed)}
     ok = True
     with open_store(store_location(args)) as store:
         for result in results:
