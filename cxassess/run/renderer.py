@@ -80,7 +80,7 @@ class Renderer:
         # the fork server imports its libraries while this process warms up its own
         self.source, _, _ = await asyncio.gather(
             open_kernel_source(self.executor, preload=preload, ahead=self.lanes, cwd=self.cwd,
-                               warm=[w for w in WARM_UPS if w.split(":")[0] in preload]),
+                               warm=WARM_UPS),  # each runs only when the preload imported its module
             asyncio.to_thread(_warm_driver), asyncio.to_thread(warm_derived, self.formats))
         return self
 

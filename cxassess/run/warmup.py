@@ -9,6 +9,8 @@ renderer, WeasyPrint's fonts and stylesheet, and the libraries' own warm-ups (fo
 from __future__ import annotations
 
 import importlib
+import inspect
+import sys
 from collections.abc import Iterable
 
 #: Always imported by the server; the driver adds the modules the notebook imports.
@@ -37,14 +39,34 @@ def warm_up(modules: Iterable[str], warm: Iterable[str] = ()) -> tuple[list[str]
 
 
 def preload(modules: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Import each name; ``pkg.name`` that is no module is looked up on ``pkg`` (a lazy export such as
+    ``cxassess.charts`` then imports its defining module, which is what the kernel would import)."""
     loaded, failed = [], {}
     for name in modules:
         try:
             importlib.import_module(name)
             loaded.append(name)
+        except ModuleNotFoundError as exc:
+            defining = _lazy_export(name)
+            if defining:
+                loaded.append(defining)
+            else:
+                failed[name] = f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # noqa: BLE001 - a module the notebook may not even need
             failed[name] = f"{type(exc).__name__}: {exc}"
     return loaded, failed
+
+
+def _lazy_export(name: str) -> str:
+    """The module that defines ``pkg.attr`` when ``pkg`` exports it lazily (its ``__getattr__``), else ''."""
+    package, _, attribute = name.rpartition(".")
+    if not package or package not in sys.modules:
+        return ""
+    try:
+        value = getattr(sys.modules[package], attribute)
+    except Exception:  # noqa: BLE001 - not an export: the caller records the import failure
+        return ""
+    return str(getattr(value, "__name__", "") if inspect.ismodule(value) else getattr(value, "__module__", "") or "")
 
 
 def _warm_kernel_libraries() -> None:
@@ -77,6 +99,8 @@ def _warm_matplotlib() -> None:
 def _call_warm_up(spec: str, failed: dict[str, str]) -> None:
     """Call a library's own warm-up (e.g. ``cxassess.report.charts:warm_up``, which draws bundled demo data)."""
     module, _, func = spec.partition(":")
+    if module not in sys.modules:  # a warm-up for a library the report does not use
+        return
     try:
         getattr(importlib.import_module(module), func or "warm_up")()
     except Exception as exc:  # noqa: BLE001 - only a speed-up
