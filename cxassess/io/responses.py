@@ -20,8 +20,9 @@ import pandas as pd
 
 from cxassess.errors import CxError, OnError, Problem, ResponsesError, check_on_error
 from cxassess.io.cells import clean_frame, parse_values
-from cxassess.io.header import check_header, item_id_case, missing_item_columns, unnamed_columns
+from cxassess.io.header import attribute_marks, check_header, item_id_case, missing_item_columns, unnamed_columns
 from cxassess.io.long_table import LONG_COLUMNS, attributes_table, detect_layout, factorize_text, to_long
+from cxassess.io.open_text import empty_comments, split_open_text
 from cxassess.io.respondents import RESPONDENT_ID_ALIASES, respondent_column
 from cxassess.questionnaire.model import Questionnaire, as_questionnaire
 
@@ -48,6 +49,8 @@ class Responses:
     warnings: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     questionnaire: Questionnaire = field(kw_only=True, repr=False)
+    #: open-text answers (respondent_id, question_id, text), never scored; see :mod:`cxassess.io.open_text`
+    comments: pd.DataFrame = field(default_factory=empty_comments, kw_only=True, repr=False)
 
     @property
     def attribute_columns(self) -> list[str]:
@@ -82,10 +85,11 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
     q = as_questionnaire(questionnaire)
     notes: list[str] = []
     df, unnamed = unnamed_columns(df, source, notes)
+    df, comments = split_open_text(df, q, first_row)  # words, never numbers: kept aside before values are read
     header_problems, dropped = check_header(df, q, source, notes)
     header_problems = unnamed + header_problems
     df = df.iloc[:, [k for k in range(df.shape[1]) if k not in dropped]]
-    df = df.rename(columns=item_id_case(df.columns, q))
+    df = df.rename(columns={**item_id_case(df.columns, q), **attribute_marks(df.columns)})
     df = clean_frame(df)
     if df.empty:
         raise CxError(f"{source}: no responses in the file")
@@ -152,7 +156,7 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
         "status": pd.Categorical(long["status"].to_numpy(), categories=["answered", "dont_know", "blank"]),
     })
     return Responses(source, layout, answers, attributes, errors=problems, warnings=warnings, notes=notes,
-                     questionnaire=q)
+                     questionnaire=q, comments=comments)
 
 
 def _item_positions(items: pd.Series, q: Questionnaire) -> np.ndarray[Any, np.dtype[np.int64]]:

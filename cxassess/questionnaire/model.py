@@ -19,8 +19,8 @@ from cxassess._util.paths import DEFAULT_QUESTIONNAIRE
 from cxassess._util.yamlfile import read_yaml
 from cxassess.errors import QuestionnaireError
 
-__all__ = ["DONT_KNOW_DEFAULT", "OUTCOME_SECTION", "Dimension", "Item", "Questionnaire", "Scale", "Stage",
-           "as_questionnaire", "load_questionnaire", "questionnaire_from_dict"]
+__all__ = ["DONT_KNOW_DEFAULT", "OUTCOME_SECTION", "Dimension", "Item", "OpenQuestion", "Questionnaire", "Scale",
+           "Stage", "as_questionnaire", "load_questionnaire", "questionnaire_from_dict"]
 
 DONT_KNOW_DEFAULT = "Don't know / not applicable"
 OUTCOME_SECTION = "Overall views"
@@ -133,6 +133,14 @@ class Item(_Strict):
         return v
 
 
+class OpenQuestion(_Strict):
+    """An open-text question ("What is one thing we should change for customers?"): answered in words,
+    never scored; the report shows the answers grouped by theme, for large enough groups only."""
+
+    id: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+
+
 def _duplicates(values: list[str]) -> list[str]:
     seen: set[str] = set()
     return sorted({v for v in values if v in seen or seen.add(v)})  # type: ignore[func-returns-value]
@@ -148,6 +156,8 @@ class Questionnaire(_Strict):
     stages: list[Stage] = Field(min_length=1)
     dimensions: list[Dimension] = Field(min_length=1)
     items: list[Item] = Field(min_length=1)
+    #: open-text questions, answered in words and never scored (often none)
+    open_questions: list[OpenQuestion] = Field(default_factory=list)
 
     @field_validator("version", mode="before")
     @classmethod
@@ -159,7 +169,7 @@ class Questionnaire(_Strict):
         problems: list[str] = []
         for kind, ids in (
             ("dimensions", [d.id for d in self.dimensions]),
-            ("items", [i.id for i in self.items]),
+            ("items", [i.id for i in self.items] + [o.id for o in self.open_questions]),
             ("stages", [str(s.id) for s in self.stages]),
         ):
             for dup in _duplicates(ids):
@@ -210,6 +220,11 @@ class Questionnaire(_Strict):
         return [i.id for i in self.items if i.outcome]
 
     @cached_property
+    def open_question_ids(self) -> list[str]:
+        """Ids of the open-text questions, in questionnaire order; often none."""
+        return [o.id for o in self.open_questions]
+
+    @cached_property
     def dimension_ids(self) -> list[str]:
         return [d.id for d in self.dimensions]
 
@@ -245,6 +260,7 @@ class Questionnaire(_Strict):
             "dimensions": [d.model_dump() for d in self.dimensions],
             "items": [i.model_dump() for i in self.items],
             "stages": [s.model_dump() for s in self.stages],
+            **({"open_questions": [o.model_dump() for o in self.open_questions]} if self.open_questions else {}),
         }
 
     def to_json(self, indent: int | None = 2) -> str:

@@ -1,0 +1,121 @@
+"""Open-text comments: read by every table reader as words, grouped by theme with counts computed by
+hand below, and shown only where it is safe (groups of 10 or more, no e-mail addresses or phone
+numbers, every character escaped)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cxassess.errors import CxError
+from cxassess.io.read import read_responses
+from cxassess.io.responses import responses_from_frame
+from cxassess.questionnaire.model import load_questionnaire
+from cxassess.report.comments import comments_html, load_themes, redact, summarise_comments
+from cxassess.scoring.score import score
+
+Q = load_questionnaire()
+EVIL = "<script>alert(1)</script>"
+
+
+def people(n_a: int, n_b: int, comments: dict[int, str]) -> pd.DataFrame:
+    """``n_a`` people in role A then ``n_b`` in role B, answering 3 everywhere; CHANGE answers by position."""
+    rows = []
+    for k in range(n_a + n_b):
+        row = {"respondent_id": f"P{k + 1:02d}", "role": "A" if k < n_a else "B"}
+        row.update({i.id: 3 for i in Q.items})
+        row["CHANGE"] = comments.get(k, "")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summary_of(frame: pd.DataFrame):
+    resp = responses_from_frame(frame, Q)
+    return resp, summarise_comments(resp, score(resp, Q, group_by=["role"]))
+
+
+def test_the_bundled_questionnaire_asks_open_questions_that_are_never_scored():
+    assert Q.open_question_ids == ["CHANGE", "PROUD"]
+    assert not set(Q.open_question_ids) & set(Q.item_ids)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Write to jo.bloggs+cx@example.co.uk today", "Write to [e-mail removed] today"),
+    ("jo (at) example (dot) com", "[e-mail removed]"),
+    ("Ring 07700 900123 or +44 (0)20 7946 0958", "Ring [phone number removed] or [phone number removed]"),
+    ("call 0800-123-4567.", "call [phone number removed]."),
+    ("It took 3 weeks, 12 calls and 2026 was worse", "It took 3 weeks, 12 calls and 2026 was worse"),
+])
+def test_redact_removes_contact_details_only(raw, expected):
+    assert redact(raw) == expected
+
+
+def test_open_text_travels_through_wide_and_long_files_as_words(tmp_path):
+    frame = people(3, 0, {0: "Five stars, 5/5 – but the app crashes", 1: "  3  "})
+    wide = tmp_path / "wide.csv"
+    frame.to_csv(wide, index=False)
+    resp = read_responses(wide, Q)  # a sentence (or a lone "3") in an open question is never a value error
+    assert resp.errors == [] and "CHANGE" not in resp.attributes.columns
+    assert resp.comments.to_dict("records") == [
+        {"respondent_id": "P01", "question_id": "CHANGE", "text": "Five stars, 5/5 – but the app crashes"},
+        {"respondent_id": "P02", "question_id": "CHANGE", "text": "3"}]
+    long = frame.melt(id_vars=["respondent_id", "role"], var_name="item_id", value_name="value")
+    path = tmp_path / "long.csv"
+    long.to_csv(path, index=False)
+    resp_long = read_responses(path, Q)
+    assert resp_long.errors == []
+    assert sorted(resp_long.comments["text"]) == ["3", "Five stars, 5/5 – but the app crashes"]
+    # the scores are the same either way: the comments took no part in them
+    assert score(resp, Q).overall["score"] == score(resp_long, Q).overall["score"] == 3.0
+
+
+def test_themes_counted_by_hand_with_examples_and_per_dimension():
+    texts = {0: "We wait too long on hold", 1: "Stop the transfer between departments",
+             2: "Waiting for another department to reply", 3: "Nice people", 4: "Slow systems"}
+    _, s = summary_of(people(10, 10, texts))
+    assert s.shown
+    counts = {(r["theme"]): r["comments"] for _, r in s.by_theme.iterrows()}
+    # speed: "wait" (0), "Waiting" (2), "Slow" (4) = 3; hand-offs: "transfer"/"department" (1), "department" (2)
+    # = 2; information: "systems" (4) = 1; "Nice people" matches no theme: Other = 1
+    assert counts == {"Waiting and speed of response": 3, "Hand-offs between teams": 2,
+                      "Customer information and systems": 1, "Other": 1}
+    # per dimension through each theme's dimension: journeys 3, silos 2, insight 1
+    assert s.by_dimension.to_dict() == {"Journeys and touchpoints": 3, "Silos and cross-functional alignment": 2,
+                                        "Customer insight and data": 1}
+    html = comments_html(s)
+    assert "5 people wrote 5 comments" in html and "<li>We wait too long on hold</li>" in html
+
+
+def test_comments_are_shown_only_for_groups_of_ten_or_more():
+    texts = {k: "We wait too long" for k in range(19)}
+    _, s = summary_of(people(10, 9, texts))
+    assert s.shown and list(s.by_group["role"].index) == ["A"]  # B has 9 people: no counts for it
+    assert s.hidden_groups["role"] == ["B"]
+    html = comments_html(s)
+    assert "Not shown (fewer than 10 respondents, or suppressed): B." in html
+    # an organisation of 9 shows no comment at all
+    _, small = summary_of(people(9, 0, {0: "We wait too long", 1: EVIL}))
+    assert not small.shown
+    html = comments_html(small)
+    assert "wait" not in html and "script" not in html and "fewer than 10 people answered" in html
+
+
+def test_no_email_or_phone_number_reaches_the_html_and_everything_is_escaped():
+    texts = {0: "Mail sam.rivers@example.com about it", 1: "Phone 01632 960417 any time",
+             2: EVIL + " & wait", 3: '"quoted" <b>bold</b>'}
+    _, s = summary_of(people(10, 2, texts))
+    html = comments_html(s)
+    for secret in ("sam.rivers", "example.com", "01632", "960417"):
+        assert secret not in html
+    assert "[e-mail removed]" in html and "[phone number removed]" in html
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; wait" in html
+    assert "<b>bold</b>" not in html and "&quot;quoted&quot; &lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_theme_list_is_validated(tmp_path):
+    assert len(load_themes()) >= 8
+    bad = tmp_path / "themes.yaml"
+    bad.write_text("themes:\n  - id: a\n    name: A\n    words: []\n  - id: a\n    name: B\n    words: [x]\n"
+                   "    colour: red\n", encoding="utf-8")
+    with pytest.raises(CxError, match=r"themes\[0\].words: expected a list of words.*themes\[1\].colour: unknown key"):
+        load_themes(bad)
