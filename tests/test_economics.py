@@ -70,6 +70,11 @@ def test_retention_change_per_customer_and_for_a_base():
     frame = ch.to_frame()
     assert frame.loc["customer lifetime value", "difference"] == pytest.approx(115.671642, abs=1e-6)
     assert list(frame.columns) == ["before", "after", "difference"]
+    # the acquisition cost cancels out per customer, not for the base: 570 leave before, 260 after,
+    # each replaced at 75: 42750 and 19500 a year, a difference of -23250 (the saving)
+    assert frame.loc["acquisition cost", "difference"] == 0
+    assert list(frame.loc["customers leaving per period, of 1,000 customers"]) == pytest.approx([570, 260, -310])
+    assert list(frame.loc["spent replacing them per period"]) == pytest.approx([42750, 19500, -23250])
 
 
 def test_worked_example_uses_the_reference_figures():

@@ -11,6 +11,7 @@ import pytest
 
 from cxassess.errors import CxError
 from cxassess.io.responses import responses_from_frame
+from cxassess.metrics.summary import summarise
 from cxassess.questionnaire.model import load_questionnaire
 from cxassess.scoring.score import score
 from cxassess.teach import exercises as ex
@@ -142,7 +143,7 @@ def test_check_weakest_dimension(culture):
     assert ex.check_weakest_dimension("Silos and cross-functional alignment", culture)
     fb = ex.check_weakest_dimension("insight", culture)
     assert not fb and "3.50" in fb.summary
-    assert "not a dimension" in ex.check_weakest_dimension("culture", culture).summary
+    assert "not a dimension" in ex.check_weakest_dimension("customer delight", culture).summary
     assert "no answer yet" in ex.check_weakest_dimension(None, culture).summary
 
 
@@ -203,12 +204,13 @@ def test_check_action_plan_lists_every_problem(culture):
     fb = ex.check_action_plan(plan, culture, today=TODAY)
     assert not fb
     text = "\n".join(fb.details)
-    assert "Action 1: give one named owner" in text
+    assert "Action 1: give one named owner role; 'everyone' owns nothing" in text
     assert "Action 2: give a due date as YYYY-MM-DD (got 'next year')" in text
     assert "Action 3: say concretely" in text
     assert "Action 3: the due date 2028-01-01 should fall within the next twelve months" in text
     assert "Action 3: name a measure" in text
-    assert "weakest dimension, Silos and cross-functional alignment" in text
+    assert "Nothing addresses the weakest dimension you found in Exercise 2 (a)." in text
+    assert "Silos" not in text  # Exercise 2's answer is not given away
     assert fb.summary == "6 thing(s) to improve."
 
 
@@ -236,14 +238,70 @@ def test_solution_action_plan_on_the_demo_organisation():
 # --------------------------------------------------------------------------------------
 # showing solutions and the other helpers
 # --------------------------------------------------------------------------------------
-def test_show_solution_hidden_and_shown():
+def test_show_solution_hidden_and_shown_as_a_learner_writes_it():
     survey = _survey()
     hidden = ex.show_solution("nps", False, survey)
-    assert "hidden" in hidden.data and "def " not in hidden.data
-    shown = ex.show_solution("nps", True, survey)
-    assert "def solution_nps(" in shown.data and "(4, 2, 3)" in shown.data and "11.11" in shown.data
+    assert "hidden" in hidden.data and "my_nps" not in hidden.data
+    shown = ex.show_solution("nps", True, survey).data
+    assert "def " not in shown  # the learner's cell, not a function of the package
+    assert 'answered = survey["nps"].dropna()' in shown
+    assert "my_promoters = 4\nmy_passives = 2\nmy_detractors = 3" in shown and "my_nps = 11.11" in shown
+    assert "*Without code:*" in shown
     with pytest.raises(CxError, match="no solution called"):
         ex.show_solution("nope", True)
+
+
+def test_every_worked_answer_passes_its_check(culture):
+    survey = _survey()
+    nps = {k: v for step in ex.worked_solution("nps", survey=survey) for k, v in step.values.items()}
+    assert ex.check_nps_groups(nps["my_promoters"], nps["my_passives"], nps["my_detractors"], survey)
+    assert ex.check_nps(nps["my_nps"], survey)
+    (csat,) = ex.worked_solution("csat", survey=survey)
+    assert ex.check_csat(csat.values["my_csat"], survey)
+    weakest, widest = ex.worked_solution("heatmap", culture=culture)
+    assert ex.check_weakest_dimension(weakest.values["my_weakest"], culture)
+    assert ex.check_widest_gap(widest.values["my_widest_gap"], culture)
+    (plan,) = ex.worked_solution("action_plan", culture=culture, today=TODAY)
+    namespace = {"pd": pd}
+    exec(plan.code, namespace)  # the code shown is the code a learner would run
+    assert ex.check_action_plan(namespace["my_plan"], culture, today=TODAY)
+
+
+def test_answers_written_as_text_are_read():
+    assert ex.check_nps("11.1", _survey()) and ex.check_nps("11.1 points", _survey())
+    assert ex.check_csat("55.6%", _survey()) and ex.check_csat("55,6 %", _survey())
+    assert "no answer yet" in ex.check_nps("eleven", _survey()).summary
+
+
+def test_dimension_answers_by_the_start_of_the_name_or_ambiguous(culture):
+    assert ex.check_widest_gap("Customer insight", culture)  # for "Customer insight and data"
+    assert ex.check_widest_gap("customer INSIGHT and data", culture)
+    fb = ex.check_weakest_dimension("customer", culture)  # in three names
+    assert not fb and "more than one dimension" in fb.summary and "'insight'" in fb.details[0]
+
+
+def test_hints_run_and_do_not_give_the_answer_away(culture):
+    fb = ex.check_nps_groups(None, None, None, _survey())
+    example = fb.summary.split("`")[1]
+    exec(example, {})  # the example is runnable as it stands (no undefined names)
+    assert "answered" not in example
+    assert "'silos'" not in ex.check_weakest_dimension(None, culture).summary  # silos is the answer
+    assert "'insight'" not in ex.check_widest_gap(None, culture).summary  # insight is the answer
+
+
+def test_answer_counts_give_a_no_code_route():
+    counts = ex.answer_counts(_survey())["customers"]
+    assert list(counts.index) == [str(v) for v in range(11)] + ["blank"]
+    assert counts["10"] == 2 and counts["9"] == 2 and counts["1"] == 0 and counts["blank"] == 1
+    assert counts[["9", "10"]].sum() == 4  # the promoters of the check
+    assert list(ex.answer_counts(_survey(), "csat")["customers"]) == [1, 1, 2, 2, 3, 1]  # 4s and 5s: 5 of 9
+
+
+def test_nps_margin_matches_the_formula():
+    # bundled survey: 161 promoters, 146 detractors of 469 -> p = .34328, d = .31130;
+    # var = p + d - (p - d)^2 = .65458 - .00102 = .65356; 1.96 * sqrt(.65356 / 80) * 100 = 17.72
+    assert ex.nps_margin(80) == pytest.approx(17.715, abs=0.01)
+    assert ex.nps_margin(320) == pytest.approx(17.715 / 2, abs=0.01)
 
 
 def test_demo_culture_scores_and_unknown_organisation():
@@ -264,3 +322,41 @@ def test_self_assessment_file_lives_in_the_home_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     path = ex.default_self_assessment_file("Ana/../x")
     assert path.parent == tmp_path / ".cxassess" and "/" not in path.name.replace(".sqlite", "")
+
+
+def test_check_action_plan_checks_substance_not_word_counts(culture):
+    plan = _good_plan()
+    # the issue's example: long enough to pass a word count, but vague, owned by a first name, unmeasurable
+    plan[0] = {**plan[0], "action": "do stuff about silos and be nicer to customers", "owner": "Bob",
+               "measure": "it works"}
+    text = "\n".join(ex.check_action_plan(plan, culture, today=TODAY).details)
+    assert "Action 1: 'stuff' is too vague to act on" in text
+    assert "Action 1: name the owner's role, not only a person" in text
+    assert "Action 1: name a measure that will show whether it worked" in text
+    # a named metric alone is a measure; a role with the person's name is an owner
+    plan[0] = {**_good_plan()[0], "owner": "Head of service (Bob)", "measure": "NPS"}
+    assert ex.check_action_plan(plan, culture, today=TODAY)
+    # six words with nothing that will visibly happen
+    plan[0] = {**_good_plan()[0], "action": "Align our people around the customer mindset"}
+    assert "name something that will visibly happen" in "\n".join(
+        ex.check_action_plan(plan, culture, today=TODAY).details)
+
+
+def test_an_untouched_plan_on_run_all_names_no_answer_of_exercise_2(culture):
+    empty = [{"dimension": "", "action": "", "owner": "", "due": "", "measure": ""}]
+    fb = ex.check_action_plan(empty, culture, today=TODAY)
+    assert fb.details == ("The plan has 0 action(s); aim for 3 to 5 so the organisation can focus.",)
+
+
+def test_nps_by_group_shows_intervals_only_where_the_breakdown_shows_the_nps():
+    survey = ex.load_sample_survey()
+    table = ex.nps_by(survey, "segment")
+    breakdown = summarise(survey, nps="nps", by="segment").breakdown
+    for group, row in table.iterrows():
+        shown = not breakdown.loc[group, "suppressed"] and not pd.isna(breakdown.loc[group, "nps"])
+        assert pd.isna(row["nps"]) != shown
+        if shown:
+            assert row["nps"] == pytest.approx(breakdown.loc[group, "nps"])
+            assert row["95% CI from"] < row["nps"] < row["to"]
+    with pytest.raises(CxError, match="no column 'site'"):
+        ex.nps_by(survey, "site")

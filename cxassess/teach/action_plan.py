@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from cxassess._util.paths import TEMPLATES_DIR
+from cxassess._util.yamlfile import read_yaml
 from cxassess.errors import CxError
 from cxassess.scoring.score import Scores
 from cxassess.teach.feedback import Feedback
@@ -21,6 +25,67 @@ from cxassess.teach.heatmap import (
 )
 
 VAGUE_OWNERS = {"", "everyone", "all", "all staff", "the team", "team", "we", "us", "tbd", "tbc", "n/a", "nobody"}
+PLAN_RULES = TEMPLATES_DIR / "teach" / "action_plan.yaml"
+
+
+@dataclass(frozen=True)
+class PlanWords:
+    """The word lists of ``templates/teach/action_plan.yaml``: what makes an action vague or concrete,
+    an owner a role, a measure measurable."""
+
+    vague: tuple[str, ...]
+    concrete: tuple[str, ...]
+    roles: tuple[str, ...]
+    metrics: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=1)
+def plan_words() -> PlanWords:
+    data = read_yaml(PLAN_RULES, "action-plan rules", lambda source, problems: CxError(f"{source}: {problems[0]}"))
+    try:
+        return PlanWords(*(tuple(str(w).casefold() for w in data[key])
+                           for key in ("vague", "concrete", "roles", "metrics")))
+    except (KeyError, TypeError) as exc:
+        raise CxError(f"{PLAN_RULES}: needs the lists vague, concrete, roles and metrics ({exc})") from None
+
+
+def _found(text: str, phrases: tuple[str, ...]) -> list[str]:
+    """The phrases that occur in ``text`` as whole words."""
+    words = " " + " ".join(re.findall(r"[\w-]+", text.casefold())) + " "
+    return [p for p in phrases if f" {p} " in words]
+
+
+def action_problem(action: str) -> str | None:
+    """Why an action is not concrete yet, or None: six words or more, nothing vague, and something visible."""
+    rules = plan_words()
+    if len(re.findall(r"\w+", action)) < 6:
+        return "say concretely what will be done (at least six words), not just a theme"
+    vague = _found(action, rules.vague)
+    if vague:
+        return (f"'{vague[0]}' is too vague to act on; say what will happen, how often or by when, "
+                "e.g. 'review the three worst journeys with every department each month'")
+    if not (re.search(r"\d", action) or _found(action, rules.concrete)):
+        return ("name something that will visibly happen (a review, a training, a budget, a standard) "
+                "or how often (weekly, every customer)")
+    return None
+
+
+def owner_problem(owner: str) -> str | None:
+    """Why an owner is not one accountable role, or None."""
+    if owner.casefold() in VAGUE_OWNERS:
+        return f"give one named owner role; '{owner or 'nobody'}' owns nothing"
+    if not _found(owner, plan_words().roles):
+        return (f"name the owner's role, not only a person ('Head of service' or 'Head of service ({owner})'): "
+                "a role stays when a person moves on")
+    return None
+
+
+def measure_problem(measure: str) -> str | None:
+    """Why a measure would not show whether the action worked, or None: a number (a target) or a named metric."""
+    if re.search(r"\d", measure) or _found(measure, plan_words().metrics):
+        return None
+    return ("name a measure that will show whether it worked: a metric you can count (NPS, complaints, "
+            "time to resolve) or a target with a number ('detractors contacted within 5 days: 90%')")
 PLAN_COLUMNS = ("dimension", "action", "owner", "due", "measure")
 EXAMPLE_ACTIONS = {
     "leadership": ("Write a one-page customer promise with the leadership team and review every major decision "
@@ -78,29 +143,31 @@ def check_action_plan(plan: Any, scores: Scores, today: dt.date | None = None, c
             problems.append(f"Action {i}: '{row.dimension}' is not a dimension ({', '.join(q.dimension_ids)}).")
         else:
             dims.append(dim)
-        if len(re.findall(r"\w+", row.action)) < 6:
-            problems.append(f"Action {i}: say concretely what will be done (at least six words), not just a theme.")
-        if row.owner.lower() in VAGUE_OWNERS:
-            problems.append(f"Action {i}: give one named owner (a person or role); "
-                            f"'{row.owner or 'nobody'}' owns nothing.")
+        for problem in (action_problem(row.action), owner_problem(row.owner)):
+            if problem:
+                problems.append(f"Action {i}: {problem}.")
         due = pd.to_datetime(row.due, errors="coerce", format="ISO8601") if row.due else pd.NaT
         if pd.isna(due):
             problems.append(f"Action {i}: give a due date as YYYY-MM-DD (got '{row.due}').")
         elif not today < due.date() <= today + dt.timedelta(days=366):
             problems.append(f"Action {i}: the due date {due.date()} should fall within the next twelve months.")
-        if len(re.findall(r"\w+", row.measure)) < 2:
-            problems.append(f"Action {i}: name a measure that will show whether it worked.")
+        problem = measure_problem(row.measure)
+        if problem:
+            problems.append(f"Action {i}: {problem}.")
     if frame["action"].str.lower().duplicated().any():
         problems.append("Two actions are the same; merge them.")
-    weakest = solution_weakest_dimension(scores)
-    if weakest not in dims:
-        problems.append(f"Nothing addresses the weakest dimension, {q.dimension(weakest).name}.")
-    try:
-        widest = gaps_between(scores, column, high, low).index[0]
-    except CxError:
-        widest = None
-    if widest and widest not in dims:
-        problems.append(f"Nothing addresses the widest {high}/{low} gap, on {q.dimension(widest).name}.")
+    # The dimensions to cover are Exercise 2's answers: named only once the plan has actions, so that
+    # running every cell of an untouched notebook does not give Exercise 2 away.
+    if len(frame):
+        weakest = solution_weakest_dimension(scores)
+        if weakest not in dims:
+            problems.append("Nothing addresses the weakest dimension you found in Exercise 2 (a).")
+        try:
+            widest = gaps_between(scores, column, high, low).index[0]
+        except CxError:
+            widest = None
+        if widest and widest not in dims:
+            problems.append(f"Nothing addresses the widest {high}/{low} gap you found in Exercise 2 (b).")
     if problems:
         return Feedback(False, f"{len(problems)} thing(s) to improve.", tuple(problems))
     return Feedback(True, f"{len(frame)} focused actions, each owned, dated and measurable, covering the weakest "

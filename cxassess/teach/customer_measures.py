@@ -7,16 +7,21 @@ counted as promoters...).
 
 from __future__ import annotations
 
+import math
 from typing import Any, TypeVar
 
 import pandas as pd
 
 from cxassess.errors import CxError
+from cxassess.metrics.stats import Z95, nps_from_values
 from cxassess.metrics.summary import summarise
+from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.teach.feedback import ROUNDED, TOLERANCE, Feedback, known_slip, missing, number
 from cxassess.teach.samples import load_sample_survey
 
 T = TypeVar("T")
+#: The answer scales of the bundled survey's measures: NPS 0-10, CSAT 1-5, CES 1-7 (7 = very easy).
+SCALES = {"nps": range(0, 11), "csat": range(1, 6), "ces": range(1, 8)}
 
 
 def _column(survey: pd.DataFrame | None, column: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -40,7 +45,9 @@ def check_nps_groups(promoters: Any, passives: Any, detractors: Any, survey: pd.
     r = _measured(summarise(survey, nps=column).nps, column)
     counts = number(promoters), number(passives), number(detractors)
     if counts[0] is None or counts[1] is None or counts[2] is None:
-        return missing("all three counts", "my_promoters = (answered >= 9).sum()")
+        return missing("all three counts", "my_promoters = 120",
+                       "Add them up from `ex.answer_counts(survey)`, or count with pandas, e.g. "
+                       "`(survey['nps'] == 10).sum()` counts the 10s.")
     given = {"promoters": counts[0], "passives": counts[1], "detractors": counts[2]}
     want = {"promoters": r.promoters, "passives": r.passives, "detractors": r.detractors}
     if given == want:
@@ -128,6 +135,65 @@ def check_csat(answer: Any, survey: pd.DataFrame | None = None, column: str = "c
         return Feedback(True, f"{value:g}% is the share rounded to a whole number ({top2:.1f}%).", (package,))
     return Feedback(False, f"{value:g} is not the top-2-box share.",
                     ("Keep the answered rows and take the % that answered 4 or 5.",))
+
+
+def answer_counts(survey: pd.DataFrame | None = None, column: str = "nps") -> pd.DataFrame:
+    """The no-code route: how many customers gave each answer (and how many left it blank), one row per
+    answer, so a learner can add up promoters, passives and detractors (or the top two boxes) by hand."""
+    survey, values = _column(survey, column)
+    counts = values.value_counts().sort_index()
+    scale = SCALES.get(column)
+    if scale is not None and counts.index.isin(scale).all():
+        counts = counts.reindex(scale, fill_value=0)  # answers nobody gave show as 0
+    counts.index = [f"{v:g}" for v in counts.index]
+    frame = pd.concat([counts, pd.Series({"blank": int(values.isna().sum())})]).rename("customers").to_frame()
+    frame.index.name = f"{column} answer"
+    return frame
+
+
+def nps_by(survey: pd.DataFrame | None = None, by: str = "touchpoint", column: str = "nps",
+           min_group_size: int = MIN_GROUP_SIZE) -> pd.DataFrame:
+    """NPS per group with its 95% interval (adjusted Wald), for the discussion of whether two groups differ.
+
+    Groups are shown exactly when the package's own breakdown shows their NPS (the same suppression).
+    """
+    survey, values = _column(survey, column)
+    if by not in survey.columns:
+        raise CxError(f"the survey has no column '{by}' (columns: {', '.join(map(str, survey.columns))})")
+    shown = _measured(summarise(survey, nps=column, by=by, min_group_size=min_group_size).breakdown, by)
+    segment = survey[by].astype(str)
+    rows: dict[Any, dict[str, float | int | None]] = {}
+    for group, row in shown.iterrows():
+        if row["suppressed"] or pd.isna(row["nps"]):
+            rows[group] = {"n": None, "nps": None, "95% CI from": None, "to": None}
+            continue
+        own = values[segment == str(group)].dropna().to_numpy()
+        r = nps_from_values(own)
+        rows[group] = {"n": r.n, "nps": r.score, "95% CI from": r.ci_low, "to": r.ci_high}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)
+
+
+def nps_margin(n: int, survey: pd.DataFrame | None = None, column: str = "nps") -> float:
+    """Half the width of the 95% interval of an NPS on ``n`` answers, in points, at the survey's own mix of
+    promoters and detractors: how far an NPS can move from chance alone."""
+    survey, _ = _column(survey, column)
+    r = _measured(summarise(survey, nps=column).nps, column)
+    p, d = r.promoters / r.n, r.detractors / r.n
+    return float(100 * Z95 * math.sqrt((p + d - (p - d) ** 2) / max(int(n), 1)))
+
+
+def sample_comments(survey: pd.DataFrame | None = None, *, nps_at_most: int = 10, n: int = 8, seed: int = 7,
+                    column: str = "comment") -> pd.DataFrame:
+    """A few customers' comments (those with an NPS of at most ``nps_at_most``), chosen at random but the
+    same every run, with the touchpoint and score beside them."""
+    survey, scores = _column(survey, "nps")
+    if column not in survey.columns:
+        raise CxError(f"the survey has no column '{column}' (columns: {', '.join(map(str, survey.columns))})")
+    text = survey[column].fillna("").astype(str).str.strip()
+    chosen = survey.loc[(text != "") & (scores <= nps_at_most)].drop_duplicates(column)
+    chosen = chosen.sample(n=min(n, len(chosen)), random_state=seed) if len(chosen) else chosen
+    keep = [c for c in ("touchpoint", "nps", column) if c in chosen.columns]
+    return chosen[keep].sort_values("nps").reset_index(drop=True)
 
 
 def solution_nps_groups(survey: pd.DataFrame, column: str = "nps") -> tuple[int, int, int]:

@@ -78,6 +78,13 @@ class RetentionChange:
             "acquisition cost": (self.before.acquisition_cost, self.after.acquisition_cost),
             "customer lifetime value": (self.before.value, self.after.value),
         }
+        # The acquisition cost is the same for each customer before and after, so it cancels out of the
+        # value per customer; it matters for the base, where each customer who leaves must be replaced.
+        base = f"{self.customers:,.0f} customers"
+        leaving = (self.customers * (1 - self.before.retention), self.customers * (1 - self.after.retention))
+        rows[f"customers leaving per period, of {base}"] = leaving
+        rows["spent replacing them per period"] = (leaving[0] * self.before.acquisition_cost,
+                                                   leaving[1] * self.after.acquisition_cost)
         frame = pd.DataFrame(rows, index=["before", "after"]).T
         frame["difference"] = frame["after"] - frame["before"]
         return frame

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,9 +32,19 @@ class Feedback:
         return "\n".join([head, "", *(f"- {d}" for d in self.details)])
 
 
+_NUMBER_TEXT = re.compile(r"^\s*([+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+))\s*(%|points?|pts?)?\s*$", re.IGNORECASE)
+
+
 def number(answer: Any) -> float | None:
+    """A learner's answer as a number: ``12.5``, ``"12.5"``, ``"3.2%"``, ``"3,2 %"``, ``"-12 points"``;
+    anything else (text, a bool, NaN) is no number."""
     if answer is None or isinstance(answer, bool):
         return None
+    if isinstance(answer, str):
+        match = _NUMBER_TEXT.match(answer.replace("\u2212", "-"))
+        if not match:
+            return None
+        answer = match.group(1).replace(",", ".")
     try:
         value = float(answer)
     except (TypeError, ValueError):
@@ -41,8 +52,8 @@ def number(answer: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def missing(what: str, example: str) -> Feedback:
-    return Feedback(False, f"no answer yet: set {what} to a number, for example `{example}`.")
+def missing(what: str, example: str, *details: str) -> Feedback:
+    return Feedback(False, f"no answer yet: set {what} to a number, for example `{example}`.", details)
 
 
 def known_slip(value: float, slips: Sequence[tuple[float | None, str]], headline: str,

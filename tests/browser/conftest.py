@@ -142,7 +142,8 @@ class JupyterLab:
 
 
 def _prepare_root(base: Path) -> tuple[Path, Path]:
-    """The served folder: the workshop notebook set to the mini questionnaire and a session file here."""
+    """The served folder: the workshop notebook set to the mini questionnaire and a session file here,
+    and the teaching notebook as it is."""
     root = base / "root"
     root.mkdir()
     mini = root / "mini.yaml"
@@ -154,6 +155,7 @@ def _prepare_root(base: Path) -> tuple[Path, Path]:
     source = _set_parameter(params[0].source, "questionnaire", repr(str(mini)))
     params[0].source = _set_parameter(source, "session_file", repr(str(session_file)))
     nbformat.write(nb, root / "workshop.ipynb")
+    shutil.copy(ROOT / "notebooks" / "teaching.ipynb", root / "teaching.ipynb")  # for the slideshow test
     return root, session_file
 
 
