@@ -69,33 +69,47 @@ def test_bundled_recommendations_cover_every_dimension_and_stage():
 
 
 def test_plan_order_with_targets_matches_hand_computation():
-    # priority = weight * ((5 - score)/4 + max(target - score, 0)/4), all weights 1,
-    # targets: default stage 4 (3.4), leadership 4.2:
-    #   leadership 4.0: 0.25  + 0.2/4 = 0.30      employees 3.0: 0.5 + 0.4/4 = 0.60
-    #   silos      1.5: 0.875 + 1.9/4 = 1.35      feedback  3.0: 0.60
-    #   insight    2.0: 0.75  + 1.4/4 = 1.10      journeys  3.0: 0.60
-    #   design     3.5: 0.375 + 0     = 0.375     measurement 2.5: 0.625 + 0.9/4 = 0.85
-    # ties at 0.60 keep questionnaire order (employees, feedback, journeys)
+    # targets: default stage 4 (3.4), leadership 4.2. Below target, largest shortfall first:
+    #   silos 1.5 (1.9 short), insight 2.0 (1.4), measurement 2.5 (0.9), employees/feedback/journeys
+    #   3.0 (0.4 each, questionnaire order), leadership 4.0 (0.2); design 3.5 has reached its target.
+    # priority = 100 * (5 - score) / 4 (all weights 1, no key drivers):
+    #   silos 87.5, insight 75, measurement 62.5, employees/feedback/journeys 50, design 37.5, leadership 25
     s = profile_scores(Q, _respondents(PROFILE), targets={"default": "stage 4", "leadership": 4.2})
     plan = action_plan(s)
     assert plan.order == ["silos", "insight", "measurement", "employees", "feedback", "journeys",
-                          "design", "leadership"]
+                          "leadership", "design"]
+    assert [e.dimension for e in plan.below_target] == plan.order[:7]
     got = {e.dimension: round(e.priority, 6) for e in plan.entries}
-    assert got == {"silos": 1.35, "insight": 1.1, "measurement": 0.85, "employees": 0.6, "feedback": 0.6,
-                   "journeys": 0.6, "design": 0.375, "leadership": 0.3}
+    assert got == {"silos": 87.5, "insight": 75.0, "measurement": 62.5, "employees": 50.0, "feedback": 50.0,
+                   "journeys": 50.0, "design": 37.5, "leadership": 25.0}
 
 
-def test_target_changes_the_order():
-    # no targets: priority = (5 - score)/4: silos 0.875, insight 0.75, measurement 0.625,
-    # employees/feedback/journeys 0.5, design 0.375, leadership 0.25
+def test_shortfalls_lead_the_plan_even_when_other_dimensions_are_weaker():
+    # no targets: by priority 100 * (5 - score) / 4: silos 87.5, insight 75, measurement 62.5,
+    # employees/feedback/journeys 50 (questionnaire order), design 37.5, leadership 25
     s = profile_scores(Q, _respondents(PROFILE))
     assert action_plan(s).order == ["silos", "insight", "measurement", "employees", "feedback", "journeys",
                                     "design", "leadership"]
-    # a target of 5 for leadership adds (5 - 4)/4 = 0.25 -> 0.50, tied with employees/feedback/journeys
-    # and ahead of them because it comes first in the questionnaire
+    # a target of 5 for leadership: the strongest dimension is the only shortfall, so it leads the plan
+    # (as on Northwind, where the summary's largest shortfall must also be the plan's first step)
     s = profile_scores(Q, _respondents(PROFILE), targets={"leadership": 5})
-    assert action_plan(s).order == ["silos", "insight", "measurement", "leadership", "employees", "feedback",
-                                    "journeys", "design"]
+    plan = action_plan(s)
+    assert plan.order == ["leadership", "silos", "insight", "measurement", "employees", "feedback", "journeys",
+                          "design"]
+    assert [e.dimension for e in plan.below_target] == ["leadership"]
+
+
+def test_key_driver_impact_weighs_the_priority():
+    # impact shares (as the key-driver analysis gives them): journeys 0.4, silos 0.1, the others 0.0625
+    # priority = 100 * weakness * impact / max impact (0.4):
+    #   journeys 100 * 0.5 * 1 = 50; silos 100 * 0.875 * 0.25 = 21.875; insight 100 * 0.75 * 0.15625 = 11.71875
+    s = profile_scores(Q, _respondents(PROFILE))
+    impact = {d: 0.0625 for d in Q.dimension_ids} | {"journeys": 0.4, "silos": 0.1}
+    plan = action_plan(s, impact=impact)
+    assert plan.uses_impact and plan.order[:3] == ["journeys", "silos", "insight"]
+    got = {e.dimension: round(e.priority, 6) for e in plan.entries}
+    assert got["journeys"] == 50.0 and got["silos"] == 21.875 and got["insight"] == 11.71875
+    assert not action_plan(s).uses_impact
 
 
 def test_actions_follow_each_dimensions_current_stage():
@@ -128,26 +142,28 @@ def test_demo_clients_get_different_plans():
 
 
 def test_dimension_weight_counts(mini_q):
-    # mini: A weight 1, B weight 2. Scores A 2.0, B 3.0.
-    # no targets: A = 1 * (5-2)/4 = 0.75, B = 2 * (5-3)/4 = 1.0 -> B first despite scoring higher
+    # mini: A weight 1, B weight 2. Scores A 2.0, B 3.0. No targets:
+    # A = 100 * (5-2)/4 * 1/2 = 37.5, B = 100 * (5-3)/4 * 2/2 = 50 -> B first despite scoring higher
     recs = recommendations_from_dict(
         {"dimensions": {d: {k: [f"{d} step {k}a", f"{d} step {k}b"] for k in range(1, 6)} for d in ("A", "B")}},
         mini_q)
     s = profile_scores(mini_q, [{"A": 2, "B": 3}, {"A": 2, "B": 3}])
     plan = action_plan(s, recs)
     assert plan.order == ["B", "A"]
-    assert [round(e.priority, 6) for e in plan.entries] == [1.0, 0.75]
+    assert [round(e.priority, 6) for e in plan.entries] == [50.0, 37.5]
     # mini stages start at 1, 2, 3, 4, 4.5: A 2.0 -> stage 2, B 3.0 -> stage 3
     assert plan.entries[0].actions == ("B step 3a", "B step 3b")
-    # target A = 4: A = 0.75 + (4-2)/4 = 1.25 > B 1.0 -> A first
+    # target A = 4: A is below target, B has none -> A first
     s = profile_scores(mini_q, [{"A": 2, "B": 3}] * 2, targets={"A": 4})
     assert action_plan(s, recs).order == ["A", "B"]
 
 
 def test_priority_formula_examples():
-    assert priority(1.0, float("nan"), 1, 1, 5) == 1.0
-    assert priority(5.0, 5.0, 1, 1, 5) == 0.0
-    assert priority(3.0, 2.0, 3, 1, 5) == pytest.approx(1.5)  # target met: 3 * 2/4
+    assert priority(1.0, 1, 1, 5) == 100.0  # the bottom of the scale on the heaviest dimension
+    assert priority(5.0, 1, 1, 5) == 0.0
+    assert priority(3.0, 3, 1, 5, max_weight=3) == pytest.approx(50.0)  # 100 * 2/4 * 3/3
+    assert priority(3.0, 1, 1, 5, max_weight=2) == pytest.approx(25.0)  # 100 * 2/4 * 1/2
+    assert priority(2.0, 1, 1, 5, impact=0.1, max_impact=0.4) == pytest.approx(18.75)  # 100 * 3/4 * 1/4
 
 
 def test_unscored_dimensions_are_listed_not_ranked(mini_q):

@@ -5,14 +5,15 @@ actions that move a dimension from that stage to the next one. :func:`load_recom
 validates it against the questionnaire (every dimension, every stage, nothing unknown) and reports
 each problem with its location, e.g. ``dimensions.silos.3: expected 2-4 actions, got 1``.
 
-:func:`action_plan` ranks the client's dimensions (see its docstring for the formula) and attaches
-the actions for each dimension's *current* stage, so two clients with different profiles get
-different plans.
+:func:`action_plan` orders the client's dimensions (shortfalls against targets first, then by a 0..100
+priority; see its docstring) and attaches the actions for each dimension's *current* stage, so two
+clients with different profiles get different plans.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,59 +140,88 @@ class PlanEntry:
     target: float  # NaN when no target was set
     gap: float  # target - score, NaN without a target
     weight: float
-    priority: float
+    priority: float  # 0..100, see :func:`priority`
     actions: tuple[str, ...]
+    impact: float = math.nan  # relative importance for the outcome (key drivers), NaN when not known
+
+    @property
+    def below_target(self) -> bool:
+        """True when a target was set and the score falls short of it."""
+        return not math.isnan(self.gap) and self.gap > 1e-9
 
 
 @dataclass
 class ActionPlan:
-    """Dimensions ordered by priority (highest first); ``unscored`` lists dimensions without a score."""
+    """Dimensions in plan order (see :func:`action_plan`); ``unscored`` lists dimensions without a score.
+
+    ``uses_impact``: the priority weighed each dimension's impact on the outcome (key drivers).
+    """
 
     entries: list[PlanEntry]
     unscored: list[str] = field(default_factory=list)
+    uses_impact: bool = False
 
     def focus(self, n: int = 3) -> list[PlanEntry]:
-        """The ``n`` highest-priority dimensions: where to start."""
+        """The first ``n`` dimensions of the plan: where to start."""
         return self.entries[:n]
 
     @property
     def order(self) -> list[str]:
-        """Dimension ids, highest priority first."""
+        """Dimension ids in plan order."""
         return [e.dimension for e in self.entries]
+
+    @property
+    def below_target(self) -> list[PlanEntry]:
+        """The dimensions short of their target (they lead the plan), largest shortfall first."""
+        return [e for e in self.entries if e.below_target]
 
     def to_frame(self) -> pd.DataFrame:
         """One row per dimension (index: dimension id) with score, stage, gap, priority and actions."""
         rows = [{"name": e.name, "score": e.score, "stage": e.stage, "stage_name": e.stage_name,
-                 "target": e.target, "gap": e.gap, "weight": e.weight, "priority": e.priority,
+                 "target": e.target, "gap": e.gap, "weight": e.weight, "impact": e.impact, "priority": e.priority,
                  "actions": list(e.actions)} for e in self.entries]
         return pd.DataFrame(rows, index=pd.Index(self.order, name="dimension"))
 
 
-def priority(score: float, target: float, weight: float, scale_min: float, scale_max: float) -> float:
-    """``weight * (weakness + shortfall)``; see :func:`action_plan`."""
+def priority(score: float, weight: float, scale_min: float, scale_max: float, *, max_weight: float = 1.0,
+             impact: float = math.nan, max_impact: float = math.nan) -> float:
+    """Priority on a 0..100 scale: ``100 * weakness * weight / max_weight * impact / max_impact``.
+
+    ``weakness = (scale_max - score) / (scale_max - scale_min)`` (0 at the top of the scale, 1 at the
+    bottom); the weight and impact factors are 1 for the heaviest / most important dimension. Without
+    a known impact (no key-driver analysis) its factor is 1. So 100 means: the weakest possible score
+    on the dimension that counts most and matters most for the outcome.
+    """
     span = scale_max - scale_min
-    weakness = (scale_max - score) / span
-    shortfall = 0.0 if target is None or math.isnan(target) else max(target - score, 0.0) / span
-    return weight * (weakness + shortfall)
+    weakness = min(max((scale_max - score) / span, 0.0), 1.0)
+    weight_factor = weight / max_weight if max_weight > 0 else 1.0
+    impact_factor = (impact / max_impact if not math.isnan(impact) and not math.isnan(max_impact) and max_impact > 0
+                     else 1.0)
+    return 100.0 * weakness * weight_factor * max(impact_factor, 0.0)
 
 
-def action_plan(scores: Scores, recommendations: Recommendations | None = None) -> ActionPlan:
-    """Rank the client's dimensions and attach next actions for each one's current stage.
+def action_plan(scores: Scores, recommendations: Recommendations | None = None,
+                impact: Mapping[str, float] | None = None) -> ActionPlan:
+    """Order the client's dimensions and attach next actions for each one's current stage.
 
-    Priority formula (both parts on the 0..1 scale of the questionnaire, so they add up fairly)::
+    Plan order:
 
-        weakness  = (scale_max - score) / (scale_max - scale_min)     # how far from the top
-        shortfall = max(target - score, 0) / (scale_max - scale_min)  # 0 without a target or
-                                                                      # once the target is met
-        priority  = dimension weight * (weakness + shortfall)
+    1. every dimension below its target comes first, the largest shortfall first (a target is the
+       client's own statement of what matters, so missing one leads the plan);
+    2. then the others, by :func:`priority` (0..100): weakness x dimension weight x impact on the
+       outcome, each relative to the largest.
+
+    ``impact``: relative importance of each dimension for the outcome (Johnson's relative weights
+    from the key-driver analysis); by default it is taken from ``scores`` when the scoring computed
+    it (:func:`cxassess.report.findings.key_driver_impact`), else the plan runs without it.
 
     Without ``recommendations`` the bundled file is used when it was written for this questionnaire;
-    for another questionnaire the plan still ranks the dimensions, with no actions attached.
-
-    Higher priority comes first; ties keep questionnaire order. A weak dimension far below its
-    target leads the plan; a dimension already at target still appears, lower down. Dimensions
-    without a score (too few answers) cannot be ranked and are listed in ``unscored``.
+    for another questionnaire the plan still orders the dimensions, with no actions attached.
+    Ties keep questionnaire order. Dimensions without a score (too few answers) cannot be ranked
+    and are listed in ``unscored``.
     """
+    from cxassess.report.findings import key_driver_impact
+
     q = scores.questionnaire
     if recommendations is None:
         recommendations = default_recommendations(q)
@@ -199,7 +229,12 @@ def action_plan(scores: Scores, recommendations: Recommendations | None = None) 
     missing = [d for d in q.dimension_ids if d not in recs.actions]
     if missing:
         raise CxError(f"{recs.source}: no actions for dimension(s) {', '.join(missing)} of questionnaire '{q.id}'")
-    entries: list[tuple[float, int, PlanEntry]] = []
+    if impact is None:
+        impact = key_driver_impact(scores)
+    impacts = {str(k): float(v) for k, v in (impact or {}).items() if v is not None and not math.isnan(float(v))}
+    max_impact = max(impacts.values(), default=math.nan)
+    max_weight = float(scores.dimensions["weight"].max())
+    entries: list[tuple[tuple[float, float], int, PlanEntry]] = []
     unscored: list[str] = []
     for pos, (dim, row) in enumerate(scores.dimensions.iterrows()):
         value = float(row["score"])
@@ -207,10 +242,13 @@ def action_plan(scores: Scores, recommendations: Recommendations | None = None) 
             unscored.append(str(dim))
             continue
         stage = int(row["stage"])  # scoring already mapped the score to its stage and gap
-        target = float(row["target"])
-        prio = priority(value, target, float(row["weight"]), q.scale.min, q.scale.max)
-        entry = PlanEntry(str(dim), str(row["name"]), value, stage, str(row["stage_name"]), target,
-                          float(row["gap"]), float(row["weight"]), prio, recs.for_stage(str(dim), stage))
-        entries.append((round(-prio, 9), pos, entry))
+        dim_impact = impacts.get(str(dim), math.nan)
+        prio = priority(value, float(row["weight"]), q.scale.min, q.scale.max, max_weight=max_weight,
+                        impact=dim_impact, max_impact=max_impact)
+        gap = float(row["gap"])
+        entry = PlanEntry(str(dim), str(row["name"]), value, stage, str(row["stage_name"]), float(row["target"]),
+                          gap, float(row["weight"]), prio, recs.for_stage(str(dim), stage), dim_impact)
+        key = (0.0, round(-gap, 9)) if entry.below_target else (1.0, round(-prio, 9))
+        entries.append((key, pos, entry))
     entries.sort(key=lambda t: (t[0], t[1]))
-    return ActionPlan([e for _, _, e in entries], unscored)
+    return ActionPlan([e for _, _, e in entries], unscored, uses_impact=bool(impacts))
