@@ -158,7 +158,8 @@ def test_a_huge_yaml_value_is_not_written_into_a_message(tmp_path, mini_q):
 # --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["value", "item_id", "_row", "status", "respondent", "Value"])
 def test_a_wide_attribute_may_be_called_like_the_readers_own_columns(mini_q, tmp_path, name):
-    path = _write(tmp_path / "wide.csv", f"respondent_id,A1,A2,B1,{name}\nr1,4,3,5,north\nr2,2,3,1,south\nr3,5,5,5,north\n")
+    path = _write(tmp_path / "wide.csv",
+                  f"respondent_id,A1,A2,B1,{name}\nr1,4,3,5,north\nr2,2,3,1,south\nr3,5,5,5,north\n")
     got = read_responses(path, mini_q)
     assert got.attribute_columns == [name]
     assert got.attributes[name].to_dict() == {"r1": "north", "r2": "south", "r3": "north"}
@@ -195,7 +196,8 @@ def test_wide_headers_alike_but_for_spaces_and_case_are_a_located_error(mini_q, 
 
 
 @pytest.mark.parametrize("header", ["respondent_id,item_id,ITEM_ID,value", "respondent_id,item_id,value,Value",
-                                    "respondent_id,Respondent_ID,item_id,value", " item_id ,respondent_id,item_id,value"])
+                                    "respondent_id,Respondent_ID,item_id,value",
+                                    " item_id ,respondent_id,item_id,value"])
 def test_long_headers_alike_but_for_spaces_and_case_are_a_located_error(mini_q, tmp_path, header):
     width = header.count(",") + 1
     path = _write(tmp_path / "long.csv", header + "\n" + ",".join(["r1", "A1", "A1", "4", "4"][:width]) + "\n")
@@ -266,3 +268,46 @@ def test_an_answer_in_another_script_is_never_read_as_blank(mini_q, tmp_path, ce
         read_responses(path, mini_q)
     assert [(p.row, p.column) for p in caught.value.problems] == [(2, "A1")]
     assert f"'{cell}' is not a number or an answer label" in caught.value.problems[0].message
+
+
+# --------------------------------------------------------------------------------------
+# item 9: columns that look like items of another questionnaire are an error, not attributes
+# --------------------------------------------------------------------------------------
+def test_columns_shaped_like_item_ids_of_no_known_item_are_an_error(tmp_path):
+    from cxassess.questionnaire.model import load_questionnaire
+
+    q = load_questionnaire()
+    lead = [i for i in q.item_ids if i.startswith("LEAD")]
+    others = [i for i in q.item_ids if not i.startswith("LEAD") and q.items[q.item_ids.index(i)].dimension]
+    header = ["respondent_id", *others, "XYZ1", "XYZ2", "XYZ3", "XYZ4", "XYZ5", "role"]  # leadership renamed
+    path = _write(tmp_path / "r.csv", ",".join(header) + "\n" + "".join(
+        ",".join([f"r{n}", *["4"] * (len(others) + 5), "manager"]) + "\n" for n in range(3)))
+    with pytest.raises(ResponsesError) as caught:
+        read_responses(path, q)
+    found = {p.column: p.message for p in caught.value.problems}
+    assert sorted(found) == ["XYZ1", "XYZ2", "XYZ3", "XYZ4", "XYZ5"]
+    assert all(p.row == 1 for p in caught.value.problems)
+    assert "looks like an item id" in found["XYZ3"] and f"'{q.id}'" in found["XYZ3"]
+    assert lead  # the ids it should have had
+    marked = _write(tmp_path / "marked.csv", "respondent_id,A1,A2,B1,attribute:site2\nr1,4,3,5,north\n")
+    from cxassess.questionnaire.model import load_questionnaire as load
+
+    got = read_responses(marked, load(Path(__file__).parent / "data" / "mini.yaml"))
+    assert got.attribute_columns == ["site2"] and got.attributes["site2"].tolist() == ["north"]
+
+
+def test_a_marked_attribute_may_not_be_an_item(mini_q, tmp_path):
+    path = _write(tmp_path / "r.csv", "respondent_id,A1,attribute:A2\nr1,4,3\n")
+    with pytest.raises(ResponsesError, match="'attribute:A2' marks an item id as an attribute"):
+        read_responses(path, mini_q)
+
+
+def test_ordinary_attribute_names_are_not_taken_for_items(mini_q, tmp_path):
+    path = _write(tmp_path / "r.csv", "respondent_id,A1,role,department,Site,tenure_years\nr1,4,m,s,x,3\n")
+    assert read_responses(path, mini_q).attribute_columns == ["role", "department", "Site", "tenure_years"]
+
+
+def test_a_marked_attribute_and_its_plain_name_are_one_name(mini_q, tmp_path):
+    path = _write(tmp_path / "r.csv", "respondent_id,A1,role,attribute:Role\nr1,4,m,n\n")
+    with pytest.raises(ResponsesError, match="have the same name once spaces and case are ignored"):
+        read_responses(path, mini_q)

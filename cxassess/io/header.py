@@ -1,13 +1,22 @@
-"""The header of a responses table: names nobody can tell apart, names that look like a mistyped item.
+"""The header of a responses table: names nobody can tell apart, names that look like an item of no known id.
 
 A column read wrongly loses its answers in silence (a repeated ``LEAD1``, an ``LEDA1`` read as an
 attribute, a column of values without a name), so each of these is a problem with its column,
-and what was understood on the way (``lead1`` read as ``LEAD1``) is a note.
+and what was understood on the way (``lead1`` read as ``LEAD1``) is a note. The rules, in a wide file:
+
+* names that are one name once spaces and case are ignored (``LEAD1``, `` lead1 ``) are a problem
+  naming every such column, and all of them are left out;
+* a name close to an item id (``LAED4``) is a problem ("did you mean LEAD4?");
+* a name of the shape of the questionnaire's item ids (letters and a number: ``XYZ3``, ``LEAD6``
+  beside ``LEAD1..5``) is a problem: it is most likely an item of another questionnaire or version,
+  whose answers would otherwise become an attribute and go unscored;
+* a header written ``attribute:NAME`` is the attribute ``NAME`` whatever its shape (but never an item id).
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 
 import pandas as pd
 
@@ -17,7 +26,29 @@ from cxassess.io.respondents import is_id_alias
 from cxassess.io.tables import column_letter
 from cxassess.questionnaire.model import Questionnaire
 
-__all__ = ["check_header", "item_id_case", "missing_item_columns", "unnamed_columns"]
+__all__ = ["ATTRIBUTE_MARK", "attribute_marks", "check_header", "id_shape", "item_id_case", "missing_item_columns",
+           "unnamed_columns"]
+
+ATTRIBUTE_MARK = "attribute:"
+"""A header written ``attribute:site2`` is the attribute ``site2``, even where ``site2`` looks like an item id."""
+
+
+def id_shape(name: str) -> str:
+    """The shape of an id: letters as ``A``, digits as ``9``, runs collapsed (``LEAD1`` -> ``A9``,
+    ``Q7_LEAD1`` -> ``A9_A9``)."""
+    return re.sub(r"9+", "9", re.sub(r"A+", "A", re.sub(r"\d", "9", re.sub(r"[^\W\d_]", "A", name))))
+
+
+def _item_shapes(q: Questionnaire) -> frozenset[str]:
+    """The shapes of the questionnaire's item ids that hold a number (a shape of letters only, e.g. an
+    id ``trust``, would take every word for an item)."""
+    return frozenset(shape for shape in map(id_shape, q.item_ids) if "9" in shape)
+
+
+def attribute_marks(columns: pd.Index) -> dict[str, str]:
+    """Columns marked as attributes (``attribute:site2``): rename to the name after the mark."""
+    return {str(c): str(c).strip()[len(ATTRIBUTE_MARK):].strip() for c in columns
+            if str(c).strip().lower().startswith(ATTRIBUTE_MARK)}
 
 
 def item_id_case(columns: pd.Index, q: Questionnaire) -> dict[str, str]:
@@ -57,6 +88,7 @@ def _same_names(names: list[str], source: str) -> tuple[list[Problem], set[int]]
     groups: dict[str, list[int]] = {}
     for pos, name in enumerate(names):
         key = name.strip().casefold()
+        key = key[len(ATTRIBUTE_MARK):].strip() if key.startswith(ATTRIBUTE_MARK) else key  # "attribute:role" is "role"
         if key:
             groups.setdefault(key, []).append(pos)
     problems: list[Problem] = []
@@ -94,8 +126,16 @@ def check_header(df: pd.DataFrame, q: Questionnaire, source: str, notes: list[st
     for name, new in renamed.items():
         notes.append(f"column '{name}' read as item '{new}'")
     ids = [i.upper() for i in q.item_ids]
+    shapes = _item_shapes(q)
+    by_upper = {i.upper() for i in q.item_ids}
     for pos, name in enumerate(names):
         if pos in drop or name in q.item_ids or name in renamed or is_id_alias(name):
+            continue
+        if name.lower().startswith(ATTRIBUTE_MARK):
+            if name[len(ATTRIBUTE_MARK):].strip().upper() in by_upper:
+                problems.append(Problem(source, 1, name, f"'{name}' marks an item id as an attribute; an item's "
+                                        "answers cannot be an attribute (rename the column)"))
+                drop.add(pos)
             continue
         close = difflib.get_close_matches(name.upper(), ids, n=1, cutoff=0.75)
         if close:
@@ -103,6 +143,12 @@ def check_header(df: pd.DataFrame, q: Questionnaire, source: str, notes: list[st
             problems.append(Problem(source, 1, name, f"'{name}' is not an item id of questionnaire '{q.id}'; "
                                     f"did you mean '{item}'? (rename the column; an attribute column must not "
                                     "look like an item id)"))
+            drop.add(pos)
+        elif id_shape(name) in shapes:
+            problems.append(Problem(source, 1, name, f"'{name}' looks like an item id (letters and a number, as "
+                                    f"{q.item_ids[0]}) but questionnaire '{q.id}' has no such item: is the file "
+                                    "for another questionnaire or version? Rename the column, or write its header "
+                                    f"as '{ATTRIBUTE_MARK}{name}' to read it as a respondent attribute"))
             drop.add(pos)
     return problems, drop
 
