@@ -34,7 +34,9 @@ def scores_table(s: Scores) -> str:
     table = pd.DataFrame({new: [_fmt(v, 0 if c == "index" else 2) for v in d[c]] for c, new in cols.items()})
     lines.append(table.to_string(index=False))
     for col, frame in s.groups.items():
-        lines += ["", f"By {col} (groups under {s.min_group_size} respondents are suppressed):"]
+        k = s.min_group_size
+        lines += ["", f"By {col} (no figure on fewer than {k} respondents, nor for a group fewer than {k} people "
+                      "away from another; '-' or suppressed: hidden, see scores.json for why):"]
         show = pd.DataFrame(index=frame.index)
         show["n"] = frame["respondents"].astype(str)
         show["overall"] = [("suppressed" if sup else _fmt(v))
