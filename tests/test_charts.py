@@ -228,3 +228,34 @@ def test_names_with_dollar_signs_are_shown_literally():
     label = next(t for t in fig.axes[0].texts if t.get_gid() == "label" and "R&D" in t.get_text())
     assert label.get_text().replace("\n", " ") == r"R&D $\nosuchcommand$ team (n=3)" and not label._parse_math
     assert matplotlib.rcParams["text.parse_math"] is True  # restored after the chart
+
+
+def test_dimension_bars_draw_each_scores_95_percent_interval(scores):
+    fig = charts.dimension_bars(scores)
+    lines = [c for c in fig.axes[0].collections if c.get_gid() == "interval"]
+    assert len(lines) == 1
+    segments = lines[0].get_segments()
+    # one segment per scored dimension, from the bootstrap's low to its high end (bars are top-down)
+    dims = list(scores.dimensions.index)
+    expected = scores.intervals.loc[dims, ["low", "high"]].dropna().to_numpy()
+    got = np.array([[s[0][0], s[1][0]] for s in segments])
+    assert got.shape == expected.shape and np.allclose(np.sort(got, axis=0), np.sort(expected, axis=0))
+
+
+def test_focus_areas_plots_impact_against_score_and_marks_the_focus():
+    from cxassess._util.paths import DEMO_DIR
+    from cxassess.scoring.score import score_file
+
+    s = score_file(DEMO_DIR / "northwind-outfitters.csv")  # 64 respondents: key drivers are computed
+    fig = charts.focus_areas(s)
+    ax = fig.axes[0]
+    points = {c.get_gid(): c.get_offsets() for c in ax.collections if c.get_gid() in ("driver", "focus")}
+    n_focus = int(s.drivers["focus"].sum())
+    assert sum(len(v) for v in points.values()) == len(s.drivers)
+    assert len(points.get("focus", [])) == n_focus
+    # y is the share of the explained outcome in percent
+    ys = np.sort(np.concatenate([v[:, 1] for v in points.values()]))
+    assert np.allclose(ys, np.sort(s.drivers["share"].to_numpy() * 100))
+    few = score_file(DEMO_DIR / "acme-utilities.csv")  # 28 respondents: no analysis, no chart
+    with pytest.raises(CxError, match="no key-driver analysis"):
+        charts.focus_areas(few)

@@ -80,33 +80,42 @@ def test_strongest_weakest_and_disagreement(scores):
 def test_executive_summary_names_the_right_dimensions(scores):
     plan = action_plan(scores)
     out = text(N.executive_summary(scores, client_name="Acme", plan=plan))
-    assert "Acme stands at stage 3 of 5, Emerging , with an overall score of 2.85 on the 1–5 scale" in out
+    assert "Acme stands at stage 3 of 5, Emerging (94% likely)" in out
+    assert "with an overall score of 2.85 (95% interval 2.56–3.12) on the 1–5 scale" in out
     assert "(maturity index 46 out of 100), based on 6 respondents" in out
     assert "the overall score is 0.55 points short of it" in out
-    assert ("Strengths to build on: Leadership and customer-first vision (4.00, Embedded) and "
-            "Experience design and consistency (3.83, Embedded)") in out
-    assert ("Weakest areas: Silos and cross-functional alignment (1.50, Unaware) and "
-            "Customer insight and data (2.00, Reactive)") in out
-    assert "opinions diverge most on Feedback loops and voice of the customer (spread 2.19, agreement 0.00)" in out
+    # every leadership answer is 4, so every resample scores 4.00: an interval of no width, Embedded in 100%
+    assert ("Strengths to build on: Leadership and customer-first vision (4.00, 95% interval 4.00–4.00 , Embedded "
+            "100% likely) and Experience design and consistency (3.83, 95% interval 3.50–4.00 , Embedded 99% likely)"
+            ) in out
+    assert ("Weakest areas: Silos and cross-functional alignment (1.50, 95% interval 1.17–1.83 , Unaware 89% likely) "
+            "and Customer insight and data (2.00, 95% interval 2.00–2.00 , Reactive 100% likely)") in out
+    assert ("Agreement among respondents: individual answers diverge most on Feedback loops and voice of the "
+            "customer (spread 2.19, agreement 0.00)") in out
     assert "flagged as low consensus" in out
     # leaders vs front line, and the widest gap between any two reported groups
-    assert ("The leadership group rates the organisation more favourably than the front line group overall "
-            "(3.25 vs 2.46); the two are furthest apart on Feedback loops and voice of the customer "
-            "(4.00 points)") in out
-    assert "The widest gap between any two groups" not in out  # it is the same pair, said once
+    # between groups: only the tested differences unlikely to be chance, each pair said once. Overall, front line
+    # 2.4583 vs leadership 3.25 (hand: (4+3+1+1+2+3+11/3+2)/8 and (4+3+2+5+2+3+4+3)/8): 0.79 points
+    assert ("Differences between groups: Differences unlikely to be chance: front line (role) rates the organisation "
+            "overall 0.79 points lower than the rest of the organisation (2.46 vs 3.25") in out
+    assert "leadership (role) rates" not in out  # the mirror image of the same finding
+    # department has one reported group: "the rest" would be the suppressed people, so it is never compared
+    assert "(department) rates" not in out
     assert "2 groups are not reported separately, to protect anonymity" in out
     # targets: stage 4 = 3.4; below it: employees, silos, feedback, insight, journeys, measurement
-    assert ("6 of 8 dimensions are below target; the largest shortfall is Silos and cross-functional alignment , "
+    assert ("6 of 8 dimensions are below target (default targets: the same target for every dimension; the file "
+            "does not say who set them); the largest shortfall is Silos and cross-functional alignment , "
             "1.90 points below its target of 3.40") in out
-    # the plan starts with silos (0.875 + 1.9/4), insight (0.75 + 1.4/4), measurement (0.625 + 0.9/4)
+    # the plan starts with the largest shortfalls: silos (1.9), insight (1.4), measurement (0.9)
     assert ("the action plan puts Silos and cross-functional alignment , Customer insight and data and "
-            "Measurement and business case first") in out
+            "Measurement and business case first (the dimensions furthest below target)") in out
 
 
 def test_summary_when_views_agree():
     flat = {d: [v[0]] * 6 for d, v in VALUES.items()}  # everyone answers like R1: sd 0 everywhere
     out = text(N.executive_summary(make_scores(flat)))
-    assert "views are broadly shared" in out
+    assert ("individual answers are not widely spread on any dimension; they differ most on" in out
+            and "Differences between groups are a separate question, below." in out)
     assert "Against target" not in out  # no targets given
 
 
@@ -129,8 +138,12 @@ def test_group_note_and_gaps(scores):
     assert (top["column"], top["dimension"], top["high_group"], top["low_group"], top["gap"]) == \
         ("role", "feedback", "leadership", "front line", 4.0)
     assert set(gaps["column"]) == {"role"}  # department has one reported group only
-    assert "Widest difference: Feedback loops and voice of the customer , leadership 5.00 vs front line 1.00." in \
-        text(N.group_note(scores, "role"))
+    # the tested difference, said once for the two-group grouping; feedback (5 vs 1 with no spread inside either
+    # group) has no test result, so it is not called out as a gap
+    note = text(N.group_note(scores, "role"))
+    assert ("Overall, front line rates the organisation 0.79 points lower than the rest (2.46 vs 3.25), more than "
+            "chance would explain.") in note
+    assert "leadership rates" not in note and "Widest difference" not in note
     assert "Fewer than two groups are large enough to compare." in text(N.group_note(scores, "department"))
     with pytest.raises(CxError, match="no group breakdown for 'site'"):
         N.group_note(scores, "site")
@@ -139,7 +152,11 @@ def test_group_note_and_gaps(scores):
 def test_action_plan_html(scores):
     out = text(N.action_plan_html(action_plan(scores), n_focus=2))
     assert ("1. Silos and cross-functional alignment Now at stage 1, Unaware "
-            "(score 1.50; target 3.40, 1.90 to go)") in out
+            "(score 1.50; target 3.40, 1.90 to go; below target)") in out
+    assert "The 6 dimensions below target ( Silos and cross-functional alignment ," in out
+    # the two beyond the shortfalls: design 100 * (5 - 3.8333) / 4 = 29, leadership 100 * 1/4 = 25
+    assert "Experience design and consistency 4 Embedded 3.83 3.40 29 " in out
+    assert "Leadership and customer-first vision 4 Embedded 4.00 3.40 25 " in out
     assert "2. Customer insight and data Now at stage 2, Reactive" in out
     assert "Later: the remaining dimensions" in out
     assert "3. Measurement" not in out  # only two in detail
@@ -148,13 +165,15 @@ def test_action_plan_html(scores):
 def test_methodology(scores):
     out = text(N.methodology(scores))
     assert "6 people answered at least one statement" in out
+    # 6 people x 40 statements (the outcome statements are not part of the scores)
     assert "240 scored answers out of 240 possible (100%)" in out
     assert "was chosen 0 times (0.0% of possible answers)" in out
     assert ("Stages: Unaware from 1, Reactive from 1.8, Emerging from 2.6, Embedded from 3.4 "
             "and Customer-led from 4.2") in out
-    assert "at least 3 respondents" in out
-    # one row per dimension with its alpha and agreement
-    assert out.count("Feedback loops and voice of the customer") == 1
+    assert "no figure rests on fewer than 3 people" in out
+    # one row per dimension with its alpha and agreement, one with rwg(j), r*wg(j) and awg
+    assert out.count("Feedback loops and voice of the customer") == 2
+    assert "r*wg(j) (Lindell)" in out and "omega total, one-factor minres fit" in out
 
 
 def test_consensus_section(scores):
@@ -209,7 +228,7 @@ def test_heatmap_table_hides_suppressed_scores(scores):
     # Ops = R1-R3: leadership 4, employees 3, silos 2, feedback 5, insight 2, journeys 3, design 4, measurement 3
     assert re.findall(r">(\d\.\d)</td>", ops) == ["4.0", "3.0", "2.0", "5.0", "2.0", "3.0", "4.0", "3.0"]
     # the sixth respondent alone: the row says suppressed and holds no number at all
-    assert "suppressed (fewer than 3 respondents)" in hidden and "(n=1)" in hidden
+    assert re.search(r"suppressed \(fewer than 3 (people|respondents)\)", hidden) and "(n=1)" in hidden
     assert re.findall(r">(\d\.\d)</td>", hidden) == []
     # narrow columns: headed by the short names, the full name as the hover title
     assert '<th title="Leadership and customer-first vision">Leadership</th>' in html
@@ -233,14 +252,15 @@ def test_item_ranking_html(scores):
     assert re.findall(r'<tr><td>([A-Z]+\d)</td>', best) == ["LEAD1", "LEAD2"]
     assert re.findall(r'<tr><td>([A-Z]+\d)</td>', worst) == ["SILO5", "SILO4"]
     assert ">4.00<" in best and ">1.50<" in worst
-    # bar length: (1.5 - 1) / 4 = 12.5% of the track
-    assert "width:12.5%" in worst
+    # beside the mean, the answer split: silos answers are 2, 2, 2, 1, 1, 1, all below the midpoint
+    assert '<span class="cx-dist-label">0% · 0% · 100%</span>' in worst
+    assert '<div style="background:#c8553d;width:100.0%" title="unfavourable 100%">' in worst
 
 
 def test_strongest_and_weakest_split_for_few_dimensions(mini_q):
     # mini has two dimensions: one strongest, one weakest, never the same one twice
     frame = pd.DataFrame([{"respondent_id": "r1", "A1": 4, "A2": 2, "A3": 4, "B1": 2, "B2": 2}])
-    s = score(responses_from_frame(frame, mini_q), mini_q)
+    s = score(responses_from_frame(frame, mini_q), mini_q, min_group_size=1)
     assert N.strongest_and_weakest(s) == (["A"], ["B"])
 
 
@@ -252,3 +272,102 @@ def test_fragment_style_only_touches_cx_classes():
     # the classes the fragments use are styled there
     for cls in ("cx-heatmap", "cx-ranking", "cx-bar", "cx-note", "cx-light", "cx-suppressed", "num"):
         assert f".{cls}" in css
+
+
+# --------------------------------------------------------------------------------------
+# the sentence rules of issue 13: each checked against the figures beside it
+# --------------------------------------------------------------------------------------
+def test_a_reverse_worded_strongest_statement_reads_as_what_people_disagreed_with(scores):
+    # leadership items all score 4.00 (the best); LEAD3 is reverse-worded, so everyone answered it 6 - 4 = 2:
+    # they disagreed with its (negative) wording, and the distribution says all six did (100%)
+    reverse = [i.id for i in Q.items_of("leadership") if i.reverse]
+    assert reverse == ["LEAD3"]
+    best = N.item_ranking_html(scores, n=5).split("<h3>Weakest statements</h3>")[0]
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", best) if ">LEAD3<" in r)
+    statement = Q.items[[i.id for i in Q.items].index("LEAD3")].text
+    assert f"Most (100%) disagreed that “{statement}”" in text(row)
+    # a positively worded statement keeps its own words
+    lead1 = next(r for r in re.findall(r"<tr>(.*?)</tr>", best) if ">LEAD1<" in r)
+    assert "disagreed" not in lead1 and "agreed that" not in lead1
+
+
+def test_a_best_dimension_below_the_midpoint_is_not_called_a_strength():
+    # every dimension at or below 3 (the midpoint of 1..5): the best are "relatively strongest", never strengths
+    low = {d: [max(1, min(x, 4) - 1) for x in v] for d, v in VALUES.items()}  # leadership 3.00 at best
+    s = make_scores(low)
+    assert s.dimensions["score"].max() == 3.0
+    out = text(N.executive_summary(s))
+    assert "Strengths to build on" not in out
+    assert "Relatively strongest:" in out
+    assert "still at or below the scale's midpoint of 3, so not yet a strength" in out
+
+
+def test_a_shortfall_leads_the_plan_and_the_summary_says_so_consistently():
+    # Northwind's pattern: only a strong dimension misses its target (leadership 4.00 vs 4.20); weaker
+    # dimensions have met theirs (1.0). The summary's largest shortfall must be where the plan starts.
+    s = make_scores(targets={"default": 1.0, "leadership": 4.2})
+    plan = action_plan(s)
+    assert plan.order[0] == "leadership" and [x.dimension for x in plan.below_target] == ["leadership"]
+    out = text(N.executive_summary(s, plan=plan))
+    assert "1 of 8 dimensions are below target" in out
+    assert "the largest shortfall is Leadership and customer-first vision , 0.20 points below its target of 4.20" in out
+    assert "the action plan puts Leadership and customer-first vision ," in out
+    plan_text = text(N.action_plan_html(plan))
+    assert plan_text.index("1. Leadership and customer-first vision") < plan_text.index("2. ")
+    assert "The dimension below target ( Leadership and customer-first vision ) come first" in plan_text
+    # the others by a priority with a scale: silos 100 * (5 - 1.5) / 4 = 88 of 100
+    assert "(score 1.50; target 1.00 reached; priority 88 of 100)" in plan_text
+
+
+def test_an_unreliable_dimension_is_flagged_wherever_its_score_is_used(scores):
+    import dataclasses
+
+    dims = scores.dimensions.copy()
+    dims.loc["leadership", ["alpha", "omega"]] = [0.35, 0.31]  # as Harbour's leadership statements once were
+    shaky = dataclasses.replace(scores, dimensions=dims)
+    out = text(N.executive_summary(shaky))
+    # the headline strength carries the warning right there, and a bullet says what to do about it
+    assert ("Leadership and customer-first vision (4.00, 95% interval 4.00–4.00 , Embedded 100% likely; "
+            "read with care: omega 0.31 )") in out
+    assert ("Read with care: the statements of Leadership and customer-first vision (omega 0.31) does not measure "
+            "one thing consistently (below 0.7)") in out
+    assert "read with care" in text(N.methodology(shaky))
+    assert "Read with care" not in text(N.executive_summary(scores))
+
+
+def test_the_assessment_date_is_never_the_render_date_in_disguise(scores):
+    today = dt.date(2026, 12, 2)
+    missing = text(N.title_block("Acme", scores, today=today))
+    assert "Rendered on 2 December 2026 (no assessment date was given)" in missing and "Assessed" not in missing
+    given = text(N.title_block("Acme", scores, assessment_date="2026-03-05", today=today))
+    assert "Assessed on 5 March 2026 · rendered on 2 December 2026" in given
+
+
+def test_who_set_the_targets_is_said(scores, tmp_path):
+    path = tmp_path / "targets.yaml"
+    path.write_text("set_by: the executive team, March 2026\ntargets:\n  default: stage 4\n", encoding="utf-8")
+    s = make_scores(targets=str(path))
+    assert "6 of 8 dimensions are below target (targets set by the executive team, March 2026)" in \
+        text(N.executive_summary(s, targets=path))
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("default: stage 4\nleadership: 4.6\n", encoding="utf-8")
+    s = make_scores(targets=str(plain))
+    assert "(targets in plain.yaml; the file does not say who set them)" in text(N.executive_summary(s, targets=plain))
+
+
+def test_response_rate_overall_and_per_group(scores, tmp_path):
+    out = text(N.executive_summary(scores, invited=10))
+    assert "based on 6 respondents of 10 invited (a response rate of 60%)" in out
+    counts = tmp_path / "invited.yaml"
+    counts.write_text("total: 12\nrole:\n  leadership: 4\n  front line: 6\n", encoding="utf-8")
+    inv = N.load_invited(str(counts))
+    assert inv.total == 12 and inv.groups == {"role": {"leadership": 4, "front line": 6}}
+    part = text(N.participation_html(scores, inv))
+    assert "6 of 12 people invited answered: a response rate of 50%" in part
+    # leadership 3 of 4 = 75%, front line 3 of 6 = 50%; department has no counts, and its small groups stay hidden
+    assert "front line 3 6 50%" in part and "leadership 3 4 75%" in part
+    assert "Ops 3 – –" in part and f"{EVIL_ESCAPED} suppressed – –" in part
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("total: lots\n", encoding="utf-8")
+    with pytest.raises(CxError, match="expected a whole number of people invited"):
+        N.load_invited(str(bad))

@@ -26,6 +26,7 @@ PARAMETERS = {
     "assessment_date": "",
     "consultant": "",
     "min_group_size": 3,
+    "invited": None,
     "store": None,
 }
 
@@ -105,11 +106,11 @@ def test_papermill_with_customer_metrics_and_group_by_as_text(tmp_path):
     assert "Net Promoter Score (would recommend, 0–10)" in html and "By segment" in html
     assert "<strong>What customers say:</strong> customers report a Net Promoter Score of" in html
     assert "not that one causes the other" in html
-    assert charts_shown(nb) == 3  # radar, bars and the NPS distribution
+    assert charts_shown(nb) == 4  # radar, bars, focus areas (42 respondents: key drivers shown) and the NPS bar
     # Harbour's Clinical department has 7 respondents: suppressed at min_group_size 8, and Management
     # (10, the next smallest) with it, or Clinical could be worked out from the total by subtraction
     assert "cannot be worked out from the rest): Clinical, Management." in html
-    assert "Prepared by: Ann &amp; Co" in html and "Assessment date: 5 March 2026" in html
+    assert "Prepared by: Ann &amp; Co" in html and "Assessed on 5 March 2026 · rendered on" in html
 
 
 def test_papermill_without_grouping(tmp_path):
@@ -117,7 +118,7 @@ def test_papermill_without_grouping(tmp_path):
     html = html_of(nb)
     assert "No grouping was requested for this report." in html
     assert "Perception gaps" not in html
-    assert charts_shown(nb) == 2  # radar, bars
+    assert charts_shown(nb) == 3  # radar, bars and focus areas (64 respondents)
     assert 'class="cx-table cx-heatmap"' not in html
 
 
@@ -149,3 +150,45 @@ def test_runs_under_nbval(tmp_path):
         capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert " passed" in proc.stdout
+
+
+def test_a_demo_report_says_what_its_figures_show(tmp_path):
+    """Real execution for Northwind with the demo's targets, invited count and comments: each sentence
+    rule of issue 13 checked against the figures the same run computed."""
+    import re
+
+    from cxassess.report.actions import action_plan
+    from cxassess.scoring.score import score_file
+
+    nb = run_papermill(tmp_path, client_name="Northwind Outfitters",
+                       responses=str(DEMO_DIR / "northwind-outfitters.csv"), targets=str(DEMO_DIR / "targets.yaml"),
+                       invited=80)
+    html = html_of(nb)
+    scores = score_file(DEMO_DIR / "northwind-outfitters.csv", group_by=["role", "department"],
+                        targets=DEMO_DIR / "targets.yaml")
+    plan = action_plan(scores)
+    names = scores.dimensions["name"]
+    # targets: who set them, and the largest shortfall is where the plan starts
+    short = scores.dimensions.loc[scores.dimensions["gap"] > 0].sort_values("gap", ascending=False)
+    assert len(short) >= 1 and plan.order[: len(short)] == list(short.index)
+    assert "(targets set by each client&#x27;s leadership team with Demo Consulting)" in html
+    assert f"the largest shortfall is <strong>{names[short.index[0]]}</strong>" in html
+    assert f"the action plan puts <strong>{names[plan.order[0]]}</strong>" in html
+    # the response rate from the invited count: 64 of 80
+    assert scores.respondents == 64 and "64 respondents of 80 invited (a response rate of 80%)" in html
+    # the rendered date is not passed off as the assessment date
+    assert "(no assessment date was given)" in html
+    # a strength is above the midpoint; a reverse-worded statement among the strongest reads as disagreement
+    best = html.split("<h3>Strongest statements</h3>")[1].split("<h3>Weakest statements</h3>")[0]
+    for item in re.findall(r"<tr><td>([A-Z]+\d)</td>", best):
+        if scores.items.loc[item, "reverse"]:
+            assert re.search(rf"<td>{item}</td><td>(Most \(\d+%\)|On balance, people) disagreed that", best)
+    strongest = scores.ranked().index[0]
+    assert scores.dimensions.loc[strongest, "score"] > 3 and "<strong>Strengths to build on:</strong>" in html
+    # intervals and stage probabilities beside the scores
+    p = scores.intervals.loc["overall", f"stage_{int(scores.overall['stage'])}"]
+    assert f"<strong>{scores.overall['stage_name']}</strong> ({p:.0%} likely)" in html
+    # comments: shown (64 people), contact details gone, grouped by theme
+    assert "What people wrote" in "".join(c.source for c in nb.cells)
+    assert "[e-mail removed]" in html and "@example.com" not in html and "960 417" not in html
+    assert "<th>Theme</th>" in html

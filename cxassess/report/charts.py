@@ -17,10 +17,9 @@ from matplotlib.patches import Rectangle
 
 from cxassess.errors import CxError
 from cxassess.report.figure import ReportFigure, literal_text, new_figure, png_bytes, svg_text
-from cxassess.report.findings import split_ranking
+from cxassess.report.findings import item_reading, split_ranking
 from cxassess.report.theme import CURRENT, HEAT_COLOURS, NPS_COLOURS, STAGE_COLOURS, SUPPRESSED, TARGET, TEXT, WEAK
 from cxassess.scoring.score import Scores
-from cxassess.scoring.suppression import reason
 
 
 def _style(ax: Any) -> None:
@@ -142,6 +141,12 @@ def dimension_bars(scores: Scores) -> Figure:
             ax.text(lo + 0.04, yi, "no score", va="center", ha="left", fontsize=8, color=TEXT, zorder=3)
         else:
             ax.text(v - 0.04, yi, f"{v:.2f}", va="center", ha="right", fontsize=8, color="white", zorder=3)
+    low, high = _intervals(scores)
+    if low is not None and high is not None:
+        ok = ~(np.isnan(low) | np.isnan(high))
+        if ok.any():  # one line collection: the 95% interval of each score (gid "interval")
+            lines = ax.hlines(y[ok], low[ok], high[ok], color=TEXT, linewidth=1.2, zorder=3.5, label="95% interval")
+            lines.set_gid("interval")
     target = dims["target"].astype(float).to_numpy()
     if not np.isnan(target).all():
         ok = ~np.isnan(target)
@@ -153,6 +158,57 @@ def dimension_bars(scores: Scores) -> Figure:
     ax.set_xlabel(f"Score ({lo} = {q.scale.labels[lo].lower()}, {hi} = {q.scale.labels[hi].lower()})", fontsize=8.5)
     _title(fig, "Maturity by dimension, against the stage bands", height)
     ax.legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=8)
+    return fig
+
+
+def _intervals(scores: Scores) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Per dimension (questionnaire order): the 95% interval ends, when the scoring computed them."""
+    frame = getattr(scores, "intervals", None)
+    if frame is None or getattr(frame, "empty", True) or "low" not in frame.columns:
+        return None, None
+    dims = list(scores.dimensions.index)
+    part = frame.reindex(dims)
+    return part["low"].to_numpy(dtype=float), part["high"].to_numpy(dtype=float)
+
+
+@literal_text
+def focus_areas(scores: Scores) -> Figure:
+    """Impact x performance: each dimension's score (x) against its share of the explained outcome
+    (y, key drivers); the lines are the median score and the average share, and the top-left
+    quadrant (low score, high impact) is where to focus. Points have gid ``driver``, focus areas
+    ``focus``. Needs key drivers (see :func:`cxassess.report.drivers_text.has_drivers`)."""
+    from cxassess.report.drivers_text import has_drivers
+
+    if not has_drivers(scores):
+        raise CxError("no key-driver analysis to chart (no outcome statements, or fewer than 30 respondents)")
+    d = scores.drivers
+    x = d["score"].to_numpy(dtype=float)
+    yv = d["share"].to_numpy(dtype=float) * 100
+    focus = d["focus"].to_numpy(dtype=bool) if "focus" in d.columns else np.zeros(len(d), dtype=bool)
+    width, height = 6.6, 4.2
+    fig, ax = new_figure(width, height, (0.75, 0.25, 0.5, 0.6))
+    _style(ax)
+    xmid, ymid = float(np.nanmedian(x)), 100 / len(d)
+    pad_x = max(0.15, (np.nanmax(x) - np.nanmin(x)) * 0.15)
+    x0, x1 = float(np.nanmin(x)) - pad_x, float(np.nanmax(x)) + pad_x
+    y1 = float(np.nanmax(yv)) * 1.2 + 1
+    ax.add_patch(Rectangle((x0, ymid), xmid - x0, y1 - ymid, facecolor="#fbe9e4", edgecolor="none", zorder=0))
+    ax.axvline(xmid, color="#999999", linewidth=0.8, linestyle=":", zorder=1)
+    ax.axhline(ymid, color="#999999", linewidth=0.8, linestyle=":", zorder=1)
+    ax.text(x0 + 0.02, y1 * 0.97, "focus: low score, high impact", fontsize=7.5, color=WEAK, va="top", zorder=2)
+    for kind, sel, colour in (("driver", ~focus, CURRENT), ("focus", focus, WEAK)):
+        if sel.any():
+            pts = ax.scatter(x[sel], yv[sel], s=36, color=colour, zorder=3)
+            pts.set_gid(kind)
+    labels = scores.dimensions["label"].reindex(d.index)
+    for xi, yi, name in zip(x, yv, labels, strict=True):
+        ax.text(xi, yi + y1 * 0.025, _wrap(name, 16), ha="center", va="bottom", fontsize=7.5, color=TEXT,
+                gid="label")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(0, y1)
+    ax.set_xlabel("Score (performance)", fontsize=8.5)
+    ax.set_ylabel("Share of the explained outcome, % (impact)", fontsize=8.5)
+    _title(fig, "Focus areas: impact on the outcome against performance", height)
     return fig
 
 
@@ -172,7 +228,6 @@ def group_heatmap(scores: Scores, column: str) -> Figure:
     lo, hi = _scale(scores)
     values = table[dim_ids].to_numpy(dtype=float).copy()
     suppressed = table["suppressed"].to_numpy(dtype=bool)
-    sizes = table["respondents"].to_numpy()
     values[suppressed, :] = np.nan
     masked = np.ma.masked_invalid(values)
 
@@ -189,7 +244,7 @@ def group_heatmap(scores: Scores, column: str) -> Figure:
         if suppressed[r]:
             ax.add_patch(Rectangle((-0.5, r - 0.5), cols, 1, facecolor=SUPPRESSED, edgecolor="#9a9a9a",
                                    hatch="///", linewidth=0, zorder=2, gid="suppressed"))
-            ax.text((cols - 1) / 2, r, f"suppressed ({reason(int(sizes[r]), scores.min_group_size)})",
+            ax.text((cols - 1) / 2, r, f"suppressed ({scores.suppression_reason(column, str(table.index[r]))})",
                     ha="center", va="center", fontsize=8, color="#444444", zorder=3,
                     bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
             continue
@@ -248,7 +303,8 @@ def item_ranking(scores: Scores, n: int = 5) -> Figure:
                 patch.set_gid(kind)
     for yi, v in zip(y, means, strict=True):
         ax.text(v + 0.03, yi, f"{v:.2f}", va="center", fontsize=8, color=TEXT)
-    labels = [_wrap(f"{i}: {t}{' (reversed)' if r else ''}", 62)
+    said = {str(i): f" (reverse-worded: people {item_reading(scores, str(i))['verb']})" for i in frame.index}
+    labels = [_wrap(f"{i}: {t}{said[str(i)] if r else ''}", 62)
               for i, t, r in zip(frame.index, frame["text"], frame["reverse"], strict=True)]
     _ylabels(ax, y, labels, fontsize=7.6)
     ax.set_xlim(lo, hi)

@@ -107,3 +107,137 @@ def split_ranking(scores: Scores, n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     best = ranked.head(k)
     worst = ranked.tail(min(k, len(ranked) - k)).iloc[::-1] if len(ranked) > k else ranked.iloc[0:0]
     return best, worst
+
+
+# --------------------------------------------------------------------------------------
+# rules the report's sentences follow
+# --------------------------------------------------------------------------------------
+#: Cronbach's alpha (or McDonald's omega) below this: a dimension's statements do not measure one thing well
+RELIABILITY_OK = 0.7
+
+
+def midpoint(scores: Scores) -> float:
+    """The scale's neutral middle (3 on 1..5): a score must be above it to be called a strength."""
+    s = scores.questionnaire.scale
+    return (s.min + s.max) / 2
+
+
+def is_strength(scores: Scores, dim: str) -> bool:
+    """A dimension is a strength only when its score is above the scale's midpoint."""
+    return float(scores.dimensions.loc[dim, "score"]) > midpoint(scores) + 1e-9
+
+
+def reliability(scores: Scores, dim: str) -> tuple[str, float]:
+    """(coefficient name, value) of a dimension's internal consistency: McDonald's omega when the
+    scoring computed it, else Cronbach's alpha (NaN when not defined)."""
+    row = scores.dimensions.loc[dim]
+    if "omega" in row.index and not pd.isna(row["omega"]):
+        return "omega", float(row["omega"])
+    return "alpha", float(row["alpha"]) if not pd.isna(row["alpha"]) else math.nan
+
+
+def unreliable_dimensions(scores: Scores) -> list[str]:
+    """Scored dimensions whose reliability is known and below :data:`RELIABILITY_OK`."""
+    out = []
+    for dim in scores.dimensions.index:
+        _, value = reliability(scores, str(dim))
+        if not math.isnan(value) and value < RELIABILITY_OK and not pd.isna(scores.dimensions.loc[dim, "score"]):
+            out.append(str(dim))
+    return out
+
+
+def item_reading(scores: Scores, item: str) -> dict[str, Any]:
+    """What respondents said to a statement, in its own wording.
+
+    ``verb`` is "agreed" or "disagreed" (with the statement as worded: a reverse-worded statement
+    with a high, i.e. good, score is one people *disagreed* with) or "were split" when the raw
+    mean sits on the midpoint; ``share`` is the share who said so (agree or disagree answers) when
+    the answer distribution is known, else NaN, and ``most`` whether that share is over half.
+    """
+    row = scores.items.loc[item]
+    lo, hi = scores.questionnaire.scale.min, scores.questionnaire.scale.max
+    raw_mean = lo + hi - float(row["mean"]) if bool(row["reverse"]) else float(row["mean"])
+    mid = (lo + hi) / 2
+    verb = "agreed" if raw_mean > mid + 1e-9 else "disagreed" if raw_mean < mid - 1e-9 else "were split"
+    share = math.nan
+    fav = _item_share(scores, item, "favourable")
+    unfav = _item_share(scores, item, "unfavourable")
+    if not math.isnan(fav) and not math.isnan(unfav):
+        # favourable = answers on the good side after reversal: agreeing with a positive statement,
+        # disagreeing with a reverse-worded one
+        good, bad = fav, unfav
+        agree, disagree = (bad, good) if bool(row["reverse"]) else (good, bad)
+        share = agree if verb == "agreed" else disagree if verb == "disagreed" else math.nan
+    return {"verb": verb, "share": share, "most": not math.isnan(share) and share > 0.5, "raw_mean": raw_mean}
+
+
+def _item_share(scores: Scores, item: str, kind: str) -> float:
+    """The share (0..1) of favourable / neutral / unfavourable answers to ``item`` when scoring computed it."""
+    dist = getattr(scores, "distribution", None)
+    if not isinstance(dist, pd.DataFrame) or kind not in dist.columns or item not in dist.index:
+        return math.nan
+    value = dist.loc[item, kind]
+    return math.nan if pd.isna(value) else float(value)
+
+
+def key_driver_impact(scores: Scores) -> dict[str, float] | None:
+    """Relative importance of each dimension for the outcome (Johnson's relative weights, as a share
+    of the explained variance), when the scoring computed it; None otherwise (no outcome statements,
+    or too few respondents for the analysis)."""
+    drivers = getattr(scores, "drivers", None)
+    if not isinstance(drivers, pd.DataFrame) or drivers.empty or "share" not in drivers.columns:
+        return None
+    out = {str(k): float(v) for k, v in drivers["share"].items() if not pd.isna(v)}
+    return out or None
+
+
+def gap_tests(scores: Scores) -> pd.DataFrame | None:
+    """Each reported group against the rest of the organisation, per dimension, when the scoring
+    tested the differences (:attr:`Scores.gaps`); None when it did not.
+
+    Columns include ``group_by, group, dimension, group_score, rest_score, difference, low, high,
+    hedges_g, significant`` (suppressed groups never appear).
+    """
+    tests = getattr(scores, "gaps", None)
+    if not isinstance(tests, pd.DataFrame) or tests.empty or "significant" not in tests.columns:
+        return None
+    # a grouping with one reported group: "the rest" would be the suppressed groups, so never shown
+    comparable = [c for c, t in scores.groups.items() if (~t["suppressed"].astype(bool)).sum() >= 2]
+    return tests.loc[tests["group_by"].isin(comparable)]
+
+
+def interval(scores: Scores, key: str) -> tuple[float, float]:
+    """The 95% interval (low, high) of the overall score (``key="overall"``) or a dimension, or NaNs."""
+    frame = getattr(scores, "intervals", None)
+    if not isinstance(frame, pd.DataFrame) or key not in frame.index or "low" not in frame.columns:
+        return math.nan, math.nan
+    low, high = frame.loc[key, "low"], frame.loc[key, "high"]
+    return (math.nan if pd.isna(low) else float(low)), (math.nan if pd.isna(high) else float(high))
+
+
+def stage_probability(scores: Scores, key: str, stage: int | None = None) -> float:
+    """The bootstrap probability that the overall score (``"overall"``) or a dimension is at ``stage``
+    (by default the stage it is at), or NaN when not computed."""
+    frame = getattr(scores, "intervals", None)
+    if stage is None:
+        raw = scores.overall.get("stage") if key == "overall" else scores.dimensions.loc[key, "stage"]
+        if raw is None or pd.isna(raw):
+            return math.nan
+        stage = int(raw)
+    col = f"stage_{stage}"
+    if not isinstance(frame, pd.DataFrame) or key not in frame.index or col not in frame.columns:
+        return math.nan
+    value = frame.loc[key, col]
+    return math.nan if pd.isna(value) else float(value)
+
+
+def comparison_meaningful(scores: Scores, column: str) -> bool | None:
+    """Whether ICC(2) says the groups of ``column`` can be told apart reliably (on most dimensions),
+    or None when the scoring did not compute it."""
+    icc = getattr(scores, "agreement", None)
+    if not isinstance(icc, pd.DataFrame) or icc.empty or "meaningful" not in icc.columns:
+        return None
+    rows = icc.loc[icc["group_by"] == column, "meaningful"].dropna()
+    if rows.empty:
+        return None
+    return bool(rows.astype(bool).mean() >= 0.5)

@@ -84,10 +84,43 @@ def scale_text(scores: Scores) -> str:
 
 
 def dim_label(scores: Scores, dim: str, with_score: bool = True) -> str:
-    """A dimension's name in bold, with its score and stage unless ``with_score`` is false."""
+    """A dimension's name in bold, with its score, 95% interval (when computed) and stage unless
+    ``with_score`` is false; a dimension whose statements are not consistent (reliability below
+    0.7) says so wherever its score is shown."""
     row = scores.dimensions.loc[dim]
     name = f"<strong>{e(row['name'])}</strong>"
     if not with_score:
         return name
-    stage = f", {e(row['stage_name'])}" if isinstance(row["stage_name"], str) else ""
-    return f"{name} ({num(row['score'])}{stage})"
+    return f"{name} ({num(row['score'])}{interval_text(scores, dim)}{stage_text(scores, dim)}" \
+           f"{reliability_flag(scores, dim)})"
+
+
+def interval_text(scores: Scores, key: str) -> str:
+    """ ", 95% interval 3.41–3.78" when the scoring computed one for ``key`` (a dimension or "overall"), else ""."""
+    from cxassess.report.findings import interval
+
+    low, high = interval(scores, key)
+    if math.isnan(low) or math.isnan(high):
+        return ""
+    return f', <span class="cx-ci">95% interval {low:.2f}–{high:.2f}</span>'
+
+
+def stage_text(scores: Scores, dim: str) -> str:
+    """ ", Emerging (96%)": a dimension's stage, with the probability of it when computed."""
+    from cxassess.report.findings import stage_probability
+
+    name = scores.dimensions.loc[dim, "stage_name"]
+    if not isinstance(name, str):
+        return ""
+    p = stage_probability(scores, dim)
+    return f", {e(name)}" + ("" if math.isnan(p) else f" {p:.0%} likely")
+
+
+def reliability_flag(scores: Scores, dim: str) -> str:
+    """ "; read with care: alpha 0.35" for a dimension whose reliability is below 0.7, else ""."""
+    from cxassess.report.findings import RELIABILITY_OK, reliability
+
+    kind, value = reliability(scores, dim)
+    if math.isnan(value) or value >= RELIABILITY_OK:
+        return ""
+    return f'; <span class="cx-flag">read with care: {kind} {value:.2f}</span>'

@@ -22,24 +22,37 @@ import pandas as pd
 
 from cxassess._util.safe import escape_html as e
 from cxassess.errors import CxError
+from cxassess.report.appendix import consensus_section, methodology
+from cxassess.report.comments import comments_html, summarise_comments
 from cxassess.report.customer_metrics import breakdown_column, load_customer_metrics, metrics_link, metrics_panel
+from cxassess.report.drivers_text import drivers_html, has_drivers
 from cxassess.report.findings import (
+    RELIABILITY_OK,
+    comparison_meaningful,
     disagreement,
     ensure_reportable,
+    gap_tests,
+    interval,
+    is_strength,
     leaders_vs_front_line,
+    midpoint,
     perception_gaps,
-    split_ranking,
+    reliability,
+    stage_probability,
     strongest_and_weakest,
     suppressed_groups,
+    unreliable_dimensions,
 )
-from cxassess.report.fragments import bar, dim_label, fragment_style, html_table, join, num, pct, scale_text
+from cxassess.report.fragments import dim_label, fragment_style, html_table, join, num, scale_text
 from cxassess.report.params import as_group_by, as_optional, report_date
-from cxassess.report.theme import CURRENT, HEAT_COLOURS, WEAK, heat_colour
+from cxassess.report.participation import load_invited, participation_html
+from cxassess.report.plan_text import action_plan_html, action_plan_parts
+from cxassess.report.tables import heatmap_table, item_distribution_html, item_ranking_html, statement_as_answered
+from cxassess.report.theme import HEAT_COLOURS, heat_colour
 from cxassess.scoring.reliability import LOW_CONSENSUS_SD
 from cxassess.scoring.result import Scores
-from cxassess.scoring.suppression import reason
 
-ALPHA_OK = 0.7
+ALPHA_OK = RELIABILITY_OK
 
 
 # --------------------------------------------------------------------------------------
@@ -47,9 +60,16 @@ ALPHA_OK = 0.7
 # --------------------------------------------------------------------------------------
 def title_block(client_name: str, scores: Scores, *, assessment_date: Any = "", consultant: str = "",
                 today: _dt.date | None = None) -> str:
-    """Report title with client, date, consultant and the questionnaire used."""
+    """Report title with client, date, consultant and the questionnaire used.
+
+    The assessment date is never made up: without one the block says when the report was rendered
+    and that no assessment date was given."""
     q = scores.questionnaire
-    meta = [f"Assessment date: {e(report_date(assessment_date, today))}"]
+    rendered = report_date("", today)
+    if as_optional(assessment_date):
+        meta = [f"Assessed on {e(report_date(assessment_date, today))}", f"rendered on {e(rendered)}"]
+    else:
+        meta = [f"Rendered on {e(rendered)} (no assessment date was given)"]
     if as_optional(consultant):
         meta.append(f"Prepared by: {e(consultant)}")
     meta.append(f"Questionnaire: {e(q.title or q.id)} (version {e(q.version)})")
@@ -57,9 +77,14 @@ def title_block(client_name: str, scores: Scores, *, assessment_date: Any = "", 
             f'<p class="cx-sub">{" · ".join(meta)}</p></div>')
 
 
-def executive_summary(scores: Scores, *, client_name: str = "", metrics: Any = None, plan: Any = None) -> str:
-    """The key findings in words: stage and index, strongest/weakest, disagreement, group gaps,
-    targets, customer measures (when given) and where the action plan starts."""
+def executive_summary(scores: Scores, *, client_name: str = "", metrics: Any = None, plan: Any = None,
+                      targets: Any = None, invited: Any = None) -> str:
+    """The key findings in words: stage and index, strongest/weakest, agreement among respondents,
+    differences between groups, reliability warnings, targets (and who set them), response rate,
+    customer measures (when given) and where the action plan starts.
+
+    ``targets``: the targets file (to say who set them); ``invited``: how many people were asked
+    (a number, or a parsed :class:`~cxassess.report.participation.Invited`)."""
     q = scores.questionnaire
     ov = scores.overall
     who = f"<strong>{e(client_name)}</strong>" if as_optional(client_name) else "The organisation"
@@ -69,10 +94,10 @@ def executive_summary(scores: Scores, *, client_name: str = "", metrics: Any = N
     stage = q.stages[int(ov["stage"]) - 1]
     nxt = q.stages[int(ov["stage"])] if int(ov["stage"]) < len(q.stages) else None
     parts = [
-        f"<p>{who} stands at stage {int(ov['stage'])} of {len(q.stages)}, <strong>{e(stage.name)}</strong>, "
-        f"with an overall score of {num(ov['score'])} on the {scale_text(scores)} scale "
-        f"(maturity index {float(ov['index']):.0f} out of 100), based on {scores.respondents} respondents. "
-        f"{e(stage.description)}</p>"
+        f"<p>{who} stands at stage {int(ov['stage'])} of {len(q.stages)}, <strong>{e(stage.name)}</strong>"
+        f"{stage_certainty(scores)}, with an overall score of {num(ov['score'])}{overall_interval(scores)} on the "
+        f"{scale_text(scores)} scale (maturity index {float(ov['index']):.0f} out of 100), based on "
+        f"{respondents_text(scores, invited)}. {e(stage.description)}</p>"
     ]
     if nxt is not None:
         parts.append(f"<p>The next stage, <em>{e(nxt.name)}</em>, starts at a score of {nxt.min_score:g}; "
@@ -80,22 +105,34 @@ def executive_summary(scores: Scores, *, client_name: str = "", metrics: Any = N
     bullets: list[str] = []
     strongest, weakest = strongest_and_weakest(scores)
     if strongest:
-        bullets.append(f"<li><strong>Strengths to build on:</strong> "
-                       f"{join([dim_label(scores, d) for d in strongest])}.</li>")
+        strong = [d for d in strongest if is_strength(scores, d)]
+        relative = [d for d in strongest if not is_strength(scores, d)]
+        if strong:
+            bullets.append(f"<li><strong>Strengths to build on:</strong> "
+                           f"{join([dim_label(scores, d) for d in strong])}.</li>")
+        if relative:
+            bullets.append(f"<li><strong>Relatively strongest:</strong> "
+                           f"{join([dim_label(scores, d) for d in relative])}, though still at or below the "
+                           f"scale's midpoint of {midpoint(scores):g}, so not yet a strength.</li>")
     if weakest:
         bullets.append(f"<li><strong>Weakest areas:</strong> {join([dim_label(scores, d) for d in weakest])}.</li>")
-    bullets.append(f"<li><strong>Where people disagree:</strong> {disagreement_sentence(scores)}</li>")
+    bullets.append(f"<li><strong>Agreement among respondents:</strong> {disagreement_sentence(scores)}</li>")
     gap = perception_gap_sentence(scores)
     if gap:
-        bullets.append(f"<li><strong>Perception gaps:</strong> {gap}</li>")
-    tgt = target_sentence(scores)
+        bullets.append(f"<li><strong>Differences between groups:</strong> {gap}</li>")
+    shaky = unreliable_dimensions(scores)
+    if shaky:
+        bullets.append(f"<li><strong>Read with care:</strong> {reliability_sentence(scores, shaky)}</li>")
+    tgt = target_sentence(scores, targets)
     if tgt:
         bullets.append(f"<li><strong>Against target:</strong> {tgt}</li>")
     if metrics is not None:
         bullets.append(f"<li><strong>What customers say:</strong> {metrics_link(scores, metrics)}</li>")
     if plan is not None and getattr(plan, "entries", None):
         first = [f"<strong>{e(x.name)}</strong>" for x in plan.focus(3)]
-        bullets.append(f"<li><strong>Where to start:</strong> the action plan puts {join(first)} first.</li>")
+        why = (" (the dimensions furthest below target)" if all(x.below_target for x in plan.focus(3))
+               else " (the dimensions below target, then the highest priority)" if plan.below_target else "")
+        bullets.append(f"<li><strong>Where to start:</strong> the action plan puts {join(first)} first{why}.</li>")
     unscored = [d for d in scores.dimensions.index if pd.isna(scores.dimensions.loc[d, "score"])]
     if unscored:
         names = join([f"<strong>{e(scores.dimensions.loc[d, 'name'])}</strong>" for d in unscored])
@@ -107,8 +144,35 @@ def executive_summary(scores: Scores, *, client_name: str = "", metrics: Any = N
     return "".join(parts)
 
 
+def respondents_text(scores: Scores, invited: Any = None) -> str:
+    """ "42 respondents" or, with an invited count, "42 respondents of 60 invited (70%)"."""
+    total = getattr(invited, "total", invited)
+    try:
+        total = int(total) if total is not None and str(total).strip() else None
+    except (TypeError, ValueError):
+        total = None
+    n = scores.respondents
+    if not total:
+        return f"{n} respondents"
+    return f"{n} respondents of {total} invited (a response rate of {n / total:.0%})"
+
+
+def stage_certainty(scores: Scores) -> str:
+    """ " (96% likely)" when the scoring computed the probability of the overall stage."""
+    p = stage_probability(scores, "overall")
+    return "" if math.isnan(p) else f" ({p:.0%} likely)"
+
+
+def overall_interval(scores: Scores) -> str:
+    """ " (95% interval 3.61–3.86)" when the scoring computed one for the overall score."""
+    low, high = interval(scores, "overall")
+    return "" if math.isnan(low) or math.isnan(high) else f" (95% interval {low:.2f}–{high:.2f})"
+
+
 def disagreement_sentence(scores: Scores) -> str:
-    """Which dimensions split opinion (low consensus, sd >= 1) or, failing that, the least agreed one."""
+    """Agreement among individual respondents: which dimensions split opinion (low consensus, sd >= 1)
+    or, failing that, the least agreed one. Differences between *groups* are a separate finding
+    (:func:`perception_gap_sentence`): answers can be close overall while two groups still differ."""
     flagged, top = disagreement(scores)
     if top is None:
         return "there are too few respondents to judge agreement."
@@ -117,17 +181,100 @@ def disagreement_sentence(scores: Scores) -> str:
         detail = join([f"{dim_label(scores, d, with_score=False)} (spread {num(dims.loc[d, 'sd'])}, "
                         f"agreement {num(dims.loc[d, 'rwg'])})" for d in flagged])
         verb, it = ("is", "it") if len(flagged) == 1 else ("are", "them")
-        return (f"opinions diverge most on {detail}, which {verb} flagged as low consensus: the average hides "
-                f"real differences in how people experience {it}, so discuss {it} before acting on the score.")
-    return (f"views are broadly shared; they differ most on {dim_label(scores, top, with_score=False)} "
-            f"(spread {num(dims.loc[top, 'sd'])}, agreement {num(dims.loc[top, 'rwg'])}), still below the "
-            f"low-consensus threshold of {LOW_CONSENSUS_SD:g}.")
+        return (f"individual answers diverge most on {detail}, which {verb} flagged as low consensus: the average "
+                f"hides real differences in how people experience {it}, so discuss {it} before acting on the score.")
+    between = " Differences between groups are a separate question, below." if scores.groups else ""
+    return (f"individual answers are not widely spread on any dimension; they differ most on "
+            f"{dim_label(scores, top, with_score=False)} (spread {num(dims.loc[top, 'sd'])}, agreement "
+            f"{num(dims.loc[top, 'rwg'])}), still below the low-consensus threshold of {LOW_CONSENSUS_SD:g}."
+            f"{between}")
+
+
+def reliability_sentence(scores: Scores, dims: list[str]) -> str:
+    """Why the scores of ``dims`` are only a rough guide (their statements do not hang together)."""
+    detail = join([f"{dim_label(scores, d, with_score=False)} ({reliability(scores, d)[0]} "
+                   f"{reliability(scores, d)[1]:.2f})" for d in dims])
+    verb = "do" if len(dims) > 1 else "does"
+    return (f"the statements of {detail} {verb} not measure one thing consistently (below {RELIABILITY_OK:g}), "
+            "so read those scores as a rough guide and look at their single statements before acting on them.")
 
 
 def perception_gap_sentence(scores: Scores) -> str:
-    """Leaders vs front line (when recognisable) and the widest gap between any two reported groups."""
+    """Differences between groups: only those unlikely to be chance when the scoring tested them
+    (:func:`cxassess.report.findings.gap_tests`), else the widest gap, said to be untested."""
     if not scores.groups:
         return ""
+    out: list[str] = []
+    tests = gap_tests(scores)
+    if tests is not None:
+        out.append(tested_gap_sentence(scores, tests))
+    else:
+        out.extend(untested_gap_sentences(scores))
+    hidden = suppressed_groups(scores)
+    if hidden:
+        count = sum(len(v) for v in hidden.values())
+        out.append(f"{count} group{'s' if count != 1 else ''} {'are' if count != 1 else 'is'} not reported separately, "
+                   f"to protect anonymity: groups under {scores.min_group_size} respondents, groups whose members "
+                   f"differ from another shown group's by fewer than {scores.min_group_size} people, and where "
+                   "needed the next-smallest group, so that no one's answers can be worked out from the others.")
+    out = [x for x in out if x]
+    if not out:
+        return "no grouping has two groups large enough to compare."
+    text = " ".join(out)
+    return text[0].upper() + text[1:]
+
+
+def tested_gap_sentence(scores: Scores, tests: pd.DataFrame) -> str:
+    """The differences from the rest of the organisation that the tests say are unlikely to be chance
+    (at most two, largest first; the heatmaps mark the rest), and which groupings ICC(2) says can be
+    compared reliably."""
+    sig = tests.loc[tests["significant"].fillna(False).astype(bool)]
+    out = []
+    if sig.empty:
+        out.append("no group differs from the rest of the organisation by more than chance would explain "
+                   "(95% level, corrected for the number of comparisons).")
+    else:
+        sig = one_side_of_pairs(sig.reindex(sig["difference"].abs().sort_values(ascending=False, kind="stable").index))
+        shown = []
+        for _, g in sig.head(2).iterrows():
+            direction = "higher" if g["difference"] > 0 else "lower"
+            ci = (f", 95% interval {g['low']:+.2f} to {g['high']:+.2f}" if not pd.isna(g.get("low")) else "")
+            size = f", effect size g = {abs(float(g['hedges_g'])):.1f}" if not pd.isna(g.get("hedges_g")) else ""
+            shown.append(f"{e(g['group'])} ({e(str(g['group_by']).replace('_', ' '))}) rates "
+                         f"{_dim_or_overall(scores, g['dimension'])} {abs(float(g['difference'])):.2f} "
+                         f"points {direction} than the rest of the organisation ({num(g['group_score'])} vs "
+                         f"{num(g['rest_score'])}{ci}{size})")
+        more = len(sig) - len(shown)
+        tail = (f"; {more} more such difference{'s are' if more != 1 else ' is'} marked in the heatmaps"
+                if more > 0 else "")
+        out.append("differences unlikely to be chance: " + "; ".join(shown) + tail + ".")
+    weak = [c for c in scores.groups if comparison_meaningful(scores, c) is False]
+    if weak:
+        names = join([e(c.replace("_", " ")) for c in weak])
+        out.append(f"For {names}, ICC(2) is below 0.70 on most dimensions: the group averages are not reliable "
+                   "enough to rank those groups against each other, so read the heatmap comparisons as "
+                   "indications.")
+    return " ".join(out)
+
+
+def one_side_of_pairs(sig: pd.DataFrame) -> pd.DataFrame:
+    """Tested gaps without mirror images: where a grouping has two groups, 'A is higher than the rest'
+    and 'B is lower than the rest' are one finding, said once (the first, i.e. largest, kept)."""
+    keep, seen = [], set()
+    for idx, g in sig.iterrows():
+        key = (g["group_by"], g["dimension"], round(abs(float(g["difference"])), 6))
+        if key not in seen:
+            keep.append(idx)
+        seen.add(key)
+    return sig.loc[keep]
+
+
+def _dim_or_overall(scores: Scores, dim: str) -> str:
+    return "the organisation overall" if dim == "overall" else dim_label(scores, dim, with_score=False)
+
+
+def untested_gap_sentences(scores: Scores) -> list[str]:
+    """Leaders vs front line and the widest gap, without a test against chance (none was computed)."""
     out = []
     lf = leaders_vs_front_line(scores)
     if lf is not None:
@@ -145,230 +292,110 @@ def perception_gap_sentence(scores: Scores) -> str:
         g = gaps.iloc[0]
         same = lf is not None and g["column"] == lf["column"] and g["dimension"] == lf["widest_dimension"] \
             and {g["high_group"], g["low_group"]} == {lf["leaders"], lf["front_line"]}
-        if same:
-            gaps = gaps.iloc[0:0]
-    if len(gaps):
-        out.append(f"The widest gap between any two groups is on {dim_label(scores, g['dimension'], with_score=False)} "
-                   f"by {e(str(g['column']).replace('_', ' '))}: {e(g['high_group'])} {num(g['high'])} vs "
-                   f"{e(g['low_group'])} {num(g['low'])} ({g['gap']:.2f} points).")
-    hidden = suppressed_groups(scores)
-    if hidden:
-        count = sum(len(v) for v in hidden.values())
-        out.append(f"{count} group{'s' if count != 1 else ''} {'are' if count != 1 else 'is'} not reported separately, "
-                   f"to protect anonymity: groups under {scores.min_group_size} respondents, and where needed the "
-                   "next-smallest group, so that no small group can be worked out from the others.")
-    if not out:
-        return "no grouping has two groups large enough to compare."
-    text = " ".join(out)
-    return text[0].upper() + text[1:]
+        if not same:
+            out.append(f"The widest gap between any two groups is on "
+                       f"{dim_label(scores, g['dimension'], with_score=False)} by "
+                       f"{e(str(g['column']).replace('_', ' '))}: {e(g['high_group'])} {num(g['high'])} vs "
+                       f"{e(g['low_group'])} {num(g['low'])} ({g['gap']:.2f} points).")
+    if out:
+        out.append("These gaps were not tested against chance.")
+    return out
 
 
-def target_sentence(scores: Scores) -> str:
-    """How many dimensions fall short of their target, and the largest shortfall ('' without targets)."""
+def target_sentence(scores: Scores, targets: Any = None) -> str:
+    """How many dimensions fall short of their target, who set the targets, and the largest shortfall
+    ('' without targets). ``targets``: the targets file, read for its ``set_by`` key."""
     dims = scores.dimensions.dropna(subset=["target", "score"])
     if dims.empty:
         return ""
+    source = targets_origin(targets, dims)
     short = dims.loc[dims["gap"] > 1e-9].sort_values("gap", ascending=False, kind="stable")
     if short.empty:
-        return f"every one of the {len(dims)} dimensions with a target has reached it."
+        return f"every one of the {len(dims)} dimensions with a target has reached it ({source})."
     top = short.index[0]
-    return (f"{len(short)} of {len(dims)} dimensions are below target; the largest shortfall is "
+    return (f"{len(short)} of {len(dims)} dimensions are below target ({source}); the largest shortfall is "
             f"{dim_label(scores, top, with_score=False)}, {short.loc[top, 'gap']:.2f} points "
             f"below its target of {num(short.loc[top, 'target'])}.")
 
 
+def targets_origin(targets: Any, dims: pd.DataFrame | None = None) -> str:
+    """Who set the targets: "targets set by ..." from the file's ``set_by`` key, else what is known."""
+    set_by = targets_set_by(targets)
+    if set_by:
+        return f"targets set by {e(set_by)}"
+    same = dims is not None and dims["target"].nunique() == 1
+    name = f" in {e(_dt_name(targets))}" if as_optional(targets) else ""
+    if same:
+        return f"default targets{name}: the same target for every dimension; the file does not say who set them"
+    return f"targets{name}; the file does not say who set them"
+
+
+def _dt_name(path: Any) -> str:
+    from pathlib import Path
+
+    return Path(str(path)).name
+
+
+def targets_set_by(targets: Any) -> str:
+    """The ``set_by`` text of a YAML/JSON targets file (e.g. "the leadership team, March 2026"), or ''."""
+    if not as_optional(targets) or str(targets).lower().endswith(".csv"):
+        return ""
+    from pathlib import Path
+
+    from cxassess._util.yamlfile import load_yaml_text
+
+    try:
+        data = load_yaml_text(Path(str(targets)).read_text(encoding="utf-8-sig"), str(targets),
+                              lambda source, problems: CxError(f"{source}: {problems[0]}"))
+    except (OSError, CxError, UnicodeDecodeError):
+        return ""
+    value = data.get("set_by") if isinstance(data, dict) else None
+    return " ".join(str(value).split()) if value else ""
+
+
 def group_note(scores: Scores, column: str) -> str:
-    """A line under a heatmap: the widest gap in this grouping and any suppressed groups."""
+    """A line under a heatmap: the differences unlikely to be chance in this grouping (when tested;
+    else the widest gap, said to be untested), whether ICC(2) supports comparing its groups, and any
+    suppressed groups."""
     if column not in scores.groups:
         raise CxError(f"no group breakdown for '{column}'")
-    gaps = perception_gaps(scores)
-    gaps = gaps.loc[gaps["column"] == column]
     parts = []
-    if len(gaps):
-        g = gaps.iloc[0]
-        parts.append(f"Widest difference: {dim_label(scores, g['dimension'], with_score=False)}, "
-                     f"{e(g['high_group'])} {num(g['high'])} vs {e(g['low_group'])} {num(g['low'])}.")
-    else:
+    tests = gap_tests(scores)
+    shown = scores.groups[column].loc[~scores.groups[column]["suppressed"].astype(bool)]
+    if len(shown) < 2:
         parts.append("Fewer than two groups are large enough to compare.")
+    elif tests is not None:
+        mine = tests.loc[(tests["group_by"] == column) & tests["significant"].fillna(False).astype(bool)]
+        overall = one_side_of_pairs(mine.loc[mine["dimension"] == "overall"])
+        cells = mine.loc[mine["dimension"] != "overall"]
+        if mine.empty:
+            parts.append("No group differs from the rest of the organisation by more than chance would explain.")
+        for _, g in overall.iterrows():
+            parts.append(f"Overall, {e(g['group'])} rates the organisation {abs(float(g['difference'])):.2f} points "
+                         f"{'higher' if g['difference'] > 0 else 'lower'} than the rest ({num(g['group_score'])} vs "
+                         f"{num(g['rest_score'])}), more than chance would explain.")
+        if len(cells):
+            parts.append(f"{len(cells)} cell{'s differ' if len(cells) != 1 else ' differs'} from the rest of the "
+                         "organisation by more than chance would explain (▲ higher, ▼ lower).")
+        meaningful = comparison_meaningful(scores, column)
+        if meaningful is False:
+            parts.append("ICC(2) is below 0.70 on most dimensions: these group averages are not reliable enough "
+                         "to rank the groups, so read the comparison as an indication.")
+        elif meaningful:
+            parts.append("ICC(2) is at least 0.70 on most dimensions: the groups' averages can be compared.")
+    else:
+        gaps = perception_gaps(scores)
+        gaps = gaps.loc[gaps["column"] == column]
+        if len(gaps):
+            g = gaps.iloc[0]
+            parts.append(f"Widest difference (not tested against chance): "
+                         f"{dim_label(scores, g['dimension'], with_score=False)}, "
+                         f"{e(g['high_group'])} {num(g['high'])} vs {e(g['low_group'])} {num(g['low'])}.")
     hidden = suppressed_groups(scores).get(column)
     if hidden:
         parts.append(f"Suppressed (under {scores.min_group_size} respondents, or hidden so that a smaller group "
                      f"cannot be worked out from the rest): {e(', '.join(hidden))}.")
     return f'<p class="cx-note">{" ".join(parts)}</p>'
-
-
-# --------------------------------------------------------------------------------------
-# tables
-# --------------------------------------------------------------------------------------
-def heatmap_table(scores: Scores, column: str) -> str:
-    """Groups x dimensions as a coloured HTML table; suppressed groups are one grey row saying so,
-    their scores never written. Same colours as :func:`cxassess.report.charts.group_heatmap`."""
-    if column not in scores.groups:
-        have = ", ".join(scores.groups) or "none"
-        raise CxError(f"no group breakdown for '{column}' (scored groupings: {have})")
-    table = scores.groups[column]
-    dims = list(scores.dimensions.index)
-    lo, hi = scores.questionnaire.scale.min, scores.questionnaire.scale.max
-    head = "".join(f'<th title="{e(scores.dimensions.loc[d, "name"])}">{e(scores.dimensions.loc[d, "label"])}</th>'
-                   for d in dims)
-    rows = []
-    for group, r in table.iterrows():
-        label = f"<th>{e(group)} <span class=\"cx-note\">(n={int(r['respondents'])})</span></th>"
-        if bool(r["suppressed"]):
-            rows.append(f'<tr>{label}<td colspan="{len(dims)}" class="cx-suppressed">'
-                        f'suppressed ({reason(int(r["respondents"]), scores.min_group_size)})</td></tr>')
-            continue
-        cells = []
-        for d in dims:
-            v = float(r[d])
-            if math.isnan(v):
-                cells.append('<td class="cx-missing">–</td>')
-                continue
-            rel = (v - lo) / (hi - lo)
-            ink = ' class="cx-light"' if rel > 0.72 or rel < 0.12 else ""
-            cells.append(f'<td{ink} style="background:{heat_colour(v, lo, hi)}">{v:.1f}</td>')
-        rows.append(f"<tr>{label}{''.join(cells)}</tr>")
-    caption = f'<caption class="cx-note">Mean score per group, {lo} (red) to {hi} (blue)</caption>'
-    return (f'<table class="cx-table cx-heatmap">{caption}'
-            f'<thead><tr><th>{e(column.replace("_", " ").capitalize())}</th>'
-            f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
-
-
-def item_ranking_html(scores: Scores, n: int = 5) -> str:
-    """The ``n`` strongest and ``n`` weakest statements as two tables with a bar per mean score
-    (HTML rather than a picture: crisp in print, searchable, and no drawing time)."""
-    best, worst = split_ranking(scores, n)
-    if best.empty:
-        return "<p>No statement has an answer yet.</p>"
-    lo, hi = scores.questionnaire.scale.min, scores.questionnaire.scale.max
-    names = scores.dimensions["name"]
-
-    def table(frame: pd.DataFrame, colour: str) -> str:
-        rows = []
-        for item, r in frame.iterrows():
-            statement = e(r["text"]) + (' <span class="cx-note">(reverse-worded)</span>' if r["reverse"] else "")
-            dimension = e(names.get(r["dimension"], r["dimension"]))
-            rows.append(f'<tr><td>{e(item)}</td><td>{statement}</td><td>{dimension}</td>'
-                        f'<td class="num">{num(r["mean"])}</td><td>{bar(float(r["mean"]), lo, hi, colour)}</td>'
-                        f'<td class="num">{int(r["n"])}</td></tr>')
-        head = (f'<tr><th>Item</th><th>Statement</th><th>Dimension</th><th class="num">Mean</th>'
-                f'<th>{lo}–{hi}</th><th class="num">Answers</th></tr>')
-        return (f'<table class="cx-table cx-ranking"><thead>{head}</thead>'
-                f'<tbody>{"".join(rows)}</tbody></table>')
-
-    out = f"<h3>Strongest statements</h3>{table(best, CURRENT)}"
-    if len(worst):
-        out += f"<h3>Weakest statements</h3>{table(worst, WEAK)}"
-    return out
-
-
-def consensus_section(scores: Scores) -> str:
-    """Per dimension: spread (sd), agreement (rwg) and the low-consensus flag, with a plain explanation."""
-    dims = scores.dimensions
-    rows = [[r["name"], num(r["score"]), num(r["sd"]), num(r["rwg"]),
-             "Low consensus" if bool(r["low_consensus"]) else ""] for _, r in dims.iterrows()]
-    intro = (f"<p>The spread (standard deviation) shows how far individual answers sit from the average; "
-             f"agreement (r<sub>wg</sub>) runs from 0 (answers as scattered as random choice) to 1 (everyone "
-             f"gave the same answer). A spread of {LOW_CONSENSUS_SD:g} point or more is flagged as low consensus.</p>")
-    flagged, _ = disagreement(scores)
-    if flagged:
-        outro = ("<p>Where consensus is low, the average is not a shared view: look at the group breakdowns and "
-                 "talk with teams before deciding what to change.</p>")
-    else:
-        outro = "<p>No dimension is flagged: the averages above describe a broadly shared view.</p>"
-    return intro + html_table(["Dimension", "Score", "Spread (sd)", "Agreement (rwg)", "Flag"], rows,
-                              align_right=(1, 2, 3)) + outro
-
-
-# --------------------------------------------------------------------------------------
-# the action plan
-# --------------------------------------------------------------------------------------
-def action_plan_parts(plan: Any, n_focus: int = 3) -> list[str]:
-    """The plan as separate HTML blocks (intro with the first focus dimension, each further focus
-    dimension, the rest as a table), so a printed page can break between them."""
-    if not plan.entries:
-        return ["<p>No dimension could be scored, so there is no action plan.</p>"]
-    intro = ("<p>Dimensions are ordered by priority: the weaker a dimension and the further it is below its "
-             "target, the earlier it comes, weighted by how much the dimension counts in the overall score. "
-             "The actions fit each dimension's current stage and aim at the next one.</p>")
-    out = []
-    for rank, entry in enumerate(plan.focus(n_focus), 1):
-        tgt = (f"; target {num(entry.target)}, {entry.gap:.2f} to go" if not math.isnan(entry.target) and entry.gap > 0
-               else f"; target {num(entry.target)} reached" if not math.isnan(entry.target) else "")
-        actions = (f"<ol>{''.join(f'<li>{e(a)}</li>' for a in entry.actions)}</ol>" if entry.actions
-                   else "<p>No recommended actions are stored for this questionnaire.</p>")
-        out.append((intro if rank == 1 else "") + f"<h3>{rank}. {e(entry.name)}</h3>"
-                   f"<p class=\"cx-sub\">Now at stage {entry.stage}, {e(entry.stage_name)} "
-                   f"(score {num(entry.score)}{tgt}).</p>{actions}")
-    rest = plan.entries[n_focus:]
-    if rest:
-        rows = [[x.name, f"{x.stage} {x.stage_name}", num(x.score), num(x.target), num(x.priority),
-                 x.actions[0] if x.actions else "–"]
-                for x in rest]
-        out.append("<h3>Later: the remaining dimensions</h3>"
-                   + html_table(["Dimension", "Stage", "Score", "Target", "Priority", "First step"], rows,
-                                align_right=(2, 3, 4)))
-    if plan.unscored:
-        out.append(f"<p>Not in the plan (too few answers to score): {e(', '.join(plan.unscored))}.</p>")
-    return out
-
-
-def action_plan_html(plan: Any, n_focus: int = 3) -> str:
-    """The plan: the first ``n_focus`` dimensions in detail with their actions, then the rest briefly."""
-    return "".join(action_plan_parts(plan, n_focus))
-
-
-# --------------------------------------------------------------------------------------
-# methodology appendix
-# --------------------------------------------------------------------------------------
-def methodology(scores: Scores) -> str:
-    """Plain-words appendix: who answered, coverage, don't-know share, reliability (alpha) and
-    agreement (rwg) per dimension, and how every number in the report is computed."""
-    q = scores.questionnaire
-    cov = scores.coverage
-    s = q.scale
-    out = ["<h3>Who answered</h3>",
-           f"<p>{scores.respondents} people answered at least one statement. Together they gave "
-           f"{cov.get('answers', 0)} scored answers out of {cov.get('possible_answers', 0)} possible "
-           f"({pct(cov.get('answered_share'))}). "
-           f"“{e(s.dont_know)}” was chosen {cov.get('dont_know', 0)} times ({pct(cov.get('dont_know_share'), 1)} "
-           f"of possible answers); those answers count as missing, never as a low score.</p>"]
-    notes = []
-    if cov.get("dropped_errors"):
-        notes.append(f"{cov['dropped_errors']} problem(s) in the file (unreadable answers, repeated respondents or "
-                     "unusable columns) were left out of the scores")
-    if cov.get("respondents_without_answers"):
-        notes.append(f"{cov['respondents_without_answers']} respondent(s) gave no usable answer and are not counted")
-    if notes:
-        out.append(f"<p>{e('; '.join(notes).capitalize())}.</p>")
-    out.append("<h3>How reliable the dimension scores are</h3>")
-    out.append(f"<p><em>Alpha</em> (Cronbach's alpha) tells whether a dimension's statements measure the same thing: "
-               f"{ALPHA_OK:g} or more is usually taken as consistent. <em>Agreement</em> (r<sub>wg</sub>) tells "
-               f"whether respondents agree with each other: 1 is full agreement, 0 is as scattered as random "
-               f"answers.</p>")
-    rows = []
-    for _, r in scores.dimensions.iterrows():
-        alpha = round(float(r["alpha"]), 2) if not pd.isna(r["alpha"]) else float("nan")
-        reading = ("not enough complete answers" if math.isnan(alpha)
-                   else "consistent" if alpha >= ALPHA_OK else "read with care")
-        rows.append([r["name"], int(r["n"]), num(r["alpha"]), reading, num(r["rwg"]), num(r["sd"])])
-    out.append(html_table(["Dimension", "Respondents", "Alpha", "Reading", "Agreement (rwg)", "Spread (sd)"], rows,
-                          align_right=(1, 2, 4, 5)))
-    stages = join([f"{e(st.name)} from {st.min_score:g}" for st in q.stages])
-    out.append("<h3>How the scores are computed</h3><ul>"
-               f"<li>Each statement is answered on a {s.points}-point scale from {s.min} "
-               f"({e(s.labels[s.min].lower())}) to {s.max} ({e(s.labels[s.max].lower())}). Statements worded "
-               f"negatively are flipped ({s.min + s.max} minus the answer) so a higher score is always better.</li>"
-               "<li>A person's score for a dimension is the average of the statements they answered in it, and only "
-               "counts when they answered at least half of them. The dimension score is the average over people.</li>"
-               f"<li>The overall score is the weighted average of the dimension scores; the maturity index rescales "
-               f"it to 0–100 ({s.min} = 0, {s.max} = 100).</li>"
-               f"<li>Stages: {stages}. A score belongs to the highest stage whose threshold it reaches.</li>"
-               f"<li>Group results are shown only for groups of at least {scores.min_group_size} respondents, so no "
-               f"one's answers can be singled out.</li>"
-               "<li>Action-plan priority = dimension weight × (distance from the top of the scale + shortfall against "
-               "target), both as a share of the scale's range.</li></ul>")
-    return "".join(out)
 
 
 __all__ = [
@@ -380,4 +407,6 @@ __all__ = [
     "as_group_by", "as_optional", "report_date", "ensure_reportable", "strongest_and_weakest", "disagreement",
     "perception_gaps", "leaders_vs_front_line", "suppressed_groups", "fragment_style", "html_table", "heat_colour",
     "HEAT_COLOURS", "breakdown_column", "load_customer_metrics", "metrics_panel", "metrics_link",
+    "item_distribution_html", "statement_as_answered", "drivers_html", "has_drivers", "load_invited",
+    "participation_html", "summarise_comments", "comments_html", "targets_origin", "respondents_text",
 ]

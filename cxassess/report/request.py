@@ -21,7 +21,7 @@ from cxassess.scoring import MIN_GROUP_SIZE
 #: The only parameter names that may reach the notebook (papermill writes them as code).
 PARAMETER_NAMES = (
     "client_name", "responses", "questionnaire", "group_by", "targets", "customer_metrics",
-    "assessment_date", "consultant", "min_group_size",
+    "assessment_date", "consultant", "min_group_size", "invited",
     "store",
 )
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -42,6 +42,8 @@ class ReportRequest:
     #: the assessment history store (an SQLite file or a database URL): trend and benchmark; None: no history
     store: Path | str | None = None
     min_group_size: int = MIN_GROUP_SIZE
+    #: how many people were asked to answer: a number, or a YAML file with ``total`` and counts per group
+    invited: Path | str | int | None = None
 
     def __post_init__(self) -> None:
         self.client = str(self.client or "").strip()
@@ -70,6 +72,8 @@ class ReportRequest:
         """The files this report reads (for validation and ``--resume``)."""
         files = [Path(self.responses), Path(self.questionnaire or DEFAULT_QUESTIONNAIRE)]
         files += [Path(p) for p in (self.targets, self.customer_metrics) if p]
+        if self.invited is not None and not str(self.invited).strip().isdigit():
+            files.append(Path(str(self.invited)))
         return files
 
     def parameters(self) -> dict[str, Any]:
@@ -81,10 +85,13 @@ class ReportRequest:
             "group_by": list(self.group_by),
             "targets": _abs(self.targets) if self.targets else None,
             "customer_metrics": _abs(self.customer_metrics) if self.customer_metrics else None,
-            "assessment_date": self.assessment_date or dt.date.today().isoformat(),
+            "assessment_date": self.assessment_date,  # never the render date: the report says which it shows
             "consultant": self.consultant,
             "store": store_parameter(self.store),
             "min_group_size": self.min_group_size,
+            "invited": (None if self.invited is None or not str(self.invited).strip()
+                        else int(str(self.invited).strip()) if str(self.invited).strip().isdigit()
+                        else _abs(str(self.invited))),
         })
 
 
