@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cxassess._util.safe import write_csv
+from cxassess.demo.comments import add_comments
 from cxassess.questionnaire.model import Questionnaire, as_questionnaire
 
 
@@ -91,6 +93,33 @@ def generate_organisation(org: DemoOrganisation, q: Questionnaire, rng: np.rando
     return pd.DataFrame(data)
 
 
+#: how many people each demo organisation asked to answer (the response rate), and for one of them
+#: the counts per role (written to a file of its own, as a client would give them)
+INVITED = {"northwind-outfitters": 80, "harbour-health-clinics": 60, "acme-utilities": 40}
+INVITED_BY_ROLE = {"harbour-health-clinics": {"leadership": 7, "manager": 13, "front line": 40}}
+#: demo organisations whose report shows customer metrics (a survey written beside their responses)
+WITH_CUSTOMER_SURVEY = ("northwind-outfitters",)
+
+
+def extras(org: DemoOrganisation, out: Path, frame: pd.DataFrame, written: list[Path]) -> dict[str, object]:
+    """The manifest's optional fields for a demo organisation: invited count (or file) and customer survey."""
+    from cxassess.demo.customers import write_customer_survey
+
+    fields: dict[str, object] = {"invited": INVITED.get(org.slug, ""), "customer_metrics": ""}
+    if org.slug in INVITED_BY_ROLE:
+        path = out / f"{org.slug}-invited.yaml"
+        roles = "".join(f"  {role}: {n}\n" for role, n in INVITED_BY_ROLE[org.slug].items())
+        path.write_text(f"# How many people were asked to answer, in total and per role.\ntotal: {INVITED[org.slug]}\n"
+                        f"role:\n{roles}", encoding="utf-8")
+        written.append(path)
+        fields["invited"] = path.name
+    if org.slug in WITH_CUSTOMER_SURVEY:
+        path = write_customer_survey(out / f"{org.slug}-customers.csv", n=320, seed=len(frame))
+        written.append(path)
+        fields["customer_metrics"] = path.name
+    return fields
+
+
 def _cells(level: np.ndarray, reverse: bool, lo: int, hi: int, rng: np.random.Generator) -> np.ndarray:
     """Answers from latent levels: rounded to the scale, reversed when worded the other way, a few blank or DK."""
     n = len(level)
@@ -112,22 +141,27 @@ def write_demo_data(out: str | Path, seed: int = 7,
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     outcome_rng = np.random.default_rng([seed, 1])  # outcome answers: a stream apart from the rest
+    comment_rng = np.random.default_rng([seed, 2])  # open-text answers: another stream of their own
     written: list[Path] = []
     manifest = []
     for org in ORGANISATIONS:
         path = out / f"{org.slug}.csv"
-        generate_organisation(org, q, rng, outcome_rng).to_csv(path, index=False)
+        frame = add_comments(generate_organisation(org, q, rng, outcome_rng), org.profile, q, comment_rng)
+        write_csv(frame, path)
         written.append(path)
         manifest.append({"client": org.name, "responses": path.name, "targets": "targets.yaml",
-                         "group_by": "role;department", "consultant": "Demo Consulting"})
+                         "group_by": "role;department", "consultant": "Demo Consulting",
+                         **extras(org, out, frame, written)})
     targets = out / "targets.yaml"
     targets.write_text(
         "# Target maturity per dimension: a score on the 1..5 scale, or a stage ('stage 4' or its name).\n"
-        "default: stage 4\nfeedback: 4.2\nleadership: Customer-led\n",
+        "# set_by says who agreed them; the report names it beside every 'below target'.\n"
+        "set_by: each client's leadership team with Demo Consulting\n"
+        "targets:\n  default: stage 4\n  feedback: 4.2\n  leadership: Customer-led\n",
         encoding="utf-8",
     )
     written.append(targets)
     manifest_path = out / "manifest.csv"
-    pd.DataFrame(manifest).to_csv(manifest_path, index=False)
+    pd.DataFrame(manifest).pipe(write_csv, manifest_path)
     written.append(manifest_path)
     return written
