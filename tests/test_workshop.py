@@ -105,7 +105,7 @@ def test_participant_flow_through_the_widgets(app):
     assert store.participant("P1").status == "submitted"
     from cxassess.scoring.score import score
 
-    s = score(store.to_responses(), store.questionnaire)
+    s = score(store.to_responses(), store.questionnaire, min_group_size=1)  # one person: shown only with 1
     # A = (4 + (6 - 2) + 2 * 5) / 4 = 4.5; B = 2 (B2 don't know); overall (4.5 + 2 * 2) / 3 = 2.8333
     assert s.dimensions["score"].tolist() == pytest.approx([4.5, 2.0])
     assert s.overall["score"] == pytest.approx(8.5 / 3)

@@ -127,10 +127,12 @@ class ParticipantFlow:
         self.page = DONE
 
     def own_scores(self):
-        """This participant's own scores (what the single-assessor radar shows)."""
+        """This participant's own scores (what the single-assessor radar shows): their own answers, shown to
+        them, so the minimum group size is 1 (the anonymity rule protects people from others, not from themselves)."""
         from cxassess.scoring.score import score
 
-        return score(self.store.to_responses(include_partial=True, participants=[self.code]), self.questionnaire)
+        return score(self.store.to_responses(include_partial=True, participants=[self.code]), self.questionnaire,
+                     min_group_size=1)
 
 
 def new_code(store: SessionStore | None = None, prefix: str = "P-") -> str:
