@@ -35,7 +35,7 @@ def profile_scores(q, per_respondent: list[dict[str, float]], targets=None, attr
         rows.append(row)
     resp = responses_from_frame(pd.DataFrame(rows), q)
     group_by = list((attrs or [{}])[0])
-    return score(resp, q, group_by=group_by, targets=targets)
+    return score(resp, q, group_by=group_by, targets=targets, min_group_size=1)  # two people: no suppression
 
 
 # the 8-dimension profile used below: dimension -> values of the respondents
@@ -170,7 +170,7 @@ def test_unscored_dimensions_are_listed_not_ranked(mini_q):
     recs = recommendations_from_dict(
         {"dimensions": {d: {k: ["one thing", "another thing"] for k in range(1, 6)} for d in ("A", "B")}}, mini_q)
     frame = pd.DataFrame([{"respondent_id": "r1", "A1": 3, "A2": 3, "A3": 3}])
-    s = score(responses_from_frame(frame, mini_q), mini_q)
+    s = score(responses_from_frame(frame, mini_q), mini_q, min_group_size=1)  # one person: no suppression
     plan = action_plan(s, recs)
     assert plan.order == ["A"] and plan.unscored == ["B"]
 
