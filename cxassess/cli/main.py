@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     from cxassess.cli.data import add_data_commands, add_demo_data_command
     from cxassess.cli.report import add_report_commands
     from cxassess.cli.store import add_store_commands
+    from cxassess.cli.teach import add_teach_commands
     from cxassess.cli.workshop import add_workshop_commands
 
     parser = argparse.ArgumentParser(
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_data_command(sub)
     add_report_commands(sub)  # report, batch
     add_store_commands(sub)  # store add, list, show, export, forget
+    add_teach_commands(sub)  # teach guide, handout
     return parser
 
 
