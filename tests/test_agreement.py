@@ -17,7 +17,7 @@ from cxassess._util.paths import DEMO_DIR
 from cxassess.io.responses import responses_from_frame
 from cxassess.questionnaire.model import questionnaire_from_dict
 from cxassess.scoring.agreement import ICC2_MEANINGFUL, awg, icc_oneway, rwg_j, rwg_j_star
-from cxassess.scoring.reliability import cronbach_alpha, mcdonald_omega, one_factor_loadings
+from cxassess.scoring.reliability import cronbach_alpha, mcdonald_omega, mcdonald_omegas, one_factor_loadings
 from cxassess.scoring.score import score, score_file
 
 
@@ -82,6 +82,22 @@ def test_omega_recovers_known_loadings():
     assert cronbach_alpha(x) < mcdonald_omega(x)
 
 
+def test_loadings_minimise_the_off_diagonal_residuals_as_a_general_optimiser_finds():
+    from scipy.optimize import minimize
+
+    lam = np.array([0.8, 0.7, 0.6, 0.5, 0.4])
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(40, 1)) * lam + rng.normal(size=(40, 5)) * np.sqrt(1 - lam**2)
+    r = np.corrcoef(x, rowvar=False)
+    off = ~np.eye(5, dtype=bool)
+
+    def loss(v: np.ndarray) -> float:
+        return float((np.where(off, r - np.outer(v, v), 0.0) ** 2).sum())
+
+    direct = minimize(loss, np.full(5, 0.5), method="BFGS", options={"gtol": 1e-12}).x
+    assert one_factor_loadings(r) == pytest.approx(direct, abs=1e-6)
+
+
 def test_omega_equals_standardised_alpha_when_loadings_are_equal():
     lam = np.full(4, 0.6)
     r = np.outer(lam, lam)
@@ -91,6 +107,18 @@ def test_omega_equals_standardised_alpha_when_loadings_are_equal():
     rbar = (np.corrcoef(x, rowvar=False).sum() - 4) / 12
     standardised_alpha = 4 * rbar / (1 + 3 * rbar)
     assert mcdonald_omega(x) == pytest.approx(standardised_alpha, abs=0.005)
+
+
+def test_omegas_fitted_together_equal_one_at_a_time():
+    rng = np.random.default_rng(4)
+    blocks = []
+    for lam in ([0.8, 0.6, 0.5], [0.7, 0.7, 0.4, 0.3], [0.5, 0.5, 0.5]):
+        lam_arr = np.array(lam)
+        blocks.append(rng.normal(size=(80, 1)) * lam_arr + rng.normal(size=(80, len(lam))) * np.sqrt(1 - lam_arr**2))
+    blocks.append(blocks[0][:, :2])  # two items: not defined
+    together = mcdonald_omegas(blocks)
+    assert together[:3] == pytest.approx([mcdonald_omega(b) for b in blocks[:3]], abs=1e-9)
+    assert np.isnan(together[3])
 
 
 def test_omega_not_defined_on_two_items_or_constant_items():

@@ -21,92 +21,103 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from cxassess.questionnaire.model import Questionnaire
+from cxassess.scoring.moments import membership, moments
 
 __all__ = ["ICC2_MEANINGFUL", "awg", "icc_oneway", "rwg_j", "rwg_j_star"]
 
 ICC2_MEANINGFUL = 0.70
 
 
+def icc_table(g: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray]:
+    """ICC(1), ICC(2), F and p per column of ``x`` for the groups (rows) of membership matrix ``g``.
+
+    One-way ANOVA per column on the values that are not NaN; NaN with fewer than 2 non-empty
+    groups, no more values than groups, or no variance between groups.
+    """
+    sizes, means, _ = moments(g, x)
+    sums = np.nan_to_num(means) * sizes
+    big_n = sizes.sum(axis=0)
+    k = (sizes > 0).sum(axis=0)
+    ok = ~np.isnan(x)
+    sq = g @ np.where(ok, x, 0.0) ** 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        grand = sums.sum(axis=0) / big_n
+        ssb = (sizes * (np.nan_to_num(means) - grand) ** 2).sum(axis=0)
+        ssw = np.clip((sq - sizes * np.nan_to_num(means) ** 2).sum(axis=0), 0.0, None)
+        msb = ssb / (k - 1)
+        msw = ssw / (big_n - k)
+        n0 = (big_n - (sizes**2).sum(axis=0) / big_n) / (k - 1)
+        defined = (k >= 2) & (big_n > k) & (msb > 1e-12)
+        icc1 = np.where(defined, (msb - msw) / (msb + (n0 - 1) * msw), np.nan)
+        icc2 = np.where(defined, (msb - msw) / msb, np.nan)
+        f = np.where(defined & (msw > 0), msb / msw, np.nan)
+        d1, d2 = np.maximum(k - 1, 1), np.maximum(big_n - k, 1)
+        p = np.where(np.isnan(f), np.nan, special.fdtrc(d1, d2, np.nan_to_num(f)))
+    return {"groups": k, "respondents": big_n, "icc1": icc1, "icc2": icc2, "f": f, "p_value": p}
+
+
 def icc_oneway(values: np.ndarray, groups: np.ndarray) -> dict[str, float]:
-    """ICC(1), ICC(2), F and its p value from a one-way ANOVA (NaN values dropped; NaN below 2 groups)."""
-    ok = ~np.isnan(values)
-    y, g = values[ok], groups[ok]
-    labels, codes = np.unique(g, return_inverse=True)
-    k, big_n = len(labels), len(y)
-    out = {"groups": float(k), "respondents": float(big_n), "icc1": np.nan, "icc2": np.nan, "f": np.nan,
-           "p_value": np.nan}
-    if k < 2 or big_n <= k:
-        return out
-    sizes = np.bincount(codes, minlength=k).astype(float)
-    means = np.bincount(codes, weights=y, minlength=k) / sizes
-    grand = y.mean()
-    msb = float((sizes * (means - grand) ** 2).sum() / (k - 1))
-    msw = float(((y - means[codes]) ** 2).sum() / (big_n - k))
-    n0 = (big_n - (sizes**2).sum() / big_n) / (k - 1)
-    if msb <= 0:
-        return out
-    out["icc1"] = (msb - msw) / (msb + (n0 - 1) * msw)
-    out["icc2"] = (msb - msw) / msb
-    if msw > 0:
-        out["f"] = msb / msw
-        out["p_value"] = float(stats.f.sf(out["f"], k - 1, big_n - k))
+    """ICC(1), ICC(2), F and its p value from a one-way ANOVA of ``values`` by ``groups`` (NaN dropped)."""
+    labels = sorted({str(v) for v in groups})
+    res = icc_table(membership(np.asarray(groups).astype(str), labels), np.asarray(values, dtype=float)[:, None])
+    return {k: float(v[0]) for k, v in res.items()}
+
+
+def agreement_table(n: np.ndarray, mean: np.ndarray, var: np.ndarray, item_dims: np.ndarray, dim_ids: list[str],
+                    points: int, low: float, high: float) -> dict[str, np.ndarray]:
+    """rwg(j), r*wg(j) and awg per group (rows) and dimension from per-item counts, means and variances."""
+    null = (points**2 - 1) / 12
+    with np.errstate(invalid="ignore", divide="ignore"):
+        max_var = ((high + low) * mean - mean**2 - high * low) * n / (n - 1)
+        item_awg = np.where((n >= 2) & (max_var > 1e-12), 1 - 2 * var / max_var, np.nan)
+    out = {name: np.full((n.shape[0], len(dim_ids)), np.nan) for name in ("rwg_j", "rwg_j_star", "awg")}
+    for j, d in enumerate(dim_ids):
+        cols = item_dims == d
+        v = var[:, cols]
+        has = ~np.isnan(v)
+        count = has.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.where(has, v, 0.0).sum(axis=1) / count / null
+            rwg = np.where(ratio >= 1, 0.0, count * (1 - ratio) / (count * (1 - ratio) + ratio))
+            a = item_awg[:, cols]
+            a_has = ~np.isnan(a)
+            out["awg"][:, j] = np.where(a_has.any(axis=1), np.where(a_has, a, 0.0).sum(axis=1) / a_has.sum(axis=1),
+                                        np.nan)
+        out["rwg_j"][:, j] = np.where(count > 0, rwg, np.nan)
+        out["rwg_j_star"][:, j] = np.where(count > 0, 1 - ratio, np.nan)
     return out
 
 
-def _item_variances(x: np.ndarray) -> np.ndarray:
-    """Sample variance of each item column (NaN skipped; NaN with fewer than 2 answers)."""
-    ok = ~np.isnan(x)
-    n = ok.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(ok, x, 0.0).sum(axis=0) / n
-        var = (np.where(ok, x - mean, 0.0) ** 2).sum(axis=0) / (n - 1)
-    return np.where(n >= 2, var, np.nan)
+def _one_group(x: np.ndarray, points: int, low: float = 1, high: float = 5) -> dict[str, float]:
+    n, mean, var = moments(np.ones((1, x.shape[0])), x)
+    res = agreement_table(n, mean, var, np.full(x.shape[1], "all"), ["all"], points, low, high)
+    return {k: float(v[0, 0]) for k, v in res.items()}
 
 
 def rwg_j_star(x: np.ndarray, points: int) -> float:
     """Lindell's r*wg(j) = 1 - mean item variance / uniform-null variance, for respondents x items ``x``."""
-    var = _item_variances(x)
-    if np.isnan(var).all():
-        return float("nan")
-    return float(1 - np.nanmean(var) / ((points**2 - 1) / 12))
+    return _one_group(x, points)["rwg_j_star"]
 
 
 def rwg_j(x: np.ndarray, points: int) -> float:
     """James, Demaree and Wolf's rwg(j) for respondents x items ``x``; 0 when the items vary more than at random."""
-    var = _item_variances(x)
-    if np.isnan(var).all():
-        return float("nan")
-    j = int((~np.isnan(var)).sum())
-    ratio = float(np.nanmean(var)) / ((points**2 - 1) / 12)
-    if ratio >= 1:
-        return 0.0
-    return j * (1 - ratio) / (j * (1 - ratio) + ratio)
+    return _one_group(x, points)["rwg_j"]
 
 
 def awg(x: np.ndarray, low: float, high: float) -> float:
     """Brown and Hauenstein's awg averaged over the items (columns) of ``x`` that have one."""
-    ok = ~np.isnan(x)
-    k = ok.sum(axis=0).astype(float)
-    var = _item_variances(x)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        m = np.where(ok, x, 0.0).sum(axis=0) / k
-        max_var = ((high + low) * m - m**2 - high * low) * k / (k - 1)
-        item = np.where((k >= 2) & (max_var > 1e-12), 1 - 2 * var / max_var, np.nan)
-    return float(np.nanmean(item)) if not np.isnan(item).all() else float("nan")
+    return _one_group(x, int(high - low + 1), low, high)["awg"]
 
 
 def dimension_agreement(matrix: np.ndarray, q: Questionnaire) -> pd.DataFrame:
     """rwg(j), r*wg(j) and awg of each dimension over the given respondents (rows of ``matrix``)."""
-    item_dims = np.array([i.dimension for i in q.items])
-    rows = []
-    for d in q.dimension_ids:
-        x = matrix[:, item_dims == d]
-        rows.append({"rwg_j": rwg_j(x, q.scale.points), "rwg_j_star": rwg_j_star(x, q.scale.points),
-                     "awg": awg(x, q.scale.min, q.scale.max)})
-    return pd.DataFrame(rows, index=pd.Index(q.dimension_ids, name="dimension"))
+    n, mean, var = moments(np.ones((1, matrix.shape[0])), matrix)
+    res = agreement_table(n, mean, var, np.array([i.dimension for i in q.items]), q.dimension_ids,
+                          q.scale.points, q.scale.min, q.scale.max)
+    return pd.DataFrame({k: v[0] for k, v in res.items()}, index=pd.Index(q.dimension_ids, name="dimension"))
 
 
 def grouping_agreement(matrix: np.ndarray, rs: pd.DataFrame, overall: np.ndarray, labels: pd.Series,
@@ -116,22 +127,21 @@ def grouping_agreement(matrix: np.ndarray, rs: pd.DataFrame, overall: np.ndarray
     ``labels`` gives each respondent's group (aligned with the rows of ``matrix`` and ``rs``);
     ``shown`` the groups that are not suppressed. Returns (icc frame, within frame), tidy.
     """
-    values = labels.to_numpy().astype(str)
-    keep = np.isin(values, shown)
     col = str(labels.name)
-    icc_rows = []
-    for dim, v in [("overall", overall), *((d, rs[d].to_numpy()) for d in q.dimension_ids)]:
-        res = icc_oneway(v[keep], values[keep])
-        icc_rows.append({"group_by": col, "dimension": dim, **res,
-                         "meaningful": bool(res["icc2"] >= ICC2_MEANINGFUL) if not np.isnan(res["icc2"]) else False})
-    within = []
-    for group in shown:
-        rows = values == group
-        frame = dimension_agreement(matrix[rows], q)
-        for d, r in frame.iterrows():
-            within.append({"group_by": col, "group": group, "dimension": d,
-                           "n": int((~np.isnan(rs[d].to_numpy()[rows])).sum()), **r.to_dict()})
-    icc = pd.DataFrame(icc_rows)
+    g = membership(labels.to_numpy().astype(str), shown)
+    scores = np.column_stack([overall, rs.to_numpy()])
+    icc = icc_table(g, scores)
+    dims = ["overall", *q.dimension_ids]
+    icc_frame = pd.DataFrame({"group_by": col, "dimension": dims, **icc})
+    icc_frame["meaningful"] = icc_frame["icc2"].ge(ICC2_MEANINGFUL)
     for c in ("groups", "respondents"):
-        icc[c] = icc[c].astype(int)
-    return icc, pd.DataFrame(within)
+        icc_frame[c] = icc_frame[c].astype(int)
+    n, mean, var = moments(g, matrix)
+    within = agreement_table(n, mean, var, np.array([i.dimension for i in q.items]), q.dimension_ids,
+                             q.scale.points, q.scale.min, q.scale.max)
+    scored = g @ (~np.isnan(rs.to_numpy()))
+    k, d = len(shown), len(q.dimension_ids)
+    within_frame = pd.DataFrame({"group_by": col, "group": np.repeat(np.array(shown, dtype=object), d),
+                                 "dimension": np.tile(np.array(q.dimension_ids, dtype=object), k),
+                                 "n": scored.ravel().astype(int), **{name: v.ravel() for name, v in within.items()}})
+    return icc_frame, within_frame

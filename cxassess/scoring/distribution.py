@@ -13,34 +13,39 @@ import numpy as np
 import pandas as pd
 
 from cxassess.questionnaire.model import Questionnaire
+from cxassess.scoring.moments import membership
 
 __all__ = ["answer_shares", "group_answer_shares"]
 
 SHARES = ("favourable", "neutral", "unfavourable")
 
 
-def answer_shares(matrix: np.ndarray, q: Questionnaire, min_size: int) -> pd.DataFrame:
-    """Per item (index: item id, dimension and outcome items): dimension, n and the three shares."""
+def _shares(g: np.ndarray, matrix: np.ndarray, q: Questionnaire, min_size: int) -> dict[str, np.ndarray]:
+    """Per group (rows of membership ``g``) and item: answers and the three shares (NaN below ``min_size``)."""
     mid = (q.scale.min + q.scale.max) / 2
     ok = ~np.isnan(matrix)
-    n = ok.sum(axis=0)
+    n = g @ ok
+    out: dict[str, np.ndarray] = {"n": n.astype(int)}
     with np.errstate(invalid="ignore", divide="ignore"):
-        shares = {name: np.where(ok & test, 1, 0).sum(axis=0) / n
-                  for name, test in zip(SHARES, (matrix > mid, matrix == mid, matrix < mid), strict=True)}
-    frame = pd.DataFrame({"dimension": [i.dimension for i in q.items], "n": n, **shares},
-                         index=pd.Index(q.item_ids, name="item"))
-    frame.loc[frame["n"] < min_size, list(SHARES)] = np.nan
-    return frame
+        for name, test in zip(SHARES, (matrix > mid, matrix == mid, matrix < mid), strict=True):
+            out[name] = np.where(n >= max(min_size, 1), g @ (ok & test) / n, np.nan)
+    return out
+
+
+def answer_shares(matrix: np.ndarray, q: Questionnaire, min_size: int) -> pd.DataFrame:
+    """Per item (index: item id, dimension and outcome items): dimension, n and the three shares."""
+    shares = _shares(np.ones((1, matrix.shape[0])), matrix, q, min_size)
+    return pd.DataFrame({"dimension": [i.dimension for i in q.items], **{k: v[0] for k, v in shares.items()}},
+                        index=pd.Index(q.item_ids, name="item"))
 
 
 def group_answer_shares(matrix: np.ndarray, labels: pd.Series, shown: list[str], q: Questionnaire,
                         min_size: int) -> pd.DataFrame:
     """Tidy shares per shown group of one grouping: group_by, group, item, n and the three shares."""
-    values = labels.to_numpy().astype(str)
-    parts = []
-    for group in shown:
-        frame = answer_shares(matrix[values == group], q, min_size).drop(columns="dimension")
-        parts.append(frame.reset_index().assign(group_by=str(labels.name), group=group))
-    if not parts:
+    if not shown:
         return pd.DataFrame(columns=["group_by", "group", "item", "n", *SHARES])
-    return pd.concat(parts, ignore_index=True)[["group_by", "group", "item", "n", *SHARES]]
+    shares = _shares(membership(labels.to_numpy().astype(str), shown), matrix, q, min_size)
+    k = len(q.item_ids)
+    return pd.DataFrame({"group_by": str(labels.name), "group": np.repeat(np.array(shown, dtype=object), k),
+                         "item": np.tile(np.array(q.item_ids, dtype=object), len(shown)),
+                         **{name: v.ravel() for name, v in shares.items()}})

@@ -60,8 +60,10 @@ def relative_weights(corr: np.ndarray) -> np.ndarray:
 def _weighted_corr(counts: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Correlation matrices of the columns of ``x`` under each row of resample ``counts``: (B, c, c)."""
     n = counts.sum(axis=1)[:, None]
+    k = x.shape[1]
     mean = counts @ x / n
-    second = np.swapaxes(counts[:, :, None] * x[None, :, :], 1, 2) @ x / n[:, :, None]
+    products = (x[:, :, None] * x[:, None, :]).reshape(len(x), k * k)  # one row of x_i x_j per respondent
+    second = (counts @ products / n).reshape(-1, k, k)
     cov = second - mean[:, :, None] * mean[:, None, :]
     sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0, None))
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -5,7 +5,7 @@ Alpha is computed on complete cases; ``rwg = 1 - sd^2 / ((A^2 - 1) / 12)`` clamp
 
 Omega is McDonald's omega total of a one-factor model: loadings ``λ`` fitted by minres (unweighted
 least squares on the off-diagonal of the inter-item correlation matrix of complete cases, as
-``psych::omega``/``fa(fm="minres")`` do), uniquenesses ``ψ = 1 - λ²``, and
+``psych::fa(fm="minres")`` does; solved by iterated principal axes), uniquenesses ``ψ = 1 - λ²``, and
 ``ω = (Σλ)² / ((Σλ)² + Σψ)``: the reliability of the standardised item sum. Unlike alpha it does not
 assume every item loads equally (tau-equivalence). Fitted here with numpy/scipy (no new dependency).
 """
@@ -13,9 +13,9 @@ assume every item loads equally (tau-equivalence). Fitted here with numpy/scipy 
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize
 
-__all__ = ["LOW_CONSENSUS_SD", "cronbach_alpha", "mcdonald_omega", "one_factor_loadings", "rwg"]
+__all__ = ["LOW_CONSENSUS_SD", "cronbach_alpha", "mcdonald_omega", "mcdonald_omegas", "omega_from_loadings",
+           "one_factor_loadings", "rwg"]
 
 LOW_CONSENSUS_SD = 1.0
 
@@ -38,25 +38,49 @@ def rwg(sd: np.ndarray | float, points: int) -> np.ndarray:
     return np.clip(1 - np.asarray(sd, dtype=float) ** 2 / expected, 0.0, 1.0)
 
 
-def one_factor_loadings(r: np.ndarray) -> np.ndarray:
-    """Minres loadings of one factor for the correlation matrix ``r``: ``argmin Σ_{i≠j} (r_ij - λ_i λ_j)²``.
+def one_factor_loadings(r: np.ndarray, tol: float = 1e-9, max_iter: int = 2000) -> np.ndarray:
+    """Minres loadings of one factor for a correlation matrix ``r`` (or a stack ``(m, k, k)`` of them):
+    ``argmin Σ_{i≠j} (r_ij - λ_i λ_j)²``.
 
-    Started from the first principal axis; loadings are kept within -1..1 (no Heywood case) and
-    signed so that their sum is positive.
+    Solved by iterated principal axes: put the communalities ``λ²`` on the diagonal, take the first
+    eigenvector scaled by the root of its eigenvalue, repeat; its fixed point is the least-squares
+    (minres) solution. Communalities are kept at most 1 (no Heywood case); loadings are signed
+    so that their sum is positive. A stack is solved together (one batched eigh per step).
     """
-    k = r.shape[0]
-    off = ~np.eye(k, dtype=bool)
-    values, vectors = np.linalg.eigh(r)
-    start = np.clip(vectors[:, -1] * np.sqrt(max(values[-1], 0.0)), -0.99, 0.99)
+    stack = np.asarray(r, dtype=float)
+    single = stack.ndim == 2
+    work = stack[None].copy() if single else stack.copy()
+    k = work.shape[-1]
+    diag = np.arange(k)
+    h = np.clip(1 - 1 / np.diagonal(np.linalg.pinv(work), axis1=-2, axis2=-1), 0.0, 1.0)  # squared multiple r
+    lam = np.sqrt(h)
+    for _ in range(max_iter):
+        work[:, diag, diag] = np.clip(h, 0.0, 1.0)
+        values, vectors = np.linalg.eigh(work)
+        new = vectors[..., -1] * np.sqrt(np.clip(values[:, -1:], 0.0, None))
+        done = np.abs(np.abs(new) - np.abs(lam)).max() < tol
+        lam, h = new, new**2
+        if done:
+            break
+    lam = np.where(lam.sum(axis=-1, keepdims=True) < 0, -lam, lam)
+    result: np.ndarray = lam[0] if single else lam
+    return result
 
-    def loss(lam: np.ndarray) -> tuple[float, np.ndarray]:
-        resid = np.where(off, r - np.outer(lam, lam), 0.0)
-        return float((resid**2).sum()), -4 * resid @ lam
 
-    fit = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=[(-1.0, 1.0)] * k,
-                   options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 500})
-    lam: np.ndarray = fit.x
-    return -lam if lam.sum() < 0 else lam
+def omega_from_loadings(lam: np.ndarray) -> np.ndarray | float:
+    """``(Σλ)² / ((Σλ)² + Σ(1 - λ²))`` over the last axis."""
+    common = lam.sum(axis=-1) ** 2
+    return common / (common + (1 - lam**2).sum(axis=-1))  # type: ignore[no-any-return]
+
+
+def _omega_corr(x: np.ndarray) -> np.ndarray | None:
+    """The inter-item correlations omega is fitted on (complete cases), or None when it is not defined."""
+    k = x.shape[1]
+    complete = x[~np.isnan(x).any(axis=1)]
+    if k < 3 or complete.shape[0] < 3 or (complete.std(axis=0) == 0).any():
+        return None
+    result: np.ndarray = np.corrcoef(complete, rowvar=False)
+    return result
 
 
 def mcdonald_omega(x: np.ndarray) -> float:
@@ -65,10 +89,18 @@ def mcdonald_omega(x: np.ndarray) -> float:
     NaN with fewer than 3 items (one factor is not identified from two), fewer than 3 complete
     cases, or an item that does not vary.
     """
-    k = x.shape[1]
-    complete = x[~np.isnan(x).any(axis=1)]
-    if k < 3 or complete.shape[0] < 3 or (complete.std(axis=0) == 0).any():
-        return float("nan")
-    lam = one_factor_loadings(np.corrcoef(complete, rowvar=False))
-    common = lam.sum() ** 2
-    return float(common / (common + (1 - lam**2).sum()))
+    r = _omega_corr(x)
+    return float("nan") if r is None else float(omega_from_loadings(one_factor_loadings(r)))
+
+
+def mcdonald_omegas(blocks: list[np.ndarray]) -> list[float]:
+    """:func:`mcdonald_omega` of several item blocks, those with the same number of items fitted together."""
+    corrs = [_omega_corr(x) for x in blocks]
+    out = [float("nan")] * len(blocks)
+    sizes = {c.shape[0] for c in corrs if c is not None}
+    for size in sizes:
+        which = [n for n, c in enumerate(corrs) if c is not None and c.shape[0] == size]
+        stacked = np.array([corrs[n] for n in which])
+        for n, w in zip(which, np.atleast_1d(omega_from_loadings(one_factor_loadings(stacked))), strict=True):
+            out[n] = float(w)
+    return out

@@ -19,7 +19,7 @@ from cxassess.scoring.distribution import answer_shares, group_answer_shares
 from cxassess.scoring.drivers import DRIVERS_MIN_RESPONDENTS, key_drivers, outcome_scores
 from cxassess.scoring.gaps import FDR, group_gaps
 from cxassess.scoring.matrix import mean_n_sd, weighted_overall
-from cxassess.scoring.reliability import mcdonald_omega
+from cxassess.scoring.reliability import mcdonald_omegas
 from cxassess.scoring.uncertainty import DEFAULT_BOOTSTRAP, Bootstrap, bootstrap_intervals
 
 __all__ = ["dimension_diagnostics", "outcome_table", "statistics"]
@@ -29,7 +29,7 @@ def dimension_diagnostics(matrix: np.ndarray, q: Questionnaire) -> pd.DataFrame:
     """Per dimension over all respondents: omega, rwg(j), r*wg(j), awg (columns of ``Scores.dimensions``)."""
     frame = dimension_agreement(matrix, q)
     item_dims = np.array([i.dimension for i in q.items])
-    frame.insert(0, "omega", [mcdonald_omega(matrix[:, item_dims == d]) for d in q.dimension_ids])
+    frame.insert(0, "omega", mcdonald_omegas([matrix[:, item_dims == d] for d in q.dimension_ids]))
     return frame
 
 

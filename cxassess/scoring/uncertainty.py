@@ -93,7 +93,7 @@ def bootstrap_intervals(rscores: np.ndarray, q: Questionnaire, boot: Bootstrap =
     tail = (1 - boot.level) / 2 * 100
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a dimension nobody scored: NaN, quietly
-        low, high = np.nanpercentile(samples, [tail, 100 - tail], axis=0)
+        low, high = _percentiles(samples, [tail, 100 - tail])
         se = np.nanstd(samples, axis=0, ddof=1)
     frame = pd.DataFrame({"score": point, "low": low, "high": high, "se": se},
                          index=pd.Index(["overall", *q.dimension_ids], name="dimension"))
@@ -101,3 +101,13 @@ def bootstrap_intervals(rscores: np.ndarray, q: Questionnaire, boot: Bootstrap =
     for k, stage in enumerate(q.stages):
         frame[f"stage_{stage.id}"] = probs[:, k]
     return frame
+
+
+def _percentiles(samples: np.ndarray, q: list[float]) -> np.ndarray:
+    """Column percentiles skipping NaN; ``np.percentile`` (fast) on the columns without any NaN."""
+    out = np.percentile(samples, q, axis=0)
+    holes = np.isnan(samples).any(axis=0)
+    if holes.any():
+        out[:, holes] = np.nanpercentile(samples[:, holes], q, axis=0)
+    result: np.ndarray = out
+    return result

@@ -1,0 +1,136 @@
+"""What do the issue-13 statistics cost per report? ``score_file`` with and without them, in one run.
+
+For each demo client (and a large synthetic one): the median of ``--repeat`` runs of
+``score_file(..., group_by=role;department)`` as it is (bootstrap intervals with 2,000 resamples,
+key drivers with their own 2,000-resample bootstrap, ICC, rwg(j)/awg, omega, gaps, answer shares),
+then the same with the statistics switched off (the baseline: the scoring of before issue 13),
+and the time of each statistic on its own. The bootstrap is vectorised (counts matrix @ scores;
+stacked eigen-decompositions for the drivers), so no Python loop runs per resample.
+
+    .venv/bin/python benchmarks/bench_statistics.py [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics as stat
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cxassess._util.paths import DEMO_DIR  # noqa: E402
+from cxassess.io.read import read_responses  # noqa: E402
+from cxassess.questionnaire.model import load_questionnaire  # noqa: E402
+from cxassess.scoring import compute  # noqa: E402
+from cxassess.scoring import statistics as stats_mod  # noqa: E402
+from cxassess.scoring.score import score, score_file  # noqa: E402
+
+GROUP_BY = ["role", "department"]
+
+
+def median_time(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return stat.median(times)
+
+
+def without_statistics() -> Any:
+    """Patch compute_scores' statistics calls out: the scoring as it was before issue 13."""
+    empty = {"outcomes": pd.DataFrame()}
+    return mock.patch.multiple(compute, statistics=lambda *a, **k: empty,
+                               dimension_diagnostics=lambda *a, **k: pd.DataFrame())
+
+
+def big_client(folder: Path, n: int) -> Path:
+    from cxassess.demo.organisations import ORGANISATIONS, DemoOrganisation, generate_organisation
+
+    base = ORGANISATIONS[0]
+    org = DemoOrganisation("Big", "big-client", n, base.profile, base.departments, base.sites)
+    path = folder / "big.csv"
+    generate_organisation(org, load_questionnaire(), np.random.default_rng(3)).to_csv(path, index=False)
+    return path
+
+
+def parts(path: Path, repeat: int) -> dict[str, float]:
+    """Seconds of each statistic on its own, on the inputs compute_scores gives it."""
+    from cxassess.scoring.agreement import grouping_agreement
+    from cxassess.scoring.distribution import answer_shares, group_answer_shares
+    from cxassess.scoring.drivers import key_drivers, outcome_scores
+    from cxassess.scoring.gaps import group_gaps
+    from cxassess.scoring.matrix import answer_matrix, respondent_dimension_scores, weighted_overall
+    from cxassess.scoring.uncertainty import bootstrap_intervals
+
+    q = load_questionnaire()
+    responses = read_responses(path, q)
+    s = score(responses, q, GROUP_BY)
+    respondents, matrix = answer_matrix(responses.answers, q)
+    keep = ~np.isnan(matrix).all(axis=1)
+    respondents, matrix = respondents[keep], matrix[keep]
+    rscores = respondent_dimension_scores(matrix, q)
+    rs = pd.DataFrame(rscores, index=respondents, columns=q.dimension_ids)
+    attrs = responses.attributes.reindex(respondents)
+    weights = np.array([d.weight for d in q.dimensions])
+    overall = weighted_overall(rscores, weights)
+    outcome = outcome_scores(matrix, q)
+    dims = s.dimensions["score"].to_numpy()
+
+    def per_group(fn: Callable[[pd.Series, list[str]], Any]) -> Callable[[], None]:
+        def run() -> None:
+            for col, table in s.groups.items():
+                labels = attrs[col].astype(str).rename(col)
+                fn(labels, [str(g) for g in table.index[~table["suppressed"].astype(bool)]])
+        return run
+
+    return {
+        "bootstrap intervals": median_time(lambda: bootstrap_intervals(rscores, q), repeat),
+        "key drivers": median_time(lambda: key_drivers(rscores, outcome, q, dims), repeat),
+        "omega, rwg(j), awg": median_time(lambda: stats_mod.dimension_diagnostics(matrix, q), repeat),
+        "ICC + within-group": median_time(per_group(lambda lab, shown: grouping_agreement(
+            matrix, rs, overall, lab, shown, q)), repeat),
+        "gaps": median_time(per_group(lambda lab, shown: group_gaps(rs, overall, lab, shown)), repeat),
+        "answer shares": median_time(lambda: (answer_shares(matrix, q, 3), per_group(
+            lambda lab, shown: group_answer_shares(matrix, lab, shown, q, 3))()), repeat),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--big", type=int, default=2000, help="respondents of the large synthetic client")
+    args = parser.parse_args()
+    q = load_questionnaire()
+    score_file(DEMO_DIR / "acme-utilities.csv", q, GROUP_BY)  # warm imports and caches
+    with tempfile.TemporaryDirectory() as tmp:
+        clients = [DEMO_DIR / name for name in pd.read_csv(DEMO_DIR / "manifest.csv")["responses"]]
+        clients.append(big_client(Path(tmp), args.big))
+        print(f"score_file(group_by={';'.join(GROUP_BY)}), median of {args.repeat} runs (machine shared with "
+              "other work: figures are indicative)")
+        print(f"{'client':28} {'n':>5} {'before ms':>10} {'after ms':>10} {'added ms':>9} {'ratio':>6}")
+        for path in clients:
+            n = read_responses(path, q).respondent_count
+            after = median_time(lambda p=path: score_file(p, q, GROUP_BY), args.repeat)
+            with without_statistics():
+                before = median_time(lambda p=path: score_file(p, q, GROUP_BY), args.repeat)
+            print(f"{path.stem:28} {n:5d} {before * 1e3:10.1f} {after * 1e3:10.1f} {(after - before) * 1e3:9.1f} "
+                  f"{after / before:6.2f}")
+        for path in (DEMO_DIR / "northwind-outfitters.csv", clients[-1]):
+            print(f"\nparts, {path.stem} (ms):")
+            for name, secs in parts(path, args.repeat).items():
+                print(f"  {name:22} {secs * 1e3:8.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Per-group counts, means and variances of many columns at once: one matrix product per moment.
+
+The statistics of groups (gaps, ICC, rwg(j), awg, answer shares) all need the same few sums per
+group and column; a groups x respondents membership matrix ``g`` gives them as ``g @ x`` without a
+Python loop over groups or columns. NaN (no answer, no score) is skipped everywhere.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["membership", "moments"]
+
+
+def membership(values: np.ndarray, groups: list[str]) -> np.ndarray:
+    """``len(groups) x len(values)`` 0/1 matrix: row k marks the respondents whose value is ``groups[k]``."""
+    codes = {g: k for k, g in enumerate(groups)}
+    out = np.zeros((len(groups), len(values)))
+    pos = np.array([codes.get(v, -1) for v in values], dtype=int)
+    rows = np.flatnonzero(pos >= 0)
+    out[pos[rows], rows] = 1.0
+    return out
+
+
+def moments(g: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group (rows of ``g``) and column of ``x``: count, mean and sample variance (NaN skipped).
+
+    Mean is NaN without a value, variance NaN with fewer than two.
+    """
+    ok = ~np.isnan(x)
+    filled = np.where(ok, x, 0.0)
+    n = g @ ok
+    s = g @ filled
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s / n
+        var = np.clip((g @ filled**2 - n * mean**2) / (n - 1), 0.0, None)
+    mean = np.where(n > 0, mean, np.nan)
+    var = np.where(n >= 2, var, np.nan)
+    return n, mean, var
