@@ -440,3 +440,17 @@ def test_batch_path_uses_the_kernels_own_objects(tmp_path, monkeypatch):
     assert titles(prs)[0] == "Customer experience maturity: Northwind Outfitters"
     assert (result.folder / "report.xlsx").is_file()
     assert set(result.files) == {"report.html", "report.pptx", "report.xlsx", "report.ipynb", "scores.json"}
+
+
+def test_cli_options_for_deck_and_workbook(tmp_path, cli):
+    for command in ("report", "batch"):
+        res = cli(command, "--help")
+        assert res.returncode == 0
+        text = " ".join(res.stdout.split())
+        assert "html,pdf,pptx,xlsx" in text and "--pptx-template" in text and "--include-responses" in text
+    res = cli("report", "--client", "Acme", "--responses", DEMO / "acme-utilities.csv", "--out", tmp_path,
+              "--format", "html,pptx", "--pptx-template", tmp_path / "missing.pptx")
+    assert res.returncode == 1 and "PowerPoint template not found" in res.stderr and "Traceback" not in res.stderr
+    res = cli("report", "--client", "Acme", "--responses", DEMO / "acme-utilities.csv", "--out", tmp_path,
+              "--format", "html,docx")
+    assert res.returncode == 1 and "choose from html, pdf, pptx, xlsx" in res.stderr

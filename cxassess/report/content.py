@@ -34,16 +34,21 @@ class ReportContent:
     request: Any = None  # the ReportRequest (responses file, grouping) for the optional responses sheet
     #: what the notebook also hands the narrative (targets, invited, ...), built from its own parameters
     extras: dict[str, Any] = field(default_factory=dict)
+    _said: dict[Any, str] = field(default_factory=dict, repr=False)
 
     def narrative(self, name: str, *args: Any, **kwargs: Any) -> str:
         """Call ``cxassess.report.narrative.<name>`` as the report notebook does: with the same
         scores, plan and parameters (only the keyword arguments the function takes)."""
         from cxassess.report import narrative
 
-        fn = getattr(narrative, name)
-        accepted = inspect.signature(fn).parameters
-        offered = {"client_name": self.client, "metrics": self.metrics, "plan": self.plan, **self.extras, **kwargs}
-        return str(fn(*args, **{k: v for k, v in offered.items() if k in accepted}))
+        key = (name, tuple(id(a) for a in args), tuple(sorted(kwargs.items())))
+        if key not in self._said:  # the deck and the workbook both quote the summary: made once
+            fn = getattr(narrative, name)
+            accepted = inspect.signature(fn).parameters
+            offered = {"client_name": self.client, "metrics": self.metrics, "plan": self.plan, **self.extras,
+                       **kwargs}
+            self._said[key] = str(fn(*args, **{k: v for k, v in offered.items() if k in accepted}))
+        return self._said[key]
 
 
 #: The user expression the renderer evaluates in the report's kernel after its last cell.

@@ -67,8 +67,9 @@ def build_deck(content: ReportContent, template: Path | None = None) -> Any:
     by_dimension: dict[str, list[tuple[str, str, bool, float]]] = {}
     for item, dim, text, reverse, mean in scores.items[["dimension", "text", "reverse", "mean"]].itertuples():
         by_dimension.setdefault(str(dim), []).append((str(item), str(text), bool(reverse), mean))
-    for dim in scores.dimensions.index:
-        _dimension_slide(deck, Box, content, str(dim), by_dimension.get(str(dim), []))
+    rows = {str(k): v for k, v in scores.dimensions.to_dict("index").items()}
+    for dim in rows:
+        _dimension_slide(deck, Box, content, dim, by_dimension.get(dim, []), rows)
     return deck
 
 
@@ -118,13 +119,13 @@ def _action_plan(deck: Any, parts: Sequence[str]) -> None:
 
 
 def _dimension_slide(deck: Any, box_type: Any, content: ReportContent, dim: str,
-                     items: Sequence[tuple[str, str, bool, float]]) -> None:
+                     items: Sequence[tuple[str, str, bool, float]], rows: dict[str, dict[str, Any]]) -> None:
     """A dimension's facts on the left; its statements and next actions on the right (continued as needed)."""
     from cxassess.report.deck_layout import fit_text, paginate
     from cxassess.report.fragments import num
 
     scores = content.scores
-    row = scores.dimensions.loc[dim]
+    row = rows[dim]
     q = scores.questionnaire
     facts = [Block("h", [Run(f"Score {num(row['score'])} on {q.scale.min}–{q.scale.max}")])]
     if isinstance(row["stage_name"], str):
@@ -132,11 +133,11 @@ def _dimension_slide(deck: Any, box_type: Any, content: ReportContent, dim: str,
                                                            f"{row['stage_name']}")]))
     facts.append(Block("p", [Run("Spread (sd): ", True), Run(num(row["sd"]))]))
     facts.append(Block("p", [Run("Agreement (rwg): ", True), Run(num(row["rwg"]))]))
-    if bool(row.get("low_consensus")):
+    if row.get("low_consensus") is True or str(row.get("low_consensus")) == "True":
         facts.append(Block("p", [Run("Low consensus: ", True), Run("discuss before acting on the average")]))
     if row.get("target") is not None and num(row["target"]) != "–":
         facts.append(Block("p", [Run("Target: ", True), Run(f"{num(row['target'])} (gap {num(row['gap'])})")]))
-    facts.append(Block("p", [Run("Respondents: ", True), Run(str(int(row["n"])))]))
+    facts.append(Block("p", [Run("Respondents: ", True), Run(num(row["n"], 0))]))
 
     right: list[Block] = [Block("h", [Run("Statements (mean answer)")])]
     for item, text, reverse, mean in items:

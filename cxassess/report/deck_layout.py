@@ -123,8 +123,11 @@ class Deck:
         """A content slide with its title fitted into the layout's title placeholder."""
         slide = self.prs.slides.add_slide(self.content_layout)
         ph = None
-        for shape in list(slide.placeholders):  # only the title is used; body placeholders would show prompts
-            if shape.placeholder_format.type in (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE) and ph is None:
+        for shape in slide.shapes:  # only the title is used; body placeholders would show their prompts
+            kind = _ph_type(shape._element)
+            if kind is None:
+                continue
+            if kind in ("title", "ctrTitle") and ph is None:
                 ph = shape
             else:
                 shape._element.getparent().remove(shape._element)
@@ -207,6 +210,14 @@ def _title_only(layout: Any) -> bool:
     furniture = {PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER, PP_PLACEHOLDER.TITLE}
     types = _types(layout)
     return PP_PLACEHOLDER.TITLE in types and set(types) <= furniture
+
+
+def _ph_type(element: Any) -> str | None:
+    """A shape element's placeholder type (``title``, ``body``...; ``obj`` when unset), None for other shapes."""
+    nv = element[0] if len(element) else None
+    nvpr = nv.find(qn("p:nvPr")) if nv is not None else None
+    ph = nvpr.find(qn("p:ph")) if nvpr is not None else None
+    return None if ph is None else ph.get("type", "obj")
 
 
 def _placeholder(holder: Any, types: Sequence[Any]) -> Any:

@@ -82,6 +82,11 @@ def lines_needed(text: str, width_pt: float, size_pt: float, bold: bool = False)
 
 def runs_lines(runs: Sequence[tuple[str, bool]], width_pt: float, size_pt: float) -> int:
     """Lines needed by one paragraph of mixed ``(text, bold)`` runs: words wrap with their own weight."""
+    return _runs_lines(tuple((str(t), bool(b)) for t, b in runs), round(width_pt, 3), size_pt)
+
+
+@lru_cache(maxsize=4096)
+def _runs_lines(runs: tuple[tuple[str, bool], ...], width_pt: float, size_pt: float) -> int:
     if sum(text_width(t, size_pt, b) for t, b in runs) <= width_pt and "\n" not in "".join(t for t, _ in runs):
         return 1
     words: list[tuple[str, bool]] = []

@@ -211,7 +211,8 @@ def _groups(ws: Any, content: ReportContent) -> None:
         for value, g in groups.items():
             if g.get("suppressed"):
                 rows.append([column, value, g.get("respondents"), True, None, *([None] * len(dims))])
-                hidden.append((len(rows) + 1, int(g.get("respondents") or 0)))
+                why = g.get("reason") or reason(int(g.get("respondents") or 0), scores.min_group_size)
+                hidden.append((len(rows) + 1, str(why)))
             else:
                 rows.append([column, value, g.get("respondents"), False, g.get("overall"),
                              *(g.get("dimensions", {}).get(d) for d in dims)])
@@ -221,8 +222,8 @@ def _groups(ws: Any, content: ReportContent) -> None:
     _table(ws, header, rows)
     grey = PatternFill("solid", fgColor=SUPPRESSED.lstrip("#"))
     first, last = 5, 5 + len(dims)
-    for r, n in hidden:
-        note = f"Suppressed: {reason(n, scores.min_group_size)}; no score is shown for this group."
+    for r, why in hidden:
+        note = neutralise_cell(f"Suppressed: {why}; no score is shown for this group.")
         for c in range(first, last + 1):
             cell = ws.cell(row=r, column=c)
             cell.fill = grey
@@ -242,9 +243,10 @@ def _items(ws: Any, content: ReportContent) -> None:
     items = content.doc.get("items", {})
     frame = content.scores.items
     keys = _numbers(items, ["mean", "n", "sd"])
+    about = frame[[c for c in ("dimension", "text", "reverse") if c in frame.columns]].to_dict("index")
     rows = []
     for item, row in items.items():
-        meta = frame.loc[item] if item in frame.index else {}
+        meta = about.get(item, {})
         rows.append([item, meta.get("dimension"), meta.get("text"), bool(meta.get("reverse", False)),
                      *(row.get(k) for k in keys)])
     _table(ws, ["item", "dimension", "statement", "reverse_worded", *keys], rows, wrap=["statement"])
