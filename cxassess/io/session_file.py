@@ -211,7 +211,8 @@ class SessionFile:
     def attribute_names(self) -> list[str]:
         """Attribute names: the configured ones first, then any other found on participants."""
         names = list(self.attribute_choices)
-        for code, text in self._con.execute("SELECT code, attributes FROM participants"):
+        for text, code in self._con.execute("SELECT attributes, MIN(code) FROM participants GROUP BY attributes "
+                                            "ORDER BY MIN(rowid)"):  # each distinct text once, as first stored
             for key in participant_attributes(code, text):
                 if key not in names:
                     names.append(key)

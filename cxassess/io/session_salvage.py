@@ -125,15 +125,18 @@ def damaged_error(path: str | Path, what: str) -> SessionDamagedError:
 
 def _content_damage(table: str, rows: list[tuple[Any, ...]]) -> list[str]:
     """Hand edits in readable rows: text that is not UTF-8, JSON that does not parse, a bad version."""
-    found = []
-    for row in rows:
-        for cell in row:
-            if isinstance(cell, bytes):
-                try:
-                    cell.decode("utf-8")
-                except UnicodeDecodeError:
-                    found.append(f"table '{table}' holds text that is not UTF-8 (row starting {_loose(row[0])!r})")
-                    break
+    found: list[str] = []
+    try:  # all of the table's text at once; row by row only when some of it is not UTF-8
+        b"\n".join(c for row in rows for c in row if isinstance(c, bytes)).decode("utf-8")
+    except UnicodeDecodeError:
+        for row in rows:
+            try:
+                b"\n".join(c for c in row if isinstance(c, bytes)).decode("utf-8")
+            except UnicodeDecodeError:
+                found.append(f"table '{table}' holds text that is not UTF-8 (row starting {_loose(row[0])!r})")
+            if len(found) == 5:
+                found.append(f"table '{table}': more rows hold text that is not UTF-8")
+                break
     if table == "meta":
         meta = {_loose(k): _loose(v) for k, v, *_ in rows}
         version = meta.get("schema_version")
@@ -273,6 +276,11 @@ def _questionnaire(meta: dict[str, str], given: Questionnaire | str | Path | Non
 
 
 def _decoded(row: tuple[Any, ...], salvage: Salvage, where: str) -> tuple[Any, ...] | None:
+    """The row with its text decoded; None (and the row listed as lost) when a text is not UTF-8."""
+    try:
+        return tuple(c.decode("utf-8") if type(c) is bytes else c for c in row)
+    except UnicodeDecodeError:
+        pass
     out = []
     for cell in row:
         try:
@@ -349,6 +357,7 @@ def _read(con: sqlite3.Connection, path: Path, given: Questionnaire | str | Path
     latest: dict[tuple[str, str], tuple[int, Any, str, str]] = {}  # (code, item) -> (seq, value, status, source)
     logged_attrs: dict[str, tuple[int, dict[str, str]]] = {}
     first_time: dict[str, str] = {}  # a participant's first answer: their place when their own row is lost
+    parsed: dict[Any, dict[str, str] | None] = {}
     for row in log_rows:
         clean = _decoded(row, salvage, f"answer log entry {row[0]}")
         if clean is None:
@@ -358,7 +367,9 @@ def _read(con: sqlite3.Connection, path: Path, given: Questionnaire | str | Path
         key = (str(code), str(item))
         if key not in latest or seq > latest[key][0]:
             latest[key] = (int(seq), value, str(status), "log")
-        attrs = _attributes(attrs_text)
+        if attrs_text not in parsed:  # a few distinct texts among many answers: each parsed once
+            parsed[attrs_text] = _attributes(attrs_text)
+        attrs = parsed[attrs_text]
         if attrs is not None and (code not in logged_attrs or seq > logged_attrs[code][0]):
             logged_attrs[str(code)] = (int(seq), attrs)
     codes = list(dict.fromkeys([*people, *(c for c, _ in latest)]))
