@@ -849,3 +849,14 @@ def test_cli_failed_import_report_claims_no_respondents(cli, tmp_path):
     report = (tmp_path / "r.import-report.txt").read_text(encoding="utf-8")
     assert "Result: nothing was imported (2 value(s) could not be understood); no responses file was written" in report
     assert "respondent(s)" not in report
+
+
+def test_a_wide_responses_file_with_a_blank_first_id_is_not_taken_for_surveymonkey(tmp_path):
+    from cxassess.io.layouts import recognise_file
+
+    wide = tmp_path / "wide.csv"
+    wide.write_text("respondent_id,LEAD1,LEAD2,role\n,4,3,Staff\nP2,2,5,Manager\n", encoding="utf-8")
+    assert recognise_file(wide) is None
+    monkey = tmp_path / "monkey.csv"
+    monkey.write_text("Respondent ID,LEAD1,LEAD2\n,Response,Response\n7,4,3\n", encoding="utf-8")
+    assert recognise_file(monkey) == "surveymonkey"

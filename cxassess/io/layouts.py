@@ -258,7 +258,8 @@ def _layout_qualtrics(raw: RawTable, why: str) -> Layout:
 def _recognise_surveymonkey(rows: list[list[str]]) -> str | None:
     """Two header rows: question texts over answer labels; metadata columns, when kept, blank in row 2."""
     head, sub = _norm_row(rows, 0), _norm_row(rows, 1)
-    ids = [i for i, h in enumerate(head) if h in _SURVEYMONKEY_IDS]
+    # "respondent_id" is this package's own responses layout, never SurveyMonkey's header
+    ids = [i for i, h in enumerate(head) if h in _SURVEYMONKEY_IDS and "_" not in rows[0][i]]
     if ids and "collector id" in head:
         return "Respondent ID and Collector ID columns over a second header row"
     if ids and sub and not sub[ids[0]] and any(sub):
