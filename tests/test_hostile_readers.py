@@ -311,3 +311,27 @@ def test_a_marked_attribute_and_its_plain_name_are_one_name(mini_q, tmp_path):
     path = _write(tmp_path / "r.csv", "respondent_id,A1,role,attribute:Role\nr1,4,m,n\n")
     with pytest.raises(ResponsesError, match="have the same name once spaces and case are ignored"):
         read_responses(path, mini_q)
+
+
+# --------------------------------------------------------------------------------------
+# item 15: the fast reader counts fields in the bytes; quoted cells must count as the csv module counts them
+# --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("body", [
+    'r1,4,"north, east"\nr2,3,"a ""quoted"" word"\n',
+    'r1,4,"two\nlines"\r\nr2,3,""\r\n',
+    '"r1",4,"x"\n"r2","3",y',
+    'r1,4,say "hi"\nr2,3,x\n',  # a quote inside a cell: the csv module decides
+])
+def test_quoted_cells_are_read_as_the_csv_module_reads_them(mini_q, tmp_path, body):
+    path = tmp_path / "r.csv"
+    path.write_bytes(("respondent_id,A1,site\n" + body).encode("utf-8"))
+    got = read_responses(path, mini_q)
+    with path.open(newline="", encoding="utf-8") as fh:
+        expected = {r[0]: r[2].strip() for r in list(csv.reader(fh))[1:]}
+    assert got.attributes["site"].fillna("").to_dict() == expected
+
+
+def test_a_row_split_by_an_unquoted_line_break_is_still_found(mini_q, tmp_path):
+    path = _write(tmp_path / "r.csv", 'respondent_id,A1,A2,site\nr1,4,"3",north\nr2,3\n,4,south\n')
+    with pytest.raises(CxError, match=r"row\(s\) 3 \(2\), 4 \(3\) do not"):
+        read_responses(path, mini_q)

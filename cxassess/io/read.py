@@ -46,7 +46,7 @@ def _read_export(path: Path, questionnaire: QuestionnaireArg, on_error: OnError)
 
 def _read_table_file(path: Path, questionnaire: QuestionnaireArg, on_error: OnError) -> Responses:
     notes: list[str] = []
-    df, first_row = read_table(path, notes, whole_rows=True)  # a short row would shift or blank answers
+    df, first_row = read_table(path, notes, whole_rows=True, categorical=True)  # a short row would shift answers
     responses = responses_from_frame(df, as_questionnaire(questionnaire), str(path), on_error=on_error,
                                      first_row=first_row)
     responses.notes[:0] = notes

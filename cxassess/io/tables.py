@@ -268,14 +268,16 @@ def first_rows(path: str | Path, count: int = 3) -> list[list[str]]:
 # a frame of text cells: responses and metrics files
 # --------------------------------------------------------------------------------------
 def read_table(path: str | Path, notes: list[str] | None = None, *, whole_rows: bool = False,
-               what: str = "a responses file (.csv, .xlsx or .json)") -> tuple[pd.DataFrame, int]:
+               what: str = "a responses file (.csv, .xlsx or .json)",
+               categorical: bool = False) -> tuple[pd.DataFrame, int]:
     """Read a CSV/TSV, Excel or JSON file as text cells.
 
     Returns the table and the row number of its first data row; notes on how it was read
     (e.g. an encoding fallback) are appended to ``notes``. Header names are kept exactly as
     written (pandas would rename a repeated ``LEAD1`` to ``LEAD1.1`` and hide it), so repeated
     columns can be reported. ``whole_rows``: a row shorter than the named columns is an error
-    (in an answer file its answers would be shifted or blanked).
+    (in an answer file its answers would be shifted or blanked). ``categorical``: a CSV's cells come
+    as categoricals (text categories), which the responses reader works on as codes.
     """
     path = Path(path)
     suffix = _check_file(path, what)
@@ -286,13 +288,15 @@ def read_table(path: str | Path, notes: list[str] | None = None, *, whole_rows: 
             return _header_first(pd.DataFrame(rows, dtype=object)), 2
         if suffix == ".json":
             return _read_json(path), 1
-        text = read_text(path, notes)
-        if not text.strip():
+        data, encoding = _csv_bytes(path, notes)
+        if not data.strip():
             raise CxError(f"{path}: the file is empty")
-        text, sep = split_delimiter(text, suffix)
-        widest = _check_row_widths(text, sep, path, short_rows_are_errors=whole_rows)
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, header=None,
-                         names=range(widest))
+        data, sep = _bytes_delimiter(data, encoding, suffix)
+        widest = _check_row_widths(data, encoding, sep, path, short_rows_are_errors=whole_rows)
+        # the bytes straight to pandas' C parser (a decoded str in a StringIO is a copy and ~4x slower);
+        # categories: a million answers repeat a handful of texts
+        df = pd.read_csv(io.BytesIO(data), sep=sep, dtype="category" if categorical else str, keep_default_na=False,
+                         header=None, names=range(widest), encoding=encoding, encoding_errors="replace")
         return _header_first(df), 2
     except CxError:
         raise
@@ -323,7 +327,36 @@ def _read_json(path: Path) -> pd.DataFrame:
     return df.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
 
 
-def _check_row_widths(text: str, sep: str, path: Path, *, short_rows_are_errors: bool) -> int:
+def _csv_bytes(path: Path, notes: list[str]) -> tuple[bytes, str]:
+    """(the file's bytes in an ASCII-compatible encoding, that encoding): UTF-16 is re-encoded as UTF-8;
+    UTF-8 is checked without keeping a decoded copy; anything else is Windows-1252, with a note."""
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16").encode("utf-8"), "utf-8"
+    if raw.isascii():
+        return raw, "utf-8"
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        notes.append("the file is not UTF-8: read as Windows-1252 (save it as UTF-8 CSV to be sure of accents)")
+        return raw, "cp1252"
+    return raw, "utf-8-sig"
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    return data.decode(encoding, errors="replace")
+
+
+def _bytes_delimiter(data: bytes, encoding: str, suffix: str) -> tuple[bytes, str]:
+    """:func:`split_delimiter` for bytes: Excel's ``sep=`` first line is cut off and names the delimiter."""
+    hint = re.match(rb"(?:\xef\xbb\xbf)?sep=(.)\r?\n", data[:16], flags=re.IGNORECASE)
+    if hint:
+        return data[hint.end():], hint.group(1).decode("latin-1")
+    return data, split_delimiter(decode_start(data[:65536]) if encoding != "cp1252"
+                                 else _decode(data[:65536], encoding), suffix)[1]
+
+
+def _check_row_widths(data: bytes, encoding: str, sep: str, path: Path, *, short_rows_are_errors: bool) -> int:
     """Rows must not be wider than the header with values in the extra fields (extra empty fields
     are harmless). With ``short_rows_are_errors`` (answer files) a row with fewer fields than the
     named columns is an error too: a line break inside a cell splits a row in two, and its answers
@@ -331,17 +364,19 @@ def _check_row_widths(text: str, sep: str, path: Path, *, short_rows_are_errors:
     A header much narrower than the rows is a title line above it. Returns the widest row's width.
     Rows are numbered as the rest of the reader numbers them: header = 1, blank lines not counted."""
 
-    def records() -> Iterator[list[str]]:
-        return csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    def records(text: str | None = None) -> Iterator[list[str]]:
+        return csv.reader(io.StringIO(_decode(data, encoding) if text is None else text, newline=""), delimiter=sep)
 
     # field counts of every record at C speed (a long file has a million rows); blank lines are length 0
-    lengths = _field_counts(text, sep)
-    if lengths is None:
+    lengths = _field_counts(data, sep)
+    if lengths is None:  # quotes the counter cannot vouch for: the csv module decides
         lengths = np.fromiter(map(len, records()), dtype=np.int64)
     if not lengths.any():
         return 1
     first = int(np.argmax(lengths > 0))  # blank lines before the header are skipped, as the table reader does
-    header = next(itertools.islice(records(), first, None))
+    header = next(itertools.islice(records(_decode(data[:1 << 20], encoding)), first, None), None)
+    if header is None or (len(data) > 1 << 20 and len(header) < lengths[first]):
+        header = next(itertools.islice(records(), first, None))  # a header longer than 1 MB
     width = len(header)
     named = max((k + 1 for k, name in enumerate(header) if name.strip()), default=0)  # trailing blank names
     lengths = lengths[first + 1:]
@@ -365,22 +400,38 @@ def _check_row_widths(text: str, sep: str, path: Path, *, short_rows_are_errors:
     return int(max(width, lengths.max(initial=0), 1))
 
 
-def _field_counts(text: str, sep: str) -> np.ndarray[Any, np.dtype[np.int64]] | None:
-    """Fields per line (0 for a blank line) by counting separators with numpy, for text without
-    quotes (where a separator or line break can only end a field); None when quotes need a CSV parser."""
-    if '"' in text or len(sep) != 1:
+def _field_counts(data: bytes, sep: str) -> np.ndarray[Any, np.dtype[np.int64]] | None:
+    """Fields per record (0 for a blank line) by counting separators with numpy, in the bytes of an
+    ASCII-compatible encoding. Separators and line breaks between quotes do not count; None when a
+    quote opens or closes in the middle of a field (or is never closed), where a CSV parser decides."""
+    if len(sep) != 1:
         return None
-    data = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    newline = ord("\n") if "\n" in text else ord("\r")
-    ends = np.flatnonzero(data == newline)
-    if not len(ends) or ends[-1] != len(data) - 1:
-        ends = np.append(ends, len(data))  # a last line without a line break
+    arr = np.frombuffer(data, dtype=np.uint8)
+    newline = ord("\n") if b"\n" in data else ord("\r")
+    seps = np.flatnonzero(arr == ord(sep))
+    ends = np.flatnonzero(arr == newline)
+    if b'"' in data:
+        quotes = np.flatnonzero(arr == ord('"'))
+        if len(quotes) % 2:
+            return None
+        opening, closing = quotes[0::2], quotes[1::2]
+        bounds = np.array([ord(sep), ord("\n"), ord("\r"), ord('"')], dtype=np.uint8)
+        start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        before = arr[np.maximum(opening - 1, 0)]
+        after = arr[np.minimum(closing + 1, len(arr) - 1)]
+        if not (np.isin(before, bounds) | (opening == start)).all():
+            return None
+        if not (np.isin(after, bounds) | (closing == len(arr) - 1)).all():
+            return None
+        seps = seps[np.searchsorted(quotes, seps) % 2 == 0]  # an odd number of quotes before: inside a cell
+        ends = ends[np.searchsorted(quotes, ends) % 2 == 0]
+    if not len(ends) or ends[-1] != len(arr) - 1:
+        ends = np.append(ends, len(arr))  # a last line without a line break
     starts = np.concatenate(([0], ends[:-1] + 1))
-    seps = np.flatnonzero(data == ord(sep))
     size = ends - starts
-    size = size - ((size > 0) & (data[np.maximum(ends - 1, 0)] == ord("\r")))  # "\r\n" endings
+    size = size - ((size > 0) & (arr[np.clip(ends - 1, 0, max(len(arr) - 1, 0))] == ord("\r")))  # "\r\n" endings
     counts = np.searchsorted(seps, ends) - np.searchsorted(seps, starts) + 1
     counts[size == 0] = 0
-    if len(counts) and ends[-1] == len(data) and size[-1] == 0:
+    if len(counts) and ends[-1] == len(arr) and size[-1] == 0:
         counts = counts[:-1]
     return counts.astype(np.int64)
