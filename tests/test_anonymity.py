@@ -77,8 +77,9 @@ def test_attack_b_a_group_of_three_where_two_have_no_score(tmp_path, q):
     assert s.suppression.cells[("role", "x", "B")] == "fewer than 3 respondents with a score for this dimension"
     assert math.isnan(role.loc["x", "overall"])  # the overall and A would give B away
     assert s.dimensions.loc["B", "score"] == pytest.approx(s.respondent_scores["B"].mean())  # 5 people
-    tidy = s.groups_frame()
-    assert tidy.loc[(tidy["group"] == "x") & (tidy["dimension"] == "B"), "score"].isna().all()
+    tidy = s.groups_frame().set_index(["group", "dimension"])
+    assert pd.isna(tidy.loc[("x", "B"), "score"]) and tidy.loc[("x", "B"), "suppressed"]
+    assert tidy.loc[("x", "overall"), "suppressed"] and not tidy.loc[("x", "A"), "suppressed"]
     # nor does any statistic of those cells: no gap, no agreement, no answer shares of x's B statements
     for frame in (s.gaps, s.group_agreement):
         if not frame.empty:

@@ -122,15 +122,20 @@ class Scores:
     def groups_frame(self) -> pd.DataFrame:
         """Tidy group scores: one row per grouping, group and dimension (plus 'overall').
 
-        Suppressed groups have a row with ``suppressed`` True and no score.
+        Suppressed groups, and the figures the anonymity rule hides in a shown group (a dimension too
+        few of its people have a score for, the overall that would give it away), have a row with
+        ``suppressed`` True and no score.
         """
+        plan = self.suppression
         rows = []
         for col, frame in self.groups.items():
             for value, row in frame.iterrows():
                 for dim in ["overall", *self.questionnaire.dimension_ids]:
+                    key = (col, str(value))
+                    hidden = bool(row["suppressed"]) or (plan is not None and (
+                        (*key, dim) in plan.cells or (dim == "overall" and key in plan.overall)))
                     rows.append({"group_by": col, "group": value, "respondents": int(row["respondents"]),
-                                 "suppressed": bool(row["suppressed"]), "dimension": dim,
-                                 "score": None if row["suppressed"] else row[dim]})
+                                 "suppressed": hidden, "dimension": dim, "score": None if hidden else row[dim]})
         return pd.DataFrame(rows, columns=["group_by", "group", "respondents", "suppressed", "dimension", "score"])
 
 
