@@ -4,6 +4,8 @@ numbers, every character escaped)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -119,3 +121,29 @@ def test_theme_list_is_validated(tmp_path):
                    "    colour: red\n", encoding="utf-8")
     with pytest.raises(CxError, match=r"themes\[0\].words: expected a list of words.*themes\[1\].colour: unknown key"):
         load_themes(bad)
+
+
+def test_a_survey_tool_export_carries_open_answers_as_comments(tmp_path):
+    """A Google Forms export with the open question as a column (matched by its text): the answers come
+    through the importer and the direct read as comments, never as attributes or value errors."""
+    import csv
+    import io
+
+    from cxassess.io.survey_import import import_export
+
+    src = Path(__file__).parent / "data" / "exports" / "google-forms.csv"
+    rows = list(csv.reader(io.StringIO(src.read_text(encoding="utf-8"))))
+    question = Q.open_questions[0].text
+    rows[0].append(question)
+    answers = ["Answer the phone faster, 5 rings max", "", "Call me: 07700 900123"]
+    for row, answer in zip(rows[1:], answers, strict=False):
+        row.append(answer)
+    path = tmp_path / "form.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    result = import_export(path, Q, all_attributes=True)
+    assert question not in result.frame.columns
+    assert any(c.use == "open text" and c.detail == "CHANGE" for c in result.report.columns)
+    resp = read_responses(path, Q)
+    assert sorted(resp.comments["text"]) == sorted(a for a in answers[: len(rows) - 1] if a)
+    assert question not in resp.attributes.columns and resp.errors == []

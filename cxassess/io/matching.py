@@ -76,6 +76,20 @@ def text_match(col: Column, statements: dict[str, str]) -> str | None:
     return best[1] if best else None
 
 
+def open_text_columns(columns: list[Column], q: Questionnaire, matched: dict[int, Match]) -> dict[int, str]:
+    """Column position -> open question id for the question columns no item took, by the question's id
+    or its text: their answers are carried as words (comments), never read as scale values."""
+    ids = {o.lower(): o for o in q.open_question_ids}
+    texts = {normalise_text(o.text): o.id for o in q.open_questions}
+    found = {}
+    for col in columns:
+        if col.index not in matched and col.kind == "question":
+            qid = id_match(col, ids) or text_match(col, texts)
+            if qid:
+                found[col.index] = qid
+    return found
+
+
 def read_mapping(path: str | Path, q: Questionnaire) -> dict[str, str | None]:
     """Read a mapping CSV ``column,item_id`` (extra columns ignored); a blank or '-' item id means ignore."""
     path = Path(path)

@@ -83,6 +83,7 @@ from cxassess.io.matching import (
     Match,
     find_column,
     match_columns,
+    open_text_columns,
     read_mapping,
     suggest_mapping,
     write_mapping_suggestion,
@@ -285,6 +286,18 @@ def _long_frame(layout: Layout, q: Questionnaire, matches: dict[int, Match], att
     return frame
 
 
+def _open_text_rows(open_cols: dict[int, str], attr_name: dict[int, str], ids: list[str],
+                    kept: list[tuple[int, list[str]]]) -> pd.DataFrame:
+    """The open-text answers as long rows (``item_id`` the open question's id, ``value`` the words)."""
+    parts = []
+    for i, qid in open_cols.items():
+        part = pd.DataFrame({"respondent_id": ids, "item_id": qid, "value": [cells[i].strip() for _, cells in kept]})
+        for j, name in attr_name.items():
+            part[name] = [cells[j].strip() for _, cells in kept]
+        parts.append(part.loc[part["value"] != ""])
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
 def _written(r: Reading, q: Questionnaire) -> Any:
     """How a reading is written in the long table: the scale point, the don't-know label, or blank."""
     if r.status == "answered" and r.value is not None:
@@ -320,9 +333,12 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
         report.notes.append("dropped " + ", ".join(f"{n} {re.sub(r'^an? ', '', k)} row(s)" for k, n in kinds.items()))
     _unfinished(layout, report, finished_only)
 
-    attr_name = _attribute_columns(layout, matches, attributes, keep_identity, all_attributes, path)
+    open_cols = open_text_columns(layout.columns, q, matches)  # open questions: words, kept as comments
+    attr_name = {i: n for i, n in _attribute_columns(layout, matches, attributes, keep_identity, all_attributes,
+                                                     path).items() if i not in open_cols}
     report.attributes = list(attr_name.values())
-    report.columns = [_column_report(col, layout, matches, attr_name) for col in layout.columns]
+    report.columns = [ColumnReport(col.letter, col.key, "open text", open_cols[col.index]) if col.index in open_cols
+                      else _column_report(col, layout, matches, attr_name) for col in layout.columns]
     used_items = {m.item_id for m in matches.values()}
     report.missing_items = [i for i in q.item_ids if i not in used_items]
     if not matches:
@@ -333,6 +349,7 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
 
     ids, kept = _respondent_rows(layout, report, source)
     frame = _long_frame(layout, q, matches, attr_name, ids, kept, report)
+    frame = pd.concat([frame, _open_text_rows(open_cols, attr_name, ids, kept)], ignore_index=True)
     report.problems.sort(key=lambda p: p.row or 0)
     report.respondents = len(ids)
     if report.missing_items:
