@@ -360,7 +360,8 @@ def _paragraph_xml(block: Block, size: float, heading_bold: bool) -> str:
 
 # --- tables -------------------------------------------------------------------------------
 def _cell_width_pt(text: str, size: float, bold: bool) -> float:
-    return textfit.text_width(text, size, bold) + 2 * CELL_MARGIN / 12700 + 1
+    """The column width (points) that holds ``text`` on one line, margins and slack included."""
+    return textfit.text_width(text, size, bold) / SLACK + 2 * CELL_MARGIN / 12700 + 1
 
 
 def _table_plan(table: Table, width: int, room: int, sizes: Sequence[int]) -> tuple[int, list[int], list[int]]:

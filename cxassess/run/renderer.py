@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from cxassess.errors import CxError
+from cxassess.report.content import KERNEL_OBJECTS
 from cxassess.report.export import REPORT_TEMPLATE_DIR, export_html
-from cxassess.report.formats import DeliverableOptions, warm_derived, write_derived
+from cxassess.report.formats import DeliverableOptions, derived, warm_derived, write_derived
 from cxassess.report.notebook import (
     DEFAULT_NOTEBOOK,
     declared_parameters,
@@ -171,7 +172,7 @@ class Renderer:
         nb.metadata["cxassess"] = {"client": req.client, "slug": slug}
 
         async with self._kernel_lanes:  # at most `lanes` kernels at once
-            kernel_scores = await self._execute(req, nb)
+            kernel_scores, objects = await self._execute(req, nb)
 
         # in this thread: the exporter is shared and not thread-safe (and takes ~0.03 s)
         html = export_html(nb, client=req.client, assessment_date=parameters.get("assessment_date"),
@@ -187,7 +188,7 @@ class Renderer:
             (tmp / "scores.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
             # report.pptx / report.xlsx, from the same scores, narrative and plan (cxassess.report.formats)
             await asyncio.to_thread(write_derived, self.formats, doc, tmp, request=req, scores=scores,
-                                    options=self.options)
+                                    options=self.options, objects=objects)
             if "pdf" in self.formats:
                 async with self._pdf_lanes:  # PDFs render while the next reports' kernels run
                     await self.source.pdf(tmp / "report.html", tmp / "report.pdf")
@@ -200,8 +201,9 @@ class Renderer:
         files = {name: final / name for name in output_names(self.formats)}
         return ReportResult(req.client, slug, final, "ok", files=files, seconds=time.perf_counter() - started)
 
-    async def _execute(self, req: ReportRequest, nb: Any) -> dict[str, Any] | None:
-        """Run the notebook in a fresh kernel (killed afterwards); returns the notebook's scores."""
+    async def _execute(self, req: ReportRequest, nb: Any) -> tuple[dict[str, Any] | None, str | None]:
+        """Run the notebook in a fresh kernel (killed afterwards); returns the notebook's scores and,
+        when a deck or workbook is wanted, its report objects (:func:`cxassess.report.content.kernel_objects`)."""
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
         kernel = await self.source.acquire(self.cwd)
@@ -211,6 +213,7 @@ class Renderer:
             client.kc = kernel.kc
             await client.async_execute()
             kernel_scores = await _kernel_scores(kernel.kc)
+            objects = await _kernel_expression(kernel.kc, KERNEL_OBJECTS) if derived(self.formats) else None
         except CellExecutionError as exc:
             name = getattr(exc, "ename", "") or "Error"
             value = getattr(exc, "evalue", "") or str(exc)
@@ -222,7 +225,7 @@ class Renderer:
             raise CxError(f"{req.client}: the report kernel died") from None
         finally:
             await kernel.release()
-        return kernel_scores
+        return kernel_scores, objects
 
 
 _CLIENT_CLASS: Any = None
@@ -256,11 +259,20 @@ async def _kernel_scores(kc: Any, timeout: float = 30) -> dict[str, Any] | None:
     One silent request with a user expression after the last cell: cheaper than scoring again
     here, and exactly the numbers behind the report.
     """
+    text = await _kernel_expression(kc, "scores.to_json(indent=None)", timeout)
+    try:
+        doc = json.loads(text) if text is not None else None
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) and "dimensions" in doc and "overall" in doc else None
+
+
+async def _kernel_expression(kc: Any, code: str, timeout: float = 30) -> str | None:
+    """The text an expression evaluates to in the kernel's namespace (a silent request), or None."""
     import ast
     from queue import Empty
 
-    msg_id = kc.execute("", silent=True, store_history=False,
-                        user_expressions={"scores": "scores.to_json(indent=None)"})
+    msg_id = kc.execute("", silent=True, store_history=False, user_expressions={"value": code})
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while loop.time() < deadline:
@@ -270,14 +282,14 @@ async def _kernel_scores(kc: Any, timeout: float = 30) -> dict[str, Any] | None:
             break
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
-        result = msg["content"].get("user_expressions", {}).get("scores", {})
+        result = msg["content"].get("user_expressions", {}).get("value", {})
         if result.get("status") != "ok":
             return None
         try:
-            doc = json.loads(ast.literal_eval(result["data"]["text/plain"]))
+            text = ast.literal_eval(result["data"]["text/plain"])
         except (KeyError, ValueError, SyntaxError, TypeError):
             return None
-        return doc if isinstance(doc, dict) and "dimensions" in doc and "overall" in doc else None
+        return text if isinstance(text, str) else None
     return None
 
 
