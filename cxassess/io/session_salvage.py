@@ -112,12 +112,12 @@ def diagnose(path: str | Path) -> Diagnosis:
 def damaged_error(path: str | Path, what: str) -> SessionDamagedError:
     """The error for a damaged session: what failed, what else is damaged, what still reads, how to salvage."""
     found = diagnose(path)
-    others = [d for d in found.damage if d not in what]
+    parts = [what if d in what else d for d in found.damage]  # the failing read's own words when they say more
+    if not any(d in what or what in d for d in found.damage):
+        parts.insert(0, what)
     if not found.damage:
-        others = ["every table reads whole, so one of SQLite's indexes is likely damaged"]
-    text = f"{path}: the session file is damaged or was edited by hand: {what}."
-    if others:
-        text += f" Also found: {'; '.join(others)}."
+        parts.append("every table reads whole, so one of SQLite's indexes is likely damaged")
+    text = f"{path}: the session file is damaged or was edited by hand: {'; '.join(dict.fromkeys(parts))}."
     if found.intact:
         text += f" Still readable whole: {', '.join(found.intact)}."
     return SessionDamagedError(f"{text} To {SALVAGE_HINT.format(path=path)}")
@@ -148,10 +148,10 @@ def _content_damage(table: str, rows: list[tuple[Any, ...]]) -> list[str]:
             if key in meta and not _json_ok(meta[key]):
                 found.append(f"meta '{key}' is not valid JSON")
     if table == "participants":
-        bad = [_loose(r[0]) for r in rows if not _json_ok(_loose(r[1]))]
-        if bad:
-            found.append(f"participants' attributes are not valid JSON for {', '.join(bad[:5])}"
-                         + (" ..." if len(bad) > 5 else ""))
+        bad = [_loose(r[0]) for r in rows if _attributes(_loose(r[1])) is None]
+        found += [f"participant {code!r}: the attributes are not valid JSON" for code in bad[:5]]
+        if len(bad) > 5:
+            found.append(f"{len(bad) - 5} more participants' attributes are not valid JSON")
     return found
 
 
