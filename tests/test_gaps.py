@@ -60,6 +60,9 @@ def test_demo_gaps_only_for_shown_groups_and_flagged_after_adjustment():
     inside = roles == "front line"
     assert front["difference"].iloc[0] == pytest.approx(rs.loc[inside, "insight"].mean()
                                                         - rs.loc[~inside, "insight"].mean())
+    ref = stats.ttest_ind(rs.loc[inside, "insight"].dropna(), rs.loc[~inside, "insight"].dropna(), equal_var=False)
+    assert front["p_value"].iloc[0] == pytest.approx(ref.pvalue)
+    assert (front["low"].iloc[0], front["high"].iloc[0]) == pytest.approx(tuple(ref.confidence_interval(0.95)))
     data = scores.to_dict()["gaps"]
     cell = data["role"]["front line"]["insight"]
     assert {"difference", "low", "high", "hedges_g", "p_value", "p_adjusted", "significant"} <= set(cell)

@@ -9,9 +9,9 @@ back onto the dimensions: with ``Rxx = V diag(e) Vᵀ``, ``Λ = V diag(√e) V�
 up to R²; ``share`` is each one's part of R² (0..1), the "impact" the action plan uses. They track
 the Shapley (general dominance) decomposition of R² closely, at the cost of one eigen-decomposition.
 
-Intervals: the 2.5th-97.5th percentile of the shares over the same seeded bootstrap of respondents
-as the score intervals, computed in one batch (weighted correlation matrices and a stacked
-eigen-decomposition; no Python loop per resample). Shown only with at least
+Intervals: the 2.5th-97.5th percentile of the shares over a seeded bootstrap of the respondents
+(:data:`DRIVERS_BOOTSTRAP`: 1,000 resamples, the score intervals' seed), computed in one batch
+(weighted correlation matrices and a stacked eigen-decomposition; no Python loop per resample). Shown only with at least
 :data:`DRIVERS_MIN_RESPONDENTS` complete respondents: with fewer, the weights are mostly noise.
 A dimension is a *focus area* when its share is above the average share (1 / dimensions) and its
 score is at or below the median dimension score: low performance, high impact.
@@ -25,11 +25,14 @@ import numpy as np
 import pandas as pd
 
 from cxassess.questionnaire.model import Questionnaire
-from cxassess.scoring.uncertainty import DEFAULT_BOOTSTRAP, Bootstrap, resample_counts, resample_indices
+from cxassess.scoring.uncertainty import Bootstrap, resample_counts, resample_indices
 
-__all__ = ["DRIVERS_MIN_RESPONDENTS", "key_drivers", "outcome_scores", "relative_weights"]
+__all__ = ["DRIVERS_BOOTSTRAP", "DRIVERS_MIN_RESPONDENTS", "key_drivers", "outcome_scores", "relative_weights"]
 
 DRIVERS_MIN_RESPONDENTS = 30
+#: resamples for the drivers' intervals: each needs an eigen-decomposition, so half the score
+#: intervals' 2,000 (1,000 is the usual floor for a 95% percentile interval), same seed
+DRIVERS_BOOTSTRAP = Bootstrap(resamples=1000)
 
 
 def outcome_scores(matrix: np.ndarray, q: Questionnaire) -> np.ndarray:
@@ -72,13 +75,14 @@ def _weighted_corr(counts: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def key_drivers(rscores: np.ndarray, outcome: np.ndarray, q: Questionnaire, dim_scores: np.ndarray,
-                boot: Bootstrap = DEFAULT_BOOTSTRAP) -> tuple[pd.DataFrame, dict[str, Any]]:
+                boot: Bootstrap = DRIVERS_BOOTSTRAP) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Relative weights per dimension (raw_weight, share, low, high, score, focus) and what they rest on.
 
     Empty frame, with ``shown`` False and a ``reason``, when there is no outcome statement, fewer
     than :data:`DRIVERS_MIN_RESPONDENTS` complete respondents, or a dimension that does not vary.
     """
     info: dict[str, Any] = {"outcome_items": list(q.outcome_ids), "method": "Johnson's relative weights",
+                            "resamples": boot.resamples, "seed": boot.seed,
                             "min_respondents": DRIVERS_MIN_RESPONDENTS, "shown": False, "reason": None,
                             "respondents": 0, "r2": None, "r2_low": None, "r2_high": None}
     if not q.outcome_ids:

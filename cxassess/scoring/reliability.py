@@ -38,7 +38,7 @@ def rwg(sd: np.ndarray | float, points: int) -> np.ndarray:
     return np.clip(1 - np.asarray(sd, dtype=float) ** 2 / expected, 0.0, 1.0)
 
 
-def one_factor_loadings(r: np.ndarray, tol: float = 1e-9, max_iter: int = 2000) -> np.ndarray:
+def one_factor_loadings(r: np.ndarray, tol: float = 1e-8, max_iter: int = 2000) -> np.ndarray:
     """Minres loadings of one factor for a correlation matrix ``r`` (or a stack ``(m, k, k)`` of them):
     ``argmin Σ_{i≠j} (r_ij - λ_i λ_j)²``.
 

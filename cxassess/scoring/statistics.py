@@ -63,7 +63,7 @@ def statistics(matrix: np.ndarray, rs: pd.DataFrame, attrs: pd.DataFrame, groups
         icc.append(i)
         within.append(w)
         shares.append(group_answer_shares(matrix, labels, shown, q, min_group_size))
-    drivers, drivers_info = key_drivers(rscores, outcome_scores(matrix, q), q, dim_scores, boot)
+    drivers, drivers_info = key_drivers(rscores, outcome_scores(matrix, q), q, dim_scores)
     return {
         "outcomes": outcome_table(matrix, q),
         "intervals": bootstrap_intervals(rscores, q, boot),
