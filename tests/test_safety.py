@@ -277,3 +277,17 @@ def test_bidi_override_in_a_client_name_is_visible_in_report_and_index(tmp_path)
     for page in (report, index):
         assert RLO not in page and "Acme \\u202egnp.exe" in page
     assert "<title>" in report and "Acme \\u202egnp.exe</title>" in report
+
+
+def test_chart_labels_show_a_bidi_override_escaped(tmp_path):
+    from cxassess.io.read import read_responses
+    from cxassess.questionnaire.model import load_questionnaire
+    from cxassess.report.charts import group_heatmap
+    from cxassess.scoring.score import score
+
+    src = tmp_path / "r.csv"
+    src.write_text(MINI.read_text(encoding="utf-8").replace(",lead,", f",lead{RLO}x,"), encoding="utf-8")
+    q = load_questionnaire(MINI_Q)
+    fig = group_heatmap(score(read_responses(src, q), q, ["role"], min_group_size=1), "role")
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any(t.startswith("lead\\u202ex (n=") for t in texts) and not any(RLO in t for t in texts)
