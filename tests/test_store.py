@@ -99,12 +99,27 @@ def test_a_store_from_a_newer_version_is_refused(db: str) -> None:
     with open_store(db) as store, store.write() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
     with pytest.raises(StoreVersionError, match=r"newer cxassess \(schema revision '9999_future'; this version "
-                                                r"knows up to '0001'\)"):
+                                                r"knows up to '0002'\)"):
         open_store(db)
     engine = create_engine(resolve_url(db))
     with engine.connect() as conn:  # nothing was changed
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "9999_future"
     engine.dispose()
+
+
+def test_an_older_store_is_migrated_with_its_data(db: str, tmp_path: Path) -> None:
+    """A store at revision 0001 (answers as rows only) opens at 0002 with each assessment's answers packed."""
+    add_assessment(write_wide(tmp_path / "w1.csv", WAVE1), "Acme", "2025", db=db, questionnaire=MINI,
+                   assessed_on="2025-01-01")
+    add_assessment(write_wide(tmp_path / "w2.csv", WAVE2), "Acme", "2026", db=db, questionnaire=MINI)
+    before = client_history(db, "Acme").trend.to_dict()
+    with open_store(db) as store, store.write() as conn:  # back to how revision 0001 left it
+        conn.execute(text("DROP TABLE matrices"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    with open_store(db) as store, store.read() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert conn.execute(text("SELECT count(*) FROM matrices")).scalar_one() == 2
+    assert client_history(db, "Acme").trend.to_dict() == before
 
 
 def test_location_from_the_environment_and_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,7 +176,8 @@ def test_add_keeps_answers_and_scores_but_no_identity(db: str, tmp_path: Path) -
         assert (found.name, found.sector, found.size_band) == ("Acme Utilities", "Utilities", "250-999")
         (wave,) = waves
         assert (wave.label, wave.assessed_on.isoformat(), wave.questionnaire_version) == ("2025", "2025-03-01", "0.1")
-        assert sorted(set(wave.respondent.tolist())) == [1, 2, 3, 4, 5]
+        assert wave.matrix.shape == (5, 5) and wave.answer_count == 25
+        assert wave.matrix[3].tolist() == [2, 4, 2, 1, 2]  # the fourth respondent's raw answers
         b = wave.dimension("B")
         assert b.score == pytest.approx(statistics.fmean(B_BEFORE)) and b.n == 5
         assert b.sd == pytest.approx(statistics.stdev(B_BEFORE))
@@ -204,7 +220,7 @@ def test_a_wave_added_twice_is_an_error_and_replace_replaces_it(db: str, tmp_pat
     assert done.status == "replaced"
     with open_store(db) as store:
         _, (wave,) = client_waves(store, "Acme")
-    assert wave.respondents == 6 and len(wave.value) == 30
+    assert wave.respondents == 6 and wave.answer_count == 30
     assert add_assessment(tmp_path / "w2.csv", "Acme", "2025", db=db, questionnaire=MINI,
                           same_is_ok=True).status == "unchanged"
 

@@ -18,7 +18,7 @@ from cxassess._util.files import write_text
 from cxassess._util.safe import csv_text
 from cxassess.errors import StoreError, StoreNotFoundError
 from cxassess.store.database import Store
-from cxassess.store.schema import assessments, clients, items, responses, scores
+from cxassess.store.schema import assessments, clients, items, matrices, scores
 from cxassess.store.waves import DimensionScore, ItemInfo, Wave
 from cxassess.store.write import find_client
 
@@ -76,26 +76,25 @@ def client_waves(store: Store, client: str, *, answers: bool = True, must_exist:
         for r in conn.execute(select(scores).where(scores.c.assessment_id.in_(ids))
                               .order_by(scores.c.assessment_id, scores.c.position)):
             dim_rows[r.assessment_id].append(DimensionScore(r.dimension_id, r.name, r.score, int(r.n), r.sd, r.stage))
-        answer_frame = _answers(conn, ids) if answers and ids else None
+        packed = _matrices(conn, ids, item_rows) if answers and ids else {}
     waves = []
     for r in rows:
-        if answer_frame is not None:
-            part = answer_frame[answer_frame["assessment_id"].to_numpy() == r.id]
-            respondent, item_id, value = (part["respondent"].to_numpy(dtype=np.int64),
-                                          part["item_id"].to_numpy(dtype=object), part["value"].to_numpy(dtype=float))
-        else:
-            respondent, item_id, value = np.empty(0, np.int64), np.empty(0, object), np.empty(0, float)
+        matrix = packed.get(r.id, np.empty((0, len(item_rows[r.id]))))
         waves.append(Wave(r.wave, r.assessed_on, r.questionnaire_id, r.questionnaire_version, r.scale_min,
                           r.scale_max, r.respondents, item_rows[r.id], dim_rows[r.id], r.overall_score,
-                          respondent, item_id, value, digest=r.responses_digest, stored=True))
+                          matrix, digest=r.responses_digest, stored=True))
     return found, waves
 
 
-def _answers(conn: Connection, ids: list[int]) -> pd.DataFrame:
-    query = select(responses.c.assessment_id, responses.c.respondent, responses.c.item_id, responses.c.value) \
-        .where(responses.c.assessment_id.in_(ids))
-    result = conn.execute(query)
-    return pd.DataFrame(result.fetchall(), columns=["assessment_id", "respondent", "item_id", "value"])
+def _matrices(conn: Connection, ids: list[int], item_rows: dict[int, list[ItemInfo]]) -> dict[int, np.ndarray]:
+    """Each assessment's packed answers, columns in the order of its items."""
+    out = {}
+    for r in conn.execute(select(matrices).where(matrices.c.assessment_id.in_(ids))):
+        columns = json.loads(r.item_ids)
+        matrix = np.frombuffer(r.answers, dtype=np.float64).reshape(r.respondents, len(columns))
+        order = [columns.index(i.item_id) for i in item_rows[r.assessment_id]]
+        out[r.assessment_id] = matrix[:, order]
+    return out
 
 
 def wave_table(waves: list[Wave]) -> pd.DataFrame:

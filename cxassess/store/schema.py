@@ -18,13 +18,15 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
-__all__ = ["assessments", "clients", "items", "metadata", "responses", "scores"]
+__all__ = ["assessments", "clients", "items", "matrices", "metadata", "responses", "scores"]
 
 metadata = MetaData()
 
@@ -74,6 +76,14 @@ responses = Table(  # the validated answers; missing answers are not stored
     Column("item_id", String(100), nullable=False),
     Column("value", Float, nullable=False),
     Index("ix_responses_assessment", "assessment_id"),
+)
+
+matrices = Table(  # the same answers packed, one row per assessment: what trends read (revision 0002)
+    "matrices", metadata,
+    Column("assessment_id", Integer, ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True),
+    Column("respondents", Integer, nullable=False),
+    Column("item_ids", Text, nullable=False),  # JSON list: the matrix's columns
+    Column("answers", LargeBinary, nullable=False),  # float64 respondents x items, C order, NaN = no answer
 )
 
 scores = Table(  # dimension scores as the report showed them (whole-assessment figures only, no groups)

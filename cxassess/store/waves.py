@@ -2,9 +2,10 @@
 
 A :class:`Wave` is made from validated responses and their scores (:func:`wave_from_scores`, what
 ``store add`` writes) or read back from the store (:mod:`cxassess.store.read`); trends and
-benchmarks work on waves either way. Answers are raw scale values (reverse items not yet
-reversed) of the respondents the scores counted, numbered 1..n: the respondent ids of the file
-(which may be names or e-mail addresses) are never kept.
+benchmarks work on waves either way. Answers are a respondents x items matrix of raw scale values
+(reverse items not yet reversed; NaN = no answer) of the respondents the scores counted, whose
+row number (1..n) is all that identifies them: the respondent ids of the file (which may be names
+or e-mail addresses) are never kept.
 """
 
 from __future__ import annotations
@@ -74,9 +75,7 @@ class Wave:
     items: list[ItemInfo]
     dimensions: list[DimensionScore]
     overall_score: float | None
-    respondent: np.ndarray = field(repr=False)  # answers: respondent number 1..n
-    item_id: np.ndarray = field(repr=False)  # answers: item id (object array)
-    value: np.ndarray = field(repr=False)  # answers: raw scale value
+    matrix: np.ndarray = field(repr=False)  # respondents x items (columns follow ``items``), NaN = no answer
     digest: str = ""
     stored: bool = False
 
@@ -87,6 +86,16 @@ class Wave:
     def dimension(self, dimension_id: str) -> DimensionScore | None:
         return next((d for d in self.dimensions if d.dimension_id == dimension_id), None)
 
+    @property
+    def answer_count(self) -> int:
+        return int(np.count_nonzero(~np.isnan(self.matrix)))
+
+    def long(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The answers as (respondent number 1..n, item id, value) arrays, one entry per answer."""
+        rows, cols = np.nonzero(~np.isnan(self.matrix))
+        ids = np.array([i.item_id for i in self.items], dtype=object)
+        return rows + 1, ids[cols], self.matrix[rows, cols]
+
 
 def answers_digest(wave: Wave) -> str:
     """SHA-256 of what was asked and answered: the same responses stored twice are recognised."""
@@ -94,10 +103,7 @@ def answers_digest(wave: Wave) -> str:
     h.update(f"{wave.questionnaire_id}\x1f{wave.questionnaire_version}\x1f{wave.scale_min}\x1f{wave.scale_max}".encode())
     for info in wave.items:
         h.update(f"\x1e{info.fingerprint}\x1f{info.dimension_id}\x1f{info.weight!r}".encode())
-    order = np.lexsort((wave.item_id.astype(str), wave.respondent))
-    h.update(np.ascontiguousarray(wave.respondent[order], dtype=np.int64).tobytes())
-    h.update("\x1f".join(wave.item_id[order].astype(str)).encode("utf-8"))
-    h.update(np.ascontiguousarray(wave.value[order], dtype=np.float64).tobytes())
+    h.update(np.ascontiguousarray(wave.matrix, dtype=np.float64).tobytes())
     return h.hexdigest()
 
 
@@ -116,19 +122,20 @@ def wave_from_scores(responses: Responses, scores: Scores, label: str, assessed_
     q: Questionnaire = scores.questionnaire
     day = _date(assessed_on)
     answers = responses.answers
-    counted = scores.respondent_scores.index
-    keep = answers["value"].notna().to_numpy() & answers["respondent_id"].isin(counted).to_numpy()
-    kept = answers.loc[keep]
-    number = {rid: n for n, rid in enumerate(counted, start=1)}
-    respondent = np.fromiter((number[r] for r in kept["respondent_id"]), dtype=np.int64, count=len(kept))
+    counted = pd.Index(scores.respondent_scores.index)
+    rows = counted.get_indexer(answers["respondent_id"])
+    cols = pd.Index(q.item_ids).get_indexer(answers["item_id"].astype(str))
+    value = answers["value"].to_numpy(dtype=float)
+    keep = (rows >= 0) & (cols >= 0) & ~np.isnan(value)
+    matrix = np.full((len(counted), len(q.item_ids)), np.nan)
+    matrix[rows[keep], cols[keep]] = value[keep]
     items = [ItemInfo(i.id, i.dimension, i.reverse, float(i.weight), item_fingerprint(i)) for i in q.items]
     dims = scores.dimensions
     dimensions = [DimensionScore(str(d), str(row["name"]), _float(row["score"]), int(row["n"]), _float(row["sd"]),
                                  None if pd.isna(row["stage"]) else int(row["stage"]))
                   for d, row in dims.iterrows()]
     return Wave(label, day, q.id, q.version, q.scale.min, q.scale.max, int(scores.respondents), items, dimensions,
-                _float(scores.overall.get("score")), respondent, kept["item_id"].astype(str).to_numpy(dtype=object),
-                kept["value"].to_numpy(dtype=float))
+                _float(scores.overall.get("score")), matrix)
 
 
 def _date(value: dt.date | str | None) -> dt.date:

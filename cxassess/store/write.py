@@ -10,6 +10,8 @@ client is refused too, unless ``replace``.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +22,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from cxassess.errors import StoreConflictError, StoreError, StoreNotFoundError
 from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.store.database import Store, database_errors
-from cxassess.store.schema import assessments, clients, items, responses, scores
+from cxassess.store.schema import assessments, clients, items, matrices, responses, scores
 from cxassess.store.waves import Wave, client_key
 
 __all__ = ["Added", "add_wave", "find_client", "forget_client"]
@@ -93,7 +95,7 @@ def add_wave(store: Store, client: str, wave: Wave, *, sector: str | None = None
                            .where(assessments.c.client_id == client_id, assessments.c.wave == wave.label)).first()
         if old is not None:
             if same_is_ok and old.responses_digest == wave.digest and not replace:
-                return Added(name, wave.label, "unchanged", old.id, wave.respondents, len(wave.value), tuple(notes))
+                return Added(name, wave.label, "unchanged", old.id, wave.respondents, wave.answer_count, tuple(notes))
             if not replace:
                 added = old.added_at.date().isoformat() if old.added_at else "earlier"
                 raise StoreConflictError(
@@ -102,7 +104,7 @@ def add_wave(store: Store, client: str, wave: Wave, *, sector: str | None = None
             _delete_assessments(conn, [old.id])
             status = "replaced"
         assessment_id = _insert_wave(conn, store.dialect, client_id, wave, now)
-    return Added(name, wave.label, status, assessment_id, wave.respondents, len(wave.value), tuple(notes))
+    return Added(name, wave.label, status, assessment_id, wave.respondents, wave.answer_count, tuple(notes))
 
 
 def _new_id(result: Any) -> int:
@@ -121,44 +123,49 @@ def _insert_wave(conn: Connection, dialect: str, client_id: int, wave: Wave, now
     conn.execute(insert(scores), [
         {"assessment_id": assessment_id, "dimension_id": d.dimension_id, "position": n, "name": d.name,
          "score": d.score, "n": d.n, "sd": d.sd, "stage": d.stage} for n, d in enumerate(wave.dimensions)])
-    BULK_INSERT[dialect](conn, _answer_rows(assessment_id, wave))
+    conn.execute(insert(matrices).values(assessment_id=assessment_id, respondents=int(wave.matrix.shape[0]),
+                                         item_ids=json.dumps([i.item_id for i in wave.items]),
+                                         answers=np.ascontiguousarray(wave.matrix, dtype=np.float64).tobytes()))
+    BULK_INSERT[dialect](conn, assessment_id, wave)
     return assessment_id
 
 
 def _answer_rows(assessment_id: int, wave: Wave) -> Iterator[list[tuple[int, int, str, float]]]:
     """The answers as rows, in chunks of :data:`CHUNK`."""
-    ids = np.full(len(wave.value), assessment_id, dtype=np.int64)
-    for start in range(0, len(wave.value), CHUNK):
+    respondent, item_id, value = wave.long()
+    for start in range(0, len(value), CHUNK):
         stop = start + CHUNK
-        yield list(zip(ids[start:stop].tolist(), wave.respondent[start:stop].tolist(),
-                       wave.item_id[start:stop].tolist(), wave.value[start:stop].tolist(), strict=True))
+        yield list(zip(itertools.repeat(assessment_id), respondent[start:stop].tolist(), item_id[start:stop].tolist(),
+                       value[start:stop].tolist()))
 
 
-def _executemany(conn: Connection, chunks: Iterator[list[tuple[int, int, str, float]]]) -> None:
+def _executemany(conn: Connection, assessment_id: int, wave: Wave) -> None:
     """SQLite: the driver's executemany of one prepared statement, a chunk at a time."""
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        for rows in chunks:
+        for rows in _answer_rows(assessment_id, wave):
             cursor.executemany("INSERT INTO responses (assessment_id, respondent, item_id, value) VALUES (?, ?, ?, ?)",
                                rows)
     finally:
         cursor.close()
 
 
-def _copy(conn: Connection, chunks: Iterator[list[tuple[int, int, str, float]]]) -> None:
-    """PostgreSQL: COPY ... FROM STDIN on the transaction's own connection (psycopg 3)."""
+def _copy(conn: Connection, assessment_id: int, wave: Wave) -> None:
+    """PostgreSQL: one COPY ... FROM STDIN (CSV) on the transaction's own connection (psycopg 3)."""
+    respondent, item_id, value = wave.long()
+    quoted = {i.item_id: '"' + i.item_id.replace('"', '""') + '"' for i in wave.items}
+    text = "".join(f"{assessment_id},{r},{quoted[i]},{v!r}\n"  # repr: the shortest text that reads back exactly
+                   for r, i, v in zip(respondent.tolist(), item_id.tolist(), value.tolist(), strict=True))
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        with cursor.copy("COPY responses (assessment_id, respondent, item_id, value) FROM STDIN") as copy:
-            for rows in chunks:
-                for row in rows:
-                    copy.write_row(row)
+        with cursor.copy("COPY responses (assessment_id, respondent, item_id, value) FROM STDIN WITH (FORMAT csv)"
+                         ) as copy:
+            copy.write(text)
     finally:
         cursor.close()
 
 
-BULK_INSERT: dict[str, Callable[[Connection, Iterator[list[tuple[int, int, str, float]]]], None]] = {
-    "sqlite": _executemany, "postgresql": _copy}
+BULK_INSERT: dict[str, Callable[[Connection, int, Wave], None]] = {"sqlite": _executemany, "postgresql": _copy}
 """How each database takes many answers at once."""
 
 
@@ -166,7 +173,7 @@ def _delete_assessments(conn: Connection, ids: list[int]) -> None:
     """Every row of these assessments, children first (no reliance on ON DELETE CASCADE being on)."""
     if not ids:
         return
-    for table in (responses, items, scores):
+    for table in (responses, matrices, items, scores):
         conn.execute(delete(table).where(table.c.assessment_id.in_(ids)))
     conn.execute(delete(assessments).where(assessments.c.id.in_(ids)))
 
@@ -195,5 +202,5 @@ def forget_client(store: Store, client: str) -> dict[str, Any]:
             auto.exec_driver_sql("VACUUM")
             auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
-            auto.exec_driver_sql("VACUUM clients, assessments, items, responses, scores")
+            auto.exec_driver_sql("VACUUM clients, assessments, items, responses, matrices, scores")
     return {"client": found.name, "waves": len(ids), "answers": int(answers)}
