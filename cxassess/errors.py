@@ -169,7 +169,8 @@ def check_on_error(value: Any) -> OnError:
 
 
 __all__ = ["CxError", "Problem", "ProblemsError", "QuestionnaireError", "ResponsesError", "MetricsError",
-           "RecommendationsError", "SurveyImportError", "SessionError", "KernelStartError", "RequestRefused",
+           "RecommendationsError", "SurveyImportError", "SessionError", "SessionDamagedError", "KernelStartError",
+           "RequestRefused",
            "StoreError", "StoreUnavailableError", "StoreLockedError", "StoreReadOnlyError", "StoreVersionError",
            "StoreConflictError", "StoreNotFoundError", "OnError",
            "check_on_error", "format_problems"]
