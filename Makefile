@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: demo test venv sysdeps bench clean
+.PHONY: demo test fuzz venv sysdeps bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ test: venv
 	$(VENV)/bin/ruff check cxassess tests benchmarks
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
+
+# property tests of every reader with the large hypothesis budget (over 10,000 cases; make test runs ~300)
+fuzz: venv
+	CX_HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
 
 bench: venv
 	$(PY) benchmarks/bench_scoring.py

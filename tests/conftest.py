@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,3 +38,12 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# hypothesis budgets (tests/test_fuzz.py): "ci" in make test, a few hundred cases in all; "fuzz" in make fuzz,
+# over 10,000; chosen by CX_HYPOTHESIS_PROFILE
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", max_examples=30, deadline=None, derandomize=True)
+_hypothesis_settings.register_profile("fuzz", max_examples=1200, deadline=None)
+_hypothesis_settings.load_profile(os.environ.get("CX_HYPOTHESIS_PROFILE", "ci"))

@@ -262,7 +262,7 @@ def _recognise_surveymonkey(rows: list[list[str]]) -> str | None:
     ids = [i for i, h in enumerate(head) if h in _SURVEYMONKEY_IDS and "_" not in rows[0][i]]
     if ids and "collector id" in head:
         return "Respondent ID and Collector ID columns over a second header row"
-    if ids and sub and not sub[ids[0]] and any(sub):
+    if ids and len(sub) > ids[0] and not sub[ids[0]] and any(sub):  # rows of a CSV may be shorter than the header
         return f"'{rows[0][ids[0]]}' column over a second header row"
     if sub and head[0] not in GOOGLE_TIMESTAMPS and any(s in _SURVEYMONKEY_LABELS for s in sub):
         return "a second header row of answer labels ('Response', 'Open-Ended Response')"

@@ -385,7 +385,7 @@ def _check_row_widths(data: bytes, encoding: str, sep: str, path: Path, *, short
     wider = filled & (lengths > width)
     if wider.any():  # rare: only extra fields holding values count (trailing separators are harmless)
         for k, row in enumerate(itertools.islice(records(), first + 1, None)):
-            if wider[k] and not any(f.strip() for f in row[width:]):
+            if k < len(wider) and wider[k] and not any(f.strip() for f in row[width:]):
                 wider[k] = False
     bad = wider | (filled & (lengths < named) if short_rows_are_errors else False)
     if filled.sum() and wider.sum() * 2 > filled.sum():
@@ -408,6 +408,8 @@ def _field_counts(data: bytes, sep: str) -> np.ndarray[Any, np.dtype[np.int64]] 
         return None
     arr = np.frombuffer(data, dtype=np.uint8)
     newline = ord("\n") if b"\n" in data else ord("\r")
+    if newline == ord("\n") and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # a lone carriage return: the csv module and pandas both break the line there
     seps = np.flatnonzero(arr == ord(sep))
     ends = np.flatnonzero(arr == newline)
     if b'"' in data:
