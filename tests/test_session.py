@@ -569,3 +569,23 @@ def test_salvage_of_tampered_text_takes_the_attributes_from_the_log_and_says_so(
             "logged answer where possible") in got.lost
     assert any(x.startswith("participant P005: the attributes are unreadable") for x in got.lost)
     assert any("holds text that is not UTF-8" in d for d in got.damage)
+
+
+def test_salvage_of_a_copy_taken_mid_workshop_reads_the_answers_still_in_the_write_ahead_log(tmp_path):
+    from cxassess.io.session_salvage import salvage_session
+
+    live = tmp_path / "live"
+    live.mkdir()
+    with SessionStore(live / "s.sqlite", MINI) as s:
+        s.start_participant("P1", {"role": "Staff"})
+        s.record_answers("P1", {"A1": 4, "A2": 3})
+        s.submit("P1")
+        copy = tmp_path / "copy"
+        copy.mkdir()
+        for f in live.glob("s.sqlite*"):  # as a crashed laptop leaves them: the answers not yet in the main file
+            (copy / f.name).write_bytes(f.read_bytes())
+        assert (copy / "s.sqlite-wal").stat().st_size > 0
+    got = salvage_session(copy / "s.sqlite", tmp_path / "out.csv")
+    assert got.answers == 2 and got.damage == [] and got.lost == []
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines() == [
+        "respondent_id,item_id,value,role", "P1,A1,4,Staff", "P1,A2,3,Staff"]
