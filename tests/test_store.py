@@ -536,3 +536,35 @@ def test_cli_add_list_show_export_forget(tmp_path: Path, cli) -> None:
     assert forgot.returncode == 0 and "forgot 'Acme': 1 wave(s), 25 answers removed" in forgot.stdout
     missing = cli("store", "show", "--db", db, "Acme")
     assert missing.returncode == 1 and "no client 'Acme'" in missing.stderr
+
+
+@pytest.mark.parametrize("kind", ["StoreError", "StoreUnavailableError", "StoreLockedError", "StoreReadOnlyError",
+                                  "StoreVersionError", "StoreConflictError", "StoreNotFoundError"])
+def test_store_errors_are_cxerrors_that_pickle(kind: str) -> None:
+    import pickle
+
+    from cxassess import errors
+
+    error = getattr(errors, kind)("h.sqlite: something clear")
+    back = pickle.loads(pickle.dumps(error))
+    assert isinstance(back, errors.CxError) and type(back) is type(error) and str(back) == str(error)
+
+
+def test_new_and_dropped_statements_are_listed_and_left_out(db: str, tmp_path: Path) -> None:
+    text_ = MINI.read_text(encoding="utf-8").replace('version: "0.1"', 'version: "0.3"')
+    text_ = text_.replace("{id: B2, dimension: B, text: Second B statement}", "{id: B3, dimension: B, text: New B}")
+    q3 = tmp_path / "mini-0.3.yaml"
+    q3.write_text(text_, encoding="utf-8")
+    add_assessment(write_wide(tmp_path / "w1.csv", WAVE1), "Acme", "2025", db=db, questionnaire=MINI,
+                   assessed_on="2025-01-01")
+    later = tmp_path / "w2.csv"
+    later.write_text("respondent_id,A1,A2,A3,B1,B3\n" + "".join(f"R{n},{','.join(map(str, r))}\n"
+                                                                for n, r in enumerate(WAVE2)), encoding="utf-8")
+    add_assessment(later, "Acme", "2026", db=db, questionnaire=q3)
+    (step,) = client_history(db, "Acme").trend.steps
+    assert (step.items.new, step.items.dropped, step.items.changed) == (["B3"], ["B2"], [])
+    b = {c.dimension: c for c in step.changes}["B"]
+    assert (b.items_compared, b.items_total) == (1, 2)
+    # B on B1 alone: 2,3,4,1,3 -> 4,3,5,3,4,2
+    d, low, high = hand_welch([2, 3, 4, 1, 3], [4, 3, 5, 3, 4, 2])
+    assert (b.difference, b.low, b.high) == (pytest.approx(d), pytest.approx(low), pytest.approx(high))
