@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from cxassess.questionnaire.model import Questionnaire
-from cxassess.scoring.uncertainty import Bootstrap, resample_counts, resample_indices
+from cxassess.scoring.uncertainty import Bootstrap, counts_product, resample_counts, resample_indices
 
 __all__ = ["DRIVERS_BOOTSTRAP", "DRIVERS_MIN_RESPONDENTS", "key_drivers", "outcome_scores", "relative_weights"]
 
@@ -64,9 +64,9 @@ def _weighted_corr(counts: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Correlation matrices of the columns of ``x`` under each row of resample ``counts``: (B, c, c)."""
     n = counts.sum(axis=1)[:, None]
     k = x.shape[1]
-    mean = counts @ x / n
+    mean = counts_product(counts, x) / n
     products = (x[:, :, None] * x[:, None, :]).reshape(len(x), k * k)  # one row of x_i x_j per respondent
-    second = (counts @ products / n).reshape(-1, k, k)
+    second = (counts_product(counts, products) / n).reshape(-1, k, k)
     cov = second - mean[:, :, None] * mean[:, None, :]
     sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0, None))
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -23,7 +23,7 @@ from cxassess.questionnaire.model import Questionnaire
 from cxassess.scoring.matrix import mean_n_sd, weighted_overall
 
 __all__ = ["BOOTSTRAP_SEED", "DEFAULT_BOOTSTRAP", "LEVEL", "RESAMPLES", "Bootstrap", "bootstrap_intervals",
-           "resample_counts", "resample_indices", "resampled_means", "stage_probabilities"]
+           "counts_product", "resample_counts", "resample_indices", "resampled_means", "stage_probabilities"]
 
 RESAMPLES = 2000
 BOOTSTRAP_SEED = 20260413
@@ -56,11 +56,21 @@ def resample_counts(indices: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(flat, minlength=b * n).reshape(b, n).astype(float)
 
 
+def counts_product(counts: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``counts @ x``; for a survey's few respondents as a plain loop in C (einsum), since a threaded
+    BLAS spends more time waking its threads than multiplying matrices this small."""
+    if counts.shape[1] <= 1000:
+        result: np.ndarray = np.einsum("bn,nd->bd", counts, x)
+        return result
+    product: np.ndarray = counts @ x
+    return product
+
+
 def resampled_means(counts: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``resamples x columns`` means of ``x`` (respondents x columns, NaN skipped) under each resample."""
     ok = ~np.isnan(x)
     with np.errstate(invalid="ignore", divide="ignore"):
-        result: np.ndarray = (counts @ np.where(ok, x, 0.0)) / (counts @ ok.astype(float))
+        result: np.ndarray = counts_product(counts, np.where(ok, x, 0.0)) / counts_product(counts, ok.astype(float))
     return result
 
 
