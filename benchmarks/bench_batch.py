@@ -178,7 +178,7 @@ def derived_floor(manifest: Path, n: int) -> dict[str, float]:
     from cxassess.report.request import ReportRequest, scores_document, validate_request
 
     warm_derived(("pptx", "xlsx"))
-    times = {"pptx": 0.0, "xlsx": 0.0, "pptx+xlsx, re-scored": 0.0}
+    times = {"pptx": 0.0, "xlsx": 0.0, "pptx+xlsx": 0.0, "pptx+xlsx CPU": 0.0, "pptx+xlsx, re-scored": 0.0}
     rows = clients_of(manifest)[: n + 1]
     with tempfile.TemporaryDirectory(prefix="cxassess-derived-") as tmp:
         for k, row in enumerate(rows):
@@ -192,6 +192,11 @@ def derived_floor(manifest: Path, n: int) -> dict[str, float]:
                 write_derived((fmt,), doc, Path(tmp), request=req, scores=scores)
                 if k:
                     times[fmt] += time.perf_counter() - t0
+            t0, c0 = time.perf_counter(), time.process_time()
+            write_derived(("pptx", "xlsx"), doc, Path(tmp), request=req, scores=scores)  # as the renderer does
+            if k:
+                times["pptx+xlsx CPU"] += time.process_time() - c0
+                times["pptx+xlsx"] += time.perf_counter() - t0
             t0 = time.perf_counter()
             write_derived(("pptx", "xlsx"), doc, Path(tmp), request=req)
             if k:
@@ -247,9 +252,10 @@ def main() -> int:
           f"{added:+.3f} s/report against HTML alone, "
           f"{CPU['batch-auto-2-html,pptx,xlsx'] - CPU['batch-auto-2-html']:+.3f} CPU-s/report", flush=True)
     floor = derived_floor(manifest, args.floor)
-    print(f"[PPTX+XLSX] in process ({args.floor} clients): pptx {floor['pptx']:.3f} + xlsx {floor['xlsx']:.3f} = "
-          f"{floor['pptx'] + floor['xlsx']:.3f} s/report from the renderer's scores; "
-          f"{floor['pptx+xlsx, re-scored']:.3f} s/report with the batch's re-scoring (goal < 0.15)", flush=True)
+    print(f"[PPTX+XLSX] in process ({args.floor} clients): pptx {floor['pptx']:.3f}, xlsx {floor['xlsx']:.3f}; both "
+          f"in one call as the renderer makes it {floor['pptx+xlsx']:.3f} s/report, "
+          f"{floor['pptx+xlsx CPU']:.3f} CPU-s/report; {floor['pptx+xlsx, re-scored']:.3f} s/report when the "
+          "responses are scored again (a kernel that hands over no objects) (goal < 0.15)", flush=True)
     print(f"\nload average after: {os.getloadavg()[0]:.2f} (other work on the machine inflates wall-clock figures;"
           " CPU-s/report does not depend on it)")
     print(f"{'seconds per report':<46}{'HTML':>10}{'HTML+PDF':>10}")

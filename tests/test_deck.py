@@ -454,3 +454,35 @@ def test_cli_options_for_deck_and_workbook(tmp_path, cli):
     res = cli("report", "--client", "Acme", "--responses", DEMO / "acme-utilities.csv", "--out", tmp_path,
               "--format", "html,docx")
     assert res.returncode == 1 and "choose from html, pdf, pptx, xlsx" in res.stderr
+
+
+def test_format_registry():
+    from cxassess.errors import CxError
+    from cxassess.report.formats import DEFAULT_FORMATS, REGISTRY, derived, output_names, parse_formats
+    from cxassess.report.publish import FORMATS
+
+    assert FORMATS == DEFAULT_FORMATS == ("html", "pdf")
+    assert list(REGISTRY) == ["html", "pdf", "pptx", "xlsx"]
+    assert parse_formats("XLSX, html,xlsx") == ("xlsx", "html")
+    assert output_names(("xlsx", "html")) == ["report.html", "report.xlsx", "report.ipynb", "scores.json"]
+    assert [f.name for f in derived(("html", "pptx", "pdf", "xlsx"))] == ["pptx", "xlsx"]
+    with pytest.raises(CxError, match="choose from html, pdf, pptx, xlsx"):
+        parse_formats("html,docx")
+
+
+def test_fragments_read_back_as_blocks_and_tables():
+    from cxassess.report.html_text import Block, Table, parse_fragment
+
+    html = ('<p><strong>A &amp; B</strong> stands <em>here</em>.</p><ol><li>one</li><li>two</li></ol>'
+            '<table><caption class="cx-note">Scale</caption><thead><tr><th>G</th><th>X</th><th>Y</th></tr></thead>'
+            '<tbody><tr><th>a <span class="cx-note">(n=4)</span></th><td style="background:#ABCDEF">2.5</td>'
+            '<td class="num">3.0</td></tr><tr><th>b</th><td colspan="2" class="cx-suppressed">suppressed (few)</td>'
+            '</tr></tbody></table>')
+    p, one, two, table = parse_fragment(html)
+    assert isinstance(p, Block) and [(r.text, r.bold, r.italic) for r in p.runs] == [
+        ("A & B", True, False), (" stands ", False, False), ("here", False, True), (".", False, False)]
+    assert (one.kind, one.number, one.text, two.number) == ("ol", 1, "one", 2)
+    assert isinstance(table, Table) and table.caption == "Scale" and table.header_rows == 1
+    assert [c.text for c in table.rows[1]] == ["a (n=4)", "2.5", "3.0"]
+    assert table.rows[1][1].fill == "#abcdef" and table.rows[1][2].numeric
+    assert (table.rows[2][1].text, table.rows[2][1].colspan) == ("suppressed (few)", 2)

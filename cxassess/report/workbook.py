@@ -93,8 +93,9 @@ def _table(ws: Any, header: Sequence[str], rows: Iterable[Sequence[Any]], *, sta
     top = Alignment(wrap_text=True, vertical="top")
     for r, row in enumerate(rows, start + 1):
         for c, value in enumerate(row, 1):
-            cell = ws.cell(row=r, column=c, value=cell_value(value))
-            if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+            value = cell_value(value)
+            cell = ws.cell(row=r, column=c, value=value)
+            if isinstance(value, float) or (type(value) is int and header[c - 1] in fmt):  # whole numbers: General
                 name = header[c - 1]
                 cell.number_format = fmt.get(name, COUNT_FORMAT if name in COUNTS else SCORE_FORMAT)
             if c in wrap_cols:
