@@ -69,3 +69,40 @@ def test_learner_handout_is_the_notebook_without_solutions_or_facilitator_notes(
 def test_a_document_needs_pdf_or_html(tmp_path):
     r = _cli("teach", "guide", "--out", "guide.docx", cwd=tmp_path)
     assert r.returncode == 1 and "write the document as .pdf or .html" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_nbgrader_assignment_round_trip_grades_a_right_and_a_blank_submission(tmp_path):
+    """The instructor's version -> nbgrader generate_assignment -> two learners' submissions -> autograde."""
+    import nbformat
+    from nbgrader.api import Gradebook
+
+    course = tmp_path / "course"
+    r = _cli("teach", "nbgrader", "--course", str(course), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    venv_bin = Path(sys.executable).parent  # nbgrader runs `alembic` from PATH
+    env = {**os.environ, "HOME": str(tmp_path), "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}"}
+
+    def nbgrader(*args: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == 0 and "ERROR" not in done.stderr, done.stderr[-3000:]
+
+    nbgrader("generate_assignment", "teaching")
+    release = (course / "release" / "teaching" / "teaching.ipynb").read_text(encoding="utf-8")
+    source = (course / "source" / "teaching" / "teaching.ipynb").read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" in source and 'culture.dimensions[\\"score\\"].idxmin()' in source
+    # the learners' copy: no worked answer, no hidden test, no way to switch solutions on
+    for leak in ("BEGIN SOLUTION", "idxmin()", "assert ex.check", "show_solution", "dropna()"):
+        assert leak not in release, leak
+    nb = nbformat.reads(release, as_version=4)
+    assert "my_promoters = None" in next(c.source for c in nb.cells if c.get("id") == "ex1-nps-groups")
+
+    for student, notebook in (("right", course / "source"), ("blank", course / "release")):
+        folder = course / "submitted" / student / "teaching"
+        folder.mkdir(parents=True)
+        shutil.copy(notebook / "teaching" / "teaching.ipynb", folder / "teaching.ipynb")
+    nbgrader("autograde", "teaching", "--create")
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        right, blank = (gb.find_submission("teaching", s) for s in ("right", "blank"))
+        assert right.max_score == 10 and right.score == 10
+        assert blank.score == 0

@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_demo_data_command(sub)
     add_report_commands(sub)  # report, batch
     add_store_commands(sub)  # store add, list, show, export, forget
-    add_teach_commands(sub)  # teach guide, handout
+    add_teach_commands(sub)  # teach guide, handout, nbgrader
     return parser
 
 

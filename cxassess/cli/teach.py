@@ -1,4 +1,5 @@
-"""The teaching commands: ``teach guide`` (the facilitator guide) and ``teach handout`` (the learners' copy)."""
+"""The teaching commands: ``teach guide`` (the facilitator guide), ``teach handout`` (the learners' copy) and
+``teach nbgrader`` (the notebook as a graded assignment)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,11 @@ def add_teach_commands(sub: Any) -> None:
     t = tsub.add_parser("handout", help="the learners' handout: the teaching notebook run without solutions")
     t.add_argument("--out", required=True, metavar="FILE", help="handout.pdf or handout.html")
     t.set_defaults(func=cmd_teach_handout)
+    t = tsub.add_parser("nbgrader", help="the notebook as an nbgrader assignment (solutions kept out of the "
+                                         "learners' copy, autograder tests from the exercises' checks)")
+    t.add_argument("--course", required=True, metavar="DIR", help="the nbgrader course folder")
+    t.add_argument("--assignment", default="teaching", metavar="NAME", help="assignment name (default %(default)s)")
+    t.set_defaults(func=cmd_teach_nbgrader)
 
 
 def cmd_teach_guide(args: argparse.Namespace) -> int:
@@ -30,4 +36,12 @@ def cmd_teach_handout(args: argparse.Namespace) -> int:
     from cxassess.teach.documents import learner_handout
 
     print(f"wrote {learner_handout(args.out)}", file=sys.stderr)
+    return 0
+
+
+def cmd_teach_nbgrader(args: argparse.Namespace) -> int:
+    from cxassess.teach.nbgrader import write_assignment
+
+    path = write_assignment(args.course, args.assignment)
+    print(f"wrote {path}\nnext, in {args.course}: nbgrader generate_assignment {args.assignment}", file=sys.stderr)
     return 0
