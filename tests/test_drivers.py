@@ -123,6 +123,14 @@ def test_not_shown_below_thirty_respondents_or_without_outcome():
     assert frame.empty and info["respondents"] == DRIVERS_MIN_RESPONDENTS - 1
 
 
+def test_a_dimension_nobody_scored_takes_no_part():
+    x, y = _data(40)
+    x[:, 2] = np.nan  # every answer "don't know"
+    frame, info = key_drivers(x, y, Q, x.mean(axis=0))
+    assert info["shown"] and Q.dimension_ids[2] not in frame.index and len(frame) == len(Q.dimensions) - 1
+    assert frame["share"].sum() == pytest.approx(1.0)
+
+
 def test_outcome_score_is_the_mean_of_answered_outcome_statements():
     cols = {i.id: n for n, i in enumerate(Q.items)}
     m = np.full((3, len(Q.items)), np.nan)

@@ -88,11 +88,14 @@ def key_drivers(rscores: np.ndarray, outcome: np.ndarray, q: Questionnaire, dim_
     if not q.outcome_ids:
         info["reason"] = "the questionnaire has no outcome statements"
         return pd.DataFrame(), info
-    x = np.column_stack([rscores, outcome])
+    usable = ~np.isnan(rscores).all(axis=0)  # a dimension nobody could score takes no part
+    dim_ids = [d for d, u in zip(q.dimension_ids, usable, strict=True) if u]
+    x = np.column_stack([rscores[:, usable], outcome])
     x = x[~np.isnan(x).any(axis=1)]
     info["respondents"] = n = int(x.shape[0])
     if n < DRIVERS_MIN_RESPONDENTS:
-        info["reason"] = (f"only {n} respondents have every dimension and the outcome scored; key drivers need "
+        who = "respondent has" if n == 1 else "respondents have"
+        info["reason"] = (f"only {n} {who} every dimension and the outcome scored; key drivers need "
                           f"at least {DRIVERS_MIN_RESPONDENTS}")
         return pd.DataFrame(), info
     if (x.std(axis=0) == 0).any():
@@ -108,8 +111,8 @@ def key_drivers(rscores: np.ndarray, outcome: np.ndarray, q: Questionnaire, dim_
     tail = (1 - boot.level) / 2 * 100
     low, high = np.percentile(sample_raw / sample_r2[:, None], [tail, 100 - tail], axis=0)
     share = raw / r2
-    frame = pd.DataFrame({"raw_weight": raw, "share": share, "low": low, "high": high, "score": dim_scores},
-                         index=pd.Index(q.dimension_ids, name="dimension"))
+    frame = pd.DataFrame({"raw_weight": raw, "share": share, "low": low, "high": high,
+                          "score": np.asarray(dim_scores)[usable]}, index=pd.Index(dim_ids, name="dimension"))
     frame["focus"] = (frame["share"] > 1 / len(raw)) & (frame["score"] <= frame["score"].median())
     r2_low, r2_high = np.percentile(sample_r2, [tail, 100 - tail])
     info.update(shown=True, r2=r2, r2_low=float(r2_low), r2_high=float(r2_high))

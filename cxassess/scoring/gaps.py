@@ -9,7 +9,11 @@ Benjamini-Hochberg within each grouping (all its groups and dimensions together)
 expected share of false calls among the flagged cells at 5%, and with tens of cells it flags real
 differences that Bonferroni or Holm would miss. ``significant`` is ``p_adjusted < 0.05``.
 
-Only groups that are shown take part; a hidden group gets no row.
+The "overall" gap compares respondents' own overall scores (the dimension-weighted mean of the
+dimensions they have), so it can differ in the last decimals from the gap between the group
+table's overall figures, which weight the group's dimension means. Only groups that are shown take
+part; a hidden group gets no row. The rest of the organisation includes hidden groups' members: its
+mean follows from the whole and the shown group's mean, so it reveals nothing about them.
 """
 
 from __future__ import annotations
