@@ -211,6 +211,7 @@ def test_real_report_for_a_demo_client(tmp_path):
     assert "score_file(" not in html and "<script" not in html.lower()
     assert "anchor-link" not in html and "&#182;" not in html  # no pilcrow links beside headings in print
     assert pdf_pages((result.folder / "report.pdf").read_bytes()) >= 3
+    check_first_page(result.folder / "report.pdf", tmp_path)
     expected = score_file(req.responses, None, group_by=req.group_by, targets=req.targets)
     doc = json.loads((result.folder / "scores.json").read_text(encoding="utf-8"))
     assert doc["respondents"] == expected.respondents
@@ -282,3 +283,42 @@ def test_cli_report_refuses_fewer_respondents_than_the_minimum_before_any_kernel
     assert res.returncode == 1
     assert "only 2 respondent(s) with usable answers; a report needs at least 3" in res.stderr
     assert "--min-group-size 1" in res.stderr and not (tmp_path / "out" / slugify("Pair")).exists()
+
+
+def poppler(tool: str) -> str:
+    """A poppler tool's path; missing: a failure in CI (a missing install step), a skip elsewhere."""
+    import os
+    import shutil
+
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} (poppler-utils) is needed to check the PDF's first page"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def check_first_page(pdf: Path, tmp_path: Path) -> None:
+    """Page 1 is not a third empty, and "Where you stand" never ends a page without its charts."""
+    import subprocess
+
+    from PIL import Image
+
+    pages = []
+    for page in (1, 2):
+        out = subprocess.run([poppler("pdftotext"), "-f", str(page), "-l", str(page), "-layout", str(pdf), "-"],
+                             capture_output=True, text=True, check=True).stdout
+        pages.append(out)
+    where = next(k for k, text in enumerate(pages) if "Where you stand" in text) if any(
+        "Where you stand" in t for t in pages) else None
+    assert where is not None, "the 'Where you stand' section is on neither of the first two pages"
+    assert "Maturity by dimension" in pages[where] or "Current maturity" in pages[where]  # its charts come with it
+    subprocess.run([poppler("pdftoppm"), "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "p")],
+                   check=True)
+    image = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
+    width, height = image.size
+    body = image.crop((0, 0, width, int(height * 0.93)))  # above the page-number footer
+    rows = [min(body.crop((0, y, width, y + 1)).getdata()) < 200 for y in range(body.size[1])]
+    last_ink = max(y for y, ink in enumerate(rows) if ink)
+    assert last_ink / body.size[1] > 0.75, f"page 1 is blank below {last_ink / body.size[1]:.0%} of its height"

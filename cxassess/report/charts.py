@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from cxassess._util.safe import visible
 from cxassess.errors import CxError
 from cxassess.report.figure import ReportFigure, literal_text, new_figure, png_bytes, svg_text
 from cxassess.report.findings import item_reading, split_ranking
@@ -38,13 +39,14 @@ def _ylabels(ax: Any, positions: Any, labels: Any, *, fontsize: float = 8.5) -> 
     """Category labels left of the axes as plain text (no tick objects)."""
     ax.set_yticks([])
     trans = ax.get_yaxis_transform()
-    for y, label in zip(positions, labels, strict=True):
-        ax.text(-0.012, y, label, transform=trans, ha="right", va="center", fontsize=fontsize, color=TEXT,
+    for y, label in zip(positions, labels, strict=True):  # group names come from the data: bidi overrides shown
+        ax.text(-0.012, y, visible(label), transform=trans, ha="right", va="center", fontsize=fontsize, color=TEXT,
                 gid="label")
 
 
 def _wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+    text = visible(text)  # a name from a file: control and bidi characters shown as escapes
+    return "\n".join(textwrap.wrap(text, width)) or text
 
 
 def _scale(scores: Scores) -> tuple[int, int]:

@@ -30,7 +30,9 @@ from cxassess.scoring.result import Scores
 DEFAULT_THEMES = TEMPLATES_DIR / "themes.yaml"
 #: the smallest group whose comments are shown (the report's minimum group size if that is larger)
 COMMENT_MIN_GROUP = 10
-EXAMPLES_PER_THEME = 3
+EXAMPLES_PER_THEME = 2
+#: example comments are shown for the most mentioned themes of each question only
+THEMES_WITH_EXAMPLES = 5
 MAX_COMMENT_CHARS = 400
 OTHER = "Other"
 
@@ -201,7 +203,7 @@ def comments_html(summary: CommentSummary, examples: int = EXAMPLES_PER_THEME) -
         out.append(f"<h3>“{e(question)}”</h3><p class=\"cx-note\">{n} answer{'s' if n != 1 else ''}</p>")
         rows = [[r["theme"], int(r["comments"]), r["dimension"] or "–"] for _, r in mine.iterrows()]
         out.append(html_table(["Theme", "Comments", "Dimension"], rows, align_right=(1,), cls="cx-table cx-themes"))
-        for _, r in mine.iterrows():
+        for _, r in mine.head(THEMES_WITH_EXAMPLES).iterrows():
             texts = c.loc[(c["question_id"] == qid) & c["themes"].map(lambda ts, t=r["theme"]: t in ts), "text"]
             shown = list(dict.fromkeys(texts))[:examples]  # distinct comments, in the order they came
             if shown:
