@@ -8,6 +8,7 @@ usually shown in. Used by the deck to pick a font size that fits a box, or to sp
 from __future__ import annotations
 
 import importlib.util
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -34,9 +35,13 @@ def _font(bold: bool) -> Any:
     return ImageFont.truetype(str(font_file(bold)), _MEASURE_PX)
 
 
+_LOCK = threading.Lock()  # one FreeType face per font, shared by the renderer's threads
+
+
 @lru_cache(maxsize=20000)
 def _width_px(text: str, bold: bool) -> float:
-    return float(_font(bold).getlength(text))
+    with _LOCK:
+        return float(_font(bold).getlength(text))
 
 
 def text_width(text: str, size_pt: float, bold: bool = False) -> float:

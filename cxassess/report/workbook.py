@@ -158,9 +158,11 @@ def _summary(ws: Any, content: ReportContent) -> None:
                "Dont know share": SHARE_FORMAT}
     ws.cell(row=1, column=1, value="Item").font = Font(bold=True)
     ws.cell(row=1, column=2, value="Value").font = Font(bold=True)
+    left = Alignment(horizontal="left")
     for r, (key, value) in enumerate(facts, 2):
         ws.cell(row=r, column=1, value=cell_value(key))
         cell = ws.cell(row=r, column=2, value=cell_value(value))
+        cell.alignment = left  # numbers beside their labels, not at the far edge of the wide column
         if isinstance(cell.value, float):
             cell.number_format = formats.get(key, SCORE_FORMAT)
     head = len(facts) + 3
