@@ -217,3 +217,25 @@ def test_no_shown_pair_differs_by_fewer_than_k(data):
     _check_plan(labels, has_score, plan, k, answered)
     again = plan_suppression(dict(reversed(labels.items())), has_score, k, answered=answered)
     assert (again.groups, again.cells, again.item_cells) == (plan.groups, plan.cells, plan.item_cells)
+
+
+def test_the_live_results_apply_the_rule_across_every_grouping(tmp_path):
+    """The projector shows one grouping at a time; switching from department to role must not give P away."""
+    from cxassess.workshop.live import LiveResults
+    from cxassess.workshop.store import SessionStore
+
+    store = SessionStore(tmp_path / "s.sqlite", MINI, client_name="Acme",
+                         attributes={"role": ["manager", "staff"], "department": ["Sales", "Ops"]})
+    try:
+        items = ["A1", "A2", "A3", "B1", "B2"]
+        for row in ATTACK_A:
+            code, role, dept, *values = row.split(",")
+            store.start_participant(code, {"role": role, "department": dept})
+            store.record_answers(code, {i: int(v) for i, v in zip(items, values, strict=True)})
+            store.submit(code)
+        live = LiveResults(store)
+        by_role = live.snapshot(group_by="role").scores.groups["role"]
+        by_dept = live.snapshot(group_by="department").scores.groups["department"]
+    finally:
+        store.close()
+    assert bool(by_role.loc["manager", "suppressed"]) and bool(by_dept.loc["Sales", "suppressed"])

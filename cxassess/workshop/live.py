@@ -96,7 +96,9 @@ class LiveResults:
             t1 = time.perf_counter()
             grouping = column if column in responses.attributes.columns else None
             try:
-                scores = score(responses, self.store.questionnaire, group_by=[grouping] if grouping else [],
+                # every grouping at once, though one is shown: the anonymity rule then keeps a group that the
+                # facilitator could switch to (manager) from giving away one person against another (Sales)
+                scores = score(responses, self.store.questionnaire, group_by=list(responses.attributes.columns),
                                min_group_size=self.min_group_size)
             except CxError as exc:  # keep the last good results, say why they were not updated
                 if last is not None and last.scores is not None:
