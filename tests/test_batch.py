@@ -254,3 +254,42 @@ def test_yaml_manifest_nulls_and_merge_keys(tmp_path):
     first, second = read_manifest(manifest)
     assert first.error == "" and first.request.targets is None and first.request.consultant == ""
     assert second.client == "null"  # quoted: the text itself
+
+
+def test_a_kernel_start_cancelled_at_once_leaves_no_channel_thread(tmp_path, monkeypatch):
+    """Ctrl-C just after a kernel's channels start: the start-up stops them at once. jupyter_client's
+    heartbeat thread, stopped before it ran, spun reopening sockets until 'ZMQError: Too many open
+    files' (the flaky Ctrl-C test). Our clients start no thread at all, so nothing can outlive the start."""
+    import asyncio
+    import threading
+
+    import cxassess.run.kernels as kernels
+
+    before = set(threading.enumerate())
+    started_with_channels: list[list[str]] = []
+    running: set[threading.Thread] = set()  # once the fork server runs (asyncio watches it with a thread)
+
+    async def cancelled_at_once(kc, is_alive, timeout=0.0):
+        started_with_channels.append([t.name for t in set(threading.enumerate()) - running])
+        raise asyncio.CancelledError  # what the interrupt delivers to the awaiting start-up
+
+    errors: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: errors.append(args.exc_value))
+    monkeypatch.setattr(kernels, "_ready", cancelled_at_once)
+
+    async def main() -> None:
+        source = kernels.ForkedKernels(ahead=0, cwd=str(tmp_path))
+        await source.start()
+        running.update(threading.enumerate())
+        try:
+            for _ in range(3):
+                with pytest.raises(asyncio.CancelledError):
+                    await source.acquire(str(tmp_path))
+        finally:
+            await source.close()
+
+    asyncio.run(main())
+    time.sleep(0.5)  # a spinning heartbeat thread would fail within this
+    assert started_with_channels == [[], [], []]  # no channel thread (the heartbeat was one)
+    assert errors == []
+    assert [t.name for t in set(threading.enumerate()) - before if t.is_alive()] == []

@@ -37,6 +37,15 @@ if TYPE_CHECKING:
 
 STARTUP_TIMEOUT = 60.0
 
+# Kernel clients start no heartbeat channel (hb=False). Our managers know whether their kernel lives (its
+# pid for a forked kernel, the process for a launched one) and clients ask them, so the heartbeat
+# thread only costs a thread, a socket and an event loop per report. Worse, jupyter_client's
+# HBChannel sets ``_running = True`` when its thread starts running: a ``stop()`` that comes
+# before that (Ctrl-C just after ``start_channels``: the cancelled start-up stops the channels at
+# once) leaves the thread spinning with its exit event set, reopening a lingering REQ socket each
+# turn, until the zmq context's 1023 sockets are used up: ``ZMQError: Too many open files`` from
+# the thread (a traceback after "interrupted"; more likely on a loaded machine).
+
 
 def fork_available() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork") and os.path.isdir("/proc/self/task")
@@ -184,7 +193,7 @@ class LaunchedKernels(KernelSource):
         await km.start_kernel(cwd=cwd, extra_arguments=[
             "--HistoryManager.hist_file=:memory:", "--matplotlib=inline", "--IPKernelApp.log_level=50"])
         kc = km.client()
-        kc.start_channels()
+        kc.start_channels(hb=False)  # no heartbeat thread: see the note at the top
         try:
             await kc.wait_for_ready(timeout=STARTUP_TIMEOUT)
         except RuntimeError as exc:
@@ -294,7 +303,7 @@ class ForkedKernels(KernelSource):
         km = self._manager_class(kernel_name="python3")
         km.setup(reply["pid"], reply["connection"], self._send_kill)
         kc = km.client()
-        kc.start_channels()
+        kc.start_channels(hb=False)  # no heartbeat thread: see the note at the top
         try:
             await _ready(kc, km.is_alive)
         except BaseException:
