@@ -71,9 +71,9 @@ def scale_rows(q: Questionnaire) -> pd.DataFrame:
 
 def to_csv(q: Questionnaire) -> str:
     """The item sheet as CSV text (cells neutralised against spreadsheet formulas)."""
-    from cxassess._util.safe import neutralise_frame
+    from cxassess._util.safe import csv_text
 
-    return str(neutralise_frame(to_rows(q)).to_csv(index=False))
+    return csv_text(to_rows(q))
 
 
 def write_xlsx(q: Questionnaire, out: str | Path) -> None:
@@ -112,7 +112,7 @@ def write_xlsx(q: Questionnaire, out: str | Path) -> None:
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     scale = wb.create_sheet("Scale")
-    scale.append(["value", "label"])
+    scale.append([neutralise_cell(h) for h in ("value", "label")])
     for row in scale_rows(q).itertuples(index=False):
         scale.append([row.value if row.value != "" else None, neutralise_cell(row.label)])
     wb.properties.title = q.title or q.id
