@@ -63,7 +63,7 @@ def test_slides_in_order(report, deck):
     assert got[1] == "Executive summary"
     assert got[2].startswith("Where you stand") and got[3].startswith("The profile")
     assert "How views differ by role" in got and "How views differ by department" in got
-    assert "Strongest statements" in got and "Weakest statements" in got
+    assert "Strongest statements" in got and "Weakest statements" in got and "Where people disagree" in got
     assert any(t.startswith("Action plan") for t in got)
     assert [t for t in got if t in names] == names  # one slide per dimension, questionnaire order
 
@@ -315,7 +315,8 @@ def hostile_outputs(tmp_path: Path, formats=("pptx", "xlsx"), template: Path | N
 
     csv, yaml = _hostile_inputs(tmp_path)
     req = ReportRequest(client=HOSTILE_CLIENT, responses=csv, questionnaire=yaml, group_by=["department", "role"],
-                        consultant="@SUM(1+1)", targets=DEMO / "targets.yaml")
+                        consultant="@SUM(1+1)", targets=DEMO / "targets.yaml",
+                        customer_metrics=DEMO.parent / "samples" / "customer_survey.csv")
     scores = validate_request(req)
     doc = scores_document(req, scores, req.parameters())
     out = tmp_path / "out"
@@ -486,3 +487,18 @@ def test_fragments_read_back_as_blocks_and_tables():
     assert [c.text for c in table.rows[1]] == ["a (n=4)", "2.5", "3.0"]
     assert table.rows[1][1].fill == "#abcdef" and table.rows[1][2].numeric
     assert (table.rows[2][1].text, table.rows[2][1].colspan) == ("suppressed (few)", 2)
+
+
+def test_consensus_slide_matches_scores_json(report, deck):
+    doc = report["doc"]
+    table = next(s for s in slide_titled(deck, "Where people disagree")[0].shapes if s.has_table).table
+    rows = {table.cell(r, 0).text: [table.cell(r, c).text for c in range(1, len(table.columns))]
+            for r in range(1, len(table.rows))}
+    for v in doc["dimensions"].values():
+        assert rows[v["name"]][:3] == [f"{v['score']:.2f}", f"{v['sd']:.2f}", f"{v['rwg']:.2f}"]
+
+
+def test_customer_measures_slide_when_given(tmp_path):
+    prs = Presentation(str(hostile_outputs(tmp_path, formats=("pptx",)) / "report.pptx"))
+    slides = slide_titled(prs, "What customers say")
+    assert slides and "NPS" in "\n".join(all_text(s) for s in slides)

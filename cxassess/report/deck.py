@@ -3,7 +3,8 @@
 Slides: title (client, date, consultant), executive summary, scores against the stage bands (a
 native bar chart), the radar (a native radar chart), one group heatmap per grouping (a table with
 cell fills; suppressed groups are one grey row that says so), strongest and weakest statements,
-the action plan, and one slide per dimension (score, stage, spread, its statements, its actions).
+where people disagree, what customers say (with a customer survey), the action plan, and one slide
+per dimension (score, stage, spread, its statements, its actions).
 
 The words are the narrative's own HTML fragments read back as blocks (:mod:`cxassess.report.html_text`),
 so nothing here rewrites a sentence; the layout is :mod:`cxassess.report.deck_layout` (templates,
@@ -27,6 +28,8 @@ TITLES = {
     "radar": "The profile across dimensions",
     "heatmap": "How views differ by {column}",
     "plan": "Action plan: where to start",
+    "consensus": "Where people disagree",
+    "metrics": "What customers say",
 }
 
 
@@ -63,6 +66,9 @@ def build_deck(content: ReportContent, template: Path | None = None) -> Any:
             name = heading_block.text if isinstance(heading_block, Block) else "Statements"
             deck.table(name, item.drop_empty_columns())
 
+    _fragment(deck, TITLES["consensus"], content.narrative("consensus_section", scores))
+    if content.metrics is not None:
+        _fragment(deck, TITLES["metrics"], content.narrative("metrics_panel", content.metrics))
     _action_plan(deck, narrative.action_plan_parts(plan, n_focus=3))
     by_dimension: dict[str, list[tuple[str, str, bool, float]]] = {}
     for item, dim, text, reverse, mean in scores.items[["dimension", "text", "reverse", "mean"]].itertuples():
@@ -96,6 +102,25 @@ def _blocks(html: str) -> list[Block]:
 
 def _tables(html: str) -> list[Table]:
     return [t for t in parse_fragment(html) if isinstance(t, Table)]
+
+
+def _fragment(deck: Any, title: str, html: str) -> None:
+    """A narrative section: its tables as table slides with its words as the note under the first
+    (or on a slide of their own when they are long), or only its words."""
+    from cxassess.report.deck_layout import text_height
+
+    items = parse_fragment(html)
+    blocks = [b for b in items if isinstance(b, Block)]
+    tables = [t.drop_empty_columns() for t in items if isinstance(t, Table)]
+    if not tables:
+        if blocks:
+            deck.flow(title, blocks)
+        return
+    short = text_height(blocks, deck.area.text_width_pt, 11) < 0.3 * deck.area.text_height_pt
+    if blocks and not short:
+        deck.flow(title, blocks)
+    for k, table in enumerate(tables):
+        deck.table(title, table, note=blocks if (short and k == 0) else ())
 
 
 def _action_plan(deck: Any, parts: Sequence[str]) -> None:
