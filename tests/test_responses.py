@@ -270,14 +270,14 @@ def test_columns_without_a_name(tmp_path):
     path = tmp_path / "trailing.csv"
     path.write_text(f"respondent_id,{items},,\nR1,{answers},,\nR2,{answers},,\n", encoding="utf-8")
     r = read_responses(path, q)
-    assert r.answers["value"].count() == 2 * 40 and "2 empty column(s) without a name were ignored" in r.notes
-    # an unnamed column holding values: a problem naming its letter (respondent_id is A, 40 items B..AO -> AP)
+    assert r.answers["value"].count() == 2 * 43 and "2 empty column(s) without a name were ignored" in r.notes
+    # an unnamed column holding values: a problem naming its letter (respondent_id is A, 43 items B..AR -> AS)
     path.write_text(f"respondent_id,{items},\nR1,{answers},Leeds\nR2,{answers},\n", encoding="utf-8")
     with pytest.raises(ResponsesError) as err:
         read_responses(path, q)
-    assert [(p.row, p.column) for p in err.value.problems] == [(1, "AP (no name)")]
+    assert [(p.row, p.column) for p in err.value.problems] == [(1, "AS (no name)")]
     # a title row above the header: most columns have no name
-    path.write_text(f"Survey export,{',' * 40}\nrespondent_id,{items}\nR1,{answers}\n", encoding="utf-8")
+    path.write_text(f"Survey export,{',' * 43}\nrespondent_id,{items}\nR1,{answers}\n", encoding="utf-8")
     with pytest.raises(CxError, match="the first row is not a header"):
         read_responses(path, q)
 
@@ -290,6 +290,7 @@ def test_missing_item_columns_are_said(tmp_path):
     path.write_text("respondent_id," + ",".join(lead + emp) + "\nR1," + ",".join("4" for _ in lead + emp) + "\n")
     r = read_responses(path, q)
     assert "no column for item(s) EMP4, EMP5: counted as unanswered" in r.notes
+    assert "no column for outcome statement(s) OUT1, OUT2, OUT3: key drivers need them answered" in r.notes
     # six dimensions have no column at all: a warning that the overall score covers two only
     assert len(r.warnings) == 1
     assert "cannot be scored, and the overall score covers the other 2 dimension(s) only" in r.warnings[0].message

@@ -163,9 +163,12 @@ def missing_item_columns(columns: pd.Index, q: Questionnaire, source: str, notes
         return []
     gone = [d for d in q.dimensions if all(i.id not in present for i in q.items if i.dimension == d.id)]
     gone_ids = {d.id for d in gone}
-    partly = [i.id for i in missing if i.dimension not in gone_ids]
+    partly = [i.id for i in missing if not i.outcome and i.dimension not in gone_ids]
     if partly:
         notes.append(f"no column for item(s) {', '.join(partly)}: counted as unanswered")
+    outcomes = [i.id for i in missing if i.outcome]
+    if outcomes:  # part of no score: only the key-driver analysis misses them
+        notes.append(f"no column for outcome statement(s) {', '.join(outcomes)}: key drivers need them answered")
     if not gone:
         return []
     names = ", ".join(f"'{d.name}'" for d in gone)
