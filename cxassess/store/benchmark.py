@@ -7,9 +7,10 @@ score stood on at least ``min_group_size`` people. No percentile is given for a 
 fewer than :data:`MIN_CONTRIBUTORS` contributing clients, and nothing about any other client
 (name, score) ever leaves this module: only the percentile and how many contributed.
 
-All the figures come from one query over each client's latest assessment (the ``ix_assessments_latest``
-index answers "is there a later one?"), so a report's benchmark takes milliseconds with a
-thousand clients in the store.
+The database does the counting: one query over each client's latest assessment (the
+``ix_assessments_latest`` index answers "is there a later one?") returns, per dimension, how many
+other clients scored below, equal and in all, so no other client's score leaves the database and
+a report's benchmark takes milliseconds with a thousand clients in the store.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Float, case, func, literal, select
 
 from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.store.database import Store
@@ -74,45 +75,54 @@ class Benchmark:
                                for p in self.positions}}
 
 
-def _latest_scores(store: Store, questionnaire_id: str, sector: str | None, exclude_key: str) -> Any:
-    """One query: every other client's latest wave of this questionnaire, one row per dimension score."""
+def _others(questionnaire_id: str, sector: str | None, exclude_key: str, min_group_size: int) -> Any:
+    """The other clients' latest waves of this questionnaire: their dimension scores shown on enough people."""
     newer = assessments.alias("newer")
     later = (select(newer.c.id).where(newer.c.client_id == assessments.c.client_id)
              .where((newer.c.assessed_on > assessments.c.assessed_on)
                     | ((newer.c.assessed_on == assessments.c.assessed_on) & (newer.c.id > assessments.c.id))))
-    query = (select(assessments.c.client_id, scores.c.dimension_id, scores.c.score, scores.c.n)
+    query = (select(assessments.c.client_id, scores.c.dimension_id, scores.c.score)
              .join(clients, clients.c.id == assessments.c.client_id)
              .join(scores, scores.c.assessment_id == assessments.c.id)
              .where(~later.exists(), assessments.c.questionnaire_id == questionnaire_id,
-                    clients.c.name_key != exclude_key, scores.c.score.is_not(None)))
+                    clients.c.name_key != exclude_key, scores.c.score.is_not(None), scores.c.n >= min_group_size))
     if sector:
         query = query.where(clients.c.sector == sector)
+    return query.subquery("others")
+
+
+def _counts(store: Store, own: Mapping[str, float], questionnaire_id: str, sector: str | None, exclude_key: str,
+            min_group_size: int) -> tuple[dict[str, tuple[int, int, int]], int]:
+    """Per dimension (below, equal, contributors) and the clients contributing at all, counted by the database:
+    one query over every client's latest wave, and no other client's score ever leaves it."""
+    others = _others(questionnaire_id, sector, exclude_key, min_group_size)
+    mine: Any = (case({d: literal(v, Float) for d, v in own.items()}, value=others.c.dimension_id, else_=None)
+                 if own else literal(None, Float))
+    per_dim = (select(others.c.dimension_id, func.sum(case((others.c.score < mine, 1), else_=0)),
+                      func.sum(case((others.c.score == mine, 1), else_=0)), func.count())
+               .group_by(others.c.dimension_id))
     with store.read() as conn:
-        return conn.execute(query).all()
+        counts = {str(d): (int(b or 0), int(e or 0), int(n)) for d, b, e, n in conn.execute(per_dim)}
+        clients_in = int(conn.execute(select(func.count(func.distinct(others.c.client_id)))).scalar_one())
+    return counts, clients_in
 
 
 def benchmark(store: Store, client: str, dimension_scores: Mapping[str, float | None], questionnaire_id: str,
               *, names: Mapping[str, str] | None = None, sector: str | None = None,
               min_group_size: int = MIN_GROUP_SIZE, min_contributors: int = MIN_CONTRIBUTORS) -> Benchmark:
     """The client's percentile per dimension among the other clients (``client`` itself is never counted)."""
-    rows = _latest_scores(store, questionnaire_id, sector, client_key(client))
-    by_dim: dict[str, list[float]] = {}
-    contributing: set[int] = set()
-    for client_id, dim, value, n in rows:
-        if n >= min_group_size:
-            by_dim.setdefault(dim, []).append(float(value))
-            contributing.add(client_id)
+    own = {d: float(v) for d, v in dimension_scores.items() if v is not None and v == v}
+    counts, contributing = _counts(store, own, questionnaire_id, sector, client_key(client), min_group_size)
     names = names or {}
     positions = []
-    for dim, own in dimension_scores.items():
-        others = np.array(by_dim.get(dim, []), dtype=float)
+    for dim in dimension_scores:
+        below, equal, n = counts.get(dim, (0, 0, 0))
         name = names.get(dim, dim)
-        if own is None or own != own:
-            positions.append(Position(dim, name, None, None, len(others), False, "no score for this dimension"))
-        elif len(others) < min_contributors:
-            positions.append(Position(dim, name, float(own), None, len(others), False,
+        if dim not in own:
+            positions.append(Position(dim, name, None, None, n, False, "no score for this dimension"))
+        elif n < min_contributors:
+            positions.append(Position(dim, name, own[dim], None, n, False,
                                       f"fewer than {min_contributors} other clients to compare with"))
         else:
-            positions.append(Position(dim, name, float(own), round(percentile(float(own), others), 1), len(others),
-                                      True))
-    return Benchmark(questionnaire_id, sector, len(contributing), positions, min_contributors)
+            positions.append(Position(dim, name, own[dim], round(100.0 * (below + equal / 2) / n, 1), n, True))
+    return Benchmark(questionnaire_id, sector, contributing, positions, min_contributors)

@@ -131,14 +131,10 @@ def _same(x: ItemInfo, y: ItemInfo) -> bool:
 def rescored(wave: Wave, item_ids: list[str]) -> np.ndarray:
     """Respondent scores of one dimension on ``item_ids`` only (by the scoring rule); respondents with too few
     answers left out."""
-    position = {i.item_id: k for k, i in enumerate(wave.items)}
-    info = {i.item_id: i for i in wave.items}
     if not item_ids or not wave.matrix.size:
         return np.empty(0)
-    matrix = wave.matrix[:, [position[i] for i in item_ids]]  # a copy: the reversal below stays here
-    reverse = np.array([info[i].reverse for i in item_ids])
-    matrix[:, reverse] = wave.scale_min + wave.scale_max - matrix[:, reverse]
-    weights = np.array([info[i].weight for i in item_ids])
+    cols = [wave.column[i] for i in item_ids]
+    matrix, weights = wave.scored[:, cols], wave.weights[cols]
     answered = ~np.isnan(matrix)
     enough = answered.sum(axis=1) * 2 >= len(item_ids)
     wden = answered @ weights

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -85,6 +86,23 @@ class Wave:
 
     def dimension(self, dimension_id: str) -> DimensionScore | None:
         return next((d for d in self.dimensions if d.dimension_id == dimension_id), None)
+
+    @cached_property
+    def column(self) -> dict[str, int]:
+        """Item id -> its column in ``matrix``."""
+        return {i.item_id: k for k, i in enumerate(self.items)}
+
+    @cached_property
+    def scored(self) -> np.ndarray:
+        """``matrix`` with reverse items reversed (``min + max - value``), as scoring counts them."""
+        reverse = np.array([i.reverse for i in self.items], dtype=bool)
+        out = self.matrix.copy()
+        out[:, reverse] = self.scale_min + self.scale_max - out[:, reverse]
+        return out
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        return np.array([i.weight for i in self.items], dtype=float)
 
     @property
     def answer_count(self) -> int:
