@@ -439,6 +439,8 @@ def test_batch_path_uses_the_kernels_own_objects(tmp_path, monkeypatch):
     result = asyncio.run(run())
     prs = Presentation(str(result.folder / "report.pptx"))
     assert titles(prs)[0] == "Customer experience maturity: Northwind Outfitters"
+    assert "What drives the outcome" in titles(prs)  # 64 respondents: the kernel's key-driver analysis
+    assert check_fits(prs) > 100
     assert (result.folder / "report.xlsx").is_file()
     assert set(result.files) == {"report.html", "report.pptx", "report.xlsx", "report.ipynb", "scores.json"}
 

@@ -34,6 +34,8 @@ class ReportContent:
     request: Any = None  # the ReportRequest (responses file, grouping) for the optional responses sheet
     #: what the notebook also hands the narrative (targets, invited, ...), built from its own parameters
     extras: dict[str, Any] = field(default_factory=dict)
+    #: further results of the notebook (its comment summary), when its kernel handed them over
+    sections: dict[str, Any] = field(default_factory=dict)
     _said: dict[Any, str] = field(default_factory=dict, repr=False)
 
     def narrative(self, name: str, *args: Any, **kwargs: Any) -> str:
@@ -55,6 +57,8 @@ class ReportContent:
 KERNEL_OBJECTS = "__import__('cxassess.report.content', fromlist=['kernel_objects']).kernel_objects(globals())"
 #: The notebook's variables handed to the narrative besides ``scores``, ``plan`` and ``metrics``.
 NARRATIVE_INPUTS = ("targets", "invited")
+#: The notebook's further results the deck shows when the kernel hands them over.
+SECTIONS = ("comments",)
 
 
 def kernel_objects(namespace: Mapping[str, Any]) -> str:
@@ -64,7 +68,8 @@ def kernel_objects(namespace: Mapping[str, Any]) -> str:
     import pickle
 
     picked = {"scores": namespace.get("scores"), "plan": namespace.get("plan"), "metrics": namespace.get("metrics"),
-              "extras": {k: namespace[k] for k in NARRATIVE_INPUTS if k in namespace}}
+              "extras": {k: namespace[k] for k in NARRATIVE_INPUTS if k in namespace},
+              "sections": {k: namespace[k] for k in SECTIONS if k in namespace}}
     return base64.b64encode(pickle.dumps(picked, protocol=pickle.HIGHEST_PROTOCOL)).decode("ascii")
 
 
@@ -108,7 +113,8 @@ def report_content(doc: Mapping[str, Any], request: Any, scores: Any = None,
     extras = {**_extras(params), **handed.get("extras", {})} if handed else _extras(params)
     return ReportContent(client=request.client, consultant=str(request.consultant or ""), assessment_date=date,
                          doc=doc, scores=scores, plan=plan if plan is not None else action_plan(scores),
-                         metrics=metrics, request=request, extras=extras)
+                         metrics=metrics, request=request, extras=extras,
+                         sections=dict(handed.get("sections", {})) if handed.get("scores") is scores else {})
 
 
 def _extras(params: Mapping[str, Any]) -> dict[str, Any]:

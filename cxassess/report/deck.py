@@ -3,8 +3,9 @@
 Slides: title (client, date, consultant), executive summary, scores against the stage bands (a
 native bar chart), the radar (a native radar chart), one group heatmap per grouping (a table with
 cell fills; suppressed groups are one grey row that says so), strongest and weakest statements,
-where people disagree, what customers say (with a customer survey), the action plan, and one slide
-per dimension (score, stage, spread, its statements, its actions).
+where people disagree, what drives the outcome and what people wrote (when the report has them),
+what customers say (with a customer survey), the action plan, and one slide per dimension (score,
+stage, spread, its statements, its actions).
 
 The words are the narrative's own HTML fragments read back as blocks (:mod:`cxassess.report.html_text`),
 so nothing here rewrites a sentence; the layout is :mod:`cxassess.report.deck_layout` (templates,
@@ -29,6 +30,8 @@ TITLES = {
     "heatmap": "How views differ by {column}",
     "plan": "Action plan: where to start",
     "consensus": "Where people disagree",
+    "drivers": "What drives the outcome",
+    "comments": "What people wrote",
     "metrics": "What customers say",
 }
 
@@ -67,6 +70,11 @@ def build_deck(content: ReportContent, template: Path | None = None) -> Any:
             deck.table(name, item.drop_empty_columns())
 
     _fragment(deck, TITLES["consensus"], content.narrative("consensus_section", scores))
+    if getattr(narrative, "has_drivers", None) is not None and narrative.has_drivers(scores):
+        _fragment(deck, TITLES["drivers"], content.narrative("drivers_html", scores))
+    if "comments" in content.sections and hasattr(narrative, "comments_html"):
+        _fragment(deck, TITLES["comments"], content.narrative("comments_html", content.sections["comments"]),
+                  max_tables=1)  # the quotes and the themes; the breakdowns stay in the HTML and the workbook
     if content.metrics is not None:
         _fragment(deck, TITLES["metrics"], content.narrative("metrics_panel", content.metrics))
     _action_plan(deck, narrative.action_plan_parts(plan, n_focus=3))
@@ -104,14 +112,14 @@ def _tables(html: str) -> list[Table]:
     return [t for t in parse_fragment(html) if isinstance(t, Table)]
 
 
-def _fragment(deck: Any, title: str, html: str) -> None:
+def _fragment(deck: Any, title: str, html: str, max_tables: int = 4) -> None:
     """A narrative section: its tables as table slides with its words as the note under the first
     (or on a slide of their own when they are long), or only its words."""
     from cxassess.report.deck_layout import text_height
 
     items = parse_fragment(html)
     blocks = [b for b in items if isinstance(b, Block)]
-    tables = [t.drop_empty_columns() for t in items if isinstance(t, Table)]
+    tables = [t.drop_empty_columns() for t in items if isinstance(t, Table)][:max_tables]
     if not tables:
         if blocks:
             deck.flow(title, blocks)
