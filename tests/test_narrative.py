@@ -171,8 +171,8 @@ def test_methodology(scores):
     assert ("Stages: Unaware from 1, Reactive from 1.8, Emerging from 2.6, Embedded from 3.4 "
             "and Customer-led from 4.2") in out
     assert "no figure rests on fewer than 3 people" in out
-    # one row per dimension with its alpha and agreement, one with rwg(j), r*wg(j) and awg
-    assert out.count("Feedback loops and voice of the customer") == 2
+    # one row per dimension with its alpha, omega and agreement (rwg, rwg(j), r*wg(j), awg)
+    assert out.count("Feedback loops and voice of the customer") == 1
     assert "r*wg(j) (Lindell)" in out and "omega total, one-factor minres fit" in out
 
 
@@ -254,7 +254,8 @@ def test_item_ranking_html(scores):
     assert ">4.00<" in best and ">1.50<" in worst
     # beside the mean, the answer split: silos answers are 2, 2, 2, 1, 1, 1, all below the midpoint
     assert '<span class="cx-dist-label">0% · 0% · 100%</span>' in worst
-    assert '<div style="background:#c8553d;width:100.0%" title="unfavourable 100%">' in worst
+    assert ("background:linear-gradient(to right, #1f5a8a 0 0.0%, #c9ced6 0.0% 0.0%, #c8553d 0.0% 100%)" in worst
+            and 'title="favourable 0%, neutral 0%, unfavourable 100%"' in worst)
 
 
 def test_strongest_and_weakest_split_for_few_dimensions(mini_q):

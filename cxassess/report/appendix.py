@@ -67,15 +67,18 @@ def methodology(scores: Scores, plan: Any = None, invited: Any = None) -> str:
                f"whether respondents agree with each other: 1 is full agreement, 0 is as scattered as random "
                f"answers.</p>")
     rows = []
+    extra = [c for c in ("rwg_j", "rwg_j_star", "awg") if c in scores.dimensions.columns]  # one table, not two
     for dim, r in scores.dimensions.iterrows():
         kind, value = reliability(scores, str(dim))
         value = round(value, 2) if not math.isnan(value) else math.nan
         reading = ("not enough complete answers" if math.isnan(value)
                    else "consistent" if value >= ALPHA_OK else "read with care")
         rows.append([r["name"], int(r["n"]), num(r["alpha"]), num(r.get("omega")), reading, num(r["rwg"]),
-                     num(r["sd"])])
+                     *[num(r.get(c)) for c in extra], num(r["sd"])])
+    head = {"rwg_j": "rwg(j)", "rwg_j_star": "r*wg(j) (Lindell)", "awg": "awg"}
     out.append(html_table(["Dimension", "Respondents", "Alpha", "Omega", "Reading", "Agreement (rwg)",
-                           "Spread (sd)"], rows, align_right=(1, 2, 3, 5, 6)))
+                           *[head[c] for c in extra], "Spread (sd)"], rows,
+                          align_right=(1, 2, 3, *range(5, 7 + len(extra)))))
     out.append(diagnostics_html(scores))
     stages = join([f"{e(st.name)} from {st.min_score:g}" for st in q.stages])
     out.append("<h3>How the scores are computed</h3><ul>"
@@ -123,15 +126,12 @@ def diagnostics_html(scores: Scores) -> str:
         out.append(f"<p>Omega here is McDonald's {e(stats['omega'])}.</p>")
     dims = scores.dimensions
     cols = [c for c in ("rwg_j", "rwg_j_star", "awg") if c in dims.columns]
-    if cols:
-        rows = [[r["name"], *[num(r[c]) for c in cols]] for _, r in dims.iterrows()]
-        head = {"rwg_j": "rwg(j)", "rwg_j_star": "r*wg(j) (Lindell)", "awg": "awg"}
+    if cols:  # their values are columns of the reliability table above
         out.append("<p>Agreement over all of a dimension's statements: r<sub>wg(j)</sub> compares the spread of "
                    "answers with the spread of random answers (1 = everyone agrees); Lindell's r*<sub>wg(j)</sub> "
                    "does the same without growing with the number of statements; a<sub>wg</sub> (Brown and "
                    "Hauenstein) allows for how far the mean sits from the middle of the scale. Values of 0.7 or "
-                   "more are usually read as agreement.</p>"
-                   + html_table(["Dimension", *[head[c] for c in cols]], rows, align_right=range(1, len(cols) + 1)))
+                   "more are usually read as agreement (the columns of the table above).</p>")
     boot = stats.get("bootstrap") or {}
     if boot:
         out.append("<h3>How sure the scores are</h3>"

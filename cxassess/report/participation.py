@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cxassess._util.safe import escape_html as e
 from cxassess.errors import CxError
 from cxassess.report.fragments import html_table
 from cxassess.scoring.result import Scores
@@ -79,18 +78,19 @@ def participation_html(scores: Scores, invited: Any = None) -> str:
         out = [f"<p>{n} of {total} people invited answered: a response rate of {n / total:.0%}.</p>"]
     else:
         out = [f"<p>{n} people answered. How many were invited was not given, so no response rate is shown.</p>"]
-    for col, table in scores.groups.items():
+    rows = []
+    for col, table in scores.groups.items():  # one table for every grouping: fewer boxes to lay out in print
         counts = (inv.groups.get(col, {}) if inv else {})
-        rows = []
         for group, r in table.iterrows():
             asked = counts.get(str(group))
             if bool(r["suppressed"]):
-                rows.append([group, "suppressed", "–", "–"])
+                rows.append([col.replace("_", " "), group, "suppressed", "–", "–"])
                 continue
             k = int(r["respondents"])
-            rows.append([group, k, asked if asked else "–", rate_text(k, asked)])
-        out.append(f"<p class=\"cx-note\">By {e(col.replace('_', ' '))}:</p>"
-                   + html_table(["Group", "Respondents", "Invited", "Response rate"], rows, align_right=(1, 2, 3)))
+            rows.append([col.replace("_", " "), group, k, asked if asked else "–", rate_text(k, asked)])
+    if rows:
+        out.append(html_table(["Grouping", "Group", "Respondents", "Invited", "Response rate"], rows,
+                              align_right=(2, 3, 4)))
     return "".join(out)
 
 

@@ -137,14 +137,16 @@ def shares(scores: Scores, item: str) -> tuple[float, float, float] | None:
 
 
 def distribution_bar(split: tuple[float, float, float] | None) -> str:
-    """A stacked bar of favourable / neutral / unfavourable shares, with the favourable share written."""
+    """A stacked bar of favourable / neutral / unfavourable shares (one element with hard colour stops:
+    a fraction of the PDF layout cost of one box per share), with the shares written under it."""
     if split is None:
         return '<span class="cx-note">–</span>'
-    parts = "".join(f'<div style="background:{colour};width:{share * 100:.1f}%" title="{label} {share:.0%}"></div>'
-                    for share, colour, label in zip(split, (FAVOURABLE, NEUTRAL, UNFAVOURABLE),
-                                                    ("favourable", "neutral", "unfavourable"), strict=True))
-    return (f'<div class="cx-dist">{parts}</div><span class="cx-dist-label">{split[0]:.0%} · {split[1]:.0%} · '
-            f'{split[2]:.0%}</span>')
+    fav, neu = split[0] * 100, (split[0] + split[1]) * 100
+    gradient = (f"linear-gradient(to right, {FAVOURABLE} 0 {fav:.1f}%, {NEUTRAL} {fav:.1f}% {neu:.1f}%, "
+                f"{UNFAVOURABLE} {neu:.1f}% 100%)")
+    title = f"favourable {split[0]:.0%}, neutral {split[1]:.0%}, unfavourable {split[2]:.0%}"
+    return (f'<div class="cx-dist" style="background:{gradient}" title="{title}"></div>'
+            f'<span class="cx-dist-label">{split[0]:.0%} · {split[1]:.0%} · {split[2]:.0%}</span>')
 
 
 def item_distribution_html(scores: Scores) -> str:
