@@ -335,3 +335,10 @@ def test_a_row_split_by_an_unquoted_line_break_is_still_found(mini_q, tmp_path):
     path = _write(tmp_path / "r.csv", 'respondent_id,A1,A2,site\nr1,4,"3",north\nr2,3\n,4,south\n')
     with pytest.raises(CxError, match=r"row\(s\) 3 \(2\), 4 \(3\) do not"):
         read_responses(path, mini_q)
+
+
+def test_a_file_of_only_a_byte_order_mark_is_empty(mini_q, tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf")
+    with pytest.raises(CxError, match="the file is empty"):
+        read_responses(path, mini_q)

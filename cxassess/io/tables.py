@@ -289,7 +289,7 @@ def read_table(path: str | Path, notes: list[str] | None = None, *, whole_rows: 
         if suffix == ".json":
             return _read_json(path), 1
         data, encoding = _csv_bytes(path, notes)
-        if not data.strip():
+        if not data.removeprefix(b"\xef\xbb\xbf").strip():
             raise CxError(f"{path}: the file is empty")
         data, sep = _bytes_delimiter(data, encoding, suffix)
         widest = _check_row_widths(data, encoding, sep, path, short_rows_are_errors=whole_rows)
@@ -376,7 +376,7 @@ def _check_row_widths(data: bytes, encoding: str, sep: str, path: Path, *, short
     first = int(np.argmax(lengths > 0))  # blank lines before the header are skipped, as the table reader does
     header = next(itertools.islice(records(_decode(data[:1 << 20], encoding)), first, None), None)
     if header is None or (len(data) > 1 << 20 and len(header) < lengths[first]):
-        header = next(itertools.islice(records(), first, None))  # a header longer than 1 MB
+        header = next(itertools.islice(records(), first, None), [])  # a header longer than 1 MB
     width = len(header)
     named = max((k + 1 for k, name in enumerate(header) if name.strip()), default=0)  # trailing blank names
     lengths = lengths[first + 1:]
