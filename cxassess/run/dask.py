@@ -1,0 +1,314 @@
+"""A batch on a Dask cluster: each worker renders reports with its own fork server; no shared files.
+
+The client (this process) reads the manifest, decides what to render (``--resume`` as locally) and
+sends each client's inputs as bytes with its task: responses, questionnaire, targets, customer
+metrics, the invited-counts file and the notebook template. A worker writes them to a temporary
+folder, renders with a :class:`~cxassess.run.renderer.Renderer` whose fork server the
+:class:`ForkServerPlugin` started once for that worker (so each client still gets a fresh kernel),
+and sends the report's files back as bytes, with the client's own paths and input digests restored
+in ``scores.json`` and the executed notebook. The client publishes each report atomically under
+``DIR`` as a local batch does.
+
+A worker that dies mid-report: the scheduler gives its task to another worker once (the embedded
+cluster runs with ``allowed-failures`` 1; set ``DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=1`` on
+a real scheduler), then the client names that client as failed (:class:`distributed.KilledWorker`).
+Ctrl-C cancels what has not started; only whole reports are left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from distributed import WorkerPlugin
+
+from cxassess.errors import CxError
+from cxassess.report.publish import FORMATS, ReportResult, one_line, parse_formats, publish, temporary_folder
+from cxassess.report.request import ReportRequest
+from cxassess.run.renderer import CELL_TIMEOUT, Renderer
+
+PLUGIN_NAME = "cxassess-forkserver"
+#: Request fields that name input files (sent as bytes, renamed back in the outputs).
+FILE_FIELDS = ("responses", "questionnaire", "targets", "customer_metrics", "invited")
+#: What travels with a request unchanged.
+PLAIN_FIELDS = ("group_by", "assessment_date", "consultant", "min_group_size", "store")
+
+
+# --------------------------------------------------------------------------------------
+# on the workers
+# --------------------------------------------------------------------------------------
+class ForkServerPlugin(WorkerPlugin):
+    """A Dask worker plugin: one event loop thread and one fork server per worker, for its whole life.
+
+    ``setup`` starts the renderer (and so the fork server) for the batch's notebook and formats;
+    ``teardown`` closes it with the worker. Registered by the client with ``Client.register_plugin``:
+    nothing to install on workers beyond the package.
+    """
+
+    name = PLUGIN_NAME
+    idempotent = False
+
+    def __init__(self, notebook: bytes, formats: Iterable[str], timeout: int = CELL_TIMEOUT) -> None:
+        self.notebook = notebook
+        self.formats = parse_formats(formats)
+        self.timeout = timeout
+        self.lanes = 1
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread: threading.Thread | None = None
+        self.workdir = ""
+        self.renderers: dict[tuple[str, tuple[str, ...], int], Renderer] = {}
+        self.lock: threading.Lock | None = None  # made on the worker: the plugin travels pickled
+
+    def setup(self, worker: Any) -> None:
+        self.lanes = max(1, int(getattr(worker.state, "nthreads", 1) if hasattr(worker, "state") else 1))
+        self.workdir = tempfile.mkdtemp(prefix="cxassess-dask-")
+        self.lock = threading.Lock()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="cxassess-renderer", daemon=True)
+        self.thread.start()
+        self.renderer(self.notebook, self.formats, self.timeout)  # the fork server starts now, once
+
+    def teardown(self, worker: Any) -> None:
+        loop, self.loop = self.loop, None
+        if loop is not None:
+            for renderer in self.renderers.values():
+                try:
+                    asyncio.run_coroutine_threadsafe(renderer.__aexit__(None, None, None), loop).result(timeout=30)
+                except Exception:  # noqa: BLE001 - the worker is going anyway; its children die with it
+                    pass
+            loop.call_soon_threadsafe(loop.stop)
+            if self.thread is not None:
+                self.thread.join(timeout=10)
+        self.renderers.clear()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def renderer(self, notebook: bytes, formats: tuple[str, ...], timeout: int) -> Renderer:
+        """The started renderer for this notebook and these formats (one fork server each)."""
+        key = (hashlib.sha256(notebook).hexdigest(), tuple(formats), int(timeout))
+        assert self.lock is not None, "the plugin is not set up"
+        with self.lock:
+            if key not in self.renderers:
+                assert self.loop is not None, "the plugin is not set up"
+                folder = Path(self.workdir, f"notebook-{key[0][:16]}")
+                folder.mkdir(exist_ok=True)
+                (folder / "report.ipynb").write_bytes(notebook)
+                renderer = Renderer(notebook=folder / "report.ipynb", formats=formats, lanes=self.lanes,
+                                    timeout=timeout)
+                asyncio.run_coroutine_threadsafe(renderer.__aenter__(), self.loop).result()
+                self.renderers[key] = renderer
+            return self.renderers[key]
+
+    def render(self, task: dict[str, Any]) -> dict[str, Any]:
+        """Render one task (see :func:`make_task`): ``{"status", "error", "files", "seconds", "worker_pid"}``."""
+        assert self.loop is not None, "the plugin is not set up"
+        work = Path(tempfile.mkdtemp(dir=self.workdir, prefix="report-"))
+        try:
+            fields: dict[str, Any] = dict(task["plain"])
+            renames: list[tuple[str, str]] = []  # (path on this worker, path on the client)
+            for role, entry in task["files"].items():
+                folder = work / "in" / role
+                folder.mkdir(parents=True)
+                for name, data in entry["files"]:
+                    (folder / name).write_bytes(data)
+                here = str((folder / entry["files"][0][0]).resolve())
+                fields[role] = here
+                renames.append((here, entry["original"]))
+            for role, value in task["values"].items():
+                fields[role] = value
+            req = ReportRequest(client=task["client"], **fields)
+            renderer = self.renderer(task["notebook"], tuple(task["formats"]), int(task["timeout"]))
+            try:
+                result = asyncio.run_coroutine_threadsafe(renderer.render(req, work / "out"), self.loop).result()
+            except CxError as exc:
+                return {"status": "failed", "error": one_line(str(exc)), "worker_pid": os.getpid()}
+            except Exception as exc:  # noqa: BLE001 - named as this client's failure; the others go on
+                return {"status": "failed", "error": one_line(f"{type(exc).__name__}: {exc}"),
+                        "worker_pid": os.getpid()}
+            files = {p.name: p.read_bytes() for p in sorted(result.folder.iterdir()) if p.is_file()}
+            return {"status": "ok", "error": "", "files": restore_client_paths(files, renames, task),
+                    "seconds": result.seconds, "worker_pid": os.getpid()}
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def render_task(task: dict[str, Any]) -> dict[str, Any]:
+    """The function each Dask task runs: render with this worker's plugin."""
+    from distributed import get_worker
+
+    plugin = get_worker().plugins.get(PLUGIN_NAME)
+    if not isinstance(plugin, ForkServerPlugin):
+        raise CxError("this Dask worker has no cxassess fork server plugin (register it with the client)")
+    return plugin.render(task)
+
+
+def restore_client_paths(files: dict[str, bytes], renames: Sequence[tuple[str, str]],
+                         task: dict[str, Any]) -> dict[str, bytes]:
+    """The outputs as the client would have made them: its paths in the parameters and the notebook,
+    its input digests in ``scores.json`` (what ``--resume`` compares)."""
+    out = dict(files)
+    for name in ("report.ipynb", "report.html", "scores.json"):
+        if name in out:
+            text = out[name].decode("utf-8")
+            for here, original in renames:
+                text = text.replace(json.dumps(here)[1:-1], json.dumps(original)[1:-1]).replace(here, original)
+            out[name] = text.encode("utf-8")
+    if "scores.json" in out:
+        doc = json.loads(out["scores.json"])
+        doc["report"]["parameters"] = task["parameters"]
+        doc["report"]["inputs"] = task["digests"]
+        out["scores.json"] = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# on the client
+# --------------------------------------------------------------------------------------
+def make_task(req: ReportRequest, renderer: Renderer, notebook: bytes, timeout: int) -> dict[str, Any]:
+    """Everything a worker needs for one report, as bytes and plain values (no path is shared)."""
+    parameters = renderer._parameters(req)  # the names the notebook takes, checked here first
+    files: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    originals = dict(zip(("responses", "questionnaire"), req.input_files()[:2], strict=True))
+    for role in FILE_FIELDS:
+        value = getattr(req, role)
+        path = originals.get(role) or (Path(str(value)) if value not in (None, "") else None)
+        if role == "invited" and (value is None or str(value).strip().isdigit() or not str(value).strip()):
+            values[role] = value
+            continue
+        if path is None:
+            continue
+        if not path.is_file():
+            raise CxError(f"{req.client}: file not found: {path}")
+        shipped = [(path.name, path.read_bytes())]
+        wal = Path(f"{path}-wal")  # a workshop session's newest answers may still be in its write-ahead log
+        if wal.is_file():
+            shipped.append((wal.name, wal.read_bytes()))
+        files[role] = {"files": shipped, "original": str(path.expanduser().resolve())}
+    return {"client": req.client, "plain": {f: getattr(req, f) for f in PLAIN_FIELDS}, "files": files,
+            "values": values, "notebook": notebook, "formats": list(renderer.formats), "timeout": timeout,
+            "parameters": parameters, "digests": renderer.input_digests(req)}
+
+
+def publish_files(out: Path, slug: str, files: dict[str, bytes]) -> Path:
+    """Write a report's files beside ``DIR/<slug>`` and rename the whole folder into place."""
+    final = out / slug
+    if final.resolve().parent != out.resolve():
+        raise CxError(f"unsafe output folder name {slug!r}")
+    tmp = temporary_folder(out, slug)
+    try:
+        for name, data in files.items():
+            if Path(name).name != name or name.startswith("."):
+                raise CxError(f"{slug}: a worker sent an unsafe file name {name!r}")
+            (tmp / name).write_bytes(data)
+        publish(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def open_client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
+    """A Dask client: on the cluster at ``scheduler``, or on an embedded LocalCluster of ``workers``
+    processes bound to 127.0.0.1 (dashboard off). Returns (client, cluster or None)."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="30s"), None
+        except OSError as exc:
+            raise CxError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, silence_logs=40)
+    return Client(cluster), cluster
+
+
+def run_dask_batch(items: Sequence[Any], out_dir: Path | str, *, formats: Iterable[str] = FORMATS,
+                   workers: int = 2, resume: bool = False, notebook: Path | str | None = None,
+                   timeout: int = CELL_TIMEOUT, progress: bool | None = None, scheduler: str | None = None,
+                   options: Any = None) -> Any:
+    """Render every item on Dask (see the module docstring); returns a :class:`~cxassess.run.batch.BatchResult`."""
+    from distributed import KilledWorker, as_completed
+    from tqdm import tqdm
+
+    from cxassess.run.batch import BatchResult, _existing_files, write_index
+
+    if options is not None and getattr(options, "pptx_template", None) is not None:
+        raise CxError("a PowerPoint template is not sent to Dask workers yet; use the local executor for it")
+    started = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    renderer = Renderer(notebook=notebook, formats=formats, timeout=timeout)
+    renderer.load()
+    notebook_bytes = renderer.notebook_path.read_bytes()
+    results: list[ReportResult | None] = [None] * len(items)
+    tasks: dict[int, dict[str, Any]] = {}
+    for i, item in enumerate(items):
+        if item.request is None:
+            results[i] = ReportResult(item.client, item.slug, out / item.slug, "failed", item.error)
+        elif resume and renderer.is_current(item.request, out):
+            results[i] = ReportResult(item.client, item.slug, out / item.slug, "skipped",
+                                      files=_existing_files(out / item.slug))
+        else:
+            try:
+                tasks[i] = make_task(item.request, renderer, notebook_bytes, timeout)
+            except CxError as exc:
+                results[i] = ReportResult(item.client, item.slug, out / item.slug, "failed", one_line(str(exc)))
+
+    bar = tqdm(total=len(items), unit="report", desc="reports", file=getattr(sys.stderr, "unfiltered", sys.stderr),
+               disable=(not progress) if progress is not None else None, leave=True, dynamic_ncols=True)
+    bar.update(len(items) - len(tasks))
+    if tasks:
+        client, cluster = open_client(scheduler, workers)
+        futures: dict[Any, int] = {}
+        try:
+            client.register_plugin(ForkServerPlugin(notebook_bytes, renderer.formats, timeout), name=PLUGIN_NAME)
+            submitted = time.perf_counter()
+            for i, task in tasks.items():
+                key = f"cxassess-report-{i}-{items[i].slug}-{os.urandom(4).hex()}"
+                futures[client.submit(render_task, task, key=key, retries=1, pure=False)] = i
+            for future in as_completed(list(futures)):
+                i = futures[future]
+                item = items[i]
+                try:
+                    payload = future.result()
+                except KilledWorker:
+                    payload = {"status": "failed", "error": "the Dask worker rendering it died, and again on "
+                                                            "another worker: not rendered"}
+                except Exception as exc:  # noqa: BLE001 - one client's failure never stops the others
+                    payload = {"status": "failed", "error": one_line(f"{type(exc).__name__}: {exc}")}
+                seconds = time.perf_counter() - submitted
+                if payload["status"] == "ok":
+                    folder = publish_files(out, item.slug, payload["files"])
+                    results[i] = ReportResult(item.client, item.slug, folder, "ok",
+                                              files={n: folder / n for n in payload["files"]},
+                                              seconds=float(payload.get("seconds", seconds)))
+                else:
+                    results[i] = ReportResult(item.client, item.slug, out / item.slug, "failed",
+                                              payload["error"], seconds=seconds)
+                bar.update(1)
+        except BaseException:
+            client.cancel([f for f in futures if not f.done()], force=True)  # what has not started never will
+            raise
+        finally:
+            bar.close()
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    else:
+        bar.close()
+    final = [r for r in results if r is not None]
+    batch = BatchResult(final, time.perf_counter() - started, "dask")
+    batch.index = write_index(out, final)
+    return batch

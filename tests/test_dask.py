@@ -1,0 +1,179 @@
+"""The batch on Dask: a LocalCluster of 2 worker processes on 127.0.0.1, each with its own fork server.
+
+Same scores.json as the local executor for the demo manifest, a fresh kernel per client on every
+worker, a failing client that stops nothing, and a worker killed mid-report (retried once on another
+worker, then named as failed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from probe import probe_state
+
+from cxassess._util.paths import DEMO_DIR, NOTEBOOKS_DIR
+from cxassess._util.safe import slugify
+from cxassess.report.request import ReportRequest
+from cxassess.run.batch import BatchItem, batch, summary_table
+from cxassess.run.dask import run_dask_batch
+
+DATA = Path(__file__).parent / "data"
+PROBE = DATA / "probe_report.ipynb"
+MINI, MINI_Q = DATA / "mini_wide.csv", DATA / "mini.yaml"
+CLEAN = {"global": None, "sys": None, "module": None, "env": None, "pandas": 60, "rcparam": 1.5}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    import dask
+    from distributed import Client, LocalCluster
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, silence_logs=40)
+    client = Client(cluster)  # the test's own view of the cluster (who runs what, worker pids)
+    try:
+        yield cluster, client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def probe_items(names, responses=MINI) -> list[BatchItem]:
+    return [BatchItem(n, ReportRequest(client=n, responses=responses, questionnaire=MINI_Q)) for n in names]
+
+
+def run_on(cluster, items, out, **kw):
+    kw.setdefault("formats", ["html"])
+    kw.setdefault("notebook", PROBE)
+    return run_dask_batch(items, out, scheduler=cluster[0].scheduler_address, progress=False, **kw)
+
+
+def test_demo_manifest_gives_the_same_scores_as_the_local_executor(cluster, tmp_path):
+    local = batch(DEMO_DIR / "manifest.csv", tmp_path / "local", formats=["html"], workers=2,
+                  notebook=NOTEBOOKS_DIR / "report.ipynb", progress=False, executor="local")
+    remote = batch(DEMO_DIR / "manifest.csv", tmp_path / "dask", formats=["html"], workers=2,
+                   notebook=NOTEBOOKS_DIR / "report.ipynb", progress=False, executor="dask",
+                   scheduler=cluster[0].scheduler_address)
+    assert [r.status for r in remote.results] == ["ok", "ok", "ok"], summary_table(remote)
+    assert remote.executor == "dask" and local.ok
+    for r in local.results:
+        here = (tmp_path / "local" / r.slug / "scores.json").read_bytes()
+        there = (tmp_path / "dask" / r.slug / "scores.json").read_bytes()
+        assert here == there, r.client  # the client's paths and input digests, not the worker's
+        assert json.loads(there)["report"]["parameters"]["responses"] == str((DEMO_DIR / json.loads(there)[
+            "report"]["parameters"]["responses"]).resolve())
+        html = (tmp_path / "dask" / r.slug / "report.html").read_text(encoding="utf-8")
+        assert r.client in html and "cxassess-dask-" not in html
+        assert "cxassess-dask-" not in (tmp_path / "dask" / r.slug / "report.ipynb").read_text(encoding="utf-8")
+    assert (tmp_path / "dask" / "index.html").is_file()
+    # --resume trusts what the workers sent back: nothing to redo
+    again = batch(DEMO_DIR / "manifest.csv", tmp_path / "dask", formats=["html"],
+                  notebook=NOTEBOOKS_DIR / "report.ipynb",
+                  progress=False, executor="dask", scheduler=cluster[0].scheduler_address, resume=True)
+    assert [r.status for r in again.results] == ["skipped"] * 3
+
+
+def test_every_client_gets_a_fresh_kernel_on_every_worker(cluster, tmp_path):
+    names = [f"Client {i}" for i in range(6)]
+    result = run_on(cluster, probe_items(names), tmp_path)
+    assert [r.status for r in result.results] == ["ok"] * 6, summary_table(result)
+    states = [probe_state(r.folder) for r in result.results]
+    for name, state in zip(names, states, strict=True):
+        assert {k: state[k] for k in CLEAN} == CLEAN, state
+        assert state["client"] == name and state["respondents"] == 4
+    assert len({s["pid"] for s in states}) == len(names)  # one kernel process per report
+    assert len({s["random"] for s in states}) == len(names)
+    for r in result.results:
+        text = (r.folder / "report.html").read_text(encoding="utf-8") + (r.folder / "report.ipynb").read_text("utf-8")
+        assert [n for n in names if f'"{n}"' in text or f">{n}<" in text] == [r.client]
+
+
+def test_a_failing_client_never_stops_the_others(cluster, tmp_path):
+    items = probe_items(["Alpha", "FAIL <b>bold</b>", "Beta"])
+    items.insert(1, BatchItem("Missing", ReportRequest(client="Missing", responses=tmp_path / "nowhere.csv",
+                                                       questionnaire=MINI_Q)))
+    result = run_on(cluster, items, tmp_path / "out")
+    status = {r.client: (r.status, r.error) for r in result.results}
+    assert status["Alpha"] == ("ok", "") and status["Beta"] == ("ok", "")
+    assert status["Missing"][0] == "failed" and "file not found" in status["Missing"][1]
+    assert status["FAIL <b>bold</b>"] == (
+        "failed",
+        "FAIL <b>bold</b>: the report notebook failed: ValueError: probe failure requested by FAIL <b>bold</b>")
+    assert not result.ok
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == sorted([slugify("Alpha"), slugify("Beta"), "index.html"])
+
+
+def _slow_probe(tmp_path: Path, seconds: float) -> Path:
+    """The probe notebook with a last cell that sleeps for clients called SLOW...: time to kill its worker."""
+    nb = json.loads(PROBE.read_text(encoding="utf-8"))
+    nb["cells"].append({"cell_type": "code", "id": "slow-down", "metadata": {}, "outputs": [], "execution_count": None,
+                        "source": f"import time\nif client_name.startswith('SLOW'):\n    time.sleep({seconds})\n"})
+    path = tmp_path / "slow_probe.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    return path
+
+
+def _kill_worker_running(client, slug: str, deadline: float) -> int:
+    """SIGKILL the worker process whose task renders ``slug`` as soon as one does; returns its pid."""
+    while time.time() < deadline:
+        for address, keys in client.processing().items():
+            if any(f"-{slug}-" in str(k) for k in keys):
+                pids = client.run(os.getpid, workers=[address])
+                pid = pids[address]
+                os.kill(pid, signal.SIGKILL)
+                return int(pid)
+        time.sleep(0.05)
+    raise AssertionError(f"no worker started {slug}")
+
+
+@pytest.mark.parametrize("kills", [1, 2])
+def test_a_worker_killed_mid_report(cluster, tmp_path, kills):
+    notebook = _slow_probe(tmp_path, 6)
+    items = probe_items(["SLOW client", "Other 1", "Other 2"])
+    found: dict[str, object] = {}
+
+    def run() -> None:
+        found["result"] = run_on(cluster, items, tmp_path / "out", notebook=notebook)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    killed = []
+    try:
+        for _ in range(kills):
+            # wait for the report to be running on a worker (after its kernel started), then kill that worker
+            time.sleep(3)
+            killed.append(_kill_worker_running(cluster[1], slugify("SLOW client"), time.time() + 120))
+    finally:
+        thread.join(timeout=300)
+    result = found["result"]
+    status = {r.client: (r.status, r.error) for r in result.results}
+    assert status["Other 1"][0] == "ok" and status["Other 2"][0] == "ok"
+    slow = tmp_path / "out" / slugify("SLOW client")
+    if kills == 1:  # retried once on another worker: whole, from a kernel of a live worker
+        assert status["SLOW client"] == ("ok", ""), summary_table(result)
+        assert probe_state(slow)["client"] == "SLOW client"
+    else:  # its second worker died too: named as failed, nothing half-written
+        assert status["SLOW client"][0] == "failed" and "died" in status["SLOW client"][1]
+        assert not slow.exists()
+    assert not any(p.name.startswith(".") for p in (tmp_path / "out").iterdir())
+    assert len(set(killed)) == kills  # a different worker process each time
+
+
+def test_cli_embedded_cluster_exit_code_and_summary(tmp_path, cli):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("client,responses,questionnaire\n"
+                        f"Alpha,{MINI},{MINI_Q}\nGone,gone.csv,{MINI_Q}\n", encoding="utf-8")
+    res = cli("batch", manifest, "--out", tmp_path / "out", "--format", "html", "--notebook", PROBE,
+              "--executor", "dask", "--workers", "1", "--no-progress", "--allow-outside", DATA)
+    assert res.returncode == 1, res.stderr
+    assert "1 rendered, 0 up to date (skipped), 1 failed" in res.stdout and "file not found" in res.stdout
+    assert "Traceback" not in res.stderr
+    assert probe_state(tmp_path / "out" / slugify("Alpha"))["client"] == "Alpha"
