@@ -177,3 +177,29 @@ def test_cli_embedded_cluster_exit_code_and_summary(tmp_path, cli):
     assert "1 rendered, 0 up to date (skipped), 1 failed" in res.stdout and "file not found" in res.stdout
     assert "Traceback" not in res.stderr
     assert probe_state(tmp_path / "out" / slugify("Alpha"))["client"] == "Alpha"
+
+
+def test_ctrl_c_cancels_what_has_not_started_and_leaves_only_whole_reports(tmp_path):
+    import subprocess
+    import sys
+
+    rows = "".join(f"Client {i},{MINI},{MINI_Q}\n" for i in range(12))
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("client,responses,questionnaire\n" + rows, encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "cxassess", "batch", str(manifest), "--out", str(out),
+                             "--format", "html", "--notebook", str(PROBE), "--executor", "dask", "--workers", "1",
+                             "--no-progress", "--allow-outside", str(DATA)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.time() + 240
+    while time.time() < deadline and not (out.is_dir() and any(not p.name.startswith(".") for p in out.iterdir())):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err[-2000:]
+    folders = sorted(out.iterdir())
+    assert 1 <= len(folders) < 12  # stopped part-way: the later clients never ran
+    for folder in folders:  # every folder left is a whole report, no temporary ones
+        assert not folder.name.startswith(".")
+        assert sorted(p.name for p in folder.iterdir()) == ["report.html", "report.ipynb", "scores.json"]
