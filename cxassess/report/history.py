@@ -11,14 +11,16 @@ reason, never as a number.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxassess._util.safe import escape_html as e
 from cxassess.report.fragments import html_table, join, num
 from cxassess.scoring.result import Scores
-from cxassess.store.api import History, client_history
-from cxassess.store.benchmark import Benchmark
-from cxassess.store.trend import Step, Trend
+
+if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is imported only when a report has one
+    from cxassess.store.api import History
+    from cxassess.store.benchmark import Benchmark
+    from cxassess.store.trend import Step, Trend
 
 __all__ = ["benchmark_html", "history_document", "history_html", "report_history", "trend_html"]
 
@@ -32,6 +34,8 @@ def report_history(store: str | Path | None, client_name: str, scores: Scores, r
     """
     if store in (None, ""):
         return None
+    from cxassess.store.api import client_history
+
     current = None
     if responses not in (None, ""):
         from cxassess.io.read import read_responses
