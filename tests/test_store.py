@@ -568,3 +568,21 @@ def test_new_and_dropped_statements_are_listed_and_left_out(db: str, tmp_path: P
     # B on B1 alone: 2,3,4,1,3 -> 4,3,5,3,4,2
     d, low, high = hand_welch([2, 3, 4, 1, 3], [4, 3, 5, 3, 4, 2])
     assert (b.difference, b.low, b.high) == (pytest.approx(d), pytest.approx(low), pytest.approx(high))
+
+
+def test_without_postgresql_the_fixture_fails_in_ci_and_skips_locally(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "test_needs_pg.py").write_text(
+        "import postgres\npostgres.server_binaries = lambda: None  # as on a machine without PostgreSQL\n\n"
+        "def test_it(postgresql_url):\n    pass\n", encoding="utf-8")
+    outcomes = {}
+    for ci in ("1", ""):
+        env = {k: v for k, v in os.environ.items() if k != "CI"} | ({"CI": ci} if ci else {})
+        env["PYTHONPATH"] = str(ROOT / "tests")
+        done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "postgres", "-p", "no:cacheprovider",
+                               "-rfs", str(tmp_path / "test_needs_pg.py")], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+        outcomes[ci] = (done.returncode, done.stdout)
+    assert outcomes["1"][0] == 1 and "PostgreSQL is not installed" in outcomes["1"][1], outcomes["1"]
+    assert outcomes[""][0] == 0 and "1 skipped" in outcomes[""][1], outcomes[""]
