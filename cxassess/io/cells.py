@@ -16,7 +16,11 @@ import pandas as pd
 from cxassess.io.values import ValueReader
 from cxassess.questionnaire.model import Questionnaire
 
-__all__ = ["clean_frame", "is_missing", "on_uniques", "parse_values", "text_categorical", "text_cells"]
+__all__ = ["STATUSES", "clean_frame", "is_missing", "on_uniques", "parse_values", "text_categorical", "text_cells"]
+
+
+STATUSES = ("answered", "dont_know", "blank")
+"""What an answer cell is, in this order: the categories of ``Responses.answers["status"]``."""
 
 
 def is_missing(v: object) -> bool:
@@ -76,10 +80,13 @@ def parse_values(raw: pd.Series, q: Questionnaire) -> tuple[pd.Series, pd.Series
     codes, uniques = pd.factorize(raw, use_na_sentinel=False)
     readings = [reader.read("" if is_missing(cell) else str(cell)) for cell in uniques]
     values = np.array([np.nan if r.value is None else r.value for r in readings], dtype=float)[codes]
-    status = np.array([r.status for r in readings], dtype=object)[codes]
-    messages = np.array([r.how if r.status == "invalid" else "" for r in readings], dtype=object)[codes]
-    invalid = status == "invalid"
-    status[invalid] = "answered"
+    # status as codes into STATUSES ("invalid" cells count as answered, and are flagged): no million strings
+    status_u = np.array([STATUSES.index("answered" if r.status == "invalid" else r.status) for r in readings],
+                        dtype=np.int8)
+    invalid_u = np.array([r.status == "invalid" for r in readings], dtype=bool)
+    messages_u = np.array([r.how if r.status == "invalid" else "" for r in readings], dtype=object)
+    invalid = invalid_u[codes]
     idx = raw.index
-    return (pd.Series(values, index=idx), pd.Series(status, index=idx), pd.Series(invalid, index=idx),
-            pd.Series(messages, index=idx))
+    status = pd.Categorical.from_codes(status_u[codes], categories=list(STATUSES))
+    messages = pd.Series(messages_u[codes] if invalid.any() else np.full(len(codes), "", dtype=object), index=idx)
+    return (pd.Series(values, index=idx), pd.Series(status, index=idx), pd.Series(invalid, index=idx), messages)

@@ -126,13 +126,17 @@ def attributes_table(table: LongTable, kept_rows: np.ndarray[Any, Any], source: 
                      ) -> tuple[pd.DataFrame, list[Problem]]:
     """One row per respondent (in order of first answer) from the file rows still holding answers; a
     respondent with two different values for an attribute is a problem (long files repeat them per row)."""
-    keep = np.isin(table.attributes.index.to_numpy(), kept_rows)
-    frame, ids = table.attributes.loc[keep], table.ids.loc[keep]
-    order = pd.Index(pd.unique(np.asarray(ids, dtype=object)), name="respondent_id")
+    rows = table.attributes.index.to_numpy()
+    if table.layout == "long" and len(kept_rows) == len(rows):  # every row still holds its answer
+        frame, ids = table.attributes, table.ids
+    else:
+        keep = np.isin(rows, np.unique(kept_rows))
+        frame, ids = table.attributes.loc[keep], table.ids.loc[keep]
+    id_codes, names = factorize_text(ids)
+    order = names.rename("respondent_id")
     attrs = list(frame.columns)
     if not attrs:
         return pd.DataFrame(index=order), []
-    id_codes = pd.factorize(ids)[0]
     keys = pd.DataFrame({"_id": id_codes, **{f"_{n}": pd.factorize(frame[c])[0] for n, c in enumerate(attrs)}})
     distinct = ~keys.duplicated().to_numpy()
     sub_codes = id_codes[distinct]
@@ -141,16 +145,15 @@ def attributes_table(table: LongTable, kept_rows: np.ndarray[Any, Any], source: 
     clash = pd.Series(sub_codes).duplicated(keep=False).to_numpy()
     problems: list[Problem] = []
     if clash.any():
-        names = np.asarray(ids, dtype=object)[distinct]
         for code in pd.unique(sub_codes[clash]):
             at = np.flatnonzero(sub_codes == code)
             for c in attrs:
-                vals = pd.unique(np.asarray(sub[c], dtype=object)[at])
+                vals = pd.unique(np.asarray(sub[c].iloc[at], dtype=object))
                 if len(vals) > 1:
-                    problems.append(Problem(source, int(sub_rows[at[-1]]), c, f"respondent '{names[at[0]]}' has "
+                    problems.append(Problem(source, int(sub_rows[at[-1]]), c, f"respondent '{names[code]}' has "
                                             f"different values {', '.join(map(repr, vals))}"))
     first = ~pd.Series(sub_codes).duplicated().to_numpy()
-    out = pd.DataFrame({c: np.asarray(sub[c], dtype=object)[first] for c in attrs},
-                       index=pd.Index(np.asarray(ids, dtype=object)[distinct][first], name="respondent_id"))
+    out = pd.DataFrame({c: np.asarray(sub[c].iloc[first], dtype=object) for c in attrs},
+                       index=pd.Index(names[sub_codes[first]], name="respondent_id"))
     out = out.replace("", np.nan)
     return out.reindex(order), problems

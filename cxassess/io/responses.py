@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from cxassess.errors import CxError, OnError, Problem, ResponsesError, check_on_error
-from cxassess.io.cells import clean_frame, parse_values
+from cxassess.io.cells import STATUSES, clean_frame, parse_values
 from cxassess.io.header import attribute_marks, check_header, item_id_case, missing_item_columns, unnamed_columns
 from cxassess.io.long_table import LONG_COLUMNS, attributes_table, detect_layout, factorize_text, to_long
 from cxassess.io.open_text import empty_comments, split_open_text
@@ -131,7 +131,7 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
             )
         long, item_codes = long.loc[~dup], item_codes[~dup]
 
-    attributes, attr_problems = attributes_table(table, pd.unique(long["_row"].to_numpy()), source)
+    attributes, attr_problems = attributes_table(table, long["_row"].to_numpy(), source)
     problems.extend(attr_problems)
 
     if problems and on_error == "raise":
@@ -153,7 +153,7 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
         "respondent_id": pd.Categorical.from_codes(codes, categories=names),
         "item_id": pd.Categorical.from_codes(item_codes, categories=q.item_ids),
         "value": values,
-        "status": pd.Categorical(long["status"].to_numpy(), categories=["answered", "dont_know", "blank"]),
+        "status": pd.Categorical.from_codes(np.asarray(long["status"].cat.codes), categories=list(STATUSES)),
     })
     return Responses(source, layout, answers, attributes, errors=problems, warnings=warnings, notes=notes,
                      questionnaire=q, comments=comments)

@@ -289,7 +289,8 @@ def read_table(path: str | Path, notes: list[str] | None = None, *, whole_rows: 
         if suffix == ".json":
             return _read_json(path), 1
         data, encoding = _csv_bytes(path, notes)
-        if not data.removeprefix(b"\xef\xbb\xbf").strip():
+        start = data[:4096].removeprefix(b"\xef\xbb\xbf")
+        if not start.strip() and not data.removeprefix(b"\xef\xbb\xbf").strip():  # the start is a cheap look
             raise CxError(f"{path}: the file is empty")
         data, sep = _bytes_delimiter(data, encoding, suffix)
         widest = _check_row_widths(data, encoding, sep, path, short_rows_are_errors=whole_rows)
@@ -408,7 +409,7 @@ def _field_counts(data: bytes, sep: str) -> np.ndarray[Any, np.dtype[np.int64]] 
         return None
     arr = np.frombuffer(data, dtype=np.uint8)
     newline = ord("\n") if b"\n" in data else ord("\r")
-    if newline == ord("\n") and data.count(b"\r") != data.count(b"\r\n"):
+    if newline == ord("\n") and b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None  # a lone carriage return: the csv module and pandas both break the line there
     seps = np.flatnonzero(arr == ord(sep))
     ends = np.flatnonzero(arr == newline)
@@ -432,7 +433,8 @@ def _field_counts(data: bytes, sep: str) -> np.ndarray[Any, np.dtype[np.int64]] 
     starts = np.concatenate(([0], ends[:-1] + 1))
     size = ends - starts
     size = size - ((size > 0) & (arr[np.clip(ends - 1, 0, max(len(arr) - 1, 0))] == ord("\r")))  # "\r\n" endings
-    counts = np.searchsorted(seps, ends) - np.searchsorted(seps, starts) + 1
+    before_end = np.searchsorted(seps, ends)  # no separator sits on a line end: one search serves both bounds
+    counts = before_end - np.concatenate(([0], before_end[:-1])) + 1
     counts[size == 0] = 0
     if len(counts) and ends[-1] == len(arr) and size[-1] == 0:
         counts = counts[:-1]
