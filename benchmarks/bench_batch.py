@@ -204,6 +204,26 @@ def derived_floor(manifest: Path, n: int) -> dict[str, float]:
     return {key: value / max(len(rows) - 1, 1) for key, value in times.items()}
 
 
+def dask_against_local(manifest: Path, work: Path, n: int, keep: bool) -> int:
+    """HTML reports: the local executor and an embedded Dask cluster, 1 and 2 workers each, whole commands."""
+    r: dict[str, float] = {}
+    for executor in ("local", "dask"):
+        for workers in (1, 2):
+            key = f"{executor} --workers {workers}"
+            r[key] = cxassess_batch(manifest, work / f"{executor}-{workers}", workers, "html", n, executor=executor)
+            print(f"[HTML] cxassess batch --executor {key} ({n} clients): {r[key]:.3f} s/report, "
+                  f"{CPU[f'batch-{executor}-{workers}-html']:.3f} CPU-s/report", flush=True)
+    print(f"\nload average after: {os.getloadavg()[0]:.2f} (other work on the machine inflates wall-clock figures)")
+    for workers in (1, 2):
+        local, dask = r[f"local --workers {workers}"], r[f"dask --workers {workers}"]
+        print(f"{workers} worker(s): Dask {dask:.3f} s/report against local {local:.3f}: "
+              f"{(dask / local - 1) * 100:+.0f}% (cluster start-up included; goal under +10% at 2 workers)")
+    (work / "results-dask.json").write_text(json.dumps(r, indent=2), encoding="utf-8")
+    if not keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=40, help="synthetic clients for the batch runs (default 40)")
@@ -213,6 +233,9 @@ def main() -> int:
     parser.add_argument("--launch", action="store_true",
                         help="also time --executor launch (plain kernels) on 2 workers")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep the outputs")
+    parser.add_argument("--executor", choices=["local", "dask"], default="local",
+                        help="dask: HTML reports on an embedded Dask cluster of 1 and 2 workers beside the local "
+                             "executor's --workers 1 and 2, in one run (and nothing else)")
     args = parser.parse_args()
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="cxassess-bench-"))
@@ -221,6 +244,9 @@ def main() -> int:
     manifest = make_clients(work / "in", args.clients)
     print(f"{args.clients} synthetic clients in {work / 'in'}; {os.cpu_count()} CPUs; "
           f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
+
+    if args.executor == "dask":
+        return dask_against_local(manifest, work, args.clients, keep=bool(args.keep))
 
     results: dict[str, dict[str, float]] = {}
     for fmt, pdf in (("html", False), ("html,pdf", True)):
