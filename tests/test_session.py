@@ -415,7 +415,7 @@ def _session(tmp_path: Path) -> tuple[Path, pd.DataFrame]:
 
 def _tamper(path: Path, sql: str) -> None:
     con = sqlite3.connect(path)
-    con.execute(sql)
+    con.executescript(sql)
     con.commit()
     con.close()
 
@@ -453,6 +453,23 @@ DAMAGE = {
                        "meta 'schema_version' is 'one', not a version number"),
     "text not UTF-8": ("UPDATE participants SET attributes = CAST(X'7B22726F6C65223A2253FF227D' AS TEXT) "
                        "WHERE code = 'P005'", "table 'participants' holds text that is not UTF-8"),
+    # answers edited by hand: never a traceback, never a 99 scored as an answer, never an answer dropped unsaid
+    "answer not a number": ("UPDATE answers SET value = 'abc' WHERE participant = 'P001' AND item_id = 'A1'",
+                            "table 'answers': participant 'P001', item A1: the stored answer 'abc' is not a number"),
+    "answer off the scale": ("UPDATE answers SET value = 99 WHERE participant = 'P002' AND item_id = 'A2'",
+                             "table 'answers': participant 'P002', item A2: the stored answer 99 is not a whole "
+                             "number 1..5"),
+    "unknown item": ("UPDATE answers SET item_id = 'ZZ9' WHERE participant = 'P003' AND item_id = 'A1'",
+                     "table 'answers': participant 'P003': item 'ZZ9' is not in questionnaire 'mini'"),
+    "unknown answer status": ("UPDATE answers SET status = 'maybe' WHERE participant = 'P006' AND item_id = 'B1'",
+                              "table 'answers': participant 'P006', item B1: status 'maybe' is neither answered "
+                              "nor dont_know"),
+    "unknown participant status": ("PRAGMA ignore_check_constraints = 1; "
+                                   "UPDATE participants SET status = 'weird' WHERE code = 'P007'",
+                                   "table 'participants': participant 'P007': status 'weird' is neither "
+                                   "in_progress nor submitted"),
+    "answers of nobody": ("UPDATE participants SET code = 'X10' WHERE code = 'P010'",
+                          "table 'answers': participant 'P010' has answers but no row in 'participants'"),
 }
 
 

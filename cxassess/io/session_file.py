@@ -32,6 +32,7 @@ from cxassess.io.session_schema import (
     check_version,
     is_damage,
     participant_attributes,
+    stored_answers_damage,
     stored_json,
     stored_questionnaire,
 )
@@ -226,18 +227,18 @@ class SessionFile:
         participant_status, then one column per attribute. Submitted participants only unless
         ``include_partial``; only the given ``participants`` when given.
         """
-        sql = "SELECT code, status, attributes FROM participants"
-        params: list[Any] = []
-        if not include_partial:
-            sql += " WHERE status = ?"
-            params.append(SUBMITTED)
-        people = self._con.execute(sql + " ORDER BY started_at, code", params).fetchall()
+        everyone = self._con.execute("SELECT code, status, attributes FROM participants "
+                                     "ORDER BY started_at, code").fetchall()
+        stored = self._con.execute("SELECT participant, item_id, value, status, answered_at FROM answers").fetchall()
+        damage = stored_answers_damage(self.questionnaire, {p[0]: p[1] for p in everyone}, stored)
+        if damage:
+            raise SessionDamagedError("; ".join(damage))
+        people = [p for p in everyone if include_partial or p[1] == SUBMITTED]
         if participants is not None:
             wanted = set(participants)
             people = [p for p in people if p[0] in wanted]
         order = {p[0]: n for n, p in enumerate(people)}
-        rows = [r for r in self._con.execute(
-            "SELECT participant, item_id, value, status, answered_at FROM answers") if r[0] in order]
+        rows = [r for r in stored if r[0] in order]
         cols = ["respondent_id", "item_id", "value", "status", "answered_at"]
         columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * len(cols)
         item_pos = {item: n for n, item in enumerate(self.questionnaire.item_ids)}

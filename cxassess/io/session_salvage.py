@@ -115,7 +115,7 @@ def damaged_error(path: str | Path, what: str) -> SessionDamagedError:
     parts = [what if d in what else d for d in found.damage]  # the failing read's own words when they say more
     if not any(d in what or what in d for d in found.damage):
         parts.insert(0, what)
-    if not found.damage:
+    if not found.damage and "malformed" in what:  # SQLite failed on a page no table read touches
         parts.append("every table reads whole, so one of SQLite's indexes is likely damaged")
     text = f"{path}: the session file is damaged or was edited by hand: {'; '.join(dict.fromkeys(parts))}."
     if found.intact:

@@ -27,8 +27,7 @@ from cxassess.questionnaire.model import Questionnaire, as_questionnaire, questi
 __all__ = [
     "DONT_KNOW", "IN_PROGRESS", "MAX_CODE_LENGTH", "SCHEMA", "SCHEMA_VERSION", "SESSION_SUFFIXES", "SUBMITTED",
     "check_answer", "check_code", "check_is_session", "check_version", "clean_choices", "is_damage", "merge_choices",
-    "now_utc",
-    "participant_attributes", "stored_json", "stored_questionnaire",
+    "now_utc", "participant_attributes", "stored_answers_damage", "stored_json", "stored_questionnaire",
 ]
 
 SCHEMA_VERSION = 1
@@ -204,6 +203,48 @@ def participant_attributes(code: str, text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise SessionDamagedError(f"participant {code!r}: the attributes are not a JSON object")
     return value
+
+
+def _answer_damage(q: Questionnaire, row: tuple[Any, ...], people: Mapping[str, str]) -> str | None:
+    """What is wrong with one stored ``answers`` row (participant, item_id, value, status, ...), or None."""
+    code, item, value, status = row[:4]
+    if code not in people:
+        return f"participant {code!r} has answers but no row in 'participants'"
+    if item not in q.item_ids:
+        return f"participant {code!r}: item {item!r} is not in questionnaire {q.id!r}"
+    if status == DONT_KNOW:
+        return None
+    if status != "answered":
+        return f"participant {code!r}, item {item}: status {status!r} is neither answered nor {DONT_KNOW}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"participant {code!r}, item {item}: the stored answer {value!r} is not a number"
+    if not (math.isfinite(value) and value == int(value) and q.scale.min <= value <= q.scale.max):
+        return (f"participant {code!r}, item {item}: the stored answer {value:g} is not a whole number "
+                f"{q.scale.min}..{q.scale.max}")
+    return None
+
+
+def stored_answers_damage(q: Questionnaire, people: Mapping[str, str], answers: Iterable[tuple[Any, ...]],
+                          limit: int = 5) -> list[str]:
+    """Hand edits in the ``participants`` (code -> status) and ``answers`` rows, at most ``limit`` of each kind.
+
+    The writer stores only checked answers, so anything else was edited or broken: scoring it (a 99 on a
+    1-5 scale) or leaving it out unsaid (answers of a participant with no row) would be silently wrong.
+    """
+    found = [f"table 'participants': participant {code!r}: status {status!r} is neither {IN_PROGRESS} nor "
+             f"{SUBMITTED}" for code, status in people.items() if status not in (IN_PROGRESS, SUBMITTED)][:limit]
+    items, points = set(q.item_ids), {float(v) for v in range(q.scale.min, q.scale.max + 1)}
+    bad = []
+    for row in answers:  # the common case at a set look-up each; the rare damaged row explained
+        code, item, value, status = row[:4]
+        if code in people and item in items and (status == DONT_KNOW or (status == "answered" and value in points
+                                                                          and not isinstance(value, str))):
+            continue
+        bad.append(f"table 'answers': {_answer_damage(q, row, people)}")
+    found += bad[:limit]
+    if len(bad) > limit:
+        found.append(f"table 'answers': {len(bad) - limit} more stored answers like these")
+    return found
 
 
 def stored_questionnaire(meta: Mapping[str, str], path: Path,
