@@ -491,6 +491,26 @@ def test_a_tampered_session_names_the_file_and_the_damage(tmp_path, cli, kind):
     assert path.read_bytes() == before and not (tmp_path / "out.csv").exists()
 
 
+def test_a_session_locked_by_another_program_says_so_not_that_it_is_no_session(tmp_path):
+    from cxassess.io.session_file import SessionFile
+
+    path, _ = _session(tmp_path)
+    other = sqlite3.connect(path, isolation_level=None)  # e.g. a tool holding the file while it copies it
+    other.execute("PRAGMA locking_mode = EXCLUSIVE")
+    other.execute("BEGIN EXCLUSIVE")
+    other.execute("INSERT INTO meta VALUES ('copying', 'yes')")
+    try:
+        with pytest.raises(SessionError) as err:
+            SessionFile(path, timeout=0.2)
+    finally:
+        other.rollback()
+        other.close()
+    assert str(err.value).startswith(f"{path}: the session file is locked by another program")
+    assert "not a cxassess session" not in str(err.value)
+    with SessionFile(path) as session:  # and once it is let go, it reads
+        assert session.counts()["submitted"] == 80
+
+
 @pytest.mark.parametrize("table", ["answers", "participants", "meta"])
 def test_a_smashed_page_names_the_damaged_table(tmp_path, cli, table):
     path, _ = _session(tmp_path)

@@ -31,6 +31,7 @@ from cxassess.io.session_schema import (
     check_is_session,
     check_version,
     is_damage,
+    locked_error,
     participant_attributes,
     stored_answers_damage,
     stored_json,
@@ -86,7 +87,7 @@ def reading(path: Path) -> Iterator[None]:
         if is_damage(exc):
             raise damaged_error(path, str(exc)) from None
         if isinstance(exc, sqlite3.OperationalError):
-            raise SessionError(f"{path}: cannot use the session file ({exc})") from None
+            raise locked_error(path, exc) or SessionError(f"{path}: cannot use the session file ({exc})") from None
         raise SessionError(f"{path}: not a cxassess session file ({exc})") from None
 
 

@@ -26,8 +26,9 @@ from cxassess.questionnaire.model import Questionnaire, as_questionnaire, questi
 
 __all__ = [
     "DONT_KNOW", "IN_PROGRESS", "MAX_CODE_LENGTH", "SCHEMA", "SCHEMA_VERSION", "SESSION_SUFFIXES", "SUBMITTED",
-    "check_answer", "check_code", "check_is_session", "check_version", "clean_choices", "is_damage", "merge_choices",
-    "now_utc", "participant_attributes", "stored_answers_damage", "stored_json", "stored_questionnaire",
+    "check_answer", "check_code", "check_is_session", "check_version", "clean_choices", "is_damage", "locked_error",
+    "merge_choices", "now_utc", "participant_attributes", "stored_answers_damage", "stored_json",
+    "stored_questionnaire",
 ]
 
 SCHEMA_VERSION = 1
@@ -87,6 +88,15 @@ def is_damage(exc: BaseException) -> bool:
     "file is not a database" is a file that never was one, or whose first page is gone)."""
     text = str(exc).lower()
     return isinstance(exc, sqlite3.DatabaseError) and any(w in text for w in _DAMAGE_WORDS)
+
+
+def locked_error(path: Path, exc: BaseException) -> SessionError | None:
+    """The error for a session file another program holds locked (SQLite "database is locked"/"busy"), else None."""
+    text = str(exc).lower()
+    if not (isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)):
+        return None
+    return SessionError(f"{path}: the session file is locked by another program (a workshop still writing to it "
+                        f"in exclusive mode, a backup or sync tool copying it: {exc}); try again once it lets go")
 
 
 def now_utc() -> str:
@@ -164,7 +174,8 @@ def check_is_session(con: sqlite3.Connection, path: Path, create: bool) -> None:
     except sqlite3.DatabaseError as exc:
         if is_damage(exc):
             raise  # a damaged session, not another kind of file: the caller says what is damaged
-        raise SessionError(f"{path}: not a cxassess session file ({exc}); it was left unchanged") from None
+        raise locked_error(path, exc) or SessionError(
+            f"{path}: not a cxassess session file ({exc}); it was left unchanged") from None
     if version is not None:
         return
     if tables:
