@@ -770,6 +770,26 @@ def test_google_forms_empty_submissions_are_left_out_and_listed():
     assert "dropped 3 empty submission row(s)" in r.report.notes
 
 
+def test_google_forms_collecting_email_addresses_empty_submissions_are_still_empty(tmp_path):
+    # a form set to collect e-mail addresses fills "Email Address" itself, so a double click leaves the
+    # Timestamp and the address: still nobody's answers
+    export = tmp_path / "forms.csv"
+    stmt = {i.id: i.text for i in Q.items}
+    with export.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([
+            ["Timestamp", "Email Address", "Score", stmt["LEAD1"], stmt["LEAD2"]],
+            ["2026/10/06 9:00:01 AM GMT+1", "ann@example.com", "", "Agree", "4"],
+            ["2026/10/06 9:03:17 AM GMT+1", "bo@example.com", "", "", ""],
+            ["2026/10/06 9:03:17 AM GMT+1", "bo@example.com", " ", "", " "],
+            ["2026/10/06 9:05:40 AM GMT+1", "cy@example.com", "", "Disagree", ""],
+        ])
+    r = import_export(export)
+    why = "an empty submission (only the Timestamp, Email Address are filled)"
+    assert r.report.dropped_rows == [(3, why), (4, f"{why}, in the same second as row 3: a double click")]
+    assert r.report.problems == [] and r.report.respondents == 2
+    assert values(r, "R2") == {"LEAD1": 4, "LEAD2": 4} and values(r, "R5") == {"LEAD1": 2, "LEAD2": ""}
+
+
 def test_google_forms_csv_and_xlsx_downloads_import_alike(tmp_path):
     from_csv = import_export(EXPORTS / "google-forms-empty-submissions.csv")
     from_xlsx = import_export(_google_xlsx(tmp_path))

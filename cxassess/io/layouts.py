@@ -340,19 +340,24 @@ def _layout_single_header(raw: RawTable, fmt: str, why: str) -> Layout:
 
 
 def _layout_google(raw: RawTable, why: str) -> Layout:
-    """One header row; a row with only its Timestamp filled is an empty submission (often a double click)."""
+    """One header row; a row with only what the form fills itself (its Timestamp, the e-mail address a form
+    collects, the score) is an empty submission (often a double click)."""
     layout = _layout_single_header(raw, "google-forms", why)
     stamps = [c.index for c in layout.columns if normalise_text(c.key) in GOOGLE_TIMESTAMPS]
+    auto = {c.index: "Timestamp" if c.index in stamps else c.key for c in layout.columns
+            if c.kind == "metadata" or (c.kind == "identity" and "mail" in normalise_text(c.key))}
     kept: list[tuple[int, list[str]]] = []
     last_empty: dict[str, int] = {}
     for n, cells in layout.data:
-        if any(c.strip() for k, c in enumerate(cells) if k not in stamps):
+        if any(c.strip() for k, c in enumerate(cells) if k not in auto):
             kept.append((n, cells))
             continue
+        filled = [name for k, name in auto.items() if k < len(cells) and cells[k].strip()] or ["Timestamp"]
         stamp = " ".join(cells[k].strip() for k in stamps)
         twice = f", in the same second as row {last_empty[stamp]}: a double click" if stamp in last_empty else ""
         last_empty.setdefault(stamp, n)
-        layout.dropped.append((n, f"an empty submission (only the Timestamp is filled){twice}"))
+        layout.dropped.append((n, f"an empty submission (only the {', '.join(filled)} "
+                                  f"{'is' if len(filled) == 1 else 'are'} filled){twice}"))
     layout.data = kept
     return layout
 
