@@ -65,6 +65,10 @@ def bench_suppression(n: int) -> None:
     print(f"  score() with groupings {full:.3f} s, without {none:.3f} s (both with the statistics of issue 13)")
     print(f"  the rule alone {plan:.3f} s (groups, {len(q.dimensions)} dimensions and {len(items)} statements) "
           f"against the old size-only rule {old * 1000:.2f} ms")
+    many = {c: pd.Series(rng.choice([f"{c}{i}" for i in range(40)], size=n)) for c in ("d", "t", "s")}
+    wide = best(lambda: suppression.plan_suppression(many, rs.notna().reset_index(drop=True), 3, None,
+                                                     answered.reset_index(drop=True)), repeat=1)
+    print(f"  3 groupings of 40 groups each (120 groups): the rule {wide:.3f} s")
 
 
 def bench_neutraliser(rows: int) -> None:

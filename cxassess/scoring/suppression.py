@@ -38,6 +38,7 @@ import pandas as pd
 __all__ = ["Suppression", "hide_in_statistics", "plan_suppression", "reason", "suppressed_groups"]
 
 Key = tuple[str, str]  # (grouping column, group value)
+HIDDEN_TOO = "hidden too, so that a smaller group cannot be worked out from the rest"
 
 
 @dataclass
@@ -83,34 +84,23 @@ def plan_suppression(labels: Mapping[str, pd.Series], has_score: pd.DataFrame, m
     """
     plan = Suppression(min_size)
     k = min_size
-    keys: list[Key] = [(col, str(v)) for col, s in labels.items() for v in sorted(pd.unique(s.astype(str)))]
-    n_people = len(has_score.index)
-    members = np.zeros((len(keys), n_people), dtype=bool)
-    for row, (col, value) in enumerate(keys):
-        members[row] = (labels[col].astype(str) == value).to_numpy()
-    columns = [c for c, _ in keys]
-
-    # the groups' people
-    plan.groups = _fixed_point(members, keys, columns, np.ones(n_people, dtype=bool), {}, k, "respondents")
-    # each dimension's contributors, within the groups still shown
-    for dim in has_score.columns:
-        scored = has_score[dim].to_numpy(dtype=bool)
-        whole = scored if scored.sum() >= k else None
-        if whole is None and scored.any():
-            plan.dimensions[str(dim)] = f"fewer than {k} respondents have a score for it"
-        hidden = _fixed_point(members & scored, keys, columns, whole, plan.groups, k,
-                              "respondents with a score for this dimension")
+    groups = _Groupings.of(labels)
+    everyone = np.ones(len(has_score.index), dtype=bool)
+    plan.groups = groups.fixed_point(everyone, everyone, {}, k, "respondents")  # the groups' people
+    measures = [(str(d), has_score[d].to_numpy(dtype=bool), plan.cells, "respondents with a score for this dimension")
+                for d in has_score.columns]
+    if answered is not None and labels:  # each statement's answerers: the group x statement figures
+        measures += [(str(i), answered[i].to_numpy(dtype=bool), plan.item_cells,
+                      "respondents who answered this statement") for i in answered.columns]
+    for name, mask, cells, whom in measures:  # within the groups still shown
+        whole = mask if mask.sum() >= k else None
+        if whole is None and mask.any() and cells is plan.cells:
+            plan.dimensions[name] = f"fewer than {k} respondents have a score for it"
+        hidden = groups.fixed_point(mask, whole, plan.groups, k, whom)
+        contributors = groups.sizes(mask)
         for key, why in hidden.items():
-            if key not in plan.groups and (members[keys.index(key)] & scored).any():
-                plan.cells[(key[0], key[1], str(dim))] = why
-    answer_sets = answered if answered is not None and labels else pd.DataFrame()
-    for item in answer_sets.columns:
-        answers = answer_sets[item].to_numpy(dtype=bool)
-        hidden = _fixed_point(members & answers, keys, columns, answers if answers.sum() >= k else None,
-                              plan.groups, k, "respondents who answered this statement")
-        for key, why in hidden.items():
-            if key not in plan.groups and (members[keys.index(key)] & answers).any():
-                plan.item_cells[(key[0], key[1], str(item))] = why
+            if key not in plan.groups and contributors[groups.keys.index(key)] > 0:
+                cells[(key[0], key[1], name)] = why
     for col, value, dim in plan.cells:
         plan.overall.setdefault((col, value), f"its score for {dim} is hidden, and the overall would give it away")
     for item, n in (item_counts or {}).items():
@@ -119,65 +109,116 @@ def plan_suppression(labels: Mapping[str, pd.Series], has_score: pd.DataFrame, m
     return plan
 
 
-def _fixed_point(sets: np.ndarray, keys: Sequence[Key], columns: Sequence[str], whole: np.ndarray | None,
-                 already: Mapping[Key, str], k: int, whom: str) -> dict[Key, str]:
-    """Rows of ``sets`` (groups x people) to hide, with reasons: too few, hidden together, too close."""
-    hidden: dict[Key, str] = dict(already)
-    sizes = sets.sum(axis=1)
-    for row, key in enumerate(keys):
-        if key not in hidden and sizes[row] < k:
-            hidden[key] = f"fewer than {k} {whom}"
-    order = sorted(range(len(keys)), key=lambda r: (int(sizes[r]), keys[r]))  # smaller first, then by name
-    while True:
-        shown = np.array([key not in hidden for key in keys], dtype=bool)
-        victim = _complementary(sets, keys, columns, shown, order, k, whom)
-        if victim is None:
-            victim = _too_close(sets, keys, columns, shown, whole, order, k, whom)
-        if victim is None:
-            return {key: why for key, why in hidden.items() if key not in already}
-        hidden[victim[0]] = victim[1]
+@dataclass
+class _Groupings:
+    """Every grouping as integer codes per person, its groups as rows (``keys``: column, value)."""
 
+    keys: list[Key]
+    columns: list[str]  # per row: its grouping
+    groupings: list[str]
+    codes: list[np.ndarray]  # per grouping: each person's group number within the grouping
+    offsets: list[int]  # per grouping: the row of its first group
 
-def _complementary(sets: np.ndarray, keys: Sequence[Key], columns: Sequence[str], shown: np.ndarray,
-                   order: Sequence[int], k: int, whom: str) -> tuple[Key, str] | None:
-    """The next group to hide so that a grouping's hidden people are 0 or at least ``k``."""
-    for col in dict.fromkeys(columns):
-        rows = [r for r in range(len(keys)) if columns[r] == col]
-        pool = int(np.any(sets[[r for r in rows if not shown[r]]], axis=0).sum()) if not shown[rows].all() else 0
-        if 0 < pool < k:
-            candidates = [r for r in order if columns[r] == col and shown[r]]
-            if candidates:
-                return keys[candidates[0]], "hidden too, so that a smaller group cannot be worked out from the rest"
-    return None
+    @classmethod
+    def of(cls, labels: Mapping[str, pd.Series]) -> _Groupings:
+        keys: list[Key] = []
+        codes, offsets = [], []
+        for col, values in labels.items():
+            text = values.astype(str).to_numpy()
+            names = sorted(set(text.tolist()))
+            offsets.append(len(keys))
+            codes.append(np.searchsorted(np.array(names, dtype=object), text).astype(np.int64))
+            keys += [(col, v) for v in names]
+        return cls(keys, [c for c, _ in keys], list(labels), codes, offsets)
 
+    def _counts(self, people: np.ndarray) -> np.ndarray:
+        """Per group (row), how many of ``people`` (a boolean mask) are in it."""
+        parts = [np.bincount(c[people], minlength=self._n(g)) for g, c in enumerate(self.codes)]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-def _too_close(sets: np.ndarray, keys: Sequence[Key], columns: Sequence[str], shown: np.ndarray,
-               whole: np.ndarray | None, order: Sequence[int], k: int, whom: str) -> tuple[Key, str] | None:
-    """The first group (smaller first) that differs from a shown reference by 1 to k-1 people."""
-    refs: list[tuple[str, np.ndarray]] = [] if whole is None else [("the whole organisation", whole)]
-    for col in dict.fromkeys(columns):
-        rows = [r for r in range(len(keys)) if columns[r] == col and not shown[r]]
-        if rows:
-            pool = np.any(sets[rows], axis=0)
-            if pool.any():
-                refs.append((f"the hidden groups of {col} taken together", pool))
-    live = [r for r in order if shown[r]]
-    if not live:
+    def sizes(self, mask: np.ndarray) -> np.ndarray:
+        return self._counts(mask)
+
+    def _n(self, g: int) -> int:
+        return (self.offsets[g + 1] if g + 1 < len(self.offsets) else len(self.keys)) - self.offsets[g]
+
+    def _overlaps(self, mask: np.ndarray) -> np.ndarray:
+        """Groups x groups: people of ``mask`` in both (a cross-tabulation per pair of groupings)."""
+        out = np.zeros((len(self.keys), len(self.keys)), dtype=np.int64)
+        for a, ca in enumerate(self.codes):
+            for b, cb in enumerate(self.codes):
+                na, nb = self._n(a), self._n(b)
+                tab = np.bincount(ca[mask] * nb + cb[mask], minlength=na * nb).reshape(na, nb)
+                out[self.offsets[a]:self.offsets[a] + na, self.offsets[b]:self.offsets[b] + nb] = tab
+        return out
+
+    def fixed_point(self, mask: np.ndarray, whole: np.ndarray | None, already: Mapping[Key, str], k: int,
+                    whom: str) -> dict[Key, str]:
+        """Groups to hide for the figures on ``mask``'s people, with reasons: too few, hidden together, too close."""
+        keys = self.keys
+        hidden: dict[Key, str] = dict(already)
+        sizes = self._counts(mask)
+        for row, key in enumerate(keys):
+            if key not in hidden and sizes[row] < k:
+                hidden[key] = f"fewer than {k} {whom}"
+        order = sorted(range(len(keys)), key=lambda r: (int(sizes[r]), keys[r]))  # smaller first, then by name
+        rank = np.empty(len(keys), dtype=np.int64)
+        rank[order] = np.arange(len(keys))
+        diff = sizes[:, None] + sizes[None, :] - 2 * self._overlaps(mask)
+        close_pair = (diff > 0) & (diff < k) & (rank[:, None] < rank[None, :])
+        while True:
+            shown = np.array([key not in hidden for key in keys], dtype=bool)
+            pools = self._pools(mask, shown)
+            victim = self._complementary(pools, shown, order, k)
+            if victim is None:
+                victim = self._too_close(mask, sizes, close_pair, pools, shown, whole, order, k, whom)
+            if victim is None:
+                return {key: why for key, why in hidden.items() if key not in already}
+            hidden[victim[0]] = victim[1]
+
+    def _pools(self, mask: np.ndarray, shown: np.ndarray) -> dict[str, np.ndarray]:
+        """Per grouping with hidden groups: its hidden people (of ``mask``), recoverable from the whole."""
+        pools = {}
+        for g, col in enumerate(self.groupings):
+            rows = np.arange(self.offsets[g], self.offsets[g] + self._n(g))
+            gone = rows[~shown[rows]] - self.offsets[g]
+            if gone.size:
+                pools[col] = mask & np.isin(self.codes[g], gone)
+        return pools
+
+    def _complementary(self, pools: Mapping[str, np.ndarray], shown: np.ndarray, order: Sequence[int],
+                       k: int) -> tuple[Key, str] | None:
+        """The next group to hide so that a grouping's hidden people are 0 or at least ``k``."""
+        for col in sorted(pools):  # by name, not by the order the groupings were asked for
+            pool = pools[col]
+            if 0 < int(pool.sum()) < k:
+                candidates = [r for r in order if self.columns[r] == col and shown[r]]
+                if candidates:
+                    return self.keys[candidates[0]], HIDDEN_TOO
         return None
-    block = sets[live].astype(np.float64)  # a BLAS product: every pair's overlap at once
-    inter = np.rint(block @ block.T).astype(np.int64)
-    size = sets[live].sum(axis=1)
-    diff = size[:, None] + size[None, :] - 2 * inter
-    for i, r in enumerate(live):  # smaller first: the smaller of two close groups is the one hidden
-        for j, other in enumerate(live):
-            if j != i and 0 < diff[i, j] < k and (size[i], keys[r]) <= (size[j], keys[other]):
-                col, value = keys[other]
-                return keys[r], f"differs from {col} = {value} by fewer than {k} {whom}"
-        for name, ref in refs:
-            d = int((sets[r] ^ ref).sum())
-            if 0 < d < k:
-                return keys[r], f"differs from {name} by fewer than {k} {whom}"
-    return None
+
+    def _too_close(self, mask: np.ndarray, sizes: np.ndarray, close_pair: np.ndarray,
+                   pools: Mapping[str, np.ndarray], shown: np.ndarray, whole: np.ndarray | None,
+                   order: Sequence[int], k: int, whom: str) -> tuple[Key, str] | None:
+        """The first shown group (smaller first) that differs from a shown reference by 1 to k-1 people."""
+        refs = [] if whole is None else [("the whole organisation", whole)]
+        refs += [(f"the hidden groups of {col} taken together", pools[col])
+                 for col in sorted(pools) if pools[col].any()]
+        ref_diffs = [(name, sizes + int(ref.sum()) - 2 * self._counts(mask & ref)) for name, ref in refs]
+        close = close_pair & shown[:, None] & shown[None, :]
+        rank = np.empty(len(self.keys), dtype=np.int64)
+        rank[list(order)] = np.arange(len(self.keys))
+        for r in order:
+            if not shown[r]:
+                continue
+            partners = np.flatnonzero(close[r])
+            if partners.size:  # the smaller of the two is hidden: r, since the pair is ordered by rank
+                col, value = self.keys[int(partners[np.argmin(rank[partners])])]
+                return self.keys[r], f"differs from {col} = {value} by fewer than {k} {whom}"
+            for name, d in ref_diffs:
+                if 0 < d[r] < k:
+                    return self.keys[r], f"differs from {name} by fewer than {k} {whom}"
+        return None
 
 
 def hide_in_statistics(stats: dict[str, Any], plan: Suppression) -> dict[str, Any]:
@@ -230,4 +271,4 @@ def reason(respondents: int, min_size: int) -> str:
     """Why a group is hidden, in words for a report or a chart, when only its size is known."""
     if respondents < min_size:
         return f"fewer than {min_size} respondents"
-    return "hidden too, so that a smaller group cannot be worked out from the rest"
+    return HIDDEN_TOO
