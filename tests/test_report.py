@@ -319,6 +319,8 @@ def check_first_page(pdf: Path, tmp_path: Path) -> None:
     image = Image.open(next(tmp_path.glob("p*.png"))).convert("L")
     width, height = image.size
     body = image.crop((0, 0, width, int(height * 0.93)))  # above the page-number footer
-    rows = [min(body.crop((0, y, width, y + 1)).getdata()) < 200 for y in range(body.size[1])]
-    last_ink = max(y for y, ink in enumerate(rows) if ink)
+    import numpy as np
+
+    rows = np.asarray(body).min(axis=1) < 200  # a row with any dark pixel
+    last_ink = int(np.flatnonzero(rows).max())
     assert last_ink / body.size[1] > 0.75, f"page 1 is blank below {last_ink / body.size[1]:.0%} of its height"

@@ -190,5 +190,8 @@ def test_a_demo_report_says_what_its_figures_show(tmp_path):
     assert f"<strong>{scores.overall['stage_name']}</strong> ({p:.0%} likely)" in html
     # comments: shown (64 people), contact details gone, grouped by theme
     assert "What people wrote" in "".join(c.source for c in nb.cells)
-    assert "[e-mail removed]" in html and "@example.com" not in html and "960 417" not in html
+    raw = (DEMO_DIR / "northwind-outfitters.csv").read_text(encoding="utf-8")
+    assert "sam.rivers@example.com" in raw and "01632 960 417" in raw  # the demo's comments carry both
+    assert "people wrote" in html and "sam.rivers" not in html and "@example.com" not in html
+    assert "960 417" not in html and "01632" not in html
     assert "<th>Theme</th>" in html
