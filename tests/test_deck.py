@@ -22,6 +22,7 @@ from cxassess.questionnaire.model import load_questionnaire
 
 EMU_PER_PT = 12700
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +99,11 @@ def test_bar_chart_is_native_with_scores_and_targets(report, deck):
         assert abs(band.left - expected) <= 2
     xml = chart._chartSpace.xml
     assert '<c:manualLayout>' in xml and '<c:layoutTarget val="inner"/>' in xml
+    # the first dimension on top (categories reversed) and the value axis still at the bottom: it
+    # crosses the category axis at its last category, not at the top where the stage labels are
+    cat_ax, val_ax = chart._chartSpace.find(f".//{C}catAx"), chart._chartSpace.find(f".//{C}valAx")
+    assert cat_ax.find(f"{C}scaling/{C}orientation").get("val") == "maxMin"
+    assert val_ax.find(f"{C}crosses").get("val") == "max"
 
 
 def test_radar_is_native(report, deck):

@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 from pptx.chart.data import CategoryChartData
-from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.oxml.ns import qn
 from pptx.util import Pt
 
@@ -96,7 +96,7 @@ def dimension_bars(slide: Any, box: Box, scores: Any) -> Any:
     chart.value_axis.has_major_gridlines = False
     chart.value_axis.tick_labels.font.size = Pt(11)
     chart.category_axis.reverse_order = True  # the first dimension on top, as in the report
-    chart.category_axis.crosses = XL_AXIS_CROSSES.MAXIMUM  # ... and the value axis still at the bottom
+    _cross_at_last_category(chart.value_axis._element)  # ... and the value axis still at the bottom
     chart.category_axis.tick_labels.font.size = Pt(11)
     chart.has_legend = True
     chart.legend.position = XL_LEGEND_POSITION.BOTTOM
@@ -140,8 +140,14 @@ def _transparent_plot(chart: Any) -> None:
         etree.SubElement(line, qn("a:noFill"))
 
 
-def _value_axes(chart: Any) -> list[Any]:
-    return chart._chartSpace.findall(".//" + qn("c:valAx"))
+def _cross_at_last_category(val_ax: Any) -> None:
+    """The value axis crosses the category axis at its last category (``c:crosses val="max"``): with
+    the categories reversed that is the bottom. python-pptx's category axis has no ``crosses``."""
+    crosses = val_ax.find(qn("c:crosses"))
+    if crosses is None:
+        crosses = etree.SubElement(val_ax, qn("c:crosses"))
+        val_ax.find(qn("c:crossAx")).addnext(crosses)
+    crosses.set("val", "max")
 
 
 def _scale(val_ax: Any, lo: float, hi: float) -> None:
