@@ -2,8 +2,11 @@
 
 - A manifest is CSV/XLSX (one row per client) or YAML (a list of mappings) with ``client`` and
   ``responses`` and optionally ``targets``, ``group_by`` (``;``-separated in CSV), ``consultant``,
-  ``assessment_date``, ``questionnaire``, ``customer_metrics``, ``min_group_size``. Relative paths
-  are resolved against the manifest's folder.
+  ``assessment_date``, ``questionnaire``, ``customer_metrics``, ``min_group_size``, ``invited`` (how
+  many people were asked: a number, or a YAML file with ``total`` and counts per group). Relative
+  paths are resolved against the manifest's folder, symlinks followed, and must stay inside it (or
+  inside a folder the caller allows: ``--allow-outside PATH``): a manifest cannot make the batch
+  read, render or quote a file elsewhere on the machine.
 - A responses file with a ``client`` column (and no ``responses`` column) is split by client; the
   parts are kept in ``DIR/_inputs/`` (rewritten only when their content changes, so a resumed
   batch still sees the same inputs).
@@ -16,7 +19,7 @@ Turning entries into report requests and running them is :mod:`cxassess.run.batc
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ from cxassess._util.safe import csv_text, slugify
 from cxassess.errors import CxError
 
 MANIFEST_COLUMNS = ("client", "responses", "targets", "group_by", "consultant", "assessment_date",
-                    "questionnaire", "customer_metrics", "min_group_size",
+                    "questionnaire", "customer_metrics", "min_group_size", "invited",
                     "wave", "sector")  # wave, sector: how batch --store records the client
 PATH_COLUMNS = ("responses", "targets", "questionnaire", "customer_metrics")
 INPUTS_DIR = "_inputs"
@@ -54,10 +57,12 @@ class ManifestEntry:
 
 
 def read_entries(path: Path | str, *, out_dir: Path | str | None = None,
-                 defaults: Mapping[str, Any] | None = None) -> list[ManifestEntry]:
+                 defaults: Mapping[str, Any] | None = None,
+                 allow_outside: Sequence[Path | str] = ()) -> list[ManifestEntry]:
     """The clients a manifest (or a responses file with a ``client`` column) asks for.
 
-    ``defaults`` fill fields a row leaves blank (the CLI's --group-by, --targets, ...).
+    ``defaults`` fill fields a row leaves blank (the CLI's --group-by, --targets, ...);
+    ``allow_outside``: folders besides the manifest's own that its paths may point into.
     """
     path = Path(path)
     if not path.is_file():
@@ -74,7 +79,8 @@ def read_entries(path: Path | str, *, out_dir: Path | str | None = None,
             return _split_responses(path, frame, out_dir, defaults)
     else:
         raise CxError(f"{path}: a manifest must be .csv, .xlsx or .yaml (got {suffix or 'no extension'})")
-    return _entries_from_rows(path, rows, defaults or {})
+    allowed = tuple(Path(p).expanduser().resolve() for p in allow_outside)
+    return _entries_from_rows(path, rows, defaults or {}, allowed)
 
 
 def _table_rows(path: Path, frame: Any, first_row: int) -> tuple[list[str], list[Row]]:
@@ -106,7 +112,8 @@ def _yaml_rows(path: Path) -> list[Row]:
     return rows
 
 
-def _entries_from_rows(path: Path, rows: list[Row], defaults: Mapping[str, Any]) -> list[ManifestEntry]:
+def _entries_from_rows(path: Path, rows: list[Row], defaults: Mapping[str, Any],
+                       allowed: tuple[Path, ...] = ()) -> list[ManifestEntry]:
     if not rows:
         raise CxError(f"{path}: the manifest lists no clients")
     unknown = sorted({k for _, row in rows for k in row if k not in MANIFEST_COLUMNS})
@@ -130,7 +137,9 @@ def _entries_from_rows(path: Path, rows: list[Row], defaults: Mapping[str, Any])
                 raise CxError("no responses file")
             for key in PATH_COLUMNS:
                 if key in from_row:  # paths in the manifest are relative to the manifest's folder
-                    values[key] = str(base / Path(_text(values[key])).expanduser())
+                    values[key] = _contained(base, _text(values[key]), allowed, key)
+            if "invited" in from_row and not _text(values["invited"]).isdigit():  # a number, or a file of counts
+                values["invited"] = _contained(base, _text(values["invited"]), allowed, "invited")
             group_by = values.get("group_by", ())
             if isinstance(group_by, str):
                 group_by = [g.strip() for g in group_by.split(";") if g.strip()]
@@ -143,6 +152,8 @@ def _entries_from_rows(path: Path, rows: list[Row], defaults: Mapping[str, Any])
             }
             if "min_group_size" in values:
                 fields["min_group_size"] = values["min_group_size"]
+            if _text(values.get("invited")):
+                fields["invited"] = _text(values["invited"])
             if values.get("store"):  # the history store (batch --store), for the report's trend and benchmark
                 fields["store"] = values["store"]
             entries.append(ManifestEntry(client, fields, where, wave=_text(values.get("wave")),
@@ -150,6 +161,16 @@ def _entries_from_rows(path: Path, rows: list[Row], defaults: Mapping[str, Any])
         except CxError as exc:
             entries.append(ManifestEntry(client or f"({where})", {}, where, f"{where}: {exc}"))
     return entries
+
+
+def _contained(base: Path, text: str, allowed: tuple[Path, ...], key: str) -> str:
+    """A manifest path resolved against ``base`` (symlinks followed); refused when it leaves ``base``
+    and every ``allowed`` folder (``../``, an absolute path, a link pointing elsewhere)."""
+    target = (base / Path(text).expanduser()).resolve()
+    if any(target.is_relative_to(root) for root in (base, *allowed)):
+        return str(target)
+    raise CxError(f"{key} {text!r} is outside the manifest's folder {base}: move the file into that folder, "
+                  "or allow its folder with --allow-outside PATH")
 
 
 def _check_shapes(row: Mapping[str, Any]) -> None:

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from cxassess._util.files import write_text
-from cxassess._util.safe import escape_html, slugify
+from cxassess._util.safe import escape_html, for_terminal, slugify
 from cxassess.errors import CxError
 from cxassess.io.manifests import ManifestEntry, read_entries
 from cxassess.report.export import REPORT_TITLE
+from cxassess.report.formats import REGISTRY, DeliverableOptions
 from cxassess.report.publish import FORMATS, ReportResult, one_line, parse_formats
 from cxassess.report.request import ReportRequest
 from cxassess.run.renderer import CELL_TIMEOUT, Renderer
@@ -65,15 +66,17 @@ class BatchResult:
 # from manifest entries to report requests
 # --------------------------------------------------------------------------------------
 def read_manifest(path: Path | str, *, out_dir: Path | str | None = None,
-                  defaults: Mapping[str, Any] | None = None) -> list[BatchItem]:
+                  defaults: Mapping[str, Any] | None = None,
+                  allow_outside: Sequence[Path | str] = ()) -> list[BatchItem]:
     """The clients a manifest (or a responses file with a ``client`` column) asks for, as report requests.
 
-    ``defaults`` fill fields a row leaves blank (the CLI's --group-by, --targets, ...).
+    ``defaults`` fill fields a row leaves blank (the CLI's --group-by, --targets, ...); the manifest's
+    paths stay inside its folder or the ``allow_outside`` folders (``--allow-outside``).
     Structural problems (missing file, no ``client`` column, unknown columns) raise
     :class:`CxError`; a bad row becomes a failed item, so the other clients still render.
     See :func:`cxassess.io.manifests.read_entries`.
     """
-    entries = read_entries(path, out_dir=out_dir, defaults=defaults)
+    entries = read_entries(path, out_dir=out_dir, defaults=defaults, allow_outside=allow_outside)
     return _mark_duplicates([_item(entry) for entry in entries])
 
 
@@ -107,8 +110,11 @@ def _mark_duplicates(items: list[BatchItem]) -> list[BatchItem]:
 # --------------------------------------------------------------------------------------
 async def run_batch(items: Sequence[BatchItem], out_dir: Path | str, *, formats: Iterable[str] = FORMATS,
                     workers: int = 2, resume: bool = False, notebook: Path | str | None = None,
-                    executor: str = "auto", timeout: int = CELL_TIMEOUT, progress: bool | None = None) -> BatchResult:
-    """Render every item, ``workers`` at a time; never raises for one client's failure."""
+                    executor: str = "auto", timeout: int = CELL_TIMEOUT, progress: bool | None = None,
+                    options: DeliverableOptions | None = None) -> BatchResult:
+    """Render every item, ``workers`` at a time; never raises for one client's failure.
+
+    ``options``: the derived formats' options (the deck's template, the workbook's responses sheet)."""
     from tqdm import tqdm
 
     started = time.perf_counter()
@@ -118,7 +124,8 @@ async def run_batch(items: Sequence[BatchItem], out_dir: Path | str, *, formats:
     workers = max(1, int(workers))
     results: list[ReportResult | None] = [None] * len(items)
     todo = []
-    renderer = Renderer(notebook=notebook, formats=formats, executor=executor, lanes=workers, timeout=timeout)
+    renderer = Renderer(notebook=notebook, formats=formats, executor=executor, lanes=workers, timeout=timeout,
+                        options=options)
     for i, item in enumerate(items):
         if item.request is None:
             results[i] = ReportResult(item.client, item.slug, out / item.slug, "failed", item.error)
@@ -128,7 +135,8 @@ async def run_batch(items: Sequence[BatchItem], out_dir: Path | str, *, formats:
         else:
             todo.append(i)
 
-    bar = tqdm(total=len(items), unit="report", desc="reports", file=sys.stderr,
+    # the bar redraws itself with carriage returns: it writes past the CLI's terminal filter (its text is safe)
+    bar = tqdm(total=len(items), unit="report", desc="reports", file=getattr(sys.stderr, "unfiltered", sys.stderr),
                disable=(not progress) if progress is not None else None, leave=True, dynamic_ncols=True)
     bar.update(len(items) - len(todo))
     kind = "-"
@@ -162,6 +170,14 @@ async def run_batch(items: Sequence[BatchItem], out_dir: Path | str, *, formats:
     return batch
 
 
+def run_local(items: Sequence[BatchItem], out_dir: Path | str, *, kernels: str = "auto",
+              scheduler: str | None = None, **kw: Any) -> BatchResult:
+    """The ``local`` executor (:mod:`cxassess.run.executors`): :func:`run_batch` on this machine."""
+    if scheduler:
+        raise CxError("--scheduler is for --executor dask")
+    return asyncio.run(run_batch(items, out_dir, executor=kernels, **kw))
+
+
 def _existing_files(folder: Path) -> dict[str, Path]:
     return {p.name: p for p in sorted(folder.glob("*")) if p.is_file()}
 
@@ -169,11 +185,19 @@ def _existing_files(folder: Path) -> dict[str, Path]:
 def batch(manifest: Path | str, out_dir: Path | str, *, formats: Iterable[str] = FORMATS, workers: int = 2,
           resume: bool = False, notebook: Path | str | None = None, executor: str = "auto",
           defaults: Mapping[str, Any] | None = None, timeout: int = CELL_TIMEOUT,
-          progress: bool | None = None) -> BatchResult:
-    """Read a manifest and render every client (blocking); see :func:`run_batch`."""
-    items = read_manifest(manifest, out_dir=out_dir, defaults=defaults)
-    return asyncio.run(run_batch(items, out_dir, formats=formats, workers=workers, resume=resume,
-                                 notebook=notebook, executor=executor, timeout=timeout, progress=progress))
+          progress: bool | None = None, options: DeliverableOptions | None = None,
+          allow_outside: Sequence[Path | str] = (), scheduler: str | None = None) -> BatchResult:
+    """Read a manifest and render every client (blocking); see :func:`run_batch` and :func:`read_manifest`.
+
+    ``executor``: ``local`` (``auto``, ``fork``, ``launch``: this machine) or ``dask`` (a Dask cluster at
+    ``scheduler``, or an embedded one of ``workers`` processes); see :mod:`cxassess.run.executors`."""
+    from cxassess.run.executors import executor as executor_named
+
+    run = executor_named(executor)  # an unknown name fails before the manifest is read
+    items = read_manifest(manifest, out_dir=out_dir, defaults=defaults, allow_outside=allow_outside)
+    result: BatchResult = run(items, out_dir, formats=formats, workers=workers, resume=resume, notebook=notebook,
+                              timeout=timeout, progress=progress, options=options, scheduler=scheduler)
+    return result
 
 
 # --------------------------------------------------------------------------------------
@@ -181,12 +205,12 @@ def batch(manifest: Path | str, out_dir: Path | str, *, formats: Iterable[str] =
 # --------------------------------------------------------------------------------------
 _CELL_CSS = ("th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #d9e2ec; "
              "vertical-align: top; }")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LINE_BREAKS = re.compile(r"[\t\n\r]")
 
 
 def _terminal_safe(text: str) -> str:
-    """No escape sequences or control characters from user strings reach the terminal."""
-    return _CONTROL.sub("?", str(text))
+    """No escape sequences, bidi overrides or line breaks from user strings reach the terminal (shown escaped)."""
+    return _LINE_BREAKS.sub(lambda m: f"\\x{ord(m.group()):02x}", for_terminal(text))
 
 
 def summary_table(batch_result: BatchResult) -> str:
@@ -214,7 +238,7 @@ def write_index(out_dir: Path | str, results: Sequence[ReportResult]) -> Path:
         if r.ok:
             links = " ".join(
                 f'<a href="{escape_html(r.slug)}/{escape_html(name)}">{escape_html(label)}</a>'
-                for name, label in (("report.html", "HTML"), ("report.pdf", "PDF"), ("scores.json", "scores"))
+                for name, label in [*((f.file_name, f.label) for f in REGISTRY.values()), ("scores.json", "scores")]
                 if (out / r.slug / name).is_file())
             status = "up to date" if r.status == "skipped" else "rendered"
             rows.append(f"<tr><td>{escape_html(r.client)}</td><td class=\"ok\">{status}</td><td>{links}</td></tr>")
