@@ -562,11 +562,52 @@ def test_salvage_around_damage_in_both_answer_tables_keeps_only_true_answers_and
     assert {tuple(row) for row in got.itertuples(index=False)} <= true  # nothing invented or changed
     report = (tmp_path / "salvaged.salvage-report.txt").read_text(encoding="utf-8")
     unsure = {(line.split("participant ")[1].split(",")[0], line.split("item ")[1].split(":")[0])
-              for line in report.splitlines() if "may have been answered" in line}
+              for line in report.splitlines() if "may have been answered" in line or "may have been changed" in line}
     missing = {(row[0], row[1]) for row in true} - {(row[0], row[1]) for row in got.itertuples(index=False)}
     assert missing and missing <= unsure  # every answer not read out is named in the report
     assert "answer log entries " in report and "(a damaged page)" in report
     assert f"Result: {len(got)} answer(s) from " in report
+
+
+@pytest.mark.parametrize("pages", [10, 14, 20, 28])
+def test_a_session_cut_short_mid_page_says_so_and_salvages_only_true_answers(tmp_path, cli, pages):
+    # at 10 pages the log holds P008's first B1 answer (5) but the entry that changed it (to 1) is gone: the
+    # answer is left out and listed, never given as P008's latest; at 28 pages a page of zeros reads as NULL rows
+    path, truth = _session(tmp_path)
+    whole = path.read_bytes()
+    cut = whole[: 4096 * pages + 1234]  # a copy that stopped in the middle of a page
+    path.write_bytes(cut)
+    r = cli("export", path, "--out", tmp_path / "out.csv")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert (f"the file is cut short: {len(cut):,} of the {len(whole):,} bytes its header records (pages "
+            f"{pages + 1}..{len(whole) // 4096} of {len(whole) // 4096} missing or incomplete") in r.stderr
+    out = tmp_path / "salvaged.csv"
+    r = cli("export", path, "--out", out, "--salvage")
+    report = (tmp_path / "salvaged.salvage-report.txt").read_text(encoding="utf-8")
+    if pages == 10:
+        assert r.returncode == 1 and "no answer could be read out; nothing was written" in r.stderr
+        assert ("participant P008, item B1: left out: the answer log gives an answer (entry 52), but later entries "
+                "(53..") in report
+        return
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    true = {tuple(row) for row in truth.itertuples(index=False)}
+    assert 0 < len(got) < len(truth)
+    assert {tuple(row) for row in got.itertuples(index=False)} <= true  # nothing read from the missing pages
+    assert path.read_bytes() == cut and sorted(p.name for p in tmp_path.iterdir()) == [
+        "salvaged.csv", "salvaged.salvage-report.txt", "truth.csv", "workshop.sqlite"]  # no copy or -wal left
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"", "an empty file (0 bytes): no session was ever written to it; nothing to salvage"),
+    (b"SQLite format 3\x00" + b"\x10" * 44, "the file is cut short inside its 100-byte header (60 bytes)"),
+])  # never "name the questionnaire": there is nothing to read it with
+def test_salvage_of_a_file_with_nothing_in_it_says_why(tmp_path, cli, data, expected):
+    path = tmp_path / "s.sqlite"
+    path.write_bytes(data)
+    r = cli("export", path, "--out", tmp_path / "out.csv", "--salvage")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and expected in r.stderr
+    assert "--questionnaire" not in r.stderr and not (tmp_path / "out.csv").exists()
 
 
 def test_salvage_keeps_participants_whose_own_row_is_lost_with_their_logged_attributes(tmp_path):

@@ -20,8 +20,11 @@ salvage report beside it listing what was read, from where, and every part that 
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +43,48 @@ __all__ = ["SALVAGE_HINT", "Diagnosis", "Salvage", "damaged_error", "diagnose", 
 TABLES = ("meta", "participants", "answer_log", "answers")
 
 SALVAGE_HINT = "read out every answer that can still be read: cxassess export {path} --salvage --out salvaged.csv"
+
+_MAGIC = b"SQLite format 3\x00"
+
+
+def truncation(path: Path) -> str | None:
+    """How a SQLite file is cut short (a copy or download that stopped early), from its header; else None."""
+    with path.open("rb") as fh:
+        head = fh.read(100)
+    size = path.stat().st_size
+    if not head.startswith(_MAGIC):
+        return None
+    if len(head) < 100:
+        return f"the file is cut short inside its 100-byte header ({size} bytes); nothing can be read"
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    if not page_size or size >= page_size * pages:
+        return None
+    return (f"the file is cut short: {size:,} of the {page_size * pages:,} bytes its header records (pages "
+            f"{size // page_size + 1}..{pages} of {pages} missing or incomplete; a copy that stopped early?)")
+
+
+@contextlib.contextmanager
+def _readable(path: Path) -> Iterator[Path]:
+    """``path``, or for a file cut short a copy padded to its full length: SQLite refuses to read any table of a
+    truncated file, while in the padded copy only the missing pages are unreadable (the file is never changed)."""
+    if truncation(path) is None or path.stat().st_size < 100:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="cxassess-salvage-") as folder:
+        copy = Path(folder) / path.name
+        shutil.copyfile(path, copy)
+        head = path.read_bytes()[:100]
+        page_size = int.from_bytes(head[16:18], "big")
+        page_size = 65536 if page_size == 1 else page_size
+        with copy.open("r+b") as fh:
+            fh.truncate(page_size * int.from_bytes(head[28:32], "big"))
+        wal = Path(f"{path}-wal")
+        if wal.is_file():
+            shutil.copyfile(wal, f"{copy}-wal")
+        yield copy
+
 
 def _connect(path: Path) -> sqlite3.Connection:
     """Read-only, with text as bytes so that text that is not UTF-8 can be read (and reported) too.
@@ -80,6 +125,17 @@ class Diagnosis:
 def diagnose(path: str | Path) -> Diagnosis:
     """Read every table of a session file whole, and say what is damaged (nothing is changed)."""
     path = Path(path)
+    cut = truncation(path)
+    if cut and path.stat().st_size < 100:
+        return Diagnosis([cut], [])
+    with _readable(path) as readable:
+        found = _diagnose(readable)
+    if cut:
+        found.damage.insert(0, cut)
+    return found
+
+
+def _diagnose(path: Path) -> Diagnosis:
     try:
         con = _connect(path)
     except sqlite3.Error as exc:
@@ -220,23 +276,31 @@ def _one(con: sqlite3.Connection, sql: str) -> Any:
 
 
 def _table_rows(con: sqlite3.Connection, table: str, columns: str, key: str, upper: int, salvage: Salvage,
-                what: str) -> list[tuple[Any, ...]]:
-    """Every readable row of a rowid table; unreadable key ranges go to ``salvage.lost``."""
+                what: str, lost: list[tuple[int, int]] | None = None) -> list[tuple[Any, ...]]:
+    """Every readable row of a rowid table; unreadable key ranges go to ``salvage.lost`` (and to ``lost``).
+
+    A row read from a page of zeros (a file cut short and padded, a smashed page) has every field NULL: such
+    rows, with NULL in the first two columns (the key and a NOT NULL column), are not rows and are dropped."""
     try:
-        return con.execute(f"SELECT {columns} FROM {table}").fetchall()  # noqa: S608 - fixed names
+        return _real(con.execute(f"SELECT {columns} FROM {table}").fetchall())  # noqa: S608 - fixed names
     except sqlite3.DatabaseError:
         pass
     top = _one(con, f"SELECT MAX({key}) FROM {table}") or upper  # noqa: S608
-    lost: list[tuple[int, int]] = []
+    lost = [] if lost is None else lost
     sql = f"SELECT {columns} FROM {table} WHERE {key} BETWEEN ? AND ?"  # noqa: S608
 
     def fetch(a: int, b: int) -> list[tuple[Any, ...]]:
         return con.execute(sql, (a, b)).fetchall()
 
-    rows = sorted(_ranges(fetch, 1, max(int(top), 1), lost))
+    rows = _real(sorted(_ranges(fetch, 1, max(int(top), 1), lost), key=lambda r: (r[0] is None, r[0] or 0)))
     for a, b in lost:
         salvage.lost.append(f"{what} {a}" + (f"..{b}" if b > a else "") + " (a damaged page)")
     return rows
+
+
+def _real(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows that are rows: not the all-NULL records a page of zeros reads as."""
+    return [r for r in rows if r[0] is not None and r[1] is not None]
 
 
 def _answers_rows(con: sqlite3.Connection, codes: list[str], items: list[str], failed: list[tuple[str, str]]
@@ -245,7 +309,7 @@ def _answers_rows(con: sqlite3.Connection, codes: list[str], items: list[str], f
     answer; the (participant, item) pairs that cannot be read go to ``failed``."""
     cols = "participant, item_id, value, status, seq"
     try:
-        return con.execute(f"SELECT {cols} FROM answers").fetchall()  # noqa: S608
+        return _real(con.execute(f"SELECT {cols} FROM answers").fetchall())  # noqa: S608
     except sqlite3.DatabaseError:
         pass
     rows: list[tuple[Any, ...]] = []
@@ -261,7 +325,7 @@ def _answers_rows(con: sqlite3.Connection, codes: list[str], items: list[str], f
                                     (code, item)).fetchall()
             except sqlite3.DatabaseError:
                 failed.append((code, item))
-    return rows
+    return [r for r in _real(rows) if r[3] is not None and r[4] is not None]
 
 
 def _questionnaire(meta: dict[str, str], given: Questionnaire | str | Path | None, path: Path,
@@ -305,17 +369,21 @@ def read_salvage(path: str | Path, questionnaire: Questionnaire | str | Path | N
     path = Path(path)
     if not path.is_file():
         raise SessionError(f"{path}: session file not found")
+    if path.stat().st_size == 0:
+        raise SessionError(f"{path}: an empty file (0 bytes): no session was ever written to it; nothing to salvage")
     salvage = Salvage(str(path), damage=diagnose(path).damage)
-    try:
-        con = _connect(path)
-        con.execute("SELECT name FROM sqlite_master").fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise SessionError(f"{path}: nothing can be read from this file ({exc}): it is not a session file, or its "
-                           "first page is destroyed; use a backup copy") from None
-    try:
-        return _read(con, path, questionnaire, include_partial, salvage)
-    finally:
-        con.close()
+    with _readable(path) as readable:
+        try:
+            con = _connect(readable)
+            con.execute("SELECT name FROM sqlite_master").fetchall()
+        except sqlite3.DatabaseError as exc:
+            cut = truncation(path)
+            raise SessionError(f"{path}: nothing can be read from this file ({cut or exc}): it is not a session "
+                               "file, or its first page is destroyed; use a backup copy") from None
+        try:
+            return _read(con, path, questionnaire, include_partial, salvage)
+        finally:
+            con.close()
 
 
 def _read(con: sqlite3.Connection, path: Path, given: Questionnaire | str | Path | None, include_partial: bool,
@@ -338,8 +406,10 @@ def _read(con: sqlite3.Connection, path: Path, given: Questionnaire | str | Path
                              "the participants")
     upper = int(_one(con, "SELECT seq FROM sqlite_sequence WHERE name = 'answer_log'") or 0)
     upper = max(upper, int(_one(con, "SELECT MAX(seq) FROM answers") or 0), 1)
+    log_lost: list[tuple[int, int]] = []
     log_rows = _table_rows(con, "answer_log", "seq, participant, item_id, value, status, attributes, answered_at",
-                           "seq", upper, salvage, "answer log entries")
+                           "seq", upper, salvage, "answer log entries", log_lost)
+    log_rows = [r for r in log_rows if None not in r[:3] and r[4] is not None]
     people: dict[str, tuple[str, dict[str, str] | None, str]] = {}  # code -> (status, attributes, started_at)
     for row in _table_rows(con, "participants", "rowid, code, status, attributes, started_at", "rowid",
                            max(upper, 1000), salvage, "participant rows"):
@@ -387,6 +457,15 @@ def _read(con: sqlite3.Connection, path: Path, given: Questionnaire | str | Path
     unsure = [(c, i) for c, i in failed if (c, i) not in latest and not log_whole]
     salvage.lost += [f"participant {c}, item {i}: may have been answered, but neither the answers table nor the "
                      "answer log can be read there (damaged pages)" for c, i in unsure]
+    # ...and a logged answer may have been changed later, in log entries that are lost: never given as the latest
+    for c, i in failed:
+        seq = latest[(c, i)][0] if (c, i) in latest else None
+        later = [(a, b) for a, b in log_lost if seq is not None and b > seq]
+        if later and latest[(c, i)][3] == "log":
+            del latest[(c, i)]
+            salvage.lost.append(f"participant {c}, item {i}: left out: the answer log gives an answer (entry {seq}), "
+                                f"but later entries ({later[0][0]}..{later[-1][1]}) are unreadable and the answers "
+                                "table cannot be read there, so it may have been changed since")
     if failed and log_whole:
         salvage.notes.append(f"{len(failed)} place(s) of the answers table cannot be read; the answer log reads "
                              "whole, so the latest answer of each was taken from it")
