@@ -154,3 +154,25 @@ def test_demo_drivers_in_scores_json():
     small = score_file(DEMO_DIR / "acme-utilities.csv").to_dict()["drivers"]  # 28 respondents
     assert not small["shown"] and small["dimensions"] == {} and small["reason"]
     assert sum(v["share"] for v in data["dimensions"].values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_resamples_are_drawn_over_everyone_and_use_their_complete_respondents():
+    # the drivers share the score intervals' draw over all counted respondents: a resample's
+    # correlation is that of the complete respondents it drew (checked one resample at a time)
+    x, y = _data(80, seed=4)
+    x[[3, 10, 11], 2] = np.nan  # three respondents without a dimension score
+    y[[20, 40]] = np.nan  # two without an outcome score
+    boot = Bootstrap(resamples=150, seed=7)
+    frame, info = key_drivers(x, y, Q, np.nanmean(x, axis=0), boot)
+    data = np.column_stack([x, y])
+    shares, r2 = [], []
+    for rows in resample_indices(len(data), boot.resamples, boot.seed):
+        sample = data[rows]
+        sample = sample[~np.isnan(sample).any(axis=1)]
+        raw = relative_weights(np.corrcoef(sample, rowvar=False))
+        shares.append(raw / raw.sum())
+        r2.append(raw.sum())
+    assert info["respondents"] == 75
+    assert frame["low"].to_numpy() == pytest.approx(np.percentile(shares, 2.5, axis=0), abs=1e-9)
+    assert frame["high"].to_numpy() == pytest.approx(np.percentile(shares, 97.5, axis=0), abs=1e-9)
+    assert info["r2_low"] == pytest.approx(np.percentile(r2, 2.5), abs=1e-9)

@@ -4,6 +4,7 @@ resamples and, on a large sample, against the analytic standard error sd / sqrt(
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from cxassess._util.paths import DEMO_DIR
@@ -11,9 +12,11 @@ from cxassess.questionnaire.model import load_questionnaire
 from cxassess.scoring.score import score_file
 from cxassess.scoring.uncertainty import (
     Bootstrap,
+    bootstrap_counts,
     bootstrap_intervals,
     resample_counts,
     resample_indices,
+    resamples_needed,
     stage_probabilities,
 )
 
@@ -102,3 +105,49 @@ def test_demo_scores_carry_intervals_in_scores_json():
     assert sum(data["overall"]["stage_probability"].values()) == pytest.approx(1.0)
     again = score_file(DEMO_DIR / "harbour-health-clinics.csv", group_by=["role"]).to_dict()["uncertainty"]
     assert again == data  # the same answers, the same report
+
+
+def test_bootstrap_counts_tally_the_index_matrix_row_by_row():
+    for n in (7, 1500):  # one bincount per chunk, and one per row
+        idx = resample_indices(n, 40, seed=8)
+        counts = bootstrap_counts(n, 40, seed=8)
+        assert counts.shape == (40, n)
+        for b in (0, 13, 39):
+            assert counts[b].tolist() == np.bincount(idx[b], minlength=n).tolist()
+    # a shorter run is the first rows of a longer one (the scores and drivers share one draw)
+    assert (bootstrap_counts(50, 30, seed=2) == bootstrap_counts(50, 300, seed=2)[:30]).all()
+
+
+def test_resample_count_follows_the_monte_carlo_rule():
+    # tens of respondents: all 2,000
+    assert resamples_needed(_rscores(40), Q) == 2000
+    # many respondents far from every stage threshold: (2.67 se / 0.001)^2, at least 200
+    rng = np.random.default_rng(6)
+    n = 25000
+    x = np.clip(rng.normal(3.0, 0.5, size=(n, len(Q.dimensions))), 1, 5)
+    weights = np.array([d.weight for d in Q.dimensions])
+    cols = np.column_stack([(x * weights).sum(axis=1) / weights.sum(), x])
+    se = cols.std(axis=0, ddof=1) / np.sqrt(n)
+    factor = np.sqrt(0.025 * 0.975) / (np.exp(-1.959964**2 / 2) / np.sqrt(2 * np.pi))
+    expected = max(200, int(np.ceil((factor * se.max() / 0.001) ** 2)))
+    assert 200 <= expected < 2000 and resamples_needed(x, Q) == expected
+    # the same respondents moved onto a stage threshold (3.4): every resample, for the stage probabilities
+    shifted = x - x[:, 0].mean() + 3.4
+    assert resamples_needed(shifted, Q) == 2000
+
+
+def test_scores_json_records_the_resamples_used(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 6000
+    ids = [f"R{i:05d}" for i in range(n)]
+    values = np.clip(np.rint(rng.normal(3.0, 1.0, size=(n, len(Q.item_ids)))), 1, 5).astype(int)
+    path = tmp_path / "wide.csv"
+    pd.DataFrame(values, columns=Q.item_ids).assign(respondent_id=ids).to_csv(path, index=False)
+    scores = score_file(path, Q)
+    data = scores.to_dict()["uncertainty"]
+    used = data["resamples"]
+    assert used == resamples_needed(scores.respondent_scores.to_numpy(), Q) and used < 2000
+    assert data["max_resamples"] == 2000 and "Monte Carlo" in data["resamples_rule"]
+    again = bootstrap_intervals(scores.respondent_scores.to_numpy(), Q, Bootstrap(resamples=used))
+    assert scores.intervals[["low", "high", "se"]].to_numpy() == pytest.approx(
+        again[["low", "high", "se"]].to_numpy(), abs=1e-12)

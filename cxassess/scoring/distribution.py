@@ -23,12 +23,15 @@ SHARES = ("favourable", "neutral", "unfavourable")
 def _shares(g: np.ndarray, matrix: np.ndarray, q: Questionnaire, min_size: int) -> dict[str, np.ndarray]:
     """Per group (rows of membership ``g``) and item: answers and the three shares (NaN below ``min_size``)."""
     mid = (q.scale.min + q.scale.max) / 2
-    ok = ~np.isnan(matrix)
-    n = g @ ok
+    k = matrix.shape[1]
+    # answers, favourable, neutral, unfavourable counts in one float product (NaN compares False)
+    tests = np.hstack([~np.isnan(matrix), matrix > mid, matrix == mid, matrix < mid]).astype(float)
+    counts = g @ tests
+    n = counts[:, :k]
     out: dict[str, np.ndarray] = {"n": n.astype(int)}
     with np.errstate(invalid="ignore", divide="ignore"):
-        for name, test in zip(SHARES, (matrix > mid, matrix == mid, matrix < mid), strict=True):
-            out[name] = np.where(n >= max(min_size, 1), g @ (ok & test) / n, np.nan)
+        for c, name in enumerate(SHARES, start=1):
+            out[name] = np.where(n >= max(min_size, 1), counts[:, c * k:(c + 1) * k] / n, np.nan)
     return out
 
 

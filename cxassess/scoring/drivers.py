@@ -10,8 +10,12 @@ up to R²; ``share`` is each one's part of R² (0..1), the "impact" the action p
 the Shapley (general dominance) decomposition of R² closely, at the cost of one eigen-decomposition.
 
 Intervals: the 2.5th-97.5th percentile of the shares over a seeded bootstrap of the respondents
-(:data:`DRIVERS_BOOTSTRAP`: 1,000 resamples, the score intervals' seed), computed in one batch
-(weighted correlation matrices and a stacked eigen-decomposition; no Python loop per resample). Shown only with at least
+(:data:`DRIVERS_BOOTSTRAP`: at most 1,000 resamples, the score intervals' seed). The resamples are
+the first ones of the score intervals' bootstrap over *all* counted respondents, each then taking
+its complete respondents (every dimension and the outcome scored), so one draw serves both. All
+correlation matrices come from one matrix product: resample counts (B x n) times each complete
+respondent's row of 1, centred scores and their d(d+1)/2 cross products; then one stacked
+eigen-decomposition (no Python loop per resample). Shown only with at least
 :data:`DRIVERS_MIN_RESPONDENTS` complete respondents: with fewer, the weights are mostly noise.
 A dimension is a *focus area* when its share is above the average share (1 / dimensions) and its
 score is at or below the median dimension score: low performance, high impact.
@@ -25,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from cxassess.questionnaire.model import Questionnaire
-from cxassess.scoring.uncertainty import Bootstrap, counts_product, resample_counts, resample_indices
+from cxassess.scoring.uncertainty import Bootstrap, bootstrap_counts, counts_product
 
 __all__ = ["DRIVERS_BOOTSTRAP", "DRIVERS_MIN_RESPONDENTS", "key_drivers", "outcome_scores", "relative_weights"]
 
@@ -61,22 +65,36 @@ def relative_weights(corr: np.ndarray) -> np.ndarray:
 
 
 def _weighted_corr(counts: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Correlation matrices of the columns of ``x`` under each row of resample ``counts``: (B, c, c)."""
-    n = counts.sum(axis=1)[:, None]
+    """Correlation matrices of the columns of ``x`` under each row of resample ``counts``: (B, c, c).
+
+    One matrix product of the counts with, per respondent, 1, the centred columns and their
+    cross products (upper triangle only); centring on the sample mean (correlation does not depend
+    on it) keeps ``E[xy] - E[x] E[y]`` free of cancellation.
+    """
     k = x.shape[1]
-    mean = counts_product(counts, x) / n
-    products = (x[:, :, None] * x[:, None, :]).reshape(len(x), k * k)  # one row of x_i x_j per respondent
-    second = (counts_product(counts, products) / n).reshape(-1, k, k)
-    cov = second - mean[:, :, None] * mean[:, None, :]
-    sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0, None))
+    xc = x - x.mean(axis=0)
+    i, j = np.triu_indices(k)
+    sums = counts_product(counts, np.hstack([np.ones((len(x), 1)), xc, xc[:, i] * xc[:, j]]))
     with np.errstate(invalid="ignore", divide="ignore"):
+        moments = sums[:, 1:] / sums[:, :1]
+        mean, second = moments[:, :k], moments[:, k:]
+        upper = second - mean[:, i] * mean[:, j]
+        cov = np.empty((len(counts), k, k))
+        cov[:, i, j] = upper
+        cov[:, j, i] = upper
+        sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0, None))
         result: np.ndarray = cov / (sd[:, :, None] * sd[:, None, :])
     return result
 
 
 def key_drivers(rscores: np.ndarray, outcome: np.ndarray, q: Questionnaire, dim_scores: np.ndarray,
-                boot: Bootstrap = DRIVERS_BOOTSTRAP) -> tuple[pd.DataFrame, dict[str, Any]]:
+                boot: Bootstrap = DRIVERS_BOOTSTRAP, counts: np.ndarray | None = None,
+                ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Relative weights per dimension (raw_weight, share, low, high, score, focus) and what they rest on.
+
+    The bootstrap resamples all rows of ``rscores`` (``counts``: at least ``boot.resamples`` rows of
+    :func:`~cxassess.scoring.uncertainty.bootstrap_counts` over them, or drawn here) and each
+    resample uses its complete respondents.
 
     Empty frame, with ``shown`` False and a ``reason``, when there is no outcome statement, fewer
     than :data:`DRIVERS_MIN_RESPONDENTS` complete respondents, or a dimension that does not vary.
@@ -91,7 +109,8 @@ def key_drivers(rscores: np.ndarray, outcome: np.ndarray, q: Questionnaire, dim_
     usable = ~np.isnan(rscores).all(axis=0)  # a dimension nobody could score takes no part
     dim_ids = [d for d, u in zip(q.dimension_ids, usable, strict=True) if u]
     x = np.column_stack([rscores[:, usable], outcome])
-    x = x[~np.isnan(x).any(axis=1)]
+    complete = ~np.isnan(x).any(axis=1)
+    x = x[complete]
     info["respondents"] = n = int(x.shape[0])
     if n < DRIVERS_MIN_RESPONDENTS:
         who = "respondent has" if n == 1 else "respondents have"
@@ -103,8 +122,9 @@ def key_drivers(rscores: np.ndarray, outcome: np.ndarray, q: Questionnaire, dim_
         return pd.DataFrame(), info
     raw = relative_weights(np.corrcoef(x, rowvar=False))
     r2 = float(raw.sum())
-    counts = resample_counts(resample_indices(n, boot.resamples, boot.seed), n)
-    corr = _weighted_corr(counts, x)
+    if counts is None:
+        counts = bootstrap_counts(len(complete), boot.resamples, boot.seed)
+    corr = _weighted_corr(counts[:boot.resamples] if complete.all() else counts[:boot.resamples, complete], x)
     valid = np.isfinite(corr).all(axis=(1, 2))
     sample_raw = relative_weights(np.where(valid[:, None, None], corr, np.eye(x.shape[1])))[valid]
     sample_r2 = sample_raw.sum(axis=1)

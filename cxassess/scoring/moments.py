@@ -8,15 +8,15 @@ Python loop over groups or columns. NaN (no answer, no score) is skipped everywh
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 __all__ = ["membership", "moments"]
 
 
 def membership(values: np.ndarray, groups: list[str]) -> np.ndarray:
     """``len(groups) x len(values)`` 0/1 matrix: row k marks the respondents whose value is ``groups[k]``."""
-    codes = {g: k for k, g in enumerate(groups)}
     out = np.zeros((len(groups), len(values)))
-    pos = np.array([codes.get(v, -1) for v in values], dtype=int)
+    pos = pd.Index(groups, dtype=object).get_indexer(pd.Index(values, dtype=object))  # groups are distinct
     rows = np.flatnonzero(pos >= 0)
     out[pos[rows], rows] = 1.0
     return out
@@ -29,11 +29,12 @@ def moments(g: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     """
     ok = ~np.isnan(x)
     filled = np.where(ok, x, 0.0)
-    n = g @ ok
-    s = g @ filled
+    k = x.shape[1]
+    sums = g @ np.hstack([ok.astype(float), filled, filled**2])  # one float product (a bool one skips BLAS)
+    n, s, ss = sums[:, :k], sums[:, k:2 * k], sums[:, 2 * k:]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = s / n
-        var = np.clip((g @ filled**2 - n * mean**2) / (n - 1), 0.0, None)
+        var = np.clip((ss - n * mean**2) / (n - 1), 0.0, None)
     mean = np.where(n > 0, mean, np.nan)
     var = np.where(n >= 2, var, np.nan)
     return n, mean, var

@@ -8,6 +8,7 @@ Group figures use the ``suppressed`` flags of the group tables only: a hidden gr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -16,11 +17,17 @@ import pandas as pd
 from cxassess.questionnaire.model import Questionnaire
 from cxassess.scoring.agreement import ICC2_MEANINGFUL, dimension_agreement, grouping_agreement
 from cxassess.scoring.distribution import answer_shares, group_answer_shares
-from cxassess.scoring.drivers import DRIVERS_MIN_RESPONDENTS, key_drivers, outcome_scores
+from cxassess.scoring.drivers import DRIVERS_BOOTSTRAP, DRIVERS_MIN_RESPONDENTS, key_drivers, outcome_scores
 from cxassess.scoring.gaps import FDR, group_gaps
 from cxassess.scoring.matrix import mean_n_sd, weighted_overall
 from cxassess.scoring.reliability import mcdonald_omegas
-from cxassess.scoring.uncertainty import DEFAULT_BOOTSTRAP, Bootstrap, bootstrap_intervals
+from cxassess.scoring.uncertainty import (
+    DEFAULT_BOOTSTRAP,
+    Bootstrap,
+    bootstrap_counts,
+    bootstrap_intervals,
+    resamples_needed,
+)
 
 __all__ = ["dimension_diagnostics", "outcome_table", "statistics"]
 
@@ -63,10 +70,16 @@ def statistics(matrix: np.ndarray, rs: pd.DataFrame, attrs: pd.DataFrame, groups
         icc.append(i)
         within.append(w)
         shares.append(group_answer_shares(matrix, labels, shown, q, min_group_size))
-    drivers, drivers_info = key_drivers(rscores, outcome_scores(matrix, q), q, dim_scores)
+    # one draw of resample counts for the intervals and the drivers, as many as make the bootstrap's
+    # own error negligible (uncertainty.resamples_needed; the count used is written to scores.json)
+    boot = replace(boot, resamples=resamples_needed(rscores, q, boot.resamples))
+    counts = bootstrap_counts(rscores.shape[0], boot.resamples, boot.seed)
+    drivers_boot = replace(DRIVERS_BOOTSTRAP, resamples=min(DRIVERS_BOOTSTRAP.resamples, boot.resamples),
+                           seed=boot.seed)
+    drivers, drivers_info = key_drivers(rscores, outcome_scores(matrix, q), q, dim_scores, drivers_boot, counts)
     return {
         "outcomes": outcome_table(matrix, q),
-        "intervals": bootstrap_intervals(rscores, q, boot),
+        "intervals": bootstrap_intervals(rscores, q, boot, counts),
         "gaps": _concat(gaps),
         "agreement": _concat(icc),
         "group_agreement": _concat(within),
