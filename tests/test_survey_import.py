@@ -790,6 +790,25 @@ def test_google_forms_collecting_email_addresses_empty_submissions_are_still_emp
     assert values(r, "R2") == {"LEAD1": 4, "LEAD2": 4} and values(r, "R5") == {"LEAD1": 2, "LEAD2": ""}
 
 
+def test_surveymonkey_with_a_third_header_row_of_labels_leaves_it_out_and_says_so(tmp_path):
+    # a SurveyMonkey file whose header was copied with one label row too many: row 3 is no respondent
+    export = tmp_path / "monkey.csv"
+    stmt = {i.id: i.text for i in Q.items}
+    with export.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([
+            ["Respondent ID", "Collector ID", "What is your department?", "Please rate each statement.", ""],
+            ["", "", "Response", stmt["LEAD1"], stmt["LEAD2"]],
+            ["", "", "Response", "Response", "Response"],
+            ["1001", "55", "Sales", "Agree", "Disagree"],
+            ["1002", "55", "Ops", "Strongly agree", "4"],
+        ])
+    r = import_export(export)
+    assert r.report.dropped_rows == [(3, "an extra header (a third row of answer labels only, no respondent id)")]
+    assert r.report.problems == [] and r.report.respondents == 2
+    assert values(r, "1001") == {"LEAD1": 4, "LEAD2": 2} and values(r, "1002") == {"LEAD1": 5, "LEAD2": 4}
+    assert "dropped 1 extra header row(s)" in r.report.notes
+
+
 def test_google_forms_csv_and_xlsx_downloads_import_alike(tmp_path):
     from_csv = import_export(EXPORTS / "google-forms-empty-submissions.csv")
     from_xlsx = import_export(_google_xlsx(tmp_path))

@@ -306,8 +306,19 @@ def _layout_surveymonkey(raw: RawTable, why: str) -> Layout:
              f"(row {raw.row_numbers[1]})"]
     if rid is None:
         notes.append("no RespondentID column: respondents are numbered by spreadsheet row")
-    return Layout("surveymonkey", f"SurveyMonkey export ({why})", _unique_keys(columns),
-                  list(zip(raw.row_numbers[2:], raw.rows[2:], strict=True)), id_col, notes=notes)
+    layout = Layout("surveymonkey", f"SurveyMonkey export ({why})", _unique_keys(columns),
+                    list(zip(raw.row_numbers[2:], raw.rows[2:], strict=True)), id_col, notes=notes)
+    labels = _SURVEYMONKEY_LABELS | {normalise_text(s) for s in sub}
+    if layout.data and _is_label_row(layout.data[0][1], rid, labels):  # a header row too many, copied or pasted
+        layout.dropped.append((layout.data.pop(0)[0],
+                               "an extra header (a third row of answer labels only, no respondent id)"))
+    return layout
+
+
+def _is_label_row(cells: list[str], rid: int | None, labels: set[str]) -> bool:
+    """A row of answer labels only ('Response', the row-2 labels) and no respondent id: a header, not a response."""
+    filled = [normalise_text(c) for c in cells if c.strip()]
+    return bool(filled) and (rid is None or not cells[rid].strip()) and all(f in labels for f in filled)
 
 
 # --------------------------------------------------------------------------------------
