@@ -99,7 +99,7 @@ def test_a_store_from_a_newer_version_is_refused(db: str) -> None:
     with open_store(db) as store, store.write() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
     with pytest.raises(StoreVersionError, match=r"newer cxassess \(schema revision '9999_future'; this version "
-                                                r"knows up to '0002'\)"):
+                                                r"knows up to '0003'\)"):
         open_store(db)
     engine = create_engine(resolve_url(db))
     with engine.connect() as conn:  # nothing was changed
@@ -108,17 +108,31 @@ def test_a_store_from_a_newer_version_is_refused(db: str) -> None:
 
 
 def test_an_older_store_is_migrated_with_its_data(db: str, tmp_path: Path) -> None:
-    """A store at revision 0001 (answers as rows only) opens at 0002 with each assessment's answers packed."""
+    """A store at revision 0001 (answers as one row each) opens at the head with each assessment's answers packed
+    and the rows gone (0002 packs them, 0003 drops the row table); the trend is the same as before."""
+    from alembic import command
+
+    from cxassess.store.database import _scripts
+
     add_assessment(write_wide(tmp_path / "w1.csv", WAVE1), "Acme", "2025", db=db, questionnaire=MINI,
                    assessed_on="2025-01-01")
     add_assessment(write_wide(tmp_path / "w2.csv", WAVE2), "Acme", "2026", db=db, questionnaire=MINI)
     before = client_history(db, "Acme").trend.to_dict()
     with open_store(db) as store, store.write() as conn:  # back to how revision 0001 left it
-        conn.execute(text("DROP TABLE matrices"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+        config, _ = _scripts()
+        config.attributes["connection"] = conn
+        try:
+            command.downgrade(config, "0001")
+        finally:
+            config.attributes.pop("connection", None)
+        assert conn.execute(text("SELECT count(*) FROM responses")).scalar_one() == 25 + 30
     with open_store(db) as store, store.read() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
         assert conn.execute(text("SELECT count(*) FROM matrices")).scalar_one() == 2
+    reflected = MetaData()
+    with open_store(db) as store:
+        reflected.reflect(store.engine)
+    assert "responses" not in reflected.tables and "matrices" in reflected.tables
     assert client_history(db, "Acme").trend.to_dict() == before
 
 
@@ -439,7 +453,66 @@ def test_two_processes_writing_at_once_both_succeed(db: str, tmp_path: Path) -> 
     with open_store(db) as store:
         summary = client_summaries(store)
     assert summary.set_index("client")["waves"].to_dict() == {"Left": 6, "Right": 6}
-    assert _counts(db)["responses"] == 12 * 240 * 5
+    with open_store(db) as store:
+        assert [w.answer_count for name in ("Left", "Right") for w in client_waves(store, name)[1]] == [240 * 5] * 12
+
+
+def _add_while_another_writer_holds(db: str, path: Path, wave: str, holder_adds_wave: bool) -> object:
+    """Another writer creates the client 'Shared' (and, if asked, its wave '2025') and commits only after this
+    process has started to add ``wave`` of 'Shared': what two batch processes do when they meet on one client."""
+    import datetime as dt
+    import threading
+    import time
+
+    from sqlalchemy import insert
+
+    from cxassess.io.read import read_responses
+    from cxassess.scoring.score import score
+    from cxassess.store.schema import clients
+    from cxassess.store.waves import client_key, wave_from_scores
+    from cxassess.store.write import _insert_wave
+
+    read = read_responses(path, MINI)
+    their_wave = wave_from_scores(read, score(read, read.questionnaire), "2025", "2025-01-01")
+    outcome: list[object] = []
+    other = open_store(db)
+    try:
+        with other.write() as conn:
+            now = dt.datetime.now(dt.timezone.utc)
+            client_id = conn.execute(insert(clients).values(name="Shared", name_key=client_key("Shared"),
+                                                            created_at=now)).inserted_primary_key[0]
+            if holder_adds_wave:
+                _insert_wave(conn, other.dialect, client_id, their_wave, now)
+
+            def add() -> None:
+                try:
+                    outcome.append(add_assessment(read, "Shared", wave, db=db))
+                except Exception as exc:  # noqa: BLE001 - the outcome is what the test looks at
+                    outcome.append(exc)
+
+            thread = threading.Thread(target=add)
+            thread.start()
+            time.sleep(1.5)  # the adder has found no client yet (or waits for the write lock)
+        thread.join(timeout=60)
+    finally:
+        other.close()
+    return outcome[0]
+
+
+def test_a_new_client_created_by_another_writer_meanwhile_gets_the_wave(db: str, tmp_path: Path) -> None:
+    open_store(db).close()
+    done = _add_while_another_writer_holds(db, write_wide(tmp_path / "w.csv", WAVE2), "2026", holder_adds_wave=False)
+    assert getattr(done, "status", done) == "added"
+    with open_store(db) as store:
+        assert client_summaries(store).set_index("client")["waves"].to_dict() == {"Shared": 1}
+
+
+def test_the_same_wave_added_by_another_writer_meanwhile_is_a_conflict(db: str, tmp_path: Path) -> None:
+    open_store(db).close()
+    done = _add_while_another_writer_holds(db, write_wide(tmp_path / "w.csv", WAVE2), "2025", holder_adds_wave=True)
+    assert isinstance(done, StoreConflictError), done
+    assert "client 'Shared' already has a wave '2025'" in str(done)
+    assert _counts(db)["assessments"] == 1
 
 
 def test_two_processes_creating_a_new_store_at_once(tmp_path: Path) -> None:

@@ -1,5 +1,8 @@
 """The store's tables (SQLAlchemy Core): clients, their assessments, each item's wording, answers and scores.
 
+The answers of an assessment are one packed matrix (respondents x items, float64, NaN for no
+answer): a trend reads it in one row, and adding a wave writes one row instead of one per answer.
+
 No column identifies a person: a respondent is a number within one assessment (1, 2, ...), never
 the id the responses file gave (which may be an e-mail address or a name), and neither respondent
 attributes nor free text are kept. Every row of an assessment hangs off ``assessments`` with
@@ -26,7 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["assessments", "clients", "items", "matrices", "metadata", "responses", "scores"]
+__all__ = ["assessments", "clients", "items", "matrices", "metadata", "scores"]
 
 metadata = MetaData()
 
@@ -69,16 +72,7 @@ items = Table(  # each item as it was worded in that assessment: trends compare 
     Column("fingerprint", String(64), nullable=False),  # sha256 of id, text and reverse flag
 )
 
-responses = Table(  # the validated answers; missing answers are not stored
-    "responses", metadata,
-    Column("assessment_id", Integer, ForeignKey("assessments.id", ondelete="CASCADE"), nullable=False),
-    Column("respondent", Integer, nullable=False),  # 1..n within the assessment, not an identity
-    Column("item_id", String(100), nullable=False),
-    Column("value", Float, nullable=False),
-    Index("ix_responses_assessment", "assessment_id"),
-)
-
-matrices = Table(  # the same answers packed, one row per assessment: what trends read (revision 0002)
+matrices = Table(  # the validated answers packed, one row per assessment (0002; since 0003 the only copy)
     "matrices", metadata,
     Column("assessment_id", Integer, ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True),
     Column("respondents", Integer, nullable=False),

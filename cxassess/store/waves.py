@@ -108,12 +108,6 @@ class Wave:
     def answer_count(self) -> int:
         return int(np.count_nonzero(~np.isnan(self.matrix)))
 
-    def long(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The answers as (respondent number 1..n, item id, value) arrays, one entry per answer."""
-        rows, cols = np.nonzero(~np.isnan(self.matrix))
-        ids = np.array([i.item_id for i in self.items], dtype=object)
-        return rows + 1, ids[cols], self.matrix[rows, cols]
-
 
 def answers_digest(wave: Wave) -> str:
     """SHA-256 of what was asked and answered: the same responses stored twice are recognised."""

@@ -10,25 +10,23 @@ client is refused too, unless ``replace``.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cxassess.errors import StoreConflictError, StoreError, StoreNotFoundError
 from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.store.database import Store, database_errors
-from cxassess.store.schema import assessments, clients, items, matrices, responses, scores
+from cxassess.store.schema import assessments, clients, items, matrices, scores
 from cxassess.store.waves import Wave, client_key
 
 __all__ = ["Added", "add_wave", "find_client", "forget_client"]
-
-CHUNK = 20_000  # answers per executemany / COPY batch
-
 
 @dataclass(frozen=True)
 class Added:
@@ -74,22 +72,17 @@ def add_wave(store: Store, client: str, wave: Wave, *, sector: str | None = None
     now = dt.datetime.now(dt.timezone.utc)
     notes: list[str] = []
     with store.write() as conn:
-        found = find_client(conn, name)
-        if found is not None and found.name != name:
+        found = _ensure_client(conn, store.dialect, name, sector, size_band, now)
+        if found.name != name:
             raise StoreConflictError(
                 f"client {name!r} differs only in case or spacing from the stored client {found.name!r}; "
                 f"to add this wave to that client, give its stored name: --client {found.name!r}")
-        if found is None:
-            client_id = _new_id(conn.execute(insert(clients).values(
-                name=name, name_key=client_key(name), sector=sector, size_band=size_band, created_at=now)))
-        else:
-            client_id = found.id
-            changes = {k: v for k, v in (("sector", sector), ("size_band", size_band))
-                       if v is not None and getattr(found, k) != v}
-            if changes:
-                conn.execute(update(clients).where(clients.c.id == client_id).values(**changes))
-                notes += [f"{k.replace('_', ' ')} changed from {getattr(found, k)!r} to {v!r}"
-                          for k, v in changes.items()]
+        client_id = found.id
+        changes = {k: v for k, v in (("sector", sector), ("size_band", size_band))  # none for a client just made
+                   if v is not None and getattr(found, k) != v}
+        if changes:
+            conn.execute(update(clients).where(clients.c.id == client_id).values(**changes))
+            notes += [f"{k.replace('_', ' ')} changed from {getattr(found, k)!r} to {v!r}" for k, v in changes.items()]
         status = "added"
         old = conn.execute(select(assessments.c.id, assessments.c.responses_digest, assessments.c.added_at)
                            .where(assessments.c.client_id == client_id, assessments.c.wave == wave.label)).first()
@@ -105,6 +98,34 @@ def add_wave(store: Store, client: str, wave: Wave, *, sector: str | None = None
             status = "replaced"
         assessment_id = _insert_wave(conn, store.dialect, client_id, wave, now)
     return Added(name, wave.label, status, assessment_id, wave.respondents, wave.answer_count, tuple(notes))
+
+
+_INSERT: dict[str, Callable[[Table], Any]] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+"""Each database's INSERT with ``ON CONFLICT DO NOTHING``."""
+
+
+def _ensure_client(conn: Connection, dialect: str, name: str, sector: str | None, size_band: str | None,
+                   now: dt.datetime) -> Any:
+    """The client's row, created when missing.
+
+    Another writer may be creating the same client at this moment (two batch processes): the insert
+    skips on the unique name key (PostgreSQL waits for that writer to finish, then the row is read
+    back), and on PostgreSQL writers of one client then take turns (a transaction lock on its id),
+    so a wave that other writer is adding is seen here, as SQLite's write lock ensures already.
+    """
+    found = find_client(conn, name)
+    if found is None:
+        conn.execute(_INSERT[dialect](clients).values(name=name, name_key=client_key(name), sector=sector,
+                                                      size_band=size_band, created_at=now)
+                     .on_conflict_do_nothing(index_elements=["name_key"]))
+        found = find_client(conn, name)
+    if dialect == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:space, :client)"), {"space": _PG_CLIENT_LOCKS,
+                                                                              "client": found.id})
+    return found
+
+
+_PG_CLIENT_LOCKS = 7_412_020  # pg_advisory_xact_lock(space, client id): one writer of a client at a time
 
 
 def _new_id(result: Any) -> int:
@@ -126,54 +147,14 @@ def _insert_wave(conn: Connection, dialect: str, client_id: int, wave: Wave, now
     conn.execute(insert(matrices).values(assessment_id=assessment_id, respondents=int(wave.matrix.shape[0]),
                                          item_ids=json.dumps([i.item_id for i in wave.items]),
                                          answers=np.ascontiguousarray(wave.matrix, dtype=np.float64).tobytes()))
-    BULK_INSERT[dialect](conn, assessment_id, wave)
     return assessment_id
-
-
-def _answer_rows(assessment_id: int, wave: Wave) -> Iterator[list[tuple[int, int, str, float]]]:
-    """The answers as rows, in chunks of :data:`CHUNK`."""
-    respondent, item_id, value = wave.long()
-    for start in range(0, len(value), CHUNK):
-        stop = start + CHUNK
-        yield list(zip(itertools.repeat(assessment_id), respondent[start:stop].tolist(), item_id[start:stop].tolist(),
-                       value[start:stop].tolist()))
-
-
-def _executemany(conn: Connection, assessment_id: int, wave: Wave) -> None:
-    """SQLite: the driver's executemany of one prepared statement, a chunk at a time."""
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        for rows in _answer_rows(assessment_id, wave):
-            cursor.executemany("INSERT INTO responses (assessment_id, respondent, item_id, value) VALUES (?, ?, ?, ?)",
-                               rows)
-    finally:
-        cursor.close()
-
-
-def _copy(conn: Connection, assessment_id: int, wave: Wave) -> None:
-    """PostgreSQL: one COPY ... FROM STDIN (CSV) on the transaction's own connection (psycopg 3)."""
-    respondent, item_id, value = wave.long()
-    quoted = {i.item_id: '"' + i.item_id.replace('"', '""') + '"' for i in wave.items}
-    text = "".join(f"{assessment_id},{r},{quoted[i]},{v!r}\n"  # repr: the shortest text that reads back exactly
-                   for r, i, v in zip(respondent.tolist(), item_id.tolist(), value.tolist(), strict=True))
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cursor.copy("COPY responses (assessment_id, respondent, item_id, value) FROM STDIN WITH (FORMAT csv)"
-                         ) as copy:
-            copy.write(text)
-    finally:
-        cursor.close()
-
-
-BULK_INSERT: dict[str, Callable[[Connection, int, Wave], None]] = {"sqlite": _executemany, "postgresql": _copy}
-"""How each database takes many answers at once."""
 
 
 def _delete_assessments(conn: Connection, ids: list[int]) -> None:
     """Every row of these assessments, children first (no reliance on ON DELETE CASCADE being on)."""
     if not ids:
         return
-    for table in (responses, matrices, items, scores):
+    for table in (matrices, items, scores):
         conn.execute(delete(table).where(table.c.assessment_id.in_(ids)))
     conn.execute(delete(assessments).where(assessments.c.id.in_(ids)))
 
@@ -190,8 +171,8 @@ def forget_client(store: Store, client: str) -> dict[str, Any]:
         if found is None:
             raise StoreNotFoundError(f"{store.where}: no client {client!r} in the store (see cxassess store list)")
         ids = list(conn.execute(select(assessments.c.id).where(assessments.c.client_id == found.id)).scalars())
-        answers = conn.execute(select(func.count()).select_from(responses)
-                               .where(responses.c.assessment_id.in_(ids))).scalar_one() if ids else 0
+        answers = sum(int(np.count_nonzero(~np.isnan(np.frombuffer(blob, dtype=np.float64)))) for blob in
+                      conn.execute(select(matrices.c.answers).where(matrices.c.assessment_id.in_(ids))).scalars())
         if store.dialect == "sqlite":
             conn.exec_driver_sql("PRAGMA secure_delete = ON")
         _delete_assessments(conn, ids)
@@ -202,5 +183,5 @@ def forget_client(store: Store, client: str) -> dict[str, Any]:
             auto.exec_driver_sql("VACUUM")
             auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
-            auto.exec_driver_sql("VACUUM clients, assessments, items, responses, matrices, scores")
+            auto.exec_driver_sql("VACUUM clients, assessments, items, matrices, scores")
     return {"client": found.name, "waves": len(ids), "answers": int(answers)}
