@@ -361,6 +361,8 @@ def test_firm_template_layouts_by_placeholder(tmp_path):
     assert "EXAMPLE SLIDE TO DROP" not in titles(prs)
     assert prs.slides[0].slide_layout.name == "Firm cover"
     assert {s.slide_layout.name for s in list(prs.slides)[1:]} == {"Firm heading only"}
+    # of the layout's placeholders only the title is on a slide (no empty prompts, no footers)
+    assert {tuple(ph.placeholder_format.type for ph in s.placeholders) for s in list(prs.slides)[1:]} == {(1,)}
     assert check_fits(prs) > 100
 
 

@@ -16,7 +16,6 @@ from typing import Any
 
 from pptx import Presentation
 from pptx.enum.shapes import PP_PLACEHOLDER
-from pptx.oxml.ns import qn
 from pptx.util import Pt
 
 from cxassess._util.paths import TEMPLATES_DIR
@@ -59,8 +58,8 @@ class Deck:
             layouts, ("Title and Content",), _has_title) or layouts[0]
         self.width, self.height = int(self.prs.slide_width or 12192000), int(self.prs.slide_height or 6858000)
         self.area = self._content_area()
-        title = _placeholder(self.content_layout, (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE))
-        self._title_box = box_of(title) if title is not None else None
+        self._title = _placeholder(self.content_layout, (PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE))
+        self._title_box = box_of(self._title) if self._title is not None else None
 
     def _content_area(self) -> Box:
         """Below the content layout's title, above its footers, inside its side margins."""
@@ -80,9 +79,9 @@ class Deck:
         slide = self.prs.slides.add_slide(self.title_layout)
         ph = _placeholder(slide, (PP_PLACEHOLDER.CENTER_TITLE, PP_PLACEHOLDER.TITLE))
         if ph is not None:
-            fit_text(ph, [Block("h", [_run(title)])], TITLE_SIZES + (12, 10), heading_bold=False)
+            fit_text(ph, [Block("h", [Run(title)])], TITLE_SIZES + (12, 10), heading_bold=False)
         sub = _placeholder(slide, (PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.BODY))
-        blocks = [Block("p", [_run(line)]) for line in subtitle if line]
+        blocks = [Block("p", [Run(line)]) for line in subtitle if line]
         if sub is not None:
             fit_text(sub, blocks, (20, 18, 16, 14, 12, 10))
         elif blocks:
@@ -91,22 +90,20 @@ class Deck:
         return slide
 
     def slide(self, title: str) -> Any:
-        """A content slide with its title fitted into the layout's title placeholder."""
-        slide = self.prs.slides.add_slide(self.content_layout)
-        ph = None
-        for shape in slide.shapes:  # only the title is used; body placeholders would show their prompts
-            kind = _ph_type(shape._element)
-            if kind is None:
-                continue
-            if kind in ("title", "ctrTitle") and ph is None:
-                ph = shape
-            else:
-                shape._element.getparent().remove(shape._element)
-        if ph is not None:
-            fit_text(ph, [Block("h", [_run(title)])], TITLE_SIZES, heading_bold=False, box=self._title_box)
+        """A content slide with its title fitted into the layout's title placeholder.
+
+        Only the title placeholder is cloned from the layout (python-pptx's ``add_slide`` clones
+        every one, whose body prompts would show, and it was a tenth of the deck's cost)."""
+        rId, slide = self.prs.part.add_slide(self.content_layout)
+        blocks = [Block("h", [Run(title)])]
+        if self._title is not None:
+            slide.shapes.clone_placeholder(self._title)
+            self.prs.slides._sldIdLst.add_sldId(rId)
+            fit_text(slide.shapes[0], blocks, TITLE_SIZES, heading_bold=False, box=self._title_box)
         else:
+            self.prs.slides._sldIdLst.add_sldId(rId)
             box = Box(self.area.left, int(self.height * 0.04), self.area.width, int(self.height * 0.12))
-            fit_text(self.add_box(slide, box), [Block("h", [_run(title)])], TITLE_SIZES, box=box)
+            fit_text(self.add_box(slide, box), blocks, TITLE_SIZES, box=box)
         return slide
 
     def add_box(self, slide: Any, box: Box) -> Any:
@@ -183,25 +180,11 @@ def _title_only(layout: Any) -> bool:
     return PP_PLACEHOLDER.TITLE in types and set(types) <= furniture
 
 
-def _ph_type(element: Any) -> str | None:
-    """A shape element's placeholder type (``title``, ``body``...; ``obj`` when unset), None for other shapes."""
-    nv = element[0] if len(element) else None
-    nvpr = nv.find(qn("p:nvPr")) if nv is not None else None
-    ph = nvpr.find(qn("p:ph")) if nvpr is not None else None
-    return None if ph is None else ph.get("type", "obj")
-
-
 def _placeholder(holder: Any, types: Sequence[Any]) -> Any:
     for ph in holder.placeholders:
         if ph.placeholder_format.type in types:
             return ph
     return None
-
-
-
-
-def _run(text: str) -> Run:
-    return Run(text)
 
 
 __all__ = ["Box", "Deck", "DEFAULT_TEMPLATE", "BODY_SIZES", "TABLE_SIZES", "fit_text", "paginate", "text_height",
