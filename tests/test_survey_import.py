@@ -636,15 +636,19 @@ def test_named_tool_accepts_an_export_with_metadata_columns_removed(tmp_path):
     assert any(n.startswith("no Status column") for n in r.report.notes)
 
 
-def test_a_statement_mentioning_email_is_still_an_item(tmp_path):
-    q = questionnaire_from_dict({
-        "id": "mail", "scale": {"min": 1, "max": 5, "labels": {1: "Strongly disagree", 2: "Disagree", 3: "Neutral",
-                                                               4: "Agree", 5: "Strongly agree"}},
+def _one_dimension(qid: str, statements: dict[str, str]):
+    """A five-point questionnaire of one dimension holding ``statements`` (item id -> text)."""
+    return questionnaire_from_dict({
+        "id": qid, "scale": {"min": 1, "max": 5, "labels": {1: "Strongly disagree", 2: "Disagree", 3: "Neutral",
+                                                            4: "Agree", 5: "Strongly agree"}},
         "stages": [{"id": 1, "name": "one", "min_score": 1}],
         "dimensions": [{"id": "d", "name": "D"}],
-        "items": [{"id": "M1", "dimension": "d",
-                   "text": "We answer every customer email or phone call within one working day."}],
+        "items": [{"id": i, "dimension": "d", "text": t} for i, t in statements.items()],
     })
+
+
+def test_a_statement_mentioning_email_is_still_an_item(tmp_path):
+    q = _one_dimension("mail", {"M1": "We answer every customer email or phone call within one working day."})
     export = tmp_path / "forms.csv"
     export.write_text("Timestamp,Email address,We answer every customer email or phone call within one working day.\n"
                       "2026/10/01,a@example.com,Agree\n", encoding="utf-8")
@@ -844,14 +848,7 @@ def test_suggested_mapping_never_gives_a_certain_item_to_a_guess_and_imports_une
 
 
 def test_short_statements_do_not_match_the_end_of_longer_columns(tmp_path):
-    q = questionnaire_from_dict({
-        "id": "short", "scale": {"min": 1, "max": 5, "labels": {1: "Strongly disagree", 2: "Disagree", 3: "Neutral",
-                                                                4: "Agree", 5: "Strongly agree"}},
-        "stages": [{"id": 1, "name": "one", "min_score": 1}],
-        "dimensions": [{"id": "d", "name": "D"}],
-        "items": [{"id": "S1", "dimension": "d", "text": "Customers come first."},
-                  {"id": "S2", "dimension": "d", "text": "We listen."}],
-    })
+    q = _one_dimension("short", {"S1": "Customers come first.", "S2": "We listen."})
     export = tmp_path / "forms.csv"
     with export.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([
