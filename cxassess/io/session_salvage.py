@@ -47,18 +47,25 @@ SALVAGE_HINT = "read out every answer that can still be read: cxassess export {p
 _MAGIC = b"SQLite format 3\x00"
 
 
-def truncation(path: Path) -> str | None:
-    """How a SQLite file is cut short (a copy or download that stopped early), from its header; else None."""
+def _header(path: Path) -> tuple[int, int] | None:
+    """(page size, pages) that a SQLite file's 100-byte header records; None for another file or a cut header."""
     with path.open("rb") as fh:
         head = fh.read(100)
-    size = path.stat().st_size
-    if not head.startswith(_MAGIC):
+    if not head.startswith(_MAGIC) or len(head) < 100:
         return None
-    if len(head) < 100:
-        return f"the file is cut short inside its 100-byte header ({size} bytes); nothing can be read"
     page_size = int.from_bytes(head[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(head[28:32], "big")
+    return 65536 if page_size == 1 else page_size, int.from_bytes(head[28:32], "big")
+
+
+def truncation(path: Path) -> str | None:
+    """How a SQLite file is cut short (a copy or download that stopped early), from its header; else None."""
+    size = path.stat().st_size
+    header = _header(path)
+    if header is None:
+        with path.open("rb") as fh:
+            cut = fh.read(len(_MAGIC)) == _MAGIC
+        return f"the file is cut short inside its 100-byte header ({size} bytes); nothing can be read" if cut else None
+    page_size, pages = header
     if not page_size or size >= page_size * pages:
         return None
     return (f"the file is cut short: {size:,} of the {page_size * pages:,} bytes its header records (pages "
@@ -69,17 +76,15 @@ def truncation(path: Path) -> str | None:
 def _readable(path: Path) -> Iterator[Path]:
     """``path``, or for a file cut short a copy padded to its full length: SQLite refuses to read any table of a
     truncated file, while in the padded copy only the missing pages are unreadable (the file is never changed)."""
-    if truncation(path) is None or path.stat().st_size < 100:
+    header = _header(path)
+    if header is None or truncation(path) is None:
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="cxassess-salvage-") as folder:
         copy = Path(folder) / path.name
         shutil.copyfile(path, copy)
-        head = path.read_bytes()[:100]
-        page_size = int.from_bytes(head[16:18], "big")
-        page_size = 65536 if page_size == 1 else page_size
         with copy.open("r+b") as fh:
-            fh.truncate(page_size * int.from_bytes(head[28:32], "big"))
+            fh.truncate(header[0] * header[1])  # the missing pages as zeros
         wal = Path(f"{path}-wal")
         if wal.is_file():
             shutil.copyfile(wal, f"{copy}-wal")
