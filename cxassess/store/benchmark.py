@@ -7,20 +7,22 @@ score stood on at least ``min_group_size`` people. No percentile is given for a 
 fewer than :data:`MIN_CONTRIBUTORS` contributing clients, and nothing about any other client
 (name, score) ever leaves this module: only the percentile and how many contributed.
 
-The database does the counting: one query over each client's latest assessment (the
-``ix_assessments_latest`` index answers "is there a later one?") returns, per dimension, how many
-other clients scored below, equal and in all, so no other client's score leaves the database and
-a report's benchmark takes milliseconds with a thousand clients in the store.
+The database does the counting: one statement over each client's latest assessment (the
+``ix_assessments_latest`` index answers "is there a later one?", gathered once as a materialised
+CTE) returns, per dimension, how many other clients scored below, equal and in all, and how many
+contributed at all, so no other client's score leaves the database and a report's benchmark is
+one round trip; the statement is built once per set of dimensions (its values are parameters).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, case, func, literal, select
+from sqlalchemy import Float, Integer, String, bindparam, case, cast, func, null, select, union_all
 
 from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.store.database import Store
@@ -75,8 +77,11 @@ class Benchmark:
                                for p in self.positions}}
 
 
-def _others(questionnaire_id: str, sector: str | None, exclude_key: str, min_group_size: int) -> Any:
-    """The other clients' latest waves of this questionnaire: their dimension scores shown on enough people."""
+def _others(by_sector: bool) -> Any:
+    """The other clients' latest waves of one questionnaire: their dimension scores shown on enough people.
+
+    Parameters: ``questionnaire``, ``exclude`` (the client's name key), ``min_n`` and, ``by_sector``, ``sector``.
+    """
     newer = assessments.alias("newer")
     later = (select(newer.c.id).where(newer.c.client_id == assessments.c.client_id)
              .where((newer.c.assessed_on > assessments.c.assessed_on)
@@ -84,26 +89,46 @@ def _others(questionnaire_id: str, sector: str | None, exclude_key: str, min_gro
     query = (select(assessments.c.client_id, scores.c.dimension_id, scores.c.score)
              .join(clients, clients.c.id == assessments.c.client_id)
              .join(scores, scores.c.assessment_id == assessments.c.id)
-             .where(~later.exists(), assessments.c.questionnaire_id == questionnaire_id,
-                    clients.c.name_key != exclude_key, scores.c.score.is_not(None), scores.c.n >= min_group_size))
-    if sector:
-        query = query.where(clients.c.sector == sector)
-    return query.subquery("others")
+             .where(~later.exists(), assessments.c.questionnaire_id == bindparam("questionnaire"),
+                    clients.c.name_key != bindparam("exclude"), scores.c.score.is_not(None),
+                    scores.c.n >= bindparam("min_n", type_=Integer)))
+    if by_sector:
+        query = query.where(clients.c.sector == bindparam("sector"))
+    return query
+
+
+@lru_cache(maxsize=64)
+def _count_query(dimensions: tuple[str, ...], by_sector: bool) -> Any:
+    """Per dimension (dimension, below, equal, contributors), then one row (NULL, NULL, NULL, clients contributing):
+    one statement, built once per set of dimensions, over the latest waves gathered once (a materialised CTE)."""
+    others = _others(by_sector).cte("others").prefix_with("MATERIALIZED")
+    mine: Any = (case({d: bindparam(f"own_{k}", type_=Float) for k, d in enumerate(dimensions)},
+                      value=others.c.dimension_id, else_=None) if dimensions else cast(null(), Float))
+    per_dim = (select(others.c.dimension_id, func.sum(case((others.c.score < mine, 1), else_=0)),
+                      func.sum(case((others.c.score == mine, 1), else_=0)), func.count())
+               .group_by(others.c.dimension_id))
+    everyone = select(cast(null(), String), cast(null(), Integer), cast(null(), Integer),
+                      func.count(func.distinct(others.c.client_id)))
+    return union_all(per_dim, everyone)
 
 
 def _counts(store: Store, own: Mapping[str, float], questionnaire_id: str, sector: str | None, exclude_key: str,
             min_group_size: int) -> tuple[dict[str, tuple[int, int, int]], int]:
     """Per dimension (below, equal, contributors) and the clients contributing at all, counted by the database:
     one query over every client's latest wave, and no other client's score ever leaves it."""
-    others = _others(questionnaire_id, sector, exclude_key, min_group_size)
-    mine: Any = (case({d: literal(v, Float) for d, v in own.items()}, value=others.c.dimension_id, else_=None)
-                 if own else literal(None, Float))
-    per_dim = (select(others.c.dimension_id, func.sum(case((others.c.score < mine, 1), else_=0)),
-                      func.sum(case((others.c.score == mine, 1), else_=0)), func.count())
-               .group_by(others.c.dimension_id))
+    dimensions = tuple(own)
+    params: dict[str, Any] = {"questionnaire": questionnaire_id, "exclude": exclude_key, "min_n": min_group_size,
+                              **{f"own_{k}": own[d] for k, d in enumerate(dimensions)}}
+    if sector:
+        params["sector"] = sector
+    counts: dict[str, tuple[int, int, int]] = {}
+    clients_in = 0
     with store.read() as conn:
-        counts = {str(d): (int(b or 0), int(e or 0), int(n)) for d, b, e, n in conn.execute(per_dim)}
-        clients_in = int(conn.execute(select(func.count(func.distinct(others.c.client_id)))).scalar_one())
+        for d, b, e, n in conn.execute(_count_query(dimensions, bool(sector)), params):
+            if d is None:
+                clients_in = int(n)
+            else:
+                counts[str(d)] = (int(b or 0), int(e or 0), int(n))
     return counts, clients_in
 
 
