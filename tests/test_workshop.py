@@ -461,3 +461,188 @@ def test_facilitator_refreshes_by_itself_when_ticked(tmp_path):
     assert not panel._ticker.is_alive()
     other.close()
     store.close()
+
+
+# --- outcome statements and open questions (issue 13) -----------------------------------------
+OPEN_TEXT = "Answer the phone <b>faster</b> & call back\r\nwhen promised"
+OPEN_STORED = "Answer the phone <b>faster</b> & call back\nwhen promised"  # line ends as \n, nothing else changed
+
+
+def words_questionnaire():
+    """The mini questionnaire plus one outcome statement and two open questions."""
+    import yaml
+
+    from cxassess.questionnaire.model import questionnaire_from_dict
+
+    data = yaml.safe_load(MINI.read_text(encoding="utf-8"))
+    data["id"] = "mini-words"
+    data["items"].append({"id": "OUT1", "outcome": True, "text": "I would recommend <us>"})
+    data["open_questions"] = [{"id": "CHANGE", "text": "What should <i>change</i>?"},
+                              {"id": "PROUD", "text": "When did we get it right?"}]
+    return questionnaire_from_dict(data, "mini-words")
+
+
+def test_flow_asks_outcomes_after_the_dimensions_and_open_questions_before_the_summary(tmp_path):
+    from cxassess.workshop.flow import OPEN, OUTCOMES
+
+    with SessionStore(tmp_path / "s.sqlite", words_questionnaire(), attributes=ATTRS) as store:
+        flow = ParticipantFlow(store, "P1")
+        assert flow.pages == [ABOUT, "A", "B", OUTCOMES, OPEN, SUMMARY]
+        assert flow.total == 6 and flow.answered == 0
+        flow.go_to(OUTCOMES)
+        assert [i.id for i in flow.items_on_page()] == ["OUT1"]
+        flow.answer("OUT1", 5)
+        assert flow.answered == 1
+        assert list(flow.unanswered()) == ["A", "B"]
+        flow.go_to(OPEN)
+        assert flow.items_on_page() == [] and [o.id for o in flow.open_questions()] == ["CHANGE", "PROUD"]
+        assert flow.answer_open("CHANGE", OPEN_TEXT) == OPEN_STORED
+        with pytest.raises(CxError, match="1,001 characters long; keep it to 1,000"):
+            flow.answer_open("PROUD", "x" * 1001)
+        with pytest.raises(CxError, match="not an open question"):
+            flow.answer_open("A1", "words")
+        assert flow.answer_open("PROUD", "  " + "y" * 1000 + "\n") == "y" * 1000  # the limit itself is fine
+        assert flow.answer_open("PROUD", "   ") == ""  # blank clears it
+        assert flow.open_answers == {"CHANGE": OPEN_STORED}
+        # resuming finds the words; open questions never count as unanswered statements
+        again = ParticipantFlow(store, "P1")
+        assert again.open_answers == {"CHANGE": OPEN_STORED} and again.page == OPEN and again.resumed
+        with pytest.raises(CxError, match="5 statement"):
+            again.submit()
+        for item in ["A1", "A2", "A3", "B1", "B2"]:
+            again.answer(item, 4)
+        again.submit()
+        with pytest.raises(CxError, match="already submitted"):
+            store.record_open_answer("P1", "CHANGE", "later")
+        r = store.to_responses()
+        got = r.answers.set_index("item_id")["value"].to_dict()
+        assert got == {"A1": 4.0, "A2": 4.0, "A3": 4.0, "B1": 4.0, "B2": 4.0, "OUT1": 5.0}
+        assert r.comments.to_dict("records") == [{"respondent_id": "P1", "question_id": "CHANGE",
+                                                   "text": OPEN_STORED}]
+
+
+def test_widgets_ask_outcomes_and_open_questions(tmp_path):
+    from cxassess.workshop.flow import OPEN, OUTCOMES
+    from cxassess.workshop.participant_view import ParticipantEntry
+
+    store = SessionStore(tmp_path / "s.sqlite", words_questionnaire(), attributes=ATTRS)
+    try:
+        entry = ParticipantEntry(store)
+        entry.code.value = "P1"
+        view = entry.start()
+        view.next_button.click()  # about -> A
+        for item in ["A1", "A2", "A3"]:
+            view.choices[item].value = 3
+        view.next_button.click()
+        for item in ["B1", "B2"]:
+            view.choices[item].value = 2
+        view.next_button.click()
+        assert view.flow.page == OUTCOMES and "Overall views" in view.title.value
+        assert list(view.choices) == ["OUT1"]
+        view.choices["OUT1"].value = 5
+        assert view.progress.value == 6 and view.progress.max == 6
+        view.next_button.click()
+        assert view.flow.page == OPEN and list(view.open_inputs) == ["CHANGE", "PROUD"]
+        assert "&lt;i&gt;change&lt;/i&gt;" in "".join(c.children[0].value for c in view.body.children)
+        view.open_inputs["CHANGE"].value = OPEN_TEXT
+        assert "saved" in view.message.value
+        view.open_inputs["PROUD"].value = "z" * 1001  # refused: said, nothing stored, the words stay in the box
+        assert "1,001 characters long" in view.message.value
+        assert view.open_inputs["PROUD"].value == "z" * 1001 and "1,001 of 1,000" in view.open_counts["PROUD"].value
+        assert store.participant("P1").open_answers == {"CHANGE": OPEN_STORED}
+        view.next_button.click()
+        assert view.flow.page == SUMMARY and OPEN in view.goto_buttons
+        view.submit_button.click()
+        assert view.flow.page == DONE
+        r = store.to_responses()
+        assert r.answers.set_index("item_id").loc["OUT1", "value"] == 5.0
+        assert r.comments["text"].tolist() == [OPEN_STORED]
+    finally:
+        store.close()
+
+
+def test_a_workshops_outcomes_and_words_reach_key_drivers_and_comments(tmp_path):
+    """30 participants through the flow: the scores get key drivers, the report's comment summary counts
+    every comment (the report shows comments from 10 respondents up)."""
+    from cxassess import score
+    from cxassess.report.comments import summarise_comments
+
+    q = words_questionnaire()
+    with SessionStore(tmp_path / "s.sqlite", q) as store:
+        for n in range(30):
+            flow = ParticipantFlow(store, f"P{n:02d}")
+            a, b = 1 + n % 5, 1 + (n // 5) % 5
+            for item, value in {"A1": a, "A2": 6 - a, "A3": a, "B1": b, "B2": b, "OUT1": 1 + (a + b) % 5}.items():
+                flow.answer(item, value)
+            if n % 3 == 0:
+                flow.answer_open("CHANGE", f"Call customers back sooner ({n})")
+            flow.submit()
+        r = store.to_responses()
+        assert len(r.comments) == 10
+        scores = score(r, q)
+        assert scores.drivers_info["shown"] and scores.drivers_info["respondents"] == 30
+        assert scores.drivers_info["outcome_items"] == ["OUT1"]
+        assert list(scores.drivers.index) == ["A", "B"]
+        summary = summarise_comments(r, scores)
+        assert summary.shown and len(summary.comments) == 10
+        assert int(summary.by_theme["comments"].sum()) >= 10
+
+
+def test_an_old_session_file_opens_and_upgrades(tmp_path):
+    """A version 1 file (no open_answers table): the reader reads it as it is, the writer upgrades it."""
+    from cxassess.io.session_file import SessionFile
+
+    path = tmp_path / "old.sqlite"
+    with SessionStore(path, words_questionnaire()) as store:
+        flow = ParticipantFlow(store, "P1")
+        for item in ["A1", "A2", "A3", "B1", "B2", "OUT1"]:
+            flow.answer(item, 4)
+        flow.submit()
+    con = sqlite3.connect(path)  # make it what cxassess 1 wrote
+    con.execute("DROP TABLE open_answers")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    with SessionFile(path) as old:
+        r = old.to_responses()
+        assert len(r.answers) == 6 and r.comments.empty and list(r.comments.columns) == ["respondent_id",
+                                                                                        "question_id", "text"]
+        assert old.participant("P1").open_answers == {}
+    assert path.read_bytes() == before  # reading changed nothing
+    with SessionStore(path) as store:
+        version = store._con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        assert version == "2"
+        assert store.to_responses().answers.set_index("item_id")["value"].to_dict()["OUT1"] == 4.0
+        store.start_participant("P2")
+        store.record_open_answer("P2", "PROUD", "The refund last week")
+        store.record_answer("P2", "A1", 5)
+        assert store.to_responses(include_partial=True).comments["text"].tolist() == ["The refund last week"]
+    con = sqlite3.connect(path)
+    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with pytest.raises(CxError, match="version 3 is not supported .*newer cxassess"):
+        SessionFile(path)
+
+
+def test_export_carries_open_answers_as_comments_and_neutralises_them(tmp_path):
+    from cxassess.io.read import read_responses
+    from cxassess.workshop.store import export_session
+
+    q = words_questionnaire()
+    with SessionStore(tmp_path / "s.sqlite", q, attributes=ATTRS) as store:
+        for code, text in [("P1", "=HYPERLINK(\"http://x\")"), ("P2", None)]:
+            flow = ParticipantFlow(store, code)
+            flow.set_attribute("role", "Staff")
+            for item in ["A1", "A2", "A3", "B1", "B2", "OUT1"]:
+                flow.answer(item, 3)
+            if text:
+                flow.answer_open("CHANGE", text)
+            flow.submit()
+        done = export_session(store.path, tmp_path / "out.csv")
+    assert done["comments"] == 1 and done["rows"] == 13 and done["respondents"] == 2
+    back = read_responses(tmp_path / "out.csv", q)
+    assert back.comments.to_dict("records") == [{"respondent_id": "P1", "question_id": "CHANGE",
+                                                  "text": "'=HYPERLINK(\"http://x\")"}]
+    assert back.answers.set_index(["respondent_id", "item_id"]).loc[("P2", "OUT1"), "value"] == 3.0

@@ -22,6 +22,7 @@ import pandas as pd
 
 from cxassess._util.files import atomic_path
 from cxassess.errors import SessionDamagedError, SessionError
+from cxassess.io.open_text import COMMENT_COLUMNS
 from cxassess.io.responses import Responses, no_usable_answer
 from cxassess.io.session_salvage import damaged_error
 from cxassess.io.session_schema import (
@@ -44,7 +45,8 @@ __all__ = ["ParticipantState", "SessionFile", "export_session", "opening", "read
 
 @dataclass(frozen=True)
 class ParticipantState:
-    """One participant as stored: ``answers`` maps item id to a score or :data:`DONT_KNOW`."""
+    """One participant as stored: ``answers`` maps item id to a score or :data:`DONT_KNOW`; ``open_answers``
+    maps open question id to the words given (only questions answered)."""
 
     code: str
     attributes: dict[str, str]
@@ -54,6 +56,7 @@ class ParticipantState:
     updated_at: str
     submitted_at: str | None
     answers: dict[str, float | str] = field(default_factory=dict)
+    open_answers: dict[str, str] = field(default_factory=dict)
 
     @property
     def submitted(self) -> bool:
@@ -179,8 +182,32 @@ class SessionFile:
                 "SELECT item_id, value, status FROM answers WHERE participant = ?", (code,)
             )
         }
+        words = (dict(self._con.execute("SELECT question_id, text FROM open_answers WHERE participant = ?",
+                                        (code,)).fetchall()) if self._has_open_answers() else {})
         return ParticipantState(row[0], participant_attributes(row[0], row[1]), row[2], row[3], row[4], row[5],
-                                row[6], answers)
+                                row[6], answers, words)
+
+    def _has_open_answers(self) -> bool:
+        """Whether the file has the ``open_answers`` table (a version 1 file read as it is has none)."""
+        return self._con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'open_answers'"
+                                 ).fetchone() is not None
+
+    @_read
+    def comments_frame(self, include_partial: bool = False, participants: Iterable[str] | None = None
+                       ) -> pd.DataFrame:
+        """The open answers as :data:`~cxassess.io.open_text.COMMENT_COLUMNS` (``respondent_id, question_id,
+        text``): participants in the order they started, questions in questionnaire order; the same
+        people as :meth:`answers_frame` (submitted only unless ``include_partial``)."""
+        rows = (self._con.execute("SELECT o.participant, o.question_id, o.text, p.status, p.started_at FROM "
+                                  "open_answers o JOIN participants p ON p.code = o.participant").fetchall()
+                if self._has_open_answers() else [])
+        wanted = set(participants) if participants is not None else None
+        order = {qid: n for n, qid in enumerate(self.questionnaire.open_question_ids)}
+        keep = [r for r in rows if (include_partial or r[3] == SUBMITTED) and (wanted is None or r[0] in wanted)
+                and r[1] in order and isinstance(r[2], str) and r[2].strip()]
+        keep.sort(key=lambda r: (r[4], r[0], order[r[1]]))
+        return pd.DataFrame({name: pd.Series([r[k] for r in keep], dtype=object)
+                             for k, name in enumerate(COMMENT_COLUMNS)})
 
     @_read
     def participant_codes(self, status: str | None = None) -> list[str]:
@@ -294,8 +321,10 @@ class SessionFile:
         if not (has_answer > 0).any():
             raise SessionError(f"{source}: no usable answers yet: every stored answer is \"don't know\"")
         notes = [f"workshop session: {'all' if include_partial else 'submitted'} participants, latest answer per item"]
+        comments = self.comments_frame(include_partial, participants)
+        comments = comments.loc[comments["respondent_id"].isin(set(answers["respondent_id"]))].reset_index(drop=True)
         return Responses(source, "session", answers, attributes, warnings=warnings, notes=notes,
-                         questionnaire=self.questionnaire)
+                         questionnaire=self.questionnaire, comments=comments)
 
 
 def read_session(path: str | Path, questionnaire: Questionnaire | str | Path | None = None,
@@ -308,7 +337,9 @@ def read_session(path: str | Path, questionnaire: Questionnaire | str | Path | N
 def export_session(path: str | Path, out: str | Path, include_partial: bool = False) -> dict[str, Any]:
     """Write the latest answers of a session as CSV or Excel (cells neutralised); return what was written.
 
-    Submitted participants only unless ``include_partial``. Refuses to write an empty table.
+    Submitted participants only unless ``include_partial``. Refuses to write an empty table. Open answers
+    are rows whose ``item_id`` is the open question and ``value`` the words (the long layout every reader
+    takes back as comments); with open questions, ``"comments"`` says how many.
     """
     from cxassess._util.safe import write_csv, write_excel
 
@@ -321,6 +352,13 @@ def export_session(path: str | Path, out: str | Path, include_partial: bool = Fa
     with SessionFile(path) as session:
         frame = session.responses_frame(include_partial)
         counts = session.counts()
+        words = session.comments_frame(include_partial)
+    if not frame.empty and not words.empty:  # open answers as long rows (item_id = the question): every reader
+        people = frame.drop_duplicates("respondent_id").set_index("respondent_id")  # splits them out as comments
+        words = words.loc[words["respondent_id"].isin(people.index)]
+        extra = people.loc[words["respondent_id"]].reset_index()
+        extra["item_id"], extra["value"] = words["question_id"].to_numpy(), words["text"].to_numpy()
+        frame = pd.concat([frame, extra[frame.columns]], ignore_index=True)
     if frame.empty:
         hint = ("" if include_partial
                 else f" ({counts['in_progress']} still answering: add --include-partial to export them)")
@@ -335,9 +373,12 @@ def export_session(path: str | Path, out: str | Path, include_partial: bool = Fa
     except OSError as exc:  # a folder in the way, no permission, disk full...
         raise SessionError(f"{out}: cannot write the export ({exc.strerror or exc}); nothing was written") from None
     respondents = int(frame["respondent_id"].nunique())
-    return {
+    done: dict[str, Any] = {
         "rows": len(frame),
         "respondents": respondents,
         "left_out": 0 if include_partial else counts["in_progress"],
         "out": str(out),
     }
+    if session.questionnaire.open_questions:  # rows whose item_id is an open question (counted in "rows")
+        done["comments"] = len(words)
+    return done

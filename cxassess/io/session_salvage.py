@@ -34,7 +34,7 @@ import pandas as pd
 
 from cxassess._util.files import atomic_path, write_text
 from cxassess.errors import CxError, SessionDamagedError, SessionError
-from cxassess.io.session_schema import DONT_KNOW, SCHEMA_VERSION, SUBMITTED
+from cxassess.io.session_schema import DONT_KNOW, READABLE_VERSIONS, SUBMITTED
 from cxassess.questionnaire.model import Questionnaire, as_questionnaire, questionnaire_from_dict
 
 __all__ = ["SALVAGE_HINT", "Diagnosis", "Salvage", "damaged_error", "diagnose", "read_salvage", "salvage_report_path",
@@ -399,9 +399,9 @@ def _read(con: sqlite3.Connection, path: Path, given: Questionnaire | str | Path
         if clean:
             meta[str(clean[0])] = str(clean[1])
     version = meta.get("schema_version", "")
-    if version.strip().isdigit() and int(version) != SCHEMA_VERSION:
-        raise SessionError(f"{path}: session file version {version} is not supported (this cxassess reads version "
-                           f"{SCHEMA_VERSION})")
+    if version.strip().isdigit() and int(version) not in READABLE_VERSIONS:
+        raise SessionError(f"{path}: session file version {version} is not supported (this cxassess reads versions "
+                           f"{', '.join(map(str, READABLE_VERSIONS))})")
     q = _questionnaire(meta, given, path, salvage)
     choices: dict[str, Any] = {}
     try:

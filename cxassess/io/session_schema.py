@@ -4,8 +4,11 @@ A session is one SQLite file. Tables: ``meta`` (questionnaire as JSON, client na
 choices, schema version), ``participants`` (code, attributes as JSON, status
 ``in_progress``/``submitted``, last page, timestamps), ``answer_log`` (every answer ever given,
 append-only), ``answers`` (the latest answer per participant and item: a primary key, so "latest
-answer wins" needs no scan), ``tokens`` (the SHA-256 of each participant's join token, never the
-token itself) and a view ``responses`` over them for any SQLite tool.
+answer wins" needs no scan), ``open_answers`` (the latest words per participant and open question,
+since version 2; only the latest is kept, so words a participant deletes are gone), ``tokens`` (the
+SHA-256 of each participant's join token, never the token itself) and a view ``responses`` over them
+for any SQLite tool. A version 1 file (no ``open_answers``) still reads; a writer opening it adds the
+table and marks it version 2 (:data:`UPGRADES`).
 
 The writer (:class:`cxassess.workshop.store.SessionStore`) and the reader
 (:mod:`cxassess.io.session_file`) both take the format from here, so they cannot drift apart.
@@ -25,19 +28,24 @@ from cxassess.errors import QuestionnaireError, SessionDamagedError, SessionErro
 from cxassess.questionnaire.model import Questionnaire, as_questionnaire, questionnaire_from_dict
 
 __all__ = [
-    "DONT_KNOW", "IN_PROGRESS", "MAX_CODE_LENGTH", "SCHEMA", "SCHEMA_VERSION", "SESSION_SUFFIXES", "SUBMITTED",
-    "check_answer", "check_code", "check_is_session", "check_version", "clean_choices", "is_damage", "locked_error",
+    "DONT_KNOW", "IN_PROGRESS", "MAX_CODE_LENGTH", "MAX_OPEN_TEXT", "READABLE_VERSIONS", "SCHEMA", "SCHEMA_VERSION",
+    "SESSION_SUFFIXES", "SUBMITTED", "UPGRADES", "check_answer", "check_code", "check_open_text", "check_is_session",
+    "check_version", "clean_choices", "is_damage", "locked_error",
     "merge_choices", "now_utc", "participant_attributes", "stored_answers_damage", "stored_json",
     "stored_questionnaire",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+"""Versions a reader opens as they are (version 1 has no open answers: it reads with none)."""
 SESSION_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 DONT_KNOW = "dont_know"
 """The value to pass for a "don't know / not applicable" answer; it is stored as missing."""
 IN_PROGRESS = "in_progress"
 SUBMITTED = "submitted"
 MAX_CODE_LENGTH = 64
+MAX_OPEN_TEXT = 1000
+"""The most characters an open answer may hold (the forms say so; the store refuses longer text)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -68,6 +76,13 @@ CREATE TABLE IF NOT EXISTS answers (
     seq INTEGER NOT NULL,
     PRIMARY KEY (participant, item_id)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS open_answers (
+    participant TEXT NOT NULL REFERENCES participants(code),
+    question_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    answered_at TEXT NOT NULL,
+    PRIMARY KEY (participant, question_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tokens (
     token_hash TEXT PRIMARY KEY,
     participant TEXT NOT NULL REFERENCES participants(code),
@@ -78,6 +93,10 @@ CREATE VIEW IF NOT EXISTS responses AS
            p.status AS participant_status, p.attributes
     FROM answers a JOIN participants p ON p.code = a.participant;
 """
+
+UPGRADES = {1: ("open_answers",)}
+"""Version -> the tables :data:`SCHEMA` adds to a file of that version when a writer opens it
+(``CREATE TABLE IF NOT EXISTS``); the writer then stores :data:`SCHEMA_VERSION`."""
 
 
 _DAMAGE_WORDS = ("malformed", "could not decode", "corrupt")
@@ -134,6 +153,26 @@ def check_answer(q: Questionnaire, item_id: str, value: Any) -> tuple[float | No
     return float(value), "answered"
 
 
+def check_open_text(q: Questionnaire, question_id: str, text: Any) -> str:
+    """An open answer, line ends made ``\\n`` and stripped ("" clears it); an error when it is not text, holds
+    control characters or is longer than :data:`MAX_OPEN_TEXT` (never cut short unsaid)."""
+    if question_id not in q.open_question_ids:
+        have = ", ".join(q.open_question_ids) or "none"
+        raise SessionError(f"'{question_id}' is not an open question of questionnaire '{q.id}' (open questions: "
+                           f"{have})")
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        raise SessionError(f"open question {question_id}: expected text, got {type(text).__name__}")
+    clean = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if any(not (ch.isprintable() or ch in "\n\t") for ch in clean):
+        raise SessionError(f"open question {question_id}: the text holds control characters; type plain text")
+    if len(clean) > MAX_OPEN_TEXT:
+        raise SessionError(f"open question {question_id}: the answer is {len(clean):,} characters long; keep it to "
+                           f"{MAX_OPEN_TEXT:,} (nothing was saved)")
+    return clean
+
+
 def clean_choices(attributes: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
     """Attribute name -> its choices, stripped, blanks and repeats dropped; a clear error otherwise."""
     out: dict[str, list[str]] = {}
@@ -187,14 +226,17 @@ def check_is_session(con: sqlite3.Connection, path: Path, create: bool) -> None:
                            "it was left unchanged")
 
 
-def check_version(meta: Mapping[str, str], path: Path) -> None:
-    """The file's schema version is the one this cxassess writes; a version that is not a number is damage."""
+def check_version(meta: Mapping[str, str], path: Path) -> int:
+    """The file's schema version is one this cxassess reads (:data:`READABLE_VERSIONS`); a version that is not
+    a number is damage. Returns it."""
     text = str(meta.get("schema_version", "0"))
     if not text.strip().isdigit():
         raise SessionDamagedError(f"meta 'schema_version' is {text[:40]!r}, not a version number")
-    if int(text) != SCHEMA_VERSION:
-        raise SessionError(f"{path}: session file version {meta.get('schema_version')} is not supported "
-                           f"(this cxassess writes version {SCHEMA_VERSION})")
+    if int(text) not in READABLE_VERSIONS:
+        newer = " (written by a newer cxassess: upgrade it)" if int(text) > SCHEMA_VERSION else ""
+        raise SessionError(f"{path}: session file version {meta.get('schema_version')} is not supported{newer} "
+                           f"(this cxassess reads versions {', '.join(map(str, READABLE_VERSIONS))})")
+    return int(text)
 
 
 def stored_json(meta: Mapping[str, str], key: str, default: str = "{}") -> Any:

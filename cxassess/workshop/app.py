@@ -7,9 +7,11 @@ through the same :class:`~cxassess.workshop.store.SessionStore` and
 - ``/join/<join key>``: the link (and QR code) the facilitator shows. Joining gives the phone an
   unguessable token of its own in a cookie; nobody types or sees a code, and a token opens only
   its own participant's pages.
-- ``/p/<n>``: page ``n`` of the participant's flow (about you, one page per dimension, summary),
-  ``/p/done`` once submitted. Every answer is a form post, so the app works with JavaScript off;
-  with it, ``workshop.js`` saves each tap with ``POST /api/answer`` and no reload.
+- ``/p/<n>``: page ``n`` of the participant's flow (about you, one page per dimension, "Overall views"
+  with the outcome statements, the open questions, summary), ``/p/done`` once submitted. Every answer
+  is a form post, so the app works with JavaScript off; with it, ``workshop.js`` saves each tap with
+  ``POST /api/answer`` and each open answer with ``POST /api/open``, with no reload. Open answers are
+  never shown on the projector.
 - ``/f/<facilitator key>``: the projector page (counts, radar, heatmap with small groups
   suppressed as in the report), refreshing itself; ``/f/<key>/join`` shows the join QR code full size.
 
@@ -34,7 +36,7 @@ from typing import Any
 from cxassess._util.paths import TEMPLATES_DIR
 from cxassess.errors import CxError, RequestRefused
 from cxassess.workshop import pages
-from cxassess.workshop.flow import ParticipantFlow, new_code
+from cxassess.workshop.flow import MAX_OPEN_TEXT, ParticipantFlow, new_code
 from cxassess.workshop.live import (
     MIN_GROUP_SIZE,
     LiveResults,
@@ -136,8 +138,9 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
             raise RequestRefused(401, UNKNOWN_PHONE)
         return ParticipantFlow(store, code, state=state)  # type: ignore[arg-type]
 
-    def render_flow(request: Request, flow: ParticipantFlow, error: str = "", status: int = 200) -> Response:
-        return page(request, pages.template(flow), status, **pages.context(flow, error))
+    def render_flow(request: Request, flow: ParticipantFlow, error: str = "", status: int = 200,
+                    drafts: dict[str, str] | None = None) -> Response:
+        return page(request, pages.template(flow), status, **pages.context(flow, error, drafts))
 
     def refused(request: Request, exc: RequestRefused) -> Response:
         if request.url.path.startswith("/api/"):
@@ -220,12 +223,29 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
             return RedirectResponse("/p/done", 303)
         return render_flow(request, flow)
 
-    def act(request: Request, where: str, form: dict[str, Any]) -> tuple[ParticipantFlow, str, str]:
-        """Apply one form post; returns the flow, the anchor to return to, and an error message."""
+    def save_open(flow: ParticipantFlow, texts: dict[str, str]) -> tuple[str, dict[str, str]]:
+        """Store each posted open answer that changed; (what was refused, the refused words to show again)."""
+        changed = {k: v for k, v in texts.items() if v.replace("\r\n", "\n").strip() != flow.open_answers.get(k, "")}
+        if changed and not answer_limit.allow(flow.code):
+            raise RequestRefused(429, "Slow down a little: answers are arriving too fast.")
+        problems, drafts = [], {}
+        for question, text in changed.items():
+            try:
+                flow.answer_open(question, text)
+            except CxError as exc:
+                problems.append(str(exc))
+                drafts[question] = text
+        return " ".join(problems), drafts
+
+    def act(request: Request, where: str, form: dict[str, Any]) -> tuple[ParticipantFlow, str, str, dict[str, str]]:
+        """Apply one form post; returns the flow, the anchor to return to, an error message, and refused words."""
         flow = open_page(request, where)
         if flow.submitted:
-            return flow, "", ""
+            return flow, "", "", {}
         anchor = ""
+        error, drafts = save_open(flow, pages.open_fields(form))
+        if error:  # stay on the page, the words still in their boxes, so the participant can shorten them
+            return flow, "", error, drafts
         try:
             for key, value in form.items():
                 if key.startswith("attr:") and key[5:] in flow.attribute_choices:
@@ -250,15 +270,15 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
         except RequestRefused:
             raise  # answered with its own status (429), not as a problem shown on the page
         except CxError as exc:
-            return flow, anchor, str(exc)
-        return flow, anchor, ""
+            return flow, anchor, str(exc), {}
+        return flow, anchor, "", {}
 
     async def post(request: Request) -> Response:
         form = await _form(request)
         check_csrf(request, form.get(CSRF_FIELD))
-        flow, anchor, error = await run_in_threadpool(act, request, request.path_params["where"], form)
+        flow, anchor, error, drafts = await run_in_threadpool(act, request, request.path_params["where"], form)
         if error:
-            return render_flow(request, flow, error, status=400)
+            return render_flow(request, flow, error, status=400, drafts=drafts)
         return RedirectResponse(pages.page_url(flow, anchor), 303)
 
     async def answer_now(request: Request, body: dict[str, Any]) -> dict[str, Any]:
@@ -281,17 +301,45 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
             raise RequestRefused(400, str(exc)) from None
         return {"saved": True, "item": item, "answered": store.answered_count(code), "total": len(q.item_ids)}
 
-    async def api_answer(request: Request) -> Response:
+    async def json_body(request: Request) -> dict[str, Any] | None:
+        """The posted JSON object, CSRF checked (None when the phone went away mid-request)."""
         check_csrf(request, request.headers.get(CSRF_HEADER))
         try:
             body = json.loads(await request.body())
         except (ValueError, UnicodeDecodeError, RecursionError):
             raise RequestRefused(400, "Expected a JSON body.") from None
         except ClientDisconnect:  # the phone went away mid-request: nobody to answer
-            return Response(status_code=400)
+            return None
         if not isinstance(body, dict):
             raise RequestRefused(400, "Expected a JSON object.")
+        return body
+
+    async def api_answer(request: Request) -> Response:
+        body = await json_body(request)
+        if body is None:
+            return Response(status_code=400)
         return JSONResponse(await answer_now(request, body))
+
+    def open_now(request: Request, body: dict[str, Any]) -> dict[str, Any]:
+        code = code_of(request)
+        if code is None:
+            raise RequestRefused(401, UNKNOWN_PHONE)
+        question, text = body.get("question"), body.get("text")
+        if not isinstance(question, str) or not isinstance(text, str):
+            raise RequestRefused(400, "Expected {\"question\": an open question id, \"text\": the words}.")
+        if not answer_limit.allow(code):
+            raise RequestRefused(429, "Slow down a little: answers are arriving too fast.")
+        try:
+            stored = store.record_open_answer(code, question, text)
+        except CxError as exc:
+            raise RequestRefused(400, str(exc)) from None
+        return {"saved": True, "question": question, "length": len(stored), "max": MAX_OPEN_TEXT}
+
+    async def api_open(request: Request) -> Response:
+        body = await json_body(request)
+        if body is None:
+            return Response(status_code=400)
+        return JSONResponse(await run_in_threadpool(open_now, request, body))
 
     # --- facilitator --------------------------------------------------------------------
     def projector_state(include_partial: bool, group_by: str | None) -> dict[str, Any]:
@@ -371,12 +419,16 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
         Route("/p/{where}", guarded(show), methods=["GET"]),
         Route("/p/{where}", guarded(post), methods=["POST"]),
         Route("/api/answer", guarded(api_answer), methods=["POST"]),
+        Route("/api/open", guarded(api_open), methods=["POST"]),
         Route("/f/{key}", projector),
         Route("/f/{key}/live", projector_live),
         Route("/f/{key}/join", join_screen),
         Route("/static/{name}", static_file),
     ]
-    middleware = [Middleware(BodyLimit, max_bytes=cfg.max_body_bytes)]
+    # the open questions page posts every box at once: room for each at its longest (4 bytes a character in
+    # a multipart form), however small max_body_bytes is set; still a cap
+    body_cap = max(cfg.max_body_bytes, len(q.open_questions) * MAX_OPEN_TEXT * 4 + 4096)
+    middleware = [Middleware(BodyLimit, max_bytes=body_cap)]
     if allowed_hosts:
         middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts))
     app = Starlette(routes=routes, middleware=middleware,

@@ -11,10 +11,15 @@ import secrets
 from collections.abc import Mapping
 
 from cxassess.errors import CxError, SessionError
-from cxassess.questionnaire.model import Item, Questionnaire
-from cxassess.workshop.store import DONT_KNOW, ParticipantState, SessionStore
+from cxassess.questionnaire.model import OUTCOME_SECTION, Item, OpenQuestion, Questionnaire
+from cxassess.workshop.store import DONT_KNOW, MAX_OPEN_TEXT, ParticipantState, SessionStore
 
 ABOUT = "about"
+OUTCOMES = ":overall"
+"""The page of outcome statements (after the dimensions); a colon, so no dimension id can be the same."""
+OPEN = ":words"
+"""The page of open questions (before the summary)."""
+OPEN_HEADING = "In your own words"
 SUMMARY = "summary"
 DONE = "done"
 NOT_GIVEN = "(prefer not to say)"
@@ -25,8 +30,10 @@ class ParticipantFlow:
     """One participant's way through the questionnaire, page by page; no widgets involved.
 
     Pages: ``about`` (attributes, only when the session asks for some), one page per dimension id,
-    then ``summary``; ``done`` once submitted. Answers are written to ``store`` at once; a flow
-    built for a code that already exists resumes its answers, attributes and page.
+    :data:`OUTCOMES` (the outcome statements, when the questionnaire has some), :data:`OPEN` (its open
+    questions, optional, when it has some), then ``summary``; ``done`` once submitted. Answers are
+    written to ``store`` at once; a flow built for a code that already exists resumes its answers,
+    attributes and page.
     """
 
     def __init__(self, store: SessionStore, code: str, attribute_choices: Mapping[str, list[str]] | None = None,
@@ -39,10 +46,14 @@ class ParticipantFlow:
         self.code = state.code
         self.attributes: dict[str, str] = dict(state.attributes)
         self.answers: dict[str, float | str] = dict(state.answers)
+        self.open_answers: dict[str, str] = dict(state.open_answers)
         self.submitted = state.submitted
+        q = self.questionnaire
         about = [ABOUT] if self.attribute_choices else []
-        self.pages: list[str] = about + self.questionnaire.dimension_ids + [SUMMARY]
-        self.resumed = bool(state.answers or state.page)
+        outcomes = [OUTCOMES] if q.outcome_ids else []
+        words = [OPEN] if q.open_questions else []
+        self.pages: list[str] = about + q.dimension_ids + outcomes + words + [SUMMARY]
+        self.resumed = bool(state.answers or state.open_answers or state.page)
         self._stored_page = state.page
         self.page = DONE if self.submitted else (state.page if state.page in self.pages else self.pages[0])
 
@@ -56,26 +67,41 @@ class ParticipantFlow:
     def is_dimension_page(self) -> bool:
         return self.page in self.questionnaire.dimension_ids
 
+    @property
+    def is_statement_page(self) -> bool:
+        """A page of statements on the scale: a dimension's, or the outcome statements'."""
+        return self.is_dimension_page or self.page == OUTCOMES
+
     def items_on_page(self) -> list[Item]:
-        """The statements shown on the current page (none on about/summary/done)."""
+        """The statements shown on the current page (none on about/open/summary/done)."""
+        if self.page == OUTCOMES:
+            return [i for i in self.questionnaire.items if i.outcome]
         return self.questionnaire.items_of(self.page) if self.is_dimension_page else []
+
+    def open_questions(self) -> list[OpenQuestion]:
+        """The open questions (asked on the :data:`OPEN` page; answering them is optional)."""
+        return list(self.questionnaire.open_questions)
+
+    def section_name(self, page: str) -> str:
+        """What a page of statements is called: the dimension's name, or "Overall views"."""
+        return OUTCOME_SECTION if page == OUTCOMES else self.questionnaire.dimension(page).name
 
     @property
     def total(self) -> int:
-        """Statements on the dimension pages (outcome statements are not asked in a workshop yet)."""
-        return sum(1 for i in self.questionnaire.items if not i.outcome)
+        """Statements to answer: every dimension's and the outcome statements (open questions are optional)."""
+        return len(self.questionnaire.items)
 
     @property
     def answered(self) -> int:
         """Statements with an answer, "don't know" included (it is a choice)."""
-        return sum(1 for i in self.questionnaire.items if not i.outcome and i.id in self.answers)
+        return sum(1 for i in self.questionnaire.items if i.id in self.answers)
 
     def unanswered(self) -> dict[str, list[Item]]:
-        """Dimension id -> statements not answered yet (dimensions with none left are omitted)."""
+        """Page (dimension id, or :data:`OUTCOMES`) -> statements not answered yet (pages with none left omitted)."""
         out: dict[str, list[Item]] = {}
         for item in self.questionnaire.items:
-            if item.id not in self.answers and not item.outcome:
-                out.setdefault(item.dimension, []).append(item)
+            if item.id not in self.answers:
+                out.setdefault(OUTCOMES if item.outcome else item.dimension, []).append(item)
         return out
 
     # --- moving -------------------------------------------------------------------------
@@ -116,6 +142,16 @@ class ParticipantFlow:
         self.store.record_answer(self.code, item_id, value)
         self.answers[item_id] = DONT_KNOW if value is None or value == DONT_KNOW else float(value)
 
+    def answer_open(self, question_id: str, text: str | None) -> str:
+        """Give (or with "" / None, clear) the words for an open question; at most :data:`MAX_OPEN_TEXT`
+        characters, refused (never cut) when longer. Stored before returning; returns the text as stored."""
+        stored = self.store.record_open_answer(self.code, question_id, text)
+        if stored:
+            self.open_answers[question_id] = stored
+        else:
+            self.open_answers.pop(question_id, None)
+        return stored
+
     def submit(self, confirm_incomplete: bool = False) -> None:
         """Finish. With statements still unanswered, ``confirm_incomplete=True`` is required."""
         missing = sum(len(v) for v in self.unanswered().values())
@@ -133,6 +169,10 @@ class ParticipantFlow:
 
         return score(self.store.to_responses(include_partial=True, participants=[self.code]), self.questionnaire,
                      min_group_size=1)
+
+
+__all__ = ["ABOUT", "DONE", "MAX_OPEN_TEXT", "NOT_GIVEN", "OPEN", "OPEN_HEADING", "OUTCOMES", "SUMMARY",
+           "ParticipantFlow", "new_code"]
 
 
 def new_code(store: SessionStore | None = None, prefix: str = "P-") -> str:

@@ -1,4 +1,5 @@
-"""The participant's pages in ipywidgets: code entry, about you, one page per dimension, summary.
+"""The participant's pages in ipywidgets: code entry, about you, one page per dimension, overall views
+(outcome statements), open questions, summary.
 
 Thin views over :class:`~cxassess.workshop.flow.ParticipantFlow` (the state machine); tests set
 ``.value`` and call ``.click()`` on their widgets, and a browser test drives them in JupyterLab.
@@ -13,7 +14,19 @@ from typing import Any
 
 from cxassess._util.safe import escape_html
 from cxassess.errors import CxError
-from cxassess.workshop.flow import ABOUT, DONE, NOT_GIVEN, SUMMARY, ParticipantFlow, new_code
+from cxassess.workshop.flow import (
+    ABOUT,
+    DONE,
+    MAX_OPEN_TEXT,
+    NOT_GIVEN,
+    OPEN,
+    OPEN_HEADING,
+    OUTCOMES,
+    SUMMARY,
+    ParticipantFlow,
+    new_code,
+)
+from cxassess.workshop.pages import OUTCOME_LEAD
 from cxassess.workshop.store import DONT_KNOW, SessionStore, check_code
 
 _log = logging.getLogger(__name__)
@@ -47,8 +60,9 @@ class ParticipantView(Displayable):
 
     For tests and scripting, the live widgets of the current page are attributes:
     ``choices`` (item id -> ToggleButtons), ``attribute_inputs`` (name -> Dropdown),
-    ``back_button``, ``next_button``, ``progress``, ``message``, and on the summary page
-    ``goto_buttons`` (dimension id -> Button), ``confirm_incomplete`` and ``submit_button``.
+    ``open_inputs`` (open question id -> Textarea, saved when it loses focus), ``open_counts``
+    (id -> HTML), ``back_button``, ``next_button``, ``progress``, ``message``, and on the summary
+    page ``goto_buttons`` (page -> Button), ``confirm_incomplete`` and ``submit_button``.
     """
 
     def __init__(self, flow: ParticipantFlow, *, show_own_radar: bool = False,
@@ -75,6 +89,8 @@ class ParticipantView(Displayable):
                               self.nav, self.message])
         self.choices: dict[str, Any] = {}
         self.attribute_inputs: dict[str, Any] = {}
+        self.open_inputs: dict[str, Any] = {}
+        self.open_counts: dict[str, Any] = {}
         self.goto_buttons: dict[str, Any] = {}
         self.confirm_incomplete: Any = None
         self.submit_button: Any = None
@@ -90,6 +106,7 @@ class ParticipantView(Displayable):
         flow = self.flow
         old_page = list(self.body.children)
         self.choices, self.attribute_inputs, self.goto_buttons = {}, {}, {}
+        self.open_inputs, self.open_counts = {}, {}
         self.confirm_incomplete = self.submit_button = None
         self._update_progress()
         self.back_button.disabled = flow.page == DONE or flow.page_index == 0
@@ -97,6 +114,8 @@ class ParticipantView(Displayable):
         self.nav.layout.display = "none" if flow.page == DONE else None
         if flow.page == ABOUT:
             self._render_about()
+        elif flow.page == OPEN:
+            self._render_open()
         elif flow.page == SUMMARY:
             self._render_summary()
         elif flow.page == DONE:
@@ -130,10 +149,13 @@ class ParticipantView(Displayable):
         import ipywidgets as w
 
         q = self.flow.questionnaire
-        dim = q.dimension(dim_id)
-        number = q.dimension_ids.index(dim_id) + 1
-        about = f"<p style='color:#555'>{escape_html(dim.description)}</p>" if dim.description else ""
-        self.title.value = f"<h3>{number}. {escape_html(dim.name)}</h3>{about}"
+        if dim_id == OUTCOMES:
+            name, description = self.flow.section_name(dim_id), OUTCOME_LEAD
+        else:
+            dim = q.dimension(dim_id)
+            name, description = f"{q.dimension_ids.index(dim_id) + 1}. {dim.name}", dim.description
+        about = f"<p style='color:#555'>{escape_html(description)}</p>" if description else ""
+        self.title.value = f"<h3>{escape_html(name)}</h3>{about}"
         options: list[tuple[str, int | str]] = [(q.scale.labels[v], v) for v in range(q.scale.min, q.scale.max + 1)]
         options.append((q.scale.dont_know, DONT_KNOW))
         rows = []
@@ -162,10 +184,39 @@ class ParticipantView(Displayable):
             self._update_progress()
         return handler
 
+    def _render_open(self) -> None:
+        import ipywidgets as w
+
+        self.title.value = (f"<h3>{escape_html(OPEN_HEADING)}</h3><p style='color:#555'>Optional: answer any, all or "
+                            f"none, in at most {MAX_OPEN_TEXT:,} characters each. Your words are read only in groups "
+                            "of ten or more and never shown live.</p>")
+        rows = []
+        for oq in self.flow.open_questions():
+            box = w.Textarea(value=self.flow.open_answers.get(oq.id, ""), continuous_update=False,
+                             placeholder="Optional", layout=w.Layout(width="95%", height="7em"))
+            count = w.HTML(self._count_text(box.value))
+            box.observe(self._open_changed(oq.id), names="value")
+            self.open_inputs[oq.id], self.open_counts[oq.id] = box, count
+            rows.append(w.VBox([w.HTML(f"<p><b>{escape_html(oq.text)}</b></p>"), box, count],
+                               layout=w.Layout(margin="0 0 10px 0")))
+        self.body.children = rows
+
+    @staticmethod
+    def _count_text(text: str) -> str:
+        n = len(text.replace("\r\n", "\n").strip())
+        colour = "#b00020" if n > MAX_OPEN_TEXT else "#555"
+        return f"<span style='color:{colour}'>{n:,} of {MAX_OPEN_TEXT:,} characters at most</span>"
+
+    def _open_changed(self, question_id: str) -> Callable[[dict], None]:
+        def handler(change: dict) -> None:
+            self.open_counts[question_id].value = self._count_text(change["new"] or "")
+            # a refused text (too long) stays in the box, with the reason below it, so it can be shortened
+            self._guard(lambda: self.flow.answer_open(question_id, change["new"]), "saved")
+        return handler
+
     def _render_summary(self) -> None:
         import ipywidgets as w
 
-        q = self.flow.questionnaire
         missing = self.flow.unanswered()
         count = sum(len(v) for v in missing.values())
         self.title.value = "<h3>Summary</h3>"
@@ -178,11 +229,18 @@ class ParticipantView(Displayable):
                                "Open a section to answer them, or submit without them.</p>"))
             for dim_id, items in missing.items():
                 listing = "".join(f"<li>{escape_html(i.text)}</li>" for i in items)
-                button = w.Button(description=f"Open: {q.dimension(dim_id).name}"[:60], icon="pencil",
+                button = w.Button(description=f"Open: {self.flow.section_name(dim_id)}"[:60], icon="pencil",
                                   layout=w.Layout(width="auto"))
                 button.on_click(lambda _, d=dim_id: self._move(lambda: self.flow.go_to(d)))
                 self.goto_buttons[dim_id] = button
                 rows += [button, w.HTML(f"<ul>{listing}</ul>")]
+        if self.flow.open_questions():
+            given, asked = len(self.flow.open_answers), len(self.flow.open_questions())
+            rows.append(w.HTML(f"<p>Your own words: {given} of {asked} open question(s) answered (optional).</p>"))
+            button = w.Button(description=f"Open: {OPEN_HEADING}", icon="pencil", layout=w.Layout(width="auto"))
+            button.on_click(lambda _: self._move(lambda: self.flow.go_to(OPEN)))
+            self.goto_buttons[OPEN] = button
+            rows.append(button)
         self.confirm_incomplete = w.Checkbox(value=False, description="Submit with these statements unanswered",
                                              indent=False, layout=w.Layout(display=None if count else "none",
                                                                            width="auto"))

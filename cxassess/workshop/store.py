@@ -39,12 +39,14 @@ from cxassess.io.session_schema import (
     DONT_KNOW,
     IN_PROGRESS,
     MAX_CODE_LENGTH,
+    MAX_OPEN_TEXT,
     SCHEMA,
     SCHEMA_VERSION,
     SUBMITTED,
     check_answer,
     check_code,
     check_is_session,
+    check_open_text,
     check_version,
     clean_choices,
     merge_choices,
@@ -56,8 +58,8 @@ from cxassess.questionnaire.model import Questionnaire, as_questionnaire
 from cxassess.workshop.group_commit import GroupCommit
 
 __all__ = [
-    "DONT_KNOW", "IN_PROGRESS", "MAX_CODE_LENGTH", "SCHEMA_VERSION", "SUBMITTED", "ParticipantState", "SessionStore",
-    "check_code", "export_session", "now_utc", "open_session",
+    "DONT_KNOW", "IN_PROGRESS", "MAX_CODE_LENGTH", "MAX_OPEN_TEXT", "SCHEMA_VERSION", "SUBMITTED", "ParticipantState",
+    "SessionStore", "check_code", "export_session", "now_utc", "open_session",
 ]
 
 
@@ -158,7 +160,8 @@ class SessionStore(SessionFile):
                 }
                 con.executemany("INSERT OR IGNORE INTO meta VALUES (?, ?)", meta.items())
                 meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-            check_version(meta, self.path)
+            if check_version(meta, self.path) < SCHEMA_VERSION:  # SCHEMA above added the tables it lacked
+                con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
             stored = stored_questionnaire(meta, self.path, questionnaire)
             if client_name and client_name != meta.get("client_name"):
                 if meta.get("client_name"):
@@ -340,6 +343,34 @@ class SessionStore(SessionFile):
                               (code, item, value, status, ts, cur.lastrowid))
         self._con.execute("UPDATE participants SET updated_at = ? WHERE code = ?", (ts, code))
         return ts
+
+    def record_open_answer(self, code: str, question_id: str, text: str | None) -> str:
+        """Store a participant's words for an open question now (committed on return); "" or None clears them.
+
+        Longer than :data:`~cxassess.io.session_schema.MAX_OPEN_TEXT` characters is refused, never cut.
+        Returns the text as stored (line ends as ``\\n``, stripped).
+        """
+        clean = check_open_text(self.questionnaire, question_id, text)
+
+        def store() -> str:
+            self._status_open(code)
+            ts = now_utc()
+            if clean:
+                self._con.execute("INSERT OR REPLACE INTO open_answers VALUES (?, ?, ?, ?)",
+                                  (code, question_id, clean, ts))
+            else:
+                self._con.execute("DELETE FROM open_answers WHERE participant = ? AND question_id = ?",
+                                  (code, question_id))
+            self._con.execute("UPDATE participants SET updated_at = ? WHERE code = ?", (ts, code))
+            return clean
+
+        with self._write():
+            return store()
+
+    def _status_open(self, code: str) -> None:
+        """Refuse a change for a participant who has not started or has submitted."""
+        if self._status(code) == SUBMITTED:
+            raise SessionError(f"participant '{code}' has already submitted; their answers can no longer change")
 
     def answered_count(self, code: str) -> int:
         """How many statements this participant has answered ("don't know" included)."""

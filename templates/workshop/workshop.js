@@ -55,6 +55,45 @@
     });
   }
 
+  // Open questions: each box is saved a moment after typing stops (and when it loses focus), with no reload;
+  // "Save and continue" still posts the form, so the words are kept with JavaScript off too.
+  function openAnswers() {
+    var form = document.querySelector("form[data-open]");
+    if (!form) { return; }
+    form.querySelectorAll("textarea[data-question]").forEach(function (box) {
+      var hint = box.parentNode.querySelector(".hint");
+      var count = hint && hint.querySelector("[data-count]"), saved = hint && hint.querySelector("[data-saved]");
+      var timer = null, sent = box.value;
+      function save() {
+        clearTimeout(timer);
+        if (box.value === sent) { return; }
+        var text = box.value;
+        if (saved) { saved.textContent = " \u00b7 saving\u2026"; }
+        fetch("/api/open", {
+          method: "POST", credentials: "same-origin", body: JSON.stringify({ question: box.dataset.question, text: text }),
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf }
+        }).then(function (response) {
+          return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+        }).then(function (result) {
+          if (!result.ok) { if (saved) { saved.textContent = ""; } toast(result.data.error || "Not saved: try again."); return; }
+          sent = text;
+          if (saved) { saved.textContent = " \u00b7 saved"; }
+          toast("");
+        }).catch(function () {
+          if (saved) { saved.textContent = ""; }
+          toast("Not saved: no connection. Your words stay in the box; they are saved when you continue.");
+        });
+      }
+      box.addEventListener("input", function () {
+        if (count) { count.textContent = box.value.length; }
+        if (saved) { saved.textContent = ""; }
+        clearTimeout(timer);
+        timer = setTimeout(save, 1200);
+      });
+      box.addEventListener("change", save);
+    });
+  }
+
   function projector() {
     var controls = document.querySelector("form[data-live]");
     if (!controls) { return; }
@@ -83,5 +122,5 @@
     setInterval(poll, every);
   }
 
-  document.addEventListener("DOMContentLoaded", function () { participant(); projector(); });
+  document.addEventListener("DOMContentLoaded", function () { participant(); openAnswers(); projector(); });
 })();
