@@ -2,10 +2,14 @@
 
 For each demo client (and a large synthetic one): the median CPU time of ``--repeat`` runs of
 ``score_file(..., group_by=role;department)`` as it is (bootstrap intervals with 2,000 resamples,
-key drivers with their own 1,000-resample bootstrap, ICC, rwg(j)/awg, omega, gaps, answer shares),
+key drivers on the first 1,000 of the same resamples; fewer resamples where the bootstrap's own
+Monte Carlo error is negligible, see cxassess.scoring.uncertainty; ICC, rwg(j)/awg, omega, gaps,
+answer shares),
 then the same with the statistics switched off (the baseline: the scoring of before issue 13),
 and the time of each statistic on its own. The bootstrap is vectorised (counts matrix @ scores;
-stacked eigen-decompositions for the drivers), so no Python loop runs per resample.
+stacked eigen-decompositions for the drivers), so no Python loop runs per resample. Then score()
+on 25,000 x 40 (role;department) and on a 200-participant live refresh, CPU and wall, with ratios
+to the same scoring without the statistics (goals: 25,000 x 40 within 2x, 200 people under 0.4 s).
 
     .venv/bin/python benchmarks/bench_statistics.py [--repeat 7]
 """
@@ -36,6 +40,39 @@ from cxassess.scoring import statistics as stats_mod  # noqa: E402
 from cxassess.scoring.score import score, score_file  # noqa: E402
 
 GROUP_BY = ["role", "department"]
+
+
+def cpu_wall(fn: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    """Median CPU and median wall seconds per call (wall includes waiting for a loaded machine)."""
+    cpu, wall = [], []
+    for _ in range(repeat):
+        t, c = time.perf_counter(), time.process_time()
+        fn()
+        cpu.append(time.process_time() - c)
+        wall.append(time.perf_counter() - t)
+    return stat.median(cpu), stat.median(wall)
+
+
+def engine_rows(repeat: int) -> None:
+    """``score()`` on validated responses: 25,000 x 40 with two groupings, and a 200-participant
+    live refresh (every attribute a grouping), with and without the statistics, CPU and wall."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_scoring import make_long
+
+    from cxassess.io.responses import responses_from_frame
+
+    q = load_questionnaire()
+    print(f"\nscore() on validated responses, median of {repeat} runs (the machine is shared with other helpers' "
+          "work: wall time includes waiting for a core; CPU is this process's own)")
+    print(f"{'case':34} {'before cpu':>10} {'after cpu':>10} {'ratio':>6} {'before wall':>11} {'after wall':>10}")
+    for label, n in (("25,000 x 40, role;department", 25000), ("200 participants (live refresh)", 200)):
+        r = responses_from_frame(make_long(q, n), q)
+        score(r, q, GROUP_BY)
+        after = cpu_wall(lambda r=r: score(r, q, GROUP_BY), repeat)
+        with without_statistics():
+            before = cpu_wall(lambda r=r: score(r, q, GROUP_BY), repeat)
+        print(f"{label:34} {before[0]:10.3f} {after[0]:10.3f} {after[0] / before[0]:6.2f} {before[1]:11.3f} "
+              f"{after[1]:10.3f}")
 
 
 def median_time(fn: Callable[[], Any], repeat: int) -> float:
@@ -111,6 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--big", type=int, default=2000, help="respondents of the large synthetic client")
+    parser.add_argument("--skip-engine", action="store_true", help="leave out the 25,000 x 40 and 200-person rows")
     args = parser.parse_args()
     q = load_questionnaire()
     score_file(DEMO_DIR / "acme-utilities.csv", q, GROUP_BY)  # warm imports and caches
@@ -131,6 +169,8 @@ def main() -> None:
             print(f"\nparts, {path.stem} (CPU ms):")
             for name, secs in parts(path, args.repeat).items():
                 print(f"  {name:22} {secs * 1e3:8.1f}")
+    if not args.skip_engine:
+        engine_rows(args.repeat)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import special
 
 from cxassess.questionnaire.model import Questionnaire
-from cxassess.scoring.moments import membership, moments
+from cxassess.scoring.moments import group_sums, membership, moments
 
 __all__ = ["ICC2_MEANINGFUL", "awg", "icc_oneway", "rwg_j", "rwg_j_star"]
 
@@ -42,7 +42,7 @@ def icc_table(g: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray]:
     big_n = sizes.sum(axis=0)
     k = (sizes > 0).sum(axis=0)
     ok = ~np.isnan(x)
-    sq = g @ np.where(ok, x, 0.0) ** 2
+    sq = group_sums(g, np.where(ok, x, 0.0) ** 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         grand = sums.sum(axis=0) / big_n
         ssb = (sizes * (np.nan_to_num(means) - grand) ** 2).sum(axis=0)

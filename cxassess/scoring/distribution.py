@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cxassess.questionnaire.model import Questionnaire
-from cxassess.scoring.moments import membership
+from cxassess.scoring.moments import group_sums, membership
 
 __all__ = ["answer_shares", "group_answer_shares"]
 
@@ -26,7 +26,7 @@ def _shares(g: np.ndarray, matrix: np.ndarray, q: Questionnaire, min_size: int) 
     k = matrix.shape[1]
     # answers, favourable, neutral, unfavourable counts in one float product (NaN compares False)
     tests = np.hstack([~np.isnan(matrix), matrix > mid, matrix == mid, matrix < mid]).astype(float)
-    counts = g @ tests
+    counts = group_sums(g, tests)
     n = counts[:, :k]
     out: dict[str, np.ndarray] = {"n": n.astype(int)}
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from cxassess.scoring.moments import membership, moments
+from cxassess.scoring.moments import group_sums, membership, moments
 
 __all__ = ["FDR", "benjamini_hochberg", "group_gaps", "welch_gap", "welch_table"]
 
@@ -90,7 +90,7 @@ def group_gaps(rs: pd.DataFrame, overall: np.ndarray, labels: pd.Series, shown: 
     total_n, total_s, total_ss = ok.sum(axis=0), filled.sum(axis=0), (filled**2).sum(axis=0)
     n2 = total_n - n1
     s2 = total_s - np.nan_to_num(m1) * n1
-    ss2 = total_ss - g @ filled**2
+    ss2 = total_ss - group_sums(g, filled**2)
     with np.errstate(invalid="ignore", divide="ignore"):
         m2 = np.where(n2 > 0, s2 / n2, np.nan)
         v2 = np.where(n2 >= 2, np.clip((ss2 - n2 * np.nan_to_num(m2) ** 2) / (n2 - 1), 0.0, None), np.nan)
