@@ -328,6 +328,29 @@ def test_three_waves_give_each_step_and_first_to_latest(db: str, tmp_path: Path)
     assert {c.dimension: c.word for c in steps[1].changes} == {"A": DECLINED, "B": DECLINED}
 
 
+def test_all_dimensions_rescored_at_once_follow_the_scoring_rule_person_by_person() -> None:
+    """Weighted mean of the answered shared items (reverse items min + max - value), nobody below half answered."""
+    import datetime as dt
+
+    import numpy as np
+
+    from cxassess.store.trend import rescored_dimensions
+    from cxassess.store.waves import ItemInfo, Wave
+
+    infos = [ItemInfo("A1", "A", False, 1.0, "f1"), ItemInfo("A2", "A", True, 1.0, "f2"),
+             ItemInfo("A3", "A", False, 2.0, "f3"), ItemInfo("B1", "B", False, 1.0, "f4"),
+             ItemInfo("B2", "B", False, 1.0, "f5")]
+    nan = math.nan
+    answers = [[4, 2, 3, 2, 3], [nan, nan, 5, nan, 1], [nan, nan, nan, 4, nan], [1, nan, nan, nan, nan]]
+    wave = Wave("w", dt.date(2025, 1, 1), "q", "1", 1, 5, 4, infos, [], None, np.array(answers, dtype=float))
+    got = rescored_dimensions(wave, {"A": ["A1", "A2", "A3"], "B": ["B1", "B2"]})
+    # A: (4 + (6 - 2) + 2*3) / 4 = 3.5; respondent 2: 5 (A3 only, 1 of 3 answered: below half, left out);
+    # respondent 4: A1 only, left out. B: (2 + 3) / 2 = 2.5, 1, 4 (one of two is half: kept), respondent 4 none
+    assert got["A"].tolist() == [3.5]
+    assert got["B"].tolist() == [2.5, 1.0, 4.0]
+    assert rescored_dimensions(wave, {"A": ["A1"]})["A"].tolist() == [4.0, 1.0]
+
+
 def test_welch_and_words() -> None:
     d, low, high, df = welch_interval(__import__("numpy").array(B_BEFORE), __import__("numpy").array(B_AFTER))
     assert df == pytest.approx(0.1941667 ** 2 / (0.115 ** 2 / 4 + 0.0791667 ** 2 / 5), rel=1e-5)

@@ -25,7 +25,8 @@ import numpy as np
 from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.store.waves import ItemInfo, Wave
 
-__all__ = ["Change", "ItemDiff", "Step", "Trend", "compare_waves", "rescored", "trend", "welch_interval"]
+__all__ = ["Change", "ItemDiff", "Step", "Trend", "compare_waves", "rescored", "rescored_dimensions", "trend",
+           "welch_interval"]
 
 IMPROVED, NO_CLEAR_CHANGE, DECLINED = "improved", "no clear change", "declined"
 
@@ -131,22 +132,48 @@ def _same(x: ItemInfo, y: ItemInfo) -> bool:
 def rescored(wave: Wave, item_ids: list[str]) -> np.ndarray:
     """Respondent scores of one dimension on ``item_ids`` only (by the scoring rule); respondents with too few
     answers left out."""
-    if not item_ids or not wave.matrix.size:
-        return np.empty(0)
-    cols = [wave.column[i] for i in item_ids]
-    matrix, weights = wave.scored[:, cols], wave.weights[cols]
+    return rescored_dimensions(wave, {"": item_ids})[""]
+
+
+def rescored_dimensions(wave: Wave, groups: dict[str, list[str]]) -> dict[str, np.ndarray]:
+    """:func:`rescored` for every dimension of ``groups`` (dimension -> its item ids) at once: two products of the
+    wave's answers with a weights matrix (items x dimensions) instead of a pass per dimension."""
+    groups = {d: ids for d, ids in groups.items() if ids}
+    if not groups or not wave.matrix.size:
+        return {d: np.empty(0) for d in groups}
+    cols = sorted({wave.column[i] for ids in groups.values() for i in ids})
+    where = {c: k for k, c in enumerate(cols)}
+    member = np.zeros((len(cols), len(groups)))
+    for j, ids in enumerate(groups.values()):
+        member[[where[wave.column[i]] for i in ids], j] = 1.0
+    matrix = wave.scored[:, cols]
     answered = ~np.isnan(matrix)
-    enough = answered.sum(axis=1) * 2 >= len(item_ids)
-    wden = answered @ weights
+    weighted = member * wave.weights[cols][:, None]
+    wden = answered @ weighted
     with np.errstate(invalid="ignore", divide="ignore"):
-        person = (np.where(answered, matrix, 0.0) @ weights) / wden
-    keep = enough & (wden > 0)
-    result: np.ndarray = person[keep]
-    return result
+        person = (np.where(answered, matrix, 0.0) @ weighted) / wden
+    keep = (answered @ member) * 2 >= member.sum(axis=0)  # at least half of the dimension's items answered
+    keep &= wden > 0
+    return {d: person[keep[:, j], j] for j, d in enumerate(groups)}
 
 
-def compare_waves(a: Wave, b: Wave, kind: str, names: dict[str, str], min_group_size: int = MIN_GROUP_SIZE) -> Step:
-    """Wave ``a`` against the later wave ``b``, dimension by dimension, on their identically worded items."""
+Rescored = dict[tuple[int, tuple[tuple[str, tuple[str, ...]], ...]], dict[str, np.ndarray]]
+"""Respondent scores already computed in one trend, by (wave, its dimensions' shared items)."""
+
+
+def _rescored(wave: Wave, groups: dict[str, list[str]], cache: Rescored | None) -> dict[str, np.ndarray]:
+    if cache is None:
+        return rescored_dimensions(wave, groups)
+    key = (id(wave), tuple((d, tuple(ids)) for d, ids in groups.items()))
+    if key not in cache:
+        cache[key] = rescored_dimensions(wave, groups)
+    return cache[key]
+
+
+def compare_waves(a: Wave, b: Wave, kind: str, names: dict[str, str], min_group_size: int = MIN_GROUP_SIZE,
+                  cache: Rescored | None = None) -> Step:
+    """Wave ``a`` against the later wave ``b``, dimension by dimension, on their identically worded items
+    (``cache``: respondent scores a wave already had on the same items, e.g. in the step before)."""
     items = _diff(a, b)
     if (a.scale_min, a.scale_max) != (b.scale_min, b.scale_max):
         reason = (f"answer scales differ ({a.scale_min}..{a.scale_max} in {a.label}, "
@@ -157,16 +184,18 @@ def compare_waves(a: Wave, b: Wave, kind: str, names: dict[str, str], min_group_
     b_dims = {i.item_id: i.dimension_id for i in b.items}
     # the dimensions scored in either wave (statements outside every dimension, outcomes, are not trended)
     dims = list(dict.fromkeys([d.dimension_id for d in b.dimensions] + [d.dimension_id for d in a.dimensions]))
+    groups = {d: [i for i in items.shared if b_dims[i] == d] for d in dims}
+    before, after = _rescored(a, groups, cache), _rescored(b, groups, cache)
     changes = []
     for d in dims:
         total = sum(1 for i in b.items if i.dimension_id == d)
-        shared = [i for i in items.shared if b_dims[i] == d]
+        shared = groups[d]
         name = names.get(d, d)
         if not shared:
             changes.append(Change(d, name, 0, total, shown=False,
                                   reason="no statement of this dimension is worded the same in both waves"))
             continue
-        x, y = rescored(a, shared), rescored(b, shared)
+        x, y = before[d], after[d]
         if min(len(x), len(y)) < min_group_size:
             changes.append(Change(d, name, len(shared), total, n_before=0, n_after=0, shown=False,
                                   reason=f"fewer than {min_group_size} respondents in a wave"))
@@ -200,8 +229,9 @@ def trend(client: str, waves: list[Wave], min_group_size: int = MIN_GROUP_SIZE) 
     info = [{"wave": w.label, "date": w.assessed_on.isoformat(), "questionnaire": w.questionnaire_id,
              "version": w.questionnaire_version, "respondents": w.respondents, "stored": w.stored} for w in waves]
     result = Trend(client, info, scores, names, min_group_size=min_group_size)
+    cache: Rescored = {}  # a wave between two others is scored once for both steps when the items agree
     for a, b in zip(waves, waves[1:], strict=False):
-        result.steps.append(compare_waves(a, b, "consecutive", names, min_group_size))
+        result.steps.append(compare_waves(a, b, "consecutive", names, min_group_size, cache))
     if len(waves) >= 3:
-        result.steps.append(compare_waves(waves[0], waves[-1], "first to latest", names, min_group_size))
+        result.steps.append(compare_waves(waves[0], waves[-1], "first to latest", names, min_group_size, cache))
     return result
