@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from copy import copy
 from pathlib import Path
 from typing import Any
 
@@ -80,29 +81,50 @@ def cell_value(value: Any) -> Any:
 def _table(ws: Any, header: Sequence[str], rows: Iterable[Sequence[Any]], *, start: int = 1,
            formats: Mapping[str, str] | None = None, wrap: Sequence[str] = ()) -> int:
     """Header + rows from row ``start``; bold frozen header, number formats, widths that fit. Returns
-    the next free row."""
+    the next free row.
+
+    A cell's style is copied from the first cell styled alike (openpyxl otherwise looks every
+    assigned format and alignment up again in the workbook's style lists), and the column widths
+    are measured while writing, not by reading the sheet back."""
     from openpyxl.styles import Alignment, Font, PatternFill
 
     fmt = {**FORMATS, **(formats or {})}
     bold, fill = Font(bold=True, color="FFFFFF"), PatternFill("solid", fgColor="1F5A8A")
+    widths: dict[int, int] = {}
     for c, name in enumerate(header, 1):
         cell = ws.cell(row=start, column=c, value=cell_value(_label(name)))
         cell.font, cell.fill = bold, fill
+        widths[c] = _width(cell.value)
     r = start
     wrap_cols = {header.index(w) + 1 for w in wrap if w in header}
     top = Alignment(wrap_text=True, vertical="top")
+    styles: dict[tuple[str | None, bool], Any] = {}
     for r, row in enumerate(rows, start + 1):
         for c, value in enumerate(row, 1):
             value = cell_value(value)
             cell = ws.cell(row=r, column=c, value=value)
+            if value is None:
+                continue
+            widths[c] = max(widths.get(c, 0), _width(value))
+            number = None
             if isinstance(value, float) or (type(value) is int and header[c - 1] in fmt):  # whole numbers: General
                 name = header[c - 1]
-                cell.number_format = fmt.get(name, COUNT_FORMAT if name in COUNTS else SCORE_FORMAT)
+                number = fmt.get(name, COUNT_FORMAT if name in COUNTS else SCORE_FORMAT)
+            key = (number, c in wrap_cols)
+            if key == (None, False):
+                continue
+            style = styles.get(key)
+            if style is not None:
+                cell._style = copy(style)
+                continue
+            if number is not None:
+                cell.number_format = number
             if c in wrap_cols:
                 cell.alignment = top
+            styles[key] = copy(cell._style)
     if start == 1:
         ws.freeze_panes = "B2" if len(header) > 2 else "A2"
-    _fit_columns(ws, wrap_cols)
+    _set_widths(ws, widths, wrap_cols)
     return r + 1
 
 
@@ -110,18 +132,16 @@ def _label(name: str) -> str:
     return name if any(ch.isupper() for ch in name) or " " in name else name.replace("_", " ").capitalize()
 
 
-def _fit_columns(ws: Any, wrapped: set[int]) -> None:
+def _width(value: Any) -> int:
+    """Characters the value shows on its longest line (a float as its two decimals)."""
+    text = f"{value:.2f}" if isinstance(value, float) else str(value)
+    return max((len(line) for line in text.split("\n")), default=0)
+
+
+def _set_widths(ws: Any, widths: Mapping[int, int], wrapped: set[int]) -> None:
     """Column widths from the longest value (capped; wrapped text columns get a fixed wide width)."""
     from openpyxl.utils import get_column_letter
 
-    widths: dict[int, int] = {}
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.value is None:
-                continue
-            text = f"{cell.value:.2f}" if isinstance(cell.value, float) else str(cell.value)
-            longest = max((len(line) for line in text.split("\n")), default=0)
-            widths[cell.column] = max(widths.get(cell.column, 0), longest)
     for col, width in widths.items():
         limit = TEXT_WIDTH if col in wrapped else MAX_WIDTH
         ws.column_dimensions[get_column_letter(col)].width = min(limit, max(8, width + 2))
