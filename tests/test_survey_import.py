@@ -19,6 +19,7 @@ import pytest
 from cxassess.errors import CxError, ResponsesError, SurveyImportError
 from cxassess.io.read import read_responses
 from cxassess.io.survey_import import (
+    ColumnReport,
     ValueReader,
     import_export,
     normalise_text,
@@ -811,6 +812,35 @@ def test_surveymonkey_with_a_third_header_row_of_labels_leaves_it_out_and_says_s
     assert r.report.problems == [] and r.report.respondents == 2
     assert values(r, "1001") == {"LEAD1": 4, "LEAD2": 2} and values(r, "1002") == {"LEAD1": 5, "LEAD2": 4}
     assert "dropped 1 extra header row(s)" in r.report.notes
+
+
+def test_a_column_without_a_header_is_never_kept_as_an_attribute_and_is_named_in_the_report(tmp_path):
+    # a grid title merged over two columns in a workbook leaves the second column's header empty: its
+    # answers must not turn into an attribute called "column D" while validate says OK
+    from openpyxl import load_workbook
+
+    from cxassess.io.survey_import import read_export_responses
+
+    stmt = {i.id: i.text for i in Q.items}
+    path = _write_xlsx(tmp_path / "forms.xlsx", [
+        ["Timestamp", "What is your role?", f"Please rate [{stmt['LEAD1']}]", f"Please rate [{stmt['LEAD2']}]"],
+        ["2026/10/06 9:00:01", "Manager", "Agree", "Strongly agree"],
+        ["2026/10/06 9:05:40", "Front line", "Disagree", "Agree"],
+    ])
+    wb = load_workbook(path)
+    wb.active.merge_cells("C1:D1")
+    wb.save(path)
+    r = import_export(path)
+    assert r.report.columns[3] == ColumnReport("D", "column D", "unmatched (ignored)",
+                                               "no header (a merged or deleted header cell?), yet 2 value(s): "
+                                               "name it by its letter in a mapping file (D,ITEM_ID)")
+    assert "column D has no header but holds 2 value(s); they are not imported" in r.report.notes
+    responses = read_export_responses(path)
+    assert "column D" not in responses.attributes.columns
+    assert any("column D has no header" in n for n in responses.notes)
+    mapping = tmp_path / "mapping.csv"
+    mapping.write_text("column,item_id\nD,LEAD2\n", encoding="utf-8")
+    assert values(import_export(path, mapping=mapping), "R2") == {"LEAD1": 4, "LEAD2": 5}
 
 
 def test_google_forms_csv_and_xlsx_downloads_import_alike(tmp_path):

@@ -215,7 +215,7 @@ def _attribute_columns(layout: Layout, matches: dict[int, Match], attributes: Se
         keep.append((col, rename or col.key))
     kept_idx = {c.index for c, _ in keep}
     for col in layout.columns:
-        if col.index in kept_idx or col.index in matches:
+        if col.index in kept_idx or col.index in matches or _headerless(col):  # whose answers? never an attribute
             continue
         if (col.kind == "identity" and keep_identity) or (all_attributes and col.kind == "question"):
             keep.append((col, col.key))
@@ -227,7 +227,24 @@ def _attribute_columns(layout: Layout, matches: dict[int, Match], attributes: Se
     return {c.index: n for c, n in keep}
 
 
-def _column_report(col: Column, layout: Layout, matches: dict[int, Match], attr_name: dict[int, str]) -> ColumnReport:
+def _headerless(col: Column) -> bool:
+    """A column whose header cell is empty (in a workbook, often the second cell of a merged header)."""
+    return col.key == f"column {col.letter}" and not any(t.strip() for t in col.texts)
+
+
+def _headerless_notes(layout: Layout, matches: dict[int, Match], attr_name: dict[int, str]) -> dict[int, int]:
+    """Column -> how many values it holds, for the columns with no header that nothing imports."""
+    filled = {}
+    for col in layout.columns:
+        if _headerless(col) and col.index not in matches and col.index not in attr_name:
+            count = sum(bool(cells[col.index].strip()) for _, cells in layout.data if col.index < len(cells))
+            if count:
+                filled[col.index] = count
+    return filled
+
+
+def _column_report(col: Column, layout: Layout, matches: dict[int, Match], attr_name: dict[int, str],
+                   headerless: dict[int, int]) -> ColumnReport:
     if col.index in matches:
         m = matches[col.index]
         how = {"mapping": "mapping file", "id": "item id", "text": "statement text"}[m.how]
@@ -244,6 +261,10 @@ def _column_report(col: Column, layout: Layout, matches: dict[int, Match], attr_
         return ColumnReport(col.letter, col.key, "ignored (survey tool metadata)")
     if col.index in layout.ignored_by_mapping:
         return ColumnReport(col.letter, col.key, "ignored (mapping file)")
+    if col.index in headerless:
+        return ColumnReport(col.letter, col.key, "unmatched (ignored)",
+                            f"no header (a merged or deleted header cell?), yet {headerless[col.index]} value(s): "
+                            f"name it by its letter in a mapping file ({col.letter},ITEM_ID)")
     return ColumnReport(col.letter, col.key, "unmatched (ignored)",
                         "no item id or statement matches; see --suggest-mapping")
 
@@ -337,8 +358,11 @@ def import_export(path: str | Path, questionnaire: Questionnaire | str | Path | 
     attr_name = {i: n for i, n in _attribute_columns(layout, matches, attributes, keep_identity, all_attributes,
                                                      path).items() if i not in open_cols}
     report.attributes = list(attr_name.values())
+    headerless = _headerless_notes(layout, matches, attr_name)
+    report.notes += [f"{layout.columns[i].key} has no header but holds {n} value(s); they are not imported"
+                     for i, n in headerless.items() if i not in open_cols]
     report.columns = [ColumnReport(col.letter, col.key, "open text", open_cols[col.index]) if col.index in open_cols
-                      else _column_report(col, layout, matches, attr_name) for col in layout.columns]
+                      else _column_report(col, layout, matches, attr_name, headerless) for col in layout.columns]
     used_items = {m.item_id for m in matches.values()}
     report.missing_items = [i for i in q.item_ids if i not in used_items]
     if not matches:
