@@ -1187,3 +1187,156 @@ def test_ctrl_c_closes_cleanly(subserver: Callable[[], SubServer]) -> None:
     assert srv.proc.returncode in (0, 130), f"exit code {srv.proc.returncode}; stderr: {srv.stderr()[-2000:]}"
     assert "Traceback" not in srv.stderr(), srv.stderr()[-3000:]
     assert not srv.state.exists(), "the server left its .server.json behind"
+
+
+# --- outcome statements and open questions (issue 13) ---------------------------------------
+def _words_questionnaire() -> Any:
+    from test_workshop import words_questionnaire
+
+    return words_questionnaire()
+
+
+WORDS_PAGES = {"about": 0, "A": 1, "B": 2, "overall": 3, "words": 4, "summary": 5}
+OPEN_TEXT = "<script>alert(1)</script> Faster refunds &amp; call\r\nback"
+OPEN_STORED = "<script>alert(1)</script> Faster refunds &amp; call\nback"
+
+
+@pytest.fixture
+def wenv(tmp_path: Path):
+    """A workshop of the mini questionnaire with an outcome statement and two open questions."""
+    from cxassess.workshop.serve import serve
+
+    path = tmp_path / SESSION_NAME
+    server = serve(CLIENT, _words_questionnaire(), path, ATTRS, port=0, min_group_size=3)
+    e = Env(server.base_url, path, server.store.secret("join"), server.store.secret("facilitator"),
+            store=server.store, server=server)
+    try:
+        yield e
+    finally:
+        e.close()
+        server.stop()
+        server.store.close()
+
+
+def _open_api(phone: Phone, body: Any, csrf: Any = OWN) -> httpx.Response:
+    token = phone.csrf if csrf is OWN else csrf
+    headers = {"Content-Type": "application/json", **({"X-CSRF-Token": token} if token is not None else {})}
+    return phone.c.post("/api/open", content=json.dumps(body).encode(), headers=headers)
+
+
+def _multipart(fields: dict[str, str]) -> tuple[bytes, str]:
+    """A multipart/form-data body, as a browser sends the open questions' form (enctype on the form)."""
+    boundary = "----cxassess" + secrets.token_hex(8)
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in fields.items()]
+    return ("".join(parts) + f"--{boundary}--\r\n").encode("utf-8"), f"multipart/form-data; boundary={boundary}"
+
+
+def test_outcome_and_open_pages_work_as_form_posts_without_javascript(wenv: Env) -> None:
+    phone = wenv.phone().join()
+    assert phone.form(0, {"attr:role": "Staff", "action": "next"}).headers["location"] == "/p/1"
+    for where, items in ((1, ["A1", "A2", "A3"]), (2, ["B1", "B2"])):
+        for item in items:
+            assert phone.form(where, {"answer": f"{item}=4"}).status_code == 303
+        assert phone.form(where, {"action": "next"}).status_code == 303
+    page = phone.c.get("/p/3")
+    assert page.status_code == 200 and "<h1>Overall views</h1>" in page.text
+    assert "I would recommend &lt;us&gt;" in page.text and 'value="OUT1=5"' in page.text
+    assert "5 of 6 answered" in re.sub(r"<[^>]+>", "", page.text)
+    assert phone.form(3, {"answer": "OUT1=5"}).headers["location"] == "/p/3#i0"
+    assert phone.form(3, {"action": "next"}).headers["location"] == "/p/4"
+    page = phone.c.get("/p/4")
+    assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
+    assert 'name="open:CHANGE"' in page.text and 'maxlength="1000"' in page.text and "1,000 characters" in page.text
+    assert "What should &lt;i&gt;change&lt;/i&gt;?" in page.text
+    body, kind = _multipart({"csrf": phone.csrf, "open:CHANGE": OPEN_TEXT, "open:PROUD": "", "action": "next"})
+    r = phone.c.post("/p/4", content=body, headers={"Content-Type": kind})
+    assert r.status_code == 303 and r.headers["location"] == "/p/5", r.text[:300]
+    page = phone.c.get("/p/4")  # the words come back escaped in their box
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Faster refunds &amp;amp; call\nback</textarea>" in page.text
+    assert "<script>alert" not in page.text
+    summary = phone.c.get("/p/5")
+    assert "1 of 2 open questions answered" in re.sub(r"\s+", " ", summary.text)
+    assert phone.form(5, {"action": "submit"}).headers["location"] == "/p/done"
+    r = wenv.store.to_responses()
+    assert r.answers.set_index("item_id")["value"].to_dict() == {"A1": 4.0, "A2": 4.0, "A3": 4.0, "B1": 4.0,
+                                                                 "B2": 4.0, "OUT1": 5.0}
+    assert r.comments.to_dict("records") == [{"respondent_id": phone.code, "question_id": "CHANGE",
+                                               "text": OPEN_STORED}]
+    # the projector never shows a comment, however many there are
+    fac = wenv.client().get(wenv.fac_path + "?partial=1")
+    live = wenv.client().get(wenv.fac_path + "/live?partial=1")
+    for text in (fac.text, live.text):
+        assert "Faster refunds" not in text and "alert(1)" not in text
+
+
+def test_open_answers_saved_without_reload_and_their_limit_enforced_by_the_server(wenv: Env) -> None:
+    phone = wenv.phone().join()
+    r = _open_api(phone, {"question": "CHANGE", "text": "é" * 1000})  # the limit counts characters, not bytes
+    assert r.status_code == 200 and r.json() == {"saved": True, "question": "CHANGE", "length": 1000, "max": 1000}
+    assert wenv.store.participant(phone.code).open_answers == {"CHANGE": "é" * 1000}
+    r = _open_api(phone, {"question": "PROUD", "text": "x" * 1001})
+    assert r.status_code == 400 and "1,001 characters long; keep it to 1,000" in r.json()["error"]
+    for bad, expected in [({"question": "A1", "text": "hi"}, "not an open question"),
+                          ({"question": "CHANGE", "text": 5}, "Expected"),
+                          ({"question": "CHANGE"}, "Expected"),
+                          ({"question": "CHANGE", "text": "bell\x07"}, "control characters")]:
+        r = _open_api(phone, bad)
+        assert r.status_code == 400 and expected in r.json()["error"], (bad, r.text)
+    for bad_csrf in (None, "", "nope"):
+        r = _open_api(phone, {"question": "CHANGE", "text": "changed"}, csrf=bad_csrf)
+        assert r.status_code == 403
+    stranger = wenv.client()
+    stranger.get(wenv.join_path)
+    r = stranger.post("/api/open", json={"question": "CHANGE", "text": "not mine"},
+                      headers={"X-CSRF-Token": stranger.cookies.get("cx_csrf") or ""})
+    assert r.status_code == 401
+    assert wenv.store.participant(phone.code).open_answers == {"CHANGE": "é" * 1000}
+    # without JavaScript: a text over the limit is refused, said, and stays in its box to be shortened
+    too_long = "y" * 1001
+    body, kind = _multipart({"csrf": phone.csrf, "open:CHANGE": "short now", "open:PROUD": too_long,
+                             "action": "next"})
+    r = phone.c.post("/p/4", content=body, headers={"Content-Type": kind})
+    assert r.status_code == 400 and "1,001 characters long" in r.text and f">{too_long}</textarea>" in r.text
+    assert wenv.store.participant(phone.code).open_answers == {"CHANGE": "short now"}
+    assert wenv.store.participant(phone.code).page == ":words"  # it stays on the open page: nothing moved on
+    # both boxes at their longest in 4-byte characters fit the body limit as the browser sends them
+    body, kind = _multipart({"csrf": phone.csrf, "open:CHANGE": "😀" * 1000, "open:PROUD": "😀" * 1000,
+                             "action": "next"})
+    assert len(body) > 8000
+    r = phone.c.post("/p/4", content=body, headers={"Content-Type": kind})
+    assert r.status_code == 303, r.text[:300]
+    assert wenv.store.participant(phone.code).open_answers == {"CHANGE": "😀" * 1000, "PROUD": "😀" * 1000}
+    # the body limit still holds past that
+    body, kind = _multipart({"csrf": phone.csrf, "open:CHANGE": "z" * 40_000, "action": "next"})
+    assert phone.c.post("/p/4", content=body, headers={"Content-Type": kind}).status_code == 413
+
+
+def test_open_answers_are_rate_limited_with_the_answers(wenv: Env) -> None:
+    phone = wenv.phone().join()
+    t0 = time.monotonic()
+    accepted: set[str] = set()
+    refused: list[httpx.Response] = []
+    lock, stop = threading.Lock(), threading.Event()
+
+    def flood(c: httpx.Client, k: int) -> None:  # one participant's saves, from 4 connections at once
+        for n in range(200):
+            if stop.is_set() or time.monotonic() - t0 > 15:
+                return
+            text = f"words {k}-{n}"
+            r = c.post("/api/open", json={"question": "CHANGE", "text": text}, headers={"X-CSRF-Token": phone.csrf})
+            with lock:
+                if r.status_code == 200:
+                    accepted.add(text)
+                else:
+                    refused.append(r)
+                    stop.set()
+
+    threads = [threading.Thread(target=flood, args=(wenv.client(cookies=phone.c.cookies), k)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert refused, f"{len(accepted)} saves in {time.monotonic() - t0:.1f} s and none refused"
+    assert {r.status_code for r in refused} == {429} and "Slow down" in refused[0].json()["error"]
+    assert len(accepted) >= ANSWER_BURST
+    assert wenv.store.participant(phone.code).open_answers["CHANGE"] in accepted
