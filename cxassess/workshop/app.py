@@ -176,7 +176,8 @@ def create_app(store: SessionStore, settings: AppSettings | None = None,
             raise HTTPException(404)
         if await run_in_threadpool(code_of, request):
             return RedirectResponse("/p", 303)  # this phone has joined already: carry on
-        return page(request, "join.html.j2", key=join_key, sections=len(q.dimensions), statements=len(q.item_ids))
+        return page(request, "join.html.j2", key=join_key, sections=len(q.dimensions) + bool(q.outcome_ids),
+                    statements=len(q.item_ids))
 
     def do_join(address: str) -> str:
         if not join_limit.allow(address) or not join_overall.allow("*"):
