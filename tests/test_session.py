@@ -610,6 +610,30 @@ def test_salvage_of_a_file_with_nothing_in_it_says_why(tmp_path, cli, data, expe
     assert "--questionnaire" not in r.stderr and not (tmp_path / "out.csv").exists()
 
 
+def test_salvage_reads_out_the_open_answers_too_as_the_export_writes_them(tmp_path):
+    import yaml
+
+    from cxassess.io.session_salvage import salvage_session
+
+    data = yaml.safe_load(MINI.read_text(encoding="utf-8"))
+    data["open_questions"] = [{"id": "OQ1", "text": "What should we change first?"}]
+    q = tmp_path / "open.yaml"
+    q.write_text(yaml.safe_dump(data), encoding="utf-8")
+    path = tmp_path / "s.sqlite"
+    with SessionStore(path, q, attributes={"role": ["Manager", "Staff"]}) as s:
+        for code, words in (("P1", "Answer the phone, sooner"), ("P2", "")):
+            s.start_participant(code, {"role": "Staff"})
+            s.record_answers(code, {"A1": 4, "B1": 2})
+            if words:
+                s.record_open_answer(code, "OQ1", words)
+            s.submit(code)
+    export_session(path, tmp_path / "export.csv")
+    got = salvage_session(path, tmp_path / "salvaged.csv")
+    assert (tmp_path / "salvaged.csv").read_bytes() == (tmp_path / "export.csv").read_bytes()
+    assert got.answers == 4 and got.open_answers == 1
+    assert "1 open answer(s)" in got.to_text()
+
+
 def test_salvage_keeps_participants_whose_own_row_is_lost_with_their_logged_attributes(tmp_path):
     from cxassess.io.session_salvage import salvage_session
 

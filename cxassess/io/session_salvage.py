@@ -238,6 +238,7 @@ class Salvage:
     notes: list[str] = field(default_factory=list)
     participants: int = 0
     answers: int = 0
+    open_answers: int = 0  # words to open questions (rows whose item_id is the open question)
     from_log: int = 0
     out: str = ""
 
@@ -246,7 +247,8 @@ class Salvage:
         lines += [f"  - {d}" for d in self.damage] or ["  - none found by reading every table"]
         lines.append(f"Result: {self.answers} answer(s) from {self.participants} participant(s) read out"
                      + (f" ({self.from_log} of them from the answer log, where the answers table lost them)"
-                        if self.from_log else ""))
+                        if self.from_log else "")
+                     + (f", and {self.open_answers} open answer(s)" if self.open_answers else ""))
         lines += [f"Note: {n}" for n in self.notes]
         lines.append(f"Could not be read ({len(self.lost)}):")
         lines += [f"  - {x}" for x in self.lost] or ["  - nothing: every stored answer was read"]
@@ -331,6 +333,25 @@ def _answers_rows(con: sqlite3.Connection, codes: list[str], items: list[str], f
             except sqlite3.DatabaseError:
                 failed.append((code, item))
     return [r for r in _real(rows) if r[3] is not None and r[4] is not None]
+
+
+def _open_rows(con: sqlite3.Connection, codes: list[str], salvage: Salvage) -> list[tuple[Any, ...]]:
+    """Every readable row of ``open_answers`` (participant, question_id, text; version 2 files): whole, else per
+    participant, those that cannot be read listed as lost."""
+    if not _one(con, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'open_answers'"):
+        return []
+    sql = "SELECT participant, question_id, text FROM open_answers"
+    try:
+        return _real(con.execute(sql).fetchall())
+    except sqlite3.DatabaseError:
+        pass
+    rows: list[tuple[Any, ...]] = []
+    for code in codes:
+        try:
+            rows += con.execute(sql + " WHERE participant = ?", (code,)).fetchall()
+        except sqlite3.DatabaseError:
+            salvage.lost.append(f"participant {code}: the open answers cannot be read (a damaged page)")
+    return [r for r in _real(rows) if r[2] is not None]
 
 
 def _questionnaire(meta: dict[str, str], given: Questionnaire | str | Path | None, path: Path,
@@ -474,13 +495,19 @@ def _read(con: sqlite3.Connection, path: Path, given: Questionnaire | str | Path
     if failed and log_whole:
         salvage.notes.append(f"{len(failed)} place(s) of the answers table cannot be read; the answer log reads "
                              "whole, so the latest answer of each was taken from it")
-    return _frame(q, people, logged_attrs, latest, first_time, choices, include_partial, salvage)
+    words: dict[tuple[str, str], str] = {}
+    for row in _open_rows(con, codes, salvage):
+        clean = _decoded(row, salvage, "open answers")
+        if clean is not None and str(clean[2]).strip():
+            words[(str(clean[0]), str(clean[1]))] = str(clean[2])
+    return _frame(q, people, logged_attrs, latest, first_time, choices, include_partial, salvage, words)
 
 
 def _frame(q: Questionnaire, people: dict[str, tuple[str, dict[str, str] | None, str]],
            logged_attrs: dict[str, tuple[int, dict[str, str]]],
            latest: dict[tuple[str, str], tuple[int, Any, str, str]], first_time: dict[str, str],
-           choices: dict[str, Any], include_partial: bool, salvage: Salvage) -> Salvage:
+           choices: dict[str, Any], include_partial: bool, salvage: Salvage,
+           words: dict[tuple[str, str], str] | None = None) -> Salvage:
     unknown = {c for c, _ in latest if c not in people}
     started = {c: p[2] for c, p in people.items()} | {c: first_time.get(c, "") for c in unknown}
     order = {code: n for n, code in enumerate(sorted(started, key=lambda c: (started[c], c)))}
@@ -521,8 +548,22 @@ def _frame(q: Questionnaire, people: dict[str, tuple[str, dict[str, str] | None,
         rows.append({"respondent_id": code, "item_id": item, "value": shown,
                      **{n: attrs_of.get(code, {}).get(n) for n in names}})
     salvage.lost += off_scale
-    salvage.frame = pd.DataFrame(rows, columns=["respondent_id", "item_id", "value", *names])
     salvage.answers = len(rows)
+    # open answers after the scale answers, as cxassess export writes them (of people with a scale answer)
+    answered = {r["respondent_id"] for r in rows}
+    open_pos = {qid: n for n, qid in enumerate(q.open_question_ids)}
+    for (code, qid), text in sorted((words or {}).items(), key=lambda kv: (order.get(kv[0][0], -1),
+                                                                          open_pos.get(kv[0][1], -1))):
+        if code in left_out:  # still answering: said once, in the notes
+            continue
+        if code not in answered or qid not in open_pos:
+            salvage.lost.append(f"participant {code}: open answer to '{qid}' left out (" + (
+                "not an open question of the questionnaire)" if qid not in open_pos else "no scale answer read out)"))
+            continue
+        rows.append({"respondent_id": code, "item_id": qid, "value": text,
+                     **{n: attrs_of.get(code, {}).get(n) for n in names}})
+    salvage.open_answers = len(rows) - salvage.answers
+    salvage.frame = pd.DataFrame(rows, columns=["respondent_id", "item_id", "value", *names])
     salvage.participants = int(salvage.frame["respondent_id"].nunique()) if rows else 0
     return salvage
 
