@@ -176,6 +176,19 @@ def test_a_wrong_password_is_refused_clearly(postgresql_server) -> None:
     assert "not-the-password" not in str(caught.value)
 
 
+def test_a_missing_database_and_a_missing_table_are_told_apart(postgresql_server, postgresql_url: str) -> None:
+    with pytest.raises(StoreUnavailableError, match="no such database on the server"):
+        open_store(postgresql_server.url("no_such_store_db"))
+    with pytest.raises(StoreUnavailableError, match="no such user on the server|wrong user name or password"):
+        open_store(postgresql_server.url("postgres", user="no_such_cx_user"))
+    with open_store(postgresql_url) as store, store.write() as conn:  # a damaged store: a table gone
+        conn.execute(text("DROP TABLE clients CASCADE"))
+    with pytest.raises(StoreUnavailableError) as caught, open_store(postgresql_url) as store:
+        client_history(store, "Acme")
+    assert "no such database" not in str(caught.value) and "no such user" not in str(caught.value)
+    assert 'relation "clients" does not exist' in str(caught.value)
+
+
 # --------------------------------------------------------------------------------------
 # adding
 # --------------------------------------------------------------------------------------

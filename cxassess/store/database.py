@@ -87,7 +87,7 @@ def describe(url: URL) -> str:
 # --------------------------------------------------------------------------------------
 # errors in words
 # --------------------------------------------------------------------------------------
-_SQLITE_MEANINGS: list[tuple[str, type[StoreError], str]] = [  # (text in sqlite's message, error, what it means)
+_SQLITE_MEANINGS: list[tuple[str, type[StoreError], str]] = [  # (pattern in sqlite's message, error, its meaning)
     ("database is locked", StoreLockedError,
      "the store is locked by another program (a long write, or a program that keeps it open); try again"),
     ("readonly database", StoreReadOnlyError, "the store's file or its folder cannot be written"),
@@ -101,7 +101,8 @@ _PG_MEANINGS: list[tuple[str, type[StoreError], str]] = [
     ("password authentication failed", StoreUnavailableError, "wrong user name or password"),
     ("no password supplied", StoreUnavailableError,
      "the server asks for a password: give it in PGPASSWORD or ~/.pgpass (or in the URL)"),
-    ("does not exist", StoreUnavailableError, "no such database or user on the server"),
+    ('database ".*" does not exist', StoreUnavailableError, "no such database on the server"),
+    ('role ".*" does not exist', StoreUnavailableError, "no such user on the server"),
     ("connection refused", StoreUnavailableError, "no PostgreSQL server answers at that address"),
     ("no such file or directory", StoreUnavailableError, "no PostgreSQL server answers at that socket"),
     ("could not translate host name", StoreUnavailableError, "the server's host name is not known"),
@@ -118,7 +119,7 @@ def translate(exc: BaseException, where: str) -> StoreError:
     low = message.casefold()
     for meanings in (_SQLITE_MEANINGS, _PG_MEANINGS):
         for needle, kind, meaning in meanings:
-            if needle in low:
+            if re.search(needle, low):
                 return kind(f"{where}: {meaning} ({message[:300]})")
     return StoreUnavailableError(f"{where}: the store cannot be used ({message[:300]})")
 
