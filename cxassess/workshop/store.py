@@ -179,6 +179,9 @@ class SessionStore(SessionFile):
         self.attribute_choices: dict[str, list[str]] = stored_json(meta, "attributes")
         self.created_at: str = meta.get("created_at", "")
 
+    def _has_open_answers(self) -> bool:
+        return True  # _setup created it (or found it): no look-up on every page a phone opens
+
     def _write(self) -> _Transaction:
         return _Transaction(self._con, self.path, self._write_lock)
 
