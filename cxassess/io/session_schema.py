@@ -215,7 +215,13 @@ def check_is_session(con: sqlite3.Connection, path: Path, create: bool) -> None:
             raise  # a damaged session, not another kind of file: the caller says what is damaged
         raise locked_error(path, exc) or SessionError(
             f"{path}: not a cxassess session file ({exc}); it was left unchanged") from None
-    if version is not None:
+    core = ("meta", "participants", "answer_log", "answers")  # in every version's files
+    if version is not None or set(core) <= tables:  # a session: one edited by hand or broken, when not whole
+        missing = [f"table '{t}' is missing" for t in core if t not in tables]
+        if version is None:
+            missing.insert(0, "meta has no schema_version")
+        if missing:
+            raise SessionDamagedError("; ".join(missing))
         return
     if tables:
         raise SessionError(f"{path}: this SQLite file is not a cxassess session (its tables: "
