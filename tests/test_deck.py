@@ -306,6 +306,7 @@ def _hostile_inputs(tmp_path: Path) -> tuple[Path, Path]:
     statement = ('=HYPERLINK("http://evil.example") <script>x</script> ' + "a very long statement " * 12).strip()
     text = text.replace("text: Our senior leaders have spelled out what being a customer-first organisation "
                         "means for us.", f"text: '{statement}'")
+    text = text.replace("short_name: Leadership", "short_name: '=HYPERLINK(\"x\",\"L\")'")  # 20 characters at most
     yaml = tmp_path / "hostile.yaml"
     yaml.write_text(text, encoding="utf-8")
     return csv, yaml
@@ -342,6 +343,23 @@ def test_hostile_names_and_statements_fit_and_stay_text(tmp_path):
     heat = next(s for s in slide_titled(prs, "How views differ by department")[0].shapes if s.has_table).table
     labels = [heat.cell(r, 0).text for r in range(1, len(heat.rows))]
     assert any(label.startswith('=HYPERLINK("http://evil.example","x")') for label in labels)
+
+
+def test_chart_data_workbooks_hold_no_formula(tmp_path):
+    """The charts' embedded data (what Edit Data opens in Excel) holds a hostile dimension name as
+    text, neutralised, never as a formula (XlsxWriter makes any string starting with = a formula)."""
+    import io
+
+    import openpyxl
+
+    prs = Presentation(str(hostile_outputs(tmp_path, formats=("pptx",)) / "report.pptx"))
+    charts = [s.chart for slide in prs.slides for s in slide.shapes if s.has_chart]
+    assert len(charts) == 2
+    for chart in charts:
+        book = openpyxl.load_workbook(io.BytesIO(chart.part.chart_workbook.xlsx_part.blob))
+        cells = [c for row in book.active.iter_rows() for c in row if c.value is not None]
+        assert not [c.coordinate for c in cells if c.data_type == "f"]
+        assert "'=HYPERLINK(\"x\",\"L\")" in [c.value for c in cells]
 
 
 def test_firm_template_layouts_by_placeholder(tmp_path):

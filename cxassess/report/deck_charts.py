@@ -16,6 +16,7 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.oxml.ns import qn
 from pptx.util import Pt
 
+from cxassess._util.safe import neutralise_cell
 from cxassess.report.deck_layout import Box, rgb
 from cxassess.report.theme import CURRENT, STAGE_COLOURS, TARGET
 
@@ -26,6 +27,12 @@ def _values(scores: Any, column: str) -> list[float | None]:
         f = float(v) if v is not None else math.nan
         out.append(None if math.isnan(f) else round(f, 2))
     return out
+
+
+def _categories(scores: Any) -> list[str]:
+    """The dimension labels as the chart's categories, through the project's one neutraliser: the
+    chart's data is an embedded workbook (Edit Data), where XlsxWriter would make ``=...`` a formula."""
+    return [neutralise_cell(str(x)) for x in scores.dimensions["label"]]
 
 
 def _has_targets(scores: Any) -> bool:
@@ -78,9 +85,8 @@ def dimension_bars(slide: Any, box: Box, scores: Any) -> Any:
         run.text = name
         run.font.size = Pt(10 if (x1 - x0) / 12700 > 70 else 8)
         run.font.color.rgb = rgb("#445566")
-    labels = [str(x) for x in scores.dimensions["label"]]
     data = CategoryChartData(number_format="0.00")
-    data.categories = labels
+    data.categories = _categories(scores)
     data.add_series("Score", _values(scores, "score"))
     if _has_targets(scores):
         data.add_series("Target", _values(scores, "target"))
@@ -170,7 +176,7 @@ def radar(slide: Any, box: Box, scores: Any) -> Any:
     """A native radar chart: today's score per dimension, and the targets when set."""
     q = scores.questionnaire
     data = CategoryChartData(number_format="0.00")
-    data.categories = [str(x) for x in scores.dimensions["label"]]
+    data.categories = _categories(scores)
     data.add_series("Score", _values(scores, "score"))
     if _has_targets(scores):
         data.add_series("Target", _values(scores, "target"))
