@@ -468,6 +468,8 @@ DAMAGE = {
                                    "UPDATE participants SET status = 'weird' WHERE code = 'P007'",
                                    "table 'participants': participant 'P007': status 'weird' is neither "
                                    "in_progress nor submitted"),
+    "attribute choices not an object": ("UPDATE meta SET value = '[1, 2]' WHERE key = 'attributes'",
+                                        "meta 'attributes' is not valid JSON"),
     "no schema version": ("DELETE FROM meta WHERE key = 'schema_version'", "meta has no schema_version"),
     "a table dropped": ("DROP VIEW responses; DROP TABLE answers", "table 'answers' is missing"),
     "answers of nobody": ("UPDATE participants SET code = 'X10' WHERE code = 'P010'",

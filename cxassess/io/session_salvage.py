@@ -217,11 +217,11 @@ def _content_damage(table: str, rows: list[tuple[Any, ...]]) -> list[str]:
 
 
 def _json_ok(text: str) -> bool:
+    """Whether ``text`` is a JSON object (what meta's questionnaire and attribute choices are)."""
     try:
-        json.loads(text)
+        return isinstance(json.loads(text), dict)
     except ValueError:
         return False
-    return True
 
 
 # --------------------------------------------------------------------------------------

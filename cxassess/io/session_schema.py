@@ -246,11 +246,15 @@ def check_version(meta: Mapping[str, str], path: Path) -> int:
 
 
 def stored_json(meta: Mapping[str, str], key: str, default: str = "{}") -> Any:
-    """A JSON value stored in ``meta``; text that does not parse is damage (the file was edited or broken)."""
+    """A JSON object stored in ``meta``; text that does not parse, or is no object, is damage (the file was
+    edited or broken: ``[1, 2]`` as the attribute choices would make attributes named 1 and 2)."""
     try:
-        return json.loads(meta.get(key, default))
+        value = json.loads(meta.get(key, default))
     except ValueError as exc:
         raise SessionDamagedError(f"meta '{key}' is not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise SessionDamagedError(f"meta '{key}' is not valid JSON (not an object)")
+    return value
 
 
 def participant_attributes(code: str, text: str) -> dict[str, Any]:
