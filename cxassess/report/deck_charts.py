@@ -13,6 +13,7 @@ from typing import Any
 from lxml import etree
 from pptx.chart.data import CategoryChartData
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.dml import MSO_LINE
 from pptx.oxml.ns import qn
 from pptx.util import Pt
 
@@ -33,6 +34,23 @@ def _categories(scores: Any) -> list[str]:
     """The dimension labels as the chart's categories, through the project's one neutraliser: the
     chart's data is an embedded workbook (Edit Data), where XlsxWriter would make ``=...`` a formula."""
     return [neutralise_cell(str(x)) for x in scores.dimensions["label"]]
+
+
+def _add_chart(slide: Any, box: Box, scores: Any, kind: Any) -> Any:
+    """A native chart of ``kind`` filling ``box``: the dimension scores (and targets when set) as its
+    embedded data, its legend below."""
+    data = CategoryChartData(number_format="0.00")
+    data.categories = _categories(scores)
+    data.add_series("Score", _values(scores, "score"))
+    if _has_targets(scores):
+        data.add_series("Target", _values(scores, "target"))
+    frame = slide.shapes.add_chart(kind, box.left, box.top, box.width, box.height, data)
+    chart = frame.chart
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    chart.legend.font.size = Pt(11)
+    return frame
 
 
 def _has_targets(scores: Any) -> bool:
@@ -85,12 +103,7 @@ def dimension_bars(slide: Any, box: Box, scores: Any) -> Any:
         run.text = name
         run.font.size = Pt(10 if (x1 - x0) / 12700 > 70 else 8)
         run.font.color.rgb = rgb("#445566")
-    data = CategoryChartData(number_format="0.00")
-    data.categories = _categories(scores)
-    data.add_series("Score", _values(scores, "score"))
-    if _has_targets(scores):
-        data.add_series("Target", _values(scores, "target"))
-    frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, box.left, box.top, box.width, box.height, data)
+    frame = _add_chart(slide, box, scores, XL_CHART_TYPE.BAR_CLUSTERED)
     chart = frame.chart
     plot = chart.plots[0]
     plot.gap_width = 50
@@ -104,10 +117,6 @@ def dimension_bars(slide: Any, box: Box, scores: Any) -> Any:
     chart.category_axis.reverse_order = True  # the first dimension on top, as in the report
     _cross_at_last_category(chart.value_axis._element)  # ... and the value axis still at the bottom
     chart.category_axis.tick_labels.font.size = Pt(11)
-    chart.has_legend = True
-    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-    chart.legend.include_in_layout = False
-    chart.legend.font.size = Pt(11)
     _transparent_plot(chart)
     return frame
 
@@ -175,12 +184,7 @@ def _scale(val_ax: Any, lo: float, hi: float) -> None:
 def radar(slide: Any, box: Box, scores: Any) -> Any:
     """A native radar chart: today's score per dimension, and the targets when set."""
     q = scores.questionnaire
-    data = CategoryChartData(number_format="0.00")
-    data.categories = _categories(scores)
-    data.add_series("Score", _values(scores, "score"))
-    if _has_targets(scores):
-        data.add_series("Target", _values(scores, "target"))
-    frame = slide.shapes.add_chart(XL_CHART_TYPE.RADAR_MARKERS, box.left, box.top, box.width, box.height, data)
+    frame = _add_chart(slide, box, scores, XL_CHART_TYPE.RADAR_MARKERS)
     chart = frame.chart
     for series, colour in zip(chart.plots[0].series, (CURRENT, TARGET), strict=False):
         series.format.line.color.rgb = rgb(colour)
@@ -189,14 +193,10 @@ def radar(slide: Any, box: Box, scores: Any) -> Any:
         series.marker.format.fill.fore_color.rgb = rgb(colour)
         series.smooth = False
     if len(chart.plots[0].series) > 1:
-        chart.plots[0].series[1].format.line.dash_style = 4  # MSO_LINE.DASH
+        chart.plots[0].series[1].format.line.dash_style = MSO_LINE.DASH
     _scale(chart.value_axis._element, q.scale.min, q.scale.max)
     chart.value_axis.tick_labels.font.size = Pt(10)
     chart.category_axis.tick_labels.font.size = Pt(11)
-    chart.has_legend = True
-    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
-    chart.legend.include_in_layout = False
-    chart.legend.font.size = Pt(11)
     return frame
 
 
