@@ -1256,6 +1256,7 @@ def test_outcome_and_open_pages_work_as_form_posts_without_javascript(wenv: Env)
     assert "<script>alert" not in page.text
     summary = phone.c.get("/p/5")
     assert "1 of 2 open questions answered" in re.sub(r"\s+", " ", summary.text)
+    assert phone.form(5, {"action": "goto:4"}).headers["location"] == "/p/4"  # "Open: In your own words"
     assert phone.form(5, {"action": "submit"}).headers["location"] == "/p/done"
     r = wenv.store.to_responses()
     assert r.answers.set_index("item_id")["value"].to_dict() == {"A1": 4.0, "A2": 4.0, "A3": 4.0, "B1": 4.0,
