@@ -110,21 +110,14 @@ def test_a_store_from_a_newer_version_is_refused(db: str) -> None:
 def test_an_older_store_is_migrated_with_its_data(db: str, tmp_path: Path) -> None:
     """A store at revision 0001 (answers as one row each) opens at the head with each assessment's answers packed
     and the rows gone (0002 packs them, 0003 drops the row table); the trend is the same as before."""
-    from alembic import command
-
-    from cxassess.store.database import _scripts
+    from cxassess.store.database import migrate
 
     add_assessment(write_wide(tmp_path / "w1.csv", WAVE1), "Acme", "2025", db=db, questionnaire=MINI,
                    assessed_on="2025-01-01")
     add_assessment(write_wide(tmp_path / "w2.csv", WAVE2), "Acme", "2026", db=db, questionnaire=MINI)
     before = client_history(db, "Acme").trend.to_dict()
     with open_store(db) as store, store.write() as conn:  # back to how revision 0001 left it
-        config, _ = _scripts()
-        config.attributes["connection"] = conn
-        try:
-            command.downgrade(config, "0001")
-        finally:
-            config.attributes.pop("connection", None)
+        migrate(conn, "0001", down=True)
         assert conn.execute(text("SELECT count(*) FROM responses")).scalar_one() == 25 + 30
     with open_store(db) as store, store.read() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"

@@ -274,11 +274,16 @@ def _upgrade(store: Store) -> None:
             raise StoreVersionError(
                 f"{store.where}: this store was written by a newer cxassess (schema revision {found!r}; this "
                 f"version knows up to {head!r}); upgrade cxassess to use it. Nothing was changed.")
-        from alembic import command
+        migrate(conn, "head")
 
-        config, _ = _scripts()
-        config.attributes["connection"] = conn
-        try:
-            command.upgrade(config, "head")
-        finally:
-            config.attributes.pop("connection", None)
+
+def migrate(conn: Connection, target: str, *, down: bool = False) -> None:
+    """Alembic's upgrade (or, ``down``, downgrade) to revision ``target``, inside ``conn``'s transaction."""
+    from alembic import command
+
+    config, _ = _scripts()
+    config.attributes["connection"] = conn
+    try:
+        (command.downgrade if down else command.upgrade)(config, target)
+    finally:
+        config.attributes.pop("connection", None)
