@@ -245,6 +245,10 @@ def test_values_not_understood_stop_the_import_with_row_and_column(tmp_path):
     assert "row 2, column 'Please rate each statement [Our senior leaders" in msg and "'Maybe' is not a number" in msg
     assert "7 is off the scale (expected a whole number from 1 to 5)" in msg
     assert len(info.value.report.problems) == 2
+    # the report as data says what was written: nothing, not the answers read before the import stopped
+    done = info.value.report.to_dict()
+    assert done["imported"] is False and "could not be understood" in done["stopped"]
+    assert (done["respondents"], done["answers"], done["dont_know"], done["blank"]) == (0, 0, 0, 0)
 
 
 def test_values_not_understood_are_left_blank_and_listed_with_skip(tmp_path):

@@ -52,11 +52,13 @@ class ImportReport:
         return problem.row in self.rows_left_out
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as data; the counts are of what was written (all 0 when the import stopped)."""
+        written = not self.stopped
         return {
             "source": self.source, "format": self.format, "detection": self.detection,
-            "imported": not self.stopped, "stopped": self.stopped,
-            "respondents": 0 if self.stopped else self.respondents, "answers": self.answers,
-            "dont_know": self.dont_know, "blank": self.blank, "attributes": self.attributes,
+            "imported": written, "stopped": self.stopped,
+            "respondents": self.respondents * written, "answers": self.answers * written,
+            "dont_know": self.dont_know * written, "blank": self.blank * written, "attributes": self.attributes,
             "columns": [c.__dict__ for c in self.columns], "missing_items": self.missing_items,
             "dropped_rows": [{"row": r, "reason": why} for r, why in self.dropped_rows],
             "problems": [{"row": p.row, "column": p.column, "message": p.message} for p in self.problems],
