@@ -847,6 +847,23 @@ def test_a_column_without_a_header_is_never_kept_as_an_attribute_and_is_named_in
     assert values(import_export(path, mapping=mapping), "R2") == {"LEAD1": 4, "LEAD2": 5}
 
 
+def test_older_qualtrics_metadata_columns_with_a_blank_text_never_match_an_item_named_like_them(tmp_path):
+    # V1..V10 are the older layout's fixed metadata block; V8 (StartDate) with its text cell blanked must not
+    # take the answers of a questionnaire item that happens to be called V8
+    q = _one_dimension("vq", {"V8": "We know our customers.", "LEAD1": "We act on feedback."})
+    export = tmp_path / "legacy.csv"
+    with export.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([
+            [f"V{n}" for n in range(1, 11)] + ["Q1_LEAD1"],
+            ["ResponseID", "ResponseSet", "Name", "ExternalDataReference", "EmailAddress", "IPAddress", "Status",
+             "", "EndDate", "Finished", "Nous agissons sur les retours."],
+            ["R_1", "Default", "", "", "", "", "0", "2015-03-02 10:00", "2015-03-02 10:09", "1", "4"],
+        ])
+    r = import_export(export, q)
+    assert r.report.columns[7] == ColumnReport("H", "StartDate", "ignored (survey tool metadata)")
+    assert values(r, "R_1") == {"LEAD1": 4} and r.report.missing_items == ["V8"]
+
+
 def test_google_forms_csv_and_xlsx_downloads_import_alike(tmp_path):
     from_csv = import_export(EXPORTS / "google-forms-empty-submissions.csv")
     from_xlsx = import_export(_google_xlsx(tmp_path))

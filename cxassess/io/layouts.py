@@ -167,6 +167,11 @@ def _has_import_row(rows: list[list[str]]) -> bool:
     return bool(filled) and sum(_import_id(c) is not None for c in filled) * 2 > len(filled)
 
 
+# the older layout's fixed metadata block, V1..V10: named here when an export's text cell is blank
+_LEGACY_QUALTRICS_META = ("ResponseID", "ResponseSet", "Name", "ExternalDataReference", "EmailAddress", "IPAddress",
+                          "Status", "StartDate", "EndDate", "Finished")
+
+
 def _is_legacy_qualtrics(rows: list[list[str]]) -> bool:
     """The older Qualtrics layout: ``V1, V2, V3...`` over a text row holding ``ResponseID``."""
     return _norm_row(rows, 0)[:3] == ["v1", "v2", "v3"] and "responseid" in _norm_row(rows, 1)
@@ -218,8 +223,11 @@ def _layout_qualtrics(raw: RawTable, why: str) -> Layout:
     id_col = status = finished = None
     for i, name in enumerate(names):
         text = texts[i] if i < len(texts) else ""
-        # in the older layout V1...V10 name nothing: the text row says what they hold
-        key = text if legacy and re.fullmatch(r"V\d+", name.strip()) and text.strip() else name
+        # in the older layout V1...V10 name nothing: the text row says what they hold (or, blank, their place)
+        v = re.fullmatch(r"V(\d+)", name.strip()) if legacy else None
+        if v and not text.strip() and int(v.group(1)) == i + 1 <= len(_LEGACY_QUALTRICS_META):
+            text = _LEGACY_QUALTRICS_META[i]
+        key = text if v and text.strip() else name
         col = _classify(Column(i, key, [text] if text else []), _QUALTRICS_META)
         tag = tags[i] if i < len(tags) else None
         what = normalise_text(key)
