@@ -145,3 +145,22 @@ def test_libreoffice_opens_the_workbook(report, tmp_path):
 def test_libreoffice_opens_the_hostile_workbook(tmp_path):
     out = hostile_outputs(tmp_path, formats=("xlsx",))
     assert pdf_pages(to_pdf(out / "report.xlsx", tmp_path / "pdf")) >= len(SHEETS)
+
+
+def test_methodology_numbers_keep_the_reports_decimals_and_every_column_a_width(report, book):
+    """The methodology tables' figures are numbers shown with the decimals the report gave them
+    (0.40 stays 0.40, not 0.4), and every column holding a value has a width of its own."""
+    from cxassess.report.html_text import Table, parse_fragment
+    from cxassess.report.narrative import methodology
+    from cxassess.report.request import validate_request
+
+    tables = [t for t in parse_fragment(methodology(validate_request(report["request"]))) if isinstance(t, Table)]
+    shown = [c.text for t in tables for row in t.rows[t.header_rows:] for c in row]
+    decimals = [len(text.split(".")[1]) for text in shown
+                if "." in text and text.lstrip("-").replace(".", "", 1).isdigit()]
+    ws = book["Methodology"]
+    floats = [c for row in ws.iter_rows() for c in row if isinstance(c.value, float)]
+    assert len(floats) == len(decimals) > 0
+    assert [c.number_format for c in floats] == ["0." + "0" * d for d in decimals]
+    used = {c.column_letter for row in ws.iter_rows() for c in row if c.value is not None}
+    assert all(ws.column_dimensions[col].width >= 8 for col in used)

@@ -14,6 +14,7 @@ a workbook is asked for.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from copy import copy
 from pathlib import Path
@@ -293,17 +294,21 @@ def _plan(ws: Any, content: ReportContent) -> None:
 
 def _methodology(ws: Any, content: ReportContent) -> None:
     from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
 
-
-    r = 1
+    r, columns = 1, 6
     wrap = Alignment(wrap_text=True, vertical="top")
     for part in parse_fragment(content.narrative("methodology", content.scores)):
         if isinstance(part, Table):
             for k, row in enumerate(part.rows):
                 for c, cell in enumerate(row, 1):
-                    out = ws.cell(row=r, column=c, value=cell_value(_number_or_text(cell.text)))
+                    value, number_format = _number_or_text(cell.text)
+                    out = ws.cell(row=r, column=c, value=cell_value(value))
+                    if number_format:
+                        out.number_format = number_format
                     if k < part.header_rows:
                         out.font = Font(bold=True)
+                columns = max(columns, len(row))
                 r += 1
         else:
             text = ("• " if part.kind == "li" else "") + part.text
@@ -316,16 +321,22 @@ def _methodology(ws: Any, content: ReportContent) -> None:
                 ws.row_dimensions[r].height = 15 * max(1, math.ceil(len(text) / 120))
             r += 1
     ws.column_dimensions["A"].width = 40
-    for col in "BCDEF":
-        ws.column_dimensions[col].width = 16
+    for col in range(2, columns + 1):
+        ws.column_dimensions[get_column_letter(col)].width = 16
 
 
-def _number_or_text(text: str) -> Any:
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    return int(value) if value.is_integer() and "." not in text else value
+_DECIMAL = re.compile(r"-?\d+(?:\.(\d+))?")
+
+
+def _number_or_text(text: str) -> tuple[Any, str | None]:
+    """A table cell as the workbook stores it: a plain decimal as a number shown with the decimals
+    the report gave it (``0.40`` stays 0.40), anything else (``nan``, ``1e3``, words) as text."""
+    match = _DECIMAL.fullmatch(text)
+    if match is None:
+        return text, None
+    if match.group(1) is None:
+        return int(text), None
+    return float(text), "0." + "0" * len(match.group(1))
 
 
 def _responses(ws: Any, content: ReportContent) -> None:
