@@ -183,3 +183,10 @@ def test_a_library_error_is_one_line_and_exit_1(cli, data_dir, tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("error: ")
     assert "Traceback" not in result.stderr
+
+
+def test_a_symlink_loop_is_a_clear_error_not_a_traceback(capsys, tmp_path):
+    loop = tmp_path / "loop.sqlite"
+    loop.symlink_to(loop)
+    code, out, err = run_main(capsys, "export", str(loop), "--out", str(tmp_path / "x.csv"))
+    assert code == 1 and "cannot follow this path given as session" in err and "Traceback" not in err

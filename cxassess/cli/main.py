@@ -49,11 +49,19 @@ def _refuse_out_over_input(args: argparse.Namespace) -> None:
     out = getattr(args, "out", None)
     if not out:
         return
-    target = Path(out).expanduser().resolve()
+    target = _resolved(out, "--out")
     for name in INPUT_ARGUMENTS:
         value = getattr(args, name, None)
-        if isinstance(value, (str, Path)) and value and Path(value).expanduser().resolve() == target:
+        if isinstance(value, (str, Path)) and value and _resolved(value, name) == target:
             raise CxError(f"--out {out} is the input file itself; write the output to another file")
+
+
+def _resolved(path: str | Path, what: str) -> Path:
+    """``path`` with links followed; a link loop (or a path the system refuses) is a clear error."""
+    try:
+        return Path(path).expanduser().resolve()
+    except (RuntimeError, OSError) as exc:  # RuntimeError: a symlink loop
+        raise CxError(f"{path}: cannot follow this path given as {what} ({exc})") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
