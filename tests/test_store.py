@@ -613,6 +613,43 @@ def test_a_read_only_file_is_a_clear_error(tmp_path: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+NEWER_READ_ONLY_OPENER = """
+import os, sys
+from cxassess.errors import StoreError
+from cxassess.store.database import open_store
+db, scratch = sys.argv[1:3]
+open_store(scratch).close()  # every module imported before the rights go
+if os.geteuid() == 0:
+    os.setgid(65534); os.setuid(65534)
+try:
+    open_store(db)
+except StoreError as exc:
+    print(type(exc).__name__, exc)
+"""
+
+
+def test_a_read_only_store_from_a_newer_version_says_it_is_newer(tmp_path: Path) -> None:
+    """The version is the thing to fix, not the file's rights: said before any write is tried."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="cx-ro-", dir="/tmp"))
+    try:
+        db = folder / "h.sqlite"
+        with open_store(db) as store, store.write() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+        for p in folder.glob("h.sqlite*"):
+            p.chmod(0o444)
+        folder.chmod(0o777)  # the file read-only, its folder not: SQLite can read it (its -shm is made there)
+        done = subprocess.run([sys.executable, "-c", NEWER_READ_ONLY_OPENER, str(db), str(tmp_path / "s.sqlite")],
+                              capture_output=True, text=True, timeout=120)
+        assert done.stdout.startswith("StoreVersionError"), (done.stdout, done.stderr)
+        assert "written by a newer cxassess (schema revision '9999_future'" in done.stdout
+    finally:
+        folder.chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 # --------------------------------------------------------------------------------------
 # the command line
 # --------------------------------------------------------------------------------------

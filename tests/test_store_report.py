@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,29 @@ def test_batch_store_records_each_rendered_client(tmp_path: Path, cli) -> None:
                 "--no-progress", "--workers", "1", "--resume")
     assert again.returncode == 0, again.stderr
     assert "store: unchanged 'Acme' wave '2026-spring'" in again.stderr
+
+
+def test_scores_by_wave_say_when_the_waves_asked_different_statements(tmp_path: Path) -> None:
+    """The per-wave table shows each wave's own scores; with a reworded statement it must say so beside it,
+    not only under the change tables (version drift never silently read as change)."""
+    reworded = tmp_path / "mini-0.2.yaml"
+    reworded.write_text(MINI.read_text(encoding="utf-8").replace('version: "0.1"', 'version: "0.2"')
+                        .replace("text: Second A statement,", "text: Second A statement said another way,"),
+                        encoding="utf-8")
+    db = tmp_path / "h.sqlite"
+    rows = [(4, 2, 3, 2, 3), (3, 3, 3, 3, 3), (5, 1, 4, 4, 2), (2, 4, 2, 1, 2), (3, 2, 4, 3, 4)]
+    add_assessment(_wide(tmp_path / "w1.csv", rows), "Acme", "2025", db=db, questionnaire=MINI,
+                   assessed_on="2025-01-01")
+    q = load_questionnaire(reworded)
+    current = _wide(tmp_path / "w2.csv", rows)
+    html = history_html(report_history(db, "Acme", score(read_responses(current, q), q), current))
+    table_end = html.index("</table>")
+    note = unescape(html[table_end:html.index("<h3>", table_end)])
+    assert "each wave's own scores on the statements it asked (questionnaire version 0.1 in 2025 and 0.2 in " \
+           "this assessment)" in note
+
+    other = _wide(tmp_path / "w3.csv", rows[::-1] + [(3, 3, 3, 3, 3)])
+    same = history_html(report_history(db, "Acme", score(read_responses(other, load_questionnaire(MINI)),
+                                                         load_questionnaire(MINI)), other))
+    assert "Change: 2025 to this assessment" in same
+    assert "each wave&#x27;s own" not in same and "each wave's own" not in same  # one version: nothing to say

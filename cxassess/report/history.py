@@ -74,6 +74,17 @@ def _items_note(step: Step) -> str:
             f"in both waves ({e('; '.join(parts))}).{(' ' + e(step.note) + '.') if step.note else ''}</p>")
 
 
+def _drift_note(trend: Trend) -> str:
+    """When the waves did not ask the same statements: the table above is not a like-for-like series."""
+    versions = [(w["questionnaire"], w["version"]) for w in trend.waves]
+    reworded = any(s.items.changed or s.items.new or s.items.dropped for s in trend.steps)
+    if len(set(versions)) < 2 and not reworded:
+        return ""
+    asked = join([f"{v} in {w['wave']}" for (_, v), w in zip(versions, trend.waves, strict=True)])
+    return e(f" These are each wave's own scores on the statements it asked (questionnaire version {asked}); "
+             "the changes below compare only the statements worded the same in both waves.")
+
+
 def trend_html(trend: Trend) -> str:
     """Each dimension per wave, then every step with its change, interval and reading."""
     labels = [w["wave"] for w in trend.waves]
@@ -83,7 +94,7 @@ def trend_html(trend: Trend) -> str:
     parts = ["<h3>Scores by wave</h3>",
              html_table(["Dimension", *labels], rows, align_right=range(1, len(labels) + 1)),
              f"<p class=\"cx-note\">Respondents: {e(counts)}. A dash: fewer than {trend.min_group_size} "
-             "respondents.</p>"]
+             f"respondents.{_drift_note(trend)}</p>"]
     for step in trend.steps:
         title = "From the first to the latest wave" if step.kind == "first to latest" else "Change"
         parts += [f"<h3>{e(title)}: {e(step.before)} to {e(step.after)}</h3>", _step_table(step), _items_note(step)]
