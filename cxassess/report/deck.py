@@ -29,6 +29,7 @@ TITLES = {
     "radar": "The profile across dimensions",
     "heatmap": "How views differ by {column}",
     "plan": "Action plan: where to start",
+    "plan_part": "Action plan – {part}",  # the part's own heading may hold a colon ("Later: ...")
     "consensus": "Where people disagree",
     "drivers": "What drives the outcome",
     "comments": "What people wrote",
@@ -145,7 +146,7 @@ def _action_plan(deck: Any, parts: Sequence[str]) -> None:
         if text:
             deck.flow(TITLES["plan"], text)
             text = []
-        deck.table(f"Action plan: {title[0].lower()}{title[1:]}" if title else TITLES["plan"], tables[0],
+        deck.table(TITLES["plan_part"].format(part=title) if title else TITLES["plan"], tables[0],
                    note=[b for b in blocks if b.kind != "h"])
     if text:
         deck.flow(TITLES["plan"], text)
