@@ -531,3 +531,16 @@ def test_customer_measures_slide_when_given(tmp_path):
     prs = Presentation(str(hostile_outputs(tmp_path, formats=("pptx",)) / "report.pptx"))
     slides = slide_titled(prs, "What customers say")
     assert slides and "NPS" in "\n".join(all_text(s) for s in slides)
+
+
+def test_a_block_taller_than_a_slide_continues_without_losing_words():
+    """One paragraph longer than a whole slide at the smallest size is split over slides, word for word."""
+    from cxassess.report.deck_layout import BODY_SIZES, Box, paginate
+    from cxassess.report.html_text import Block, Run
+
+    box = Box(0, 0, int(Pt(400)), int(Pt(200)))
+    words = [f"word{k}" for k in range(1500)]
+    pages = paginate([Block("p", [Run("Intro.")]), Block("p", [Run(" ".join(words))])], box, BODY_SIZES)
+    assert len(pages) > 2
+    text = " ".join(b.text for _, page in pages for b in page)
+    assert text.split(" ") == ["Intro.", *words]

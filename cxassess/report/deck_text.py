@@ -87,29 +87,41 @@ def paginate(blocks: list[Block], box: Box, sizes: Sequence[int]) -> list[tuple[
         if text_height(blocks, box.text_width_pt, size) <= box.text_height_pt:
             return [(size, blocks)]
     size = sizes[-1]
+    room = box.text_height_pt
     pages: list[list[Block]] = [[]]
     used = 0.0
     for block in blocks:
         h = block_height(block, box.text_width_pt, size)
-        if pages[-1] and used + h > box.text_height_pt:
-            pages.append([])
-            used = 0.0
-        if h > box.text_height_pt:  # one block taller than a slide: cut it (never seen with real reports)
-            block = _cut(block, box, size)
-            h = block_height(block, box.text_width_pt, size)
-        pages[-1].append(block)
-        used += h
+        for piece in [block] if h <= room else _split(block, box, size):
+            h = block_height(piece, box.text_width_pt, size)
+            if pages[-1] and used + h > room:
+                pages.append([])
+                used = 0.0
+            pages[-1].append(piece)
+            used += h
     return [(size, p) for p in pages if p]
 
 
-def _cut(block: Block, box: Box, size: int) -> Block:
-    words = block.text.split(" ")
-    while len(words) > 1:
-        words = words[: max(1, int(len(words) * 0.9))]
-        cut = Block(block.kind, [_run(" ".join(words) + " …")], block.number, block.note)
-        if block_height(cut, box.text_width_pt, size) <= box.text_height_pt:
-            return cut
-    return Block(block.kind, [_run(block.text[:200] + " …")], block.number, block.note)
+def _split(block: Block, box: Box, size: int) -> list[Block]:
+    """A block taller than a whole page as pieces that each fit one, its words in order and none
+    dropped (the pieces are plain text; the rest continue as paragraphs)."""
+    words: list[str] = block.text.split(" ")
+    pieces: list[Block] = []
+    while words:
+        lo, hi = 1, len(words)
+        while lo < hi:  # the most words that fit one page
+            mid = (lo + hi + 1) // 2
+            if block_height(_piece(block, words[:mid], not pieces), box.text_width_pt, size) <= box.text_height_pt:
+                lo = mid
+            else:
+                hi = mid - 1
+        pieces.append(_piece(block, words[:lo], not pieces))
+        words = words[lo:]
+    return pieces
+
+
+def _piece(block: Block, words: Sequence[str], first: bool) -> Block:
+    return Block(block.kind if first else "p", [_run(" ".join(words))], block.number if first else 0, block.note)
 
 
 def box_of(shape: Any) -> Box:
