@@ -99,7 +99,7 @@ def test_plain_papermill_cli_with_targets_and_a_hostile_client_name(tmp_path):
 
 def test_papermill_with_customer_metrics_and_group_by_as_text(tmp_path):
     nb = run_papermill(tmp_path, client_name="Harbour", responses=str(DEMO_DIR / "harbour-health-clinics.csv"),
-                       customer_metrics=str(SURVEY), group_by="role;department", min_group_size=8,
+                       customer_metrics=str(SURVEY), group_by="role;department", min_group_size=9,
                        consultant="Ann & Co", assessment_date="2026-03-05")
     html = html_of(nb)
     assert "<h2>What customers say</h2>" in html
@@ -107,9 +107,10 @@ def test_papermill_with_customer_metrics_and_group_by_as_text(tmp_path):
     assert "<strong>What customers say:</strong> customers report a Net Promoter Score of" in html
     assert "not that one causes the other" in html
     assert charts_shown(nb) == 4  # radar, bars, focus areas (42 respondents: key drivers shown) and the NPS bar
-    # Harbour's Clinical department has 7 respondents: suppressed at min_group_size 8, and Management
-    # (10, the next smallest) with it, or Clinical could be worked out from the total by subtraction
-    assert "cannot be worked out from the rest): Clinical, Management." in html
+    # Harbour's Management department is its 8 leaders: suppressed at min_group_size 9, and Billing
+    # (11, the next smallest, before Reception by name) with it, or Management could be worked out
+    # from the total by subtraction
+    assert "cannot be worked out from the rest): Billing, Management." in html
     assert "Prepared by: Ann &amp; Co" in html and "Assessed on 5 March 2026 · rendered on" in html
 
 

@@ -58,6 +58,28 @@ ROLE_OFFSET = {"leadership": 0.7, "manager": 0.25, "front line": -0.25}
 BLANK_RATE, DONT_KNOW_RATE = 0.03, 0.04
 
 
+MANAGEMENT = "Management"  # a department of that name is where the leadership team works
+
+
+def staffed_by_role(departments: np.ndarray, roles: np.ndarray, org: DemoOrganisation) -> np.ndarray:
+    """Departments that fit the roles: leaders sit in Management (when the organisation has one), and
+    managers and front-line staff in the teams that serve customers, never in Management.
+
+    Moves are drawn from a stream of their own, so every answer stays as it was before.
+    """
+    if MANAGEMENT not in org.departments:
+        return departments
+    teams = [d for d in org.departments if d != MANAGEMENT]
+    rng = np.random.default_rng([sum(map(ord, org.slug)), 3])
+    out = departments.copy()
+    for i, role in enumerate(roles):
+        if role == "leadership":
+            out[i] = MANAGEMENT
+        elif out[i] == MANAGEMENT:
+            out[i] = rng.choice(teams)
+    return out
+
+
 def generate_organisation(org: DemoOrganisation, q: Questionnaire, rng: np.random.Generator,
                           outcome_rng: np.random.Generator | None = None) -> pd.DataFrame:
     """Wide responses (one row per respondent) for one organisation.
@@ -69,7 +91,7 @@ def generate_organisation(org: DemoOrganisation, q: Questionnaire, rng: np.rando
     n = org.respondents
     roles = rng.choice(list(ROLE_SHARES), size=n, p=list(ROLE_SHARES.values()))
     roles[:3] = ["leadership", "manager", "front line"]  # every role present
-    departments = rng.choice(org.departments, size=n)
+    departments = staffed_by_role(rng.choice(org.departments, size=n), roles, org)
     sites = rng.choice(org.sites, size=n)
     person = rng.normal(0, 0.5, size=n) + np.array([ROLE_OFFSET[r] for r in roles])
     lo, hi = q.scale.min, q.scale.max
