@@ -695,3 +695,16 @@ def test_salvage_of_a_copy_taken_mid_workshop_reads_the_answers_still_in_the_wri
     assert got.answers == 2 and got.damage == [] and got.lost == []
     assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines() == [
         "respondent_id,item_id,value,role", "P1,A1,4,Staff", "P1,A2,3,Staff"]
+
+
+def test_a_schema_that_is_not_utf8_is_named_as_damage_not_a_decoding_traceback(tmp_path, cli):
+    """Found by `make fuzz`: a byte that is not UTF-8 in the file's own table list (sqlite_master)."""
+    path, _ = _session(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[data.find(b"CREATE TABLE meta") + 7] = 0xFF  # inside the word TABLE of meta's schema text
+    path.write_bytes(bytes(data))
+    with pytest.raises(SessionError, match="the session file is damaged or was edited by hand") as err:
+        open_session(path)
+    assert str(err.value).startswith(f"{path}: ") and "not UTF-8" in str(err.value)
+    r = cli("export", path, "--out", tmp_path / "out.csv")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and "not UTF-8" in r.stderr

@@ -86,6 +86,8 @@ def reading(path: Path) -> Iterator[None]:
         if str(exc).startswith(f"{path}:"):
             raise
         raise damaged_error(path, str(exc)) from None
+    except UnicodeDecodeError as exc:  # SQLite hands back text (the schema's too) as it finds it on disk
+        raise damaged_error(path, f"text that is not UTF-8 ({exc.reason} at byte {exc.start} of a value)") from None
     except sqlite3.DatabaseError as exc:
         if is_damage(exc):
             raise damaged_error(path, str(exc)) from None

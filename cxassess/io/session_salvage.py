@@ -150,7 +150,7 @@ def _diagnose(path: Path) -> Diagnosis:
     try:
         try:
             names = {_text(r[0]) for r in con.execute("SELECT name FROM sqlite_master")}
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # decoding: the schema's text itself
             return Diagnosis([f"the table list (first page) is unreadable ({exc}); nothing can be read"], [])
         for table in TABLES:
             if table not in names:
@@ -158,7 +158,7 @@ def _diagnose(path: Path) -> Diagnosis:
                 continue
             try:
                 rows = con.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608 - fixed names
-            except sqlite3.DatabaseError as exc:
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
                 found.append(f"table '{table}' is damaged ({exc})")
                 continue
             content = _content_damage(table, rows)
