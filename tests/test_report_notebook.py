@@ -28,6 +28,7 @@ PARAMETERS = {
     "min_group_size": 3,
     "invited": None,
     "store": None,
+    "same_sector": False,
 }
 
 

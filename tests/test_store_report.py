@@ -146,3 +146,27 @@ def test_scores_by_wave_say_when_the_waves_asked_different_statements(tmp_path: 
                                                          load_questionnaire(MINI)), other))
     assert "Change: 2025 to this assessment" in same
     assert "each wave&#x27;s own" not in same and "each wave's own" not in same  # one version: nothing to say
+
+
+def test_report_same_sector_benchmarks_within_the_clients_sector(tmp_path: Path, cli) -> None:
+    """`cxassess report --store DB --same-sector`: the benchmark counts only the client's own sector."""
+    db = tmp_path / "history.sqlite"
+    add_assessment(DEMO_DIR / "acme-utilities.csv", "Demo client", "2025", db=db, sector="Health",
+                   assessed_on="2025-02-01")
+    files = ["acme-utilities.csv", "northwind-outfitters.csv", "harbour-health-clinics.csv"]
+    for n in range(7):  # five others in Health, two in Retail
+        add_assessment(DEMO_DIR / files[n % 3], f"Other {n}", "2025", db=db, sector="Health" if n < 5 else "Retail",
+                       assessed_on="2025-06-01")
+    runs = {}
+    for name, extra in (("all", []), ("same", ["--same-sector"])):
+        done = cli("report", "--client", "Demo client", "--responses", DEMO_DIR / "harbour-health-clinics.csv",
+                   "--out", tmp_path / name, "--format", "html", "--store", db, *extra)
+        assert done.returncode == 0, done.stderr
+        folder = next((tmp_path / name).iterdir())
+        runs[name] = ((folder / "report.html").read_text(encoding="utf-8"),
+                      json.loads((folder / "scores.json").read_text(encoding="utf-8")))
+    html, doc = runs["same"]
+    assert doc["history"]["benchmark"]["contributors"] == 5 and "in the Health sector" in html
+    assert doc["report"]["parameters"]["same_sector"] is True
+    html, doc = runs["all"]
+    assert doc["history"]["benchmark"]["contributors"] == 7 and "in the Health sector" not in html

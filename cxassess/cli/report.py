@@ -79,6 +79,7 @@ def _defaults(args: argparse.Namespace) -> dict[str, Any]:
         "assessment_date": args.assessment_date, "min_group_size": args.min_group_size,
         "invited": getattr(args, "invited", None),
         "store": store_location(args),
+        "same_sector": True if getattr(args, "same_sector", False) else None,
     }
     return {k: v for k, v in values.items() if v not in (None, [], "")}
 

@@ -139,11 +139,14 @@ def cmd_forget(args: argparse.Namespace) -> int:
 # report and batch: --store [DB], and recording each rendered client
 # --------------------------------------------------------------------------------------
 def add_store_report_options(p: argparse.ArgumentParser, *, batch: bool) -> None:
-    """``--store [DB]`` on ``report`` and ``batch``; ``--wave`` on ``batch``."""
+    """``--store [DB]`` and ``--same-sector`` on ``report`` and ``batch``; ``--wave`` on ``batch``."""
     what = "; record each rendered client in it" if batch else ""
     p.add_argument("--store", nargs="?", const="", default=None, metavar="DB",
                    help="show the trend and benchmark from the history store (a file or URL; without DB: "
                         f"$CXASSESS_DB, else the default file){what}")
+    p.add_argument("--same-sector", action="store_true",
+                   help="with --store: benchmark only among the other clients of the client's own sector "
+                        "(the sector the store has for it; at least 5 must contribute)")
     if batch:
         p.add_argument("--wave", metavar="LABEL", default=None,
                        help="with --store: the wave label to record (default: a manifest 'wave' column, else the "

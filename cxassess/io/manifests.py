@@ -156,6 +156,8 @@ def _entries_from_rows(path: Path, rows: list[Row], defaults: Mapping[str, Any],
                 fields["invited"] = _text(values["invited"])
             if values.get("store"):  # the history store (batch --store), for the report's trend and benchmark
                 fields["store"] = values["store"]
+            if values.get("same_sector") is True:  # batch --same-sector: benchmark within the client's sector
+                fields["same_sector"] = True
             entries.append(ManifestEntry(client, fields, where, wave=_text(values.get("wave")),
                                          sector=_text(values.get("sector"))))
         except CxError as exc:

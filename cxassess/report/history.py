@@ -135,7 +135,7 @@ def history_html(history: History | None) -> str:
 
 
 def history_document(store: str | Path | None, client_name: str, scores: Scores,
-                     responses: str | Path | None = None) -> dict[str, Any] | None:
+                     responses: str | Path | None = None, *, same_sector: bool = False) -> dict[str, Any] | None:
     """``scores.json``'s ``history`` key: ``{"trend": ..., "benchmark": ..., "waves_stored": n}`` or None."""
-    history = report_history(store, client_name, scores, responses)
+    history = report_history(store, client_name, scores, responses, same_sector=same_sector)
     return None if history is None else history.to_dict()

@@ -22,7 +22,7 @@ from cxassess.scoring import MIN_GROUP_SIZE
 PARAMETER_NAMES = (
     "client_name", "responses", "questionnaire", "group_by", "targets", "customer_metrics",
     "assessment_date", "consultant", "min_group_size", "invited",
-    "store",
+    "store", "same_sector",
 )
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -41,6 +41,8 @@ class ReportRequest:
     consultant: str = ""
     #: the assessment history store (an SQLite file or a database URL): trend and benchmark; None: no history
     store: Path | str | None = None
+    #: the benchmark among the other clients of the client's own sector (as the store has it) only
+    same_sector: bool = False
     min_group_size: int = MIN_GROUP_SIZE
     #: how many people were asked to answer: a number, or a YAML file with ``total`` and counts per group
     invited: Path | str | int | None = None
@@ -88,6 +90,7 @@ class ReportRequest:
             "assessment_date": self.assessment_date,  # never the render date: the report says which it shows
             "consultant": self.consultant,
             "store": store_parameter(self.store),
+            "same_sector": True if self.same_sector else None,  # None: the notebook's default (all sectors)
             "min_group_size": self.min_group_size,
             "invited": (None if self.invited is None or not str(self.invited).strip()
                         else int(str(self.invited).strip()) if str(self.invited).strip().isdigit()
@@ -186,6 +189,7 @@ def scores_document(req: ReportRequest, scores: Any, parameters: Mapping[str, An
         from cxassess.scoring.score import score_file
 
         scored = score_file(req.responses, req.questionnaire, min_group_size=req.min_group_size)
-        doc["history"] = history_document(store_parameter(req.store), req.client, scored, req.responses)
+        doc["history"] = history_document(store_parameter(req.store), req.client, scored, req.responses,
+                                          same_sector=bool(req.same_sector))
     doc["report"] = {"parameters": dict(parameters), "assessment_date_given": req.assessment_date is not None}
     return doc
