@@ -115,29 +115,15 @@ async def run_batch(items: Sequence[BatchItem], out_dir: Path | str, *, formats:
     """Render every item, ``workers`` at a time; never raises for one client's failure.
 
     ``options``: the derived formats' options (the deck's template, the workbook's responses sheet)."""
-    from tqdm import tqdm
-
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     formats = parse_formats(formats)
     workers = max(1, int(workers))
-    results: list[ReportResult | None] = [None] * len(items)
-    todo = []
     renderer = Renderer(notebook=notebook, formats=formats, executor=executor, lanes=workers, timeout=timeout,
                         options=options)
-    for i, item in enumerate(items):
-        if item.request is None:
-            results[i] = ReportResult(item.client, item.slug, out / item.slug, "failed", item.error)
-        elif resume and renderer.is_current(item.request, out):
-            results[i] = ReportResult(item.client, item.slug, out / item.slug, "skipped",
-                                      files=_existing_files(out / item.slug))
-        else:
-            todo.append(i)
-
-    # the bar redraws itself with carriage returns: it writes past the CLI's terminal filter (its text is safe)
-    bar = tqdm(total=len(items), unit="report", desc="reports", file=getattr(sys.stderr, "unfiltered", sys.stderr),
-               disable=(not progress) if progress is not None else None, leave=True, dynamic_ncols=True)
+    results, todo = settle(items, renderer, out, resume)
+    bar = progress_bar(len(items), progress)
     bar.update(len(items) - len(todo))
     kind = "-"
     if todo:
@@ -168,6 +154,32 @@ async def run_batch(items: Sequence[BatchItem], out_dir: Path | str, *, formats:
     batch = BatchResult(final, time.perf_counter() - started, kind)
     batch.index = write_index(out, final)
     return batch
+
+
+def settle(items: Sequence[BatchItem], renderer: Renderer, out: Path,
+           resume: bool) -> tuple[list[ReportResult | None], list[int]]:
+    """What is known before any rendering, for every executor: the failed items (a bad manifest row), the
+    skipped ones (``--resume``, inputs unchanged), and the indices still to render."""
+    results: list[ReportResult | None] = [None] * len(items)
+    todo = []
+    for i, item in enumerate(items):
+        if item.request is None:
+            results[i] = ReportResult(item.client, item.slug, out / item.slug, "failed", item.error)
+        elif resume and renderer.is_current(item.request, out):
+            results[i] = ReportResult(item.client, item.slug, out / item.slug, "skipped",
+                                      files=_existing_files(out / item.slug))
+        else:
+            todo.append(i)
+    return results, todo
+
+
+def progress_bar(total: int, progress: bool | None) -> Any:
+    """The batch's tqdm bar on stderr. It redraws itself with carriage returns, so it writes past the
+    CLI's terminal filter (its own text is safe); ``progress`` None: only on a terminal."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="report", desc="reports", file=getattr(sys.stderr, "unfiltered", sys.stderr),
+                disable=(not progress) if progress is not None else None, leave=True, dynamic_ncols=True)
 
 
 def run_local(items: Sequence[BatchItem], out_dir: Path | str, *, kernels: str = "auto",

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -240,9 +239,8 @@ def run_dask_batch(items: Sequence[Any], out_dir: Path | str, *, formats: Iterab
                    options: Any = None) -> Any:
     """Render every item on Dask (see the module docstring); returns a :class:`~cxassess.run.batch.BatchResult`."""
     from distributed import KilledWorker, as_completed
-    from tqdm import tqdm
 
-    from cxassess.run.batch import BatchResult, _existing_files, write_index
+    from cxassess.run.batch import BatchResult, progress_bar, settle, write_index
 
     if options is not None and getattr(options, "pptx_template", None) is not None:
         raise CxError("a PowerPoint template is not sent to Dask workers yet; use the local executor for it")
@@ -252,22 +250,17 @@ def run_dask_batch(items: Sequence[Any], out_dir: Path | str, *, formats: Iterab
     renderer = Renderer(notebook=notebook, formats=formats, timeout=timeout)
     renderer.load()
     notebook_bytes = renderer.notebook_path.read_bytes()
-    results: list[ReportResult | None] = [None] * len(items)
+    results, todo = settle(items, renderer, out, resume)
     tasks: dict[int, dict[str, Any]] = {}
-    for i, item in enumerate(items):
-        if item.request is None:
-            results[i] = ReportResult(item.client, item.slug, out / item.slug, "failed", item.error)
-        elif resume and renderer.is_current(item.request, out):
-            results[i] = ReportResult(item.client, item.slug, out / item.slug, "skipped",
-                                      files=_existing_files(out / item.slug))
-        else:
-            try:
-                tasks[i] = make_task(item.request, renderer, notebook_bytes, timeout)
-            except CxError as exc:
-                results[i] = ReportResult(item.client, item.slug, out / item.slug, "failed", one_line(str(exc)))
+    for i in todo:
+        item = items[i]
+        assert item.request is not None  # settle() leaves only items with a request to do
+        try:
+            tasks[i] = make_task(item.request, renderer, notebook_bytes, timeout)
+        except CxError as exc:
+            results[i] = ReportResult(item.client, item.slug, out / item.slug, "failed", one_line(str(exc)))
 
-    bar = tqdm(total=len(items), unit="report", desc="reports", file=getattr(sys.stderr, "unfiltered", sys.stderr),
-               disable=(not progress) if progress is not None else None, leave=True, dynamic_ncols=True)
+    bar = progress_bar(len(items), progress)
     bar.update(len(items) - len(tasks))
     if tasks:
         client, cluster = open_client(scheduler, workers)
