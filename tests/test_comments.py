@@ -147,3 +147,50 @@ def test_a_survey_tool_export_carries_open_answers_as_comments(tmp_path):
     resp = read_responses(path, Q)
     assert sorted(resp.comments["text"]) == sorted(a for a in answers[: len(rows) - 1] if a)
     assert question not in resp.attributes.columns and resp.errors == []
+
+
+def test_scores_json_comments_hold_the_counts_and_examples_the_section_shows():
+    texts = {0: "We wait too long on hold", 1: "Stop the transfer between departments",
+             2: "Waiting for another department to reply", 3: "Nice people", 4: "Slow systems, ring 07700 900123"}
+    _, s = summary_of(people(10, 9, texts))
+    doc = s.to_dict()
+    assert (doc["shown"], doc["min_group"], doc["people"], doc["comments"]) == (True, 10, 5, 5)
+    themes = {t["theme"]: t for t in doc["themes"]["CHANGE"]}
+    assert {k: t["comments"] for k, t in themes.items()} == {
+        "Waiting and speed of response": 3, "Hand-offs between teams": 2, "Customer information and systems": 1,
+        "Other": 1}
+    # the examples are the section's, in the order they came, redacted
+    assert themes["Waiting and speed of response"]["examples"] == ["We wait too long on hold",
+                                                                    "Waiting for another department to reply"]
+    assert themes["Customer information and systems"]["examples"] == ["Slow systems, ring [phone number removed]"]
+    assert doc["themes"]["PROUD"] == []
+    # role A (10 people) has counts; B (9) is only named as hidden
+    assert doc["groups"] == {"role": {"A": {"Waiting and speed of response": 3, "Hand-offs between teams": 2,
+                                            "Customer information and systems": 1, "Other": 1}}}
+    assert doc["hidden_groups"] == {"role": ["B"]}
+    _, small = summary_of(people(9, 0, {0: "We wait too long"}))
+    assert small.to_dict() == {"shown": False, "reason": small.reason, "min_group": 10,
+                               "questions": {o.id: o.text for o in Q.open_questions}}
+
+
+def test_a_rendered_report_writes_its_comments_into_scores_json(tmp_path):
+    """The real report notebook in a real kernel (Northwind: 64 people): ``scores.json`` counts every
+    non-empty open answer of the raw file, and no contact detail reaches it."""
+    import json
+
+    from cxassess._util.paths import DEMO_DIR
+    from cxassess.report.request import ReportRequest
+    from cxassess.run.renderer import render_report
+
+    path = DEMO_DIR / "northwind-outfitters.csv"
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    written = raw[["CHANGE", "PROUD"]].apply(lambda col: col.str.strip() != "")
+    result = render_report(ReportRequest(client="Northwind Outfitters", responses=path), tmp_path, formats=["html"])
+    text = (result.folder / "scores.json").read_text(encoding="utf-8")
+    doc = json.loads(text)["comments"]
+    assert doc["shown"] and doc["comments"] == int(written.to_numpy().sum())
+    assert doc["people"] == int(written.any(axis=1).sum())
+    for qid in ("CHANGE", "PROUD"):
+        assert sum(t["comments"] for t in doc["themes"][qid]) >= int(written[qid].sum())  # a comment may touch two
+        assert all(t["examples"] for t in doc["themes"][qid][:5])
+    assert "sam.rivers" not in text and "960 417" not in text

@@ -117,6 +117,36 @@ class CommentSummary:
     by_group: dict[str, pd.DataFrame] = field(default_factory=dict)  # grouping -> groups x themes counts
     hidden_groups: dict[str, list[str]] = field(default_factory=dict)
 
+    def examples(self, question_id: str, theme: str, n: int = EXAMPLES_PER_THEME) -> list[str]:
+        """Up to ``n`` distinct comments of ``theme`` for one question, in the order they came."""
+        c = self.comments
+        texts = c.loc[(c["question_id"] == question_id) & c["themes"].map(lambda ts: theme in ts), "text"]
+        return list(dict.fromkeys(texts))[:n]
+
+    def to_dict(self, examples: int = EXAMPLES_PER_THEME) -> dict[str, Any]:
+        """``scores.json``'s ``comments``: what the report's section shows, as data (counts per theme,
+        dimension and shown group; the example comments of the first themes, redacted), never more."""
+        doc: dict[str, Any] = {"shown": self.shown, "reason": self.reason, "min_group": int(self.min_group),
+                               "questions": dict(self.questions)}
+        if not self.shown:
+            return doc
+        c = self.comments
+        doc["people"] = int(c["respondent_id"].nunique())
+        doc["comments"] = int(len(c))
+        themes: dict[str, list[dict[str, Any]]] = {}
+        for qid in self.questions:
+            mine = self.by_theme.loc[self.by_theme["question_id"] == qid]
+            themes[qid] = [{"theme": str(r["theme"]), "dimension": str(r["dimension"]), "comments": int(r["comments"]),
+                            "examples": self.examples(qid, str(r["theme"]), examples) if k < THEMES_WITH_EXAMPLES
+                            else []}
+                           for k, (_, r) in enumerate(mine.iterrows())]
+        doc["themes"] = themes
+        doc["dimensions"] = {str(name): int(k) for name, k in self.by_dimension.items()}
+        doc["groups"] = {col: {str(g): {str(t): int(counts.loc[g, t]) for t in counts.columns} for g in counts.index}
+                         for col, counts in self.by_group.items()}
+        doc["hidden_groups"] = {col: list(groups) for col, groups in self.hidden_groups.items()}
+        return doc
+
 
 def summarise_comments(responses: Any, scores: Scores, themes: list[Theme] | str | Path | None = None,
                        min_group: int = COMMENT_MIN_GROUP) -> CommentSummary:
@@ -204,8 +234,7 @@ def comments_html(summary: CommentSummary, examples: int = EXAMPLES_PER_THEME) -
         rows = [[r["theme"], int(r["comments"]), r["dimension"] or "–"] for _, r in mine.iterrows()]
         out.append(html_table(["Theme", "Comments", "Dimension"], rows, align_right=(1,), cls="cx-table cx-themes"))
         for _, r in mine.head(THEMES_WITH_EXAMPLES).iterrows():
-            texts = c.loc[(c["question_id"] == qid) & c["themes"].map(lambda ts, t=r["theme"]: t in ts), "text"]
-            shown = list(dict.fromkeys(texts))[:examples]  # distinct comments, in the order they came
+            shown = summary.examples(qid, str(r["theme"]), examples)
             if shown:
                 quotes = "".join(f"<li>{e(t)}</li>" for t in shown)
                 out.append(f'<div class="cx-quotes"><p class="cx-note"><strong>{e(r["theme"])}</strong>'

@@ -53,7 +53,9 @@ class ReportContent:
         return self._said[key]
 
 
-#: The user expression the renderer evaluates in the report's kernel after its last cell.
+#: The user expressions the renderer evaluates in the report's kernel after its last cell: the
+#: ``scores.json`` figures (:func:`kernel_scores`), and the objects for the deck and workbook.
+KERNEL_SCORES = "__import__('cxassess.report.content', fromlist=['kernel_scores']).kernel_scores(globals())"
 KERNEL_OBJECTS = "__import__('cxassess.report.content', fromlist=['kernel_objects']).kernel_objects(globals())"
 #: The notebook's variables handed to the narrative besides ``scores``, ``plan`` and ``metrics``.
 NARRATIVE_INPUTS = ("targets", "invited")
@@ -71,6 +73,18 @@ def kernel_objects(namespace: Mapping[str, Any]) -> str:
               "extras": {k: namespace[k] for k in NARRATIVE_INPUTS if k in namespace},
               "sections": {k: namespace[k] for k in SECTIONS if k in namespace}}
     return base64.b64encode(pickle.dumps(picked, protocol=pickle.HIGHEST_PROTOCOL)).decode("ascii")
+
+
+def kernel_scores(namespace: Mapping[str, Any]) -> str:
+    """In the report's kernel: its ``scores`` as JSON, with the comment summary the report showed
+    (``comments``, :meth:`~cxassess.report.comments.CommentSummary.to_dict`) when it made one."""
+    import json
+
+    doc: dict[str, Any] = namespace["scores"].to_dict()
+    summary: Any = namespace.get("comments")
+    if hasattr(summary, "to_dict"):
+        doc["comments"] = summary.to_dict()
+    return json.dumps(doc, ensure_ascii=False)
 
 
 def _unpickle(text: str | None) -> dict[str, Any]:
@@ -148,4 +162,5 @@ def check_same(scores: Any, doc: Mapping[str, Any], client: str) -> None:
                       "differ from scores.json); render it again")
 
 
-__all__ = ["ReportContent", "report_content", "check_same", "kernel_objects", "KERNEL_OBJECTS"]
+__all__ = ["ReportContent", "report_content", "check_same", "kernel_objects", "kernel_scores", "KERNEL_OBJECTS",
+           "KERNEL_SCORES"]

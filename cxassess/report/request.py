@@ -180,6 +180,11 @@ def scores_document(req: ReportRequest, scores: Any, parameters: Mapping[str, An
     """``scores.json``: the scores (a Scores or its dict) plus the parameters the report was rendered with."""
     doc: dict[str, Any] = {"client": req.client}
     doc.update(scores if isinstance(scores, dict) else scores.to_dict())
+    if not isinstance(scores, dict):  # the kernel hands its comment summary over with its scores
+        from cxassess.io.read import read_responses
+        from cxassess.report.comments import summarise_comments
+
+        doc["comments"] = summarise_comments(read_responses(req.responses, scores.questionnaire), scores).to_dict()
     if req.customer_metrics:  # the same summary the report's panel shows (breakdown, suppression)
         from cxassess.report.customer_metrics import load_customer_metrics
 

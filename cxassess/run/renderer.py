@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cxassess.errors import CxError
-from cxassess.report.content import KERNEL_OBJECTS
+from cxassess.report.content import KERNEL_OBJECTS, KERNEL_SCORES
 from cxassess.report.export import REPORT_TEMPLATE_DIR, export_html
 from cxassess.report.formats import DeliverableOptions, derived, warm_derived, write_derived
 from cxassess.report.notebook import (
@@ -259,7 +259,7 @@ async def _kernel_scores(kc: Any, timeout: float = 30) -> dict[str, Any] | None:
     One silent request with a user expression after the last cell: cheaper than scoring again
     here, and exactly the numbers behind the report.
     """
-    text = await _kernel_expression(kc, "scores.to_json(indent=None)", timeout)
+    text = await _kernel_expression(kc, KERNEL_SCORES, timeout)
     try:
         doc = json.loads(text) if text is not None else None
     except ValueError:
