@@ -76,14 +76,15 @@ def kernel_objects(namespace: Mapping[str, Any]) -> str:
 
 
 def kernel_scores(namespace: Mapping[str, Any]) -> str:
-    """In the report's kernel: its ``scores`` as JSON, with the comment summary the report showed
-    (``comments``, :meth:`~cxassess.report.comments.CommentSummary.to_dict`) when it made one."""
+    """In the report's kernel: its ``scores`` as JSON, with the comment summary (``comments``) and the
+    trend and benchmark (``history``) the report showed, when it made them: nothing is computed twice."""
     import json
 
     doc: dict[str, Any] = namespace["scores"].to_dict()
-    summary: Any = namespace.get("comments")
-    if hasattr(summary, "to_dict"):
-        doc["comments"] = summary.to_dict()
+    for key in ("comments", "history"):  # CommentSummary, History: each has to_dict()
+        shown: Any = namespace.get(key)
+        if hasattr(shown, "to_dict"):
+            doc[key] = shown.to_dict()
     return json.dumps(doc, ensure_ascii=False)
 
 

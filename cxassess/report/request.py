@@ -189,7 +189,7 @@ def scores_document(req: ReportRequest, scores: Any, parameters: Mapping[str, An
         from cxassess.report.customer_metrics import load_customer_metrics
 
         doc["customer_metrics"] = load_customer_metrics(req.customer_metrics, req.min_group_size).to_dict()
-    if req.store:  # the trend and benchmark the report showed (cxassess.report.history), from the store as it is now
+    if req.store and "history" not in doc:  # the trend and benchmark the report showed (the kernel's, or again)
         from cxassess.report.history import history_document
         from cxassess.scoring.score import score_file
 
