@@ -18,6 +18,7 @@ Ctrl-C cancels what has not started; only whole reports are left.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -68,14 +69,18 @@ class ForkServerPlugin(WorkerPlugin):
         self.renderers: dict[tuple[str, tuple[str, ...], int], Renderer] = {}
         self.lock: threading.Lock | None = None  # made on the worker: the plugin travels pickled
 
-    def setup(self, worker: Any) -> None:
-        self.lanes = max(1, int(getattr(worker.state, "nthreads", 1) if hasattr(worker, "state") else 1))
+    async def setup(self, worker: Any) -> None:
+        """Start the fork server without blocking the worker's event loop (its heartbeats go on)."""
+        self.lanes = kernel_lanes(getattr(getattr(worker, "state", None), "nthreads", 1))
         self.workdir = tempfile.mkdtemp(prefix="cxassess-dask-")
         self.lock = threading.Lock()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="cxassess-renderer", daemon=True)
         self.thread.start()
-        self.renderer(self.notebook, self.formats, self.timeout)  # the fork server starts now, once
+        try:  # the fork server starts now, once
+            await asyncio.to_thread(self.renderer, self.notebook, self.formats, self.timeout)
+        except Exception:  # noqa: BLE001 - the worker stays up: each task tries again and names the error
+            pass
 
     def teardown(self, worker: Any) -> None:
         loop, self.loop = self.loop, None
@@ -126,6 +131,7 @@ class ForkServerPlugin(WorkerPlugin):
                 fields[role] = value
             req = ReportRequest(client=task["client"], **fields)
             renderer = self.renderer(task["notebook"], tuple(task["formats"]), int(task["timeout"]))
+            renames.append((str(renderer.notebook_path), task["notebook_path"]))
             try:
                 result = asyncio.run_coroutine_threadsafe(renderer.render(req, work / "out"), self.loop).result()
             except CxError as exc:
@@ -150,10 +156,22 @@ def render_task(task: dict[str, Any]) -> dict[str, Any]:
     return plugin.render(task)
 
 
+def kernel_lanes(threads: Any) -> int:
+    """Kernels a worker runs at once: half its threads (at least one), so each kernel's report has a
+    second thread that exports and sends the previous report meanwhile (as the local executor's lanes)."""
+    try:
+        return max(1, int(threads) // 2)
+    except (TypeError, ValueError):
+        return 1
+
+
 def restore_client_paths(files: dict[str, bytes], renames: Sequence[tuple[str, str]],
                          task: dict[str, Any]) -> dict[str, bytes]:
     """The outputs as the client would have made them: its paths in the parameters and the notebook,
-    its input digests in ``scores.json`` (what ``--resume`` compares)."""
+    its input digests in ``scores.json`` (what ``--resume`` compares).
+
+    The paths are replaced in the text; ``scores.json`` is written again only when its parameters or
+    digests still differ from the client's (another install's templates): dumping it costs ~15 ms."""
     out = dict(files)
     for name in ("report.ipynb", "report.html", "scores.json"):
         if name in out:
@@ -163,9 +181,10 @@ def restore_client_paths(files: dict[str, bytes], renames: Sequence[tuple[str, s
             out[name] = text.encode("utf-8")
     if "scores.json" in out:
         doc = json.loads(out["scores.json"])
-        doc["report"]["parameters"] = task["parameters"]
-        doc["report"]["inputs"] = task["digests"]
-        out["scores.json"] = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        if doc["report"].get("parameters") != task["parameters"] or doc["report"].get("inputs") != task["digests"]:
+            doc["report"]["parameters"] = task["parameters"]
+            doc["report"]["inputs"] = task["digests"]
+            out["scores.json"] = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     return out
 
 
@@ -194,7 +213,8 @@ def make_task(req: ReportRequest, renderer: Renderer, notebook: bytes, timeout: 
             shipped.append((wal.name, wal.read_bytes()))
         files[role] = {"files": shipped, "original": str(path.expanduser().resolve())}
     return {"client": req.client, "plain": {f: getattr(req, f) for f in PLAIN_FIELDS}, "files": files,
-            "values": values, "notebook": notebook, "formats": list(renderer.formats), "timeout": timeout,
+            "values": values, "notebook": notebook, "notebook_path": str(renderer.notebook_path),
+            "formats": list(renderer.formats), "timeout": timeout,
             "parameters": parameters, "digests": renderer.input_digests(req)}
 
 
@@ -216,21 +236,78 @@ def publish_files(out: Path, slug: str, files: dict[str, bytes]) -> Path:
     return final
 
 
-def open_client(scheduler: str | None, workers: int) -> tuple[Any, Any]:
-    """A Dask client: on the cluster at ``scheduler``, or on an embedded LocalCluster of ``workers``
-    processes bound to 127.0.0.1 (dashboard off). Returns (client, cluster or None)."""
-    import dask
-    from distributed import Client, LocalCluster
+#: Threads of each embedded worker: one kernel at a time (:func:`kernel_lanes`), a second report exporting.
+THREADS_PER_WORKER = 2
+#: Imported once in the process the embedded workers are forked from (see :mod:`cxassess.run.dask_preload`).
+WORKER_PRELOAD = ("cxassess.run.dask_preload",)
 
-    if scheduler:
-        try:
-            return Client(scheduler, timeout="30s"), None
-        except OSError as exc:
-            raise CxError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=40)
-    return Client(cluster), cluster
+
+def start_cluster(workers: int, plugin: ForkServerPlugin) -> Any:
+    """An embedded LocalCluster of ``workers`` processes on 127.0.0.1 (dashboard off), each starting its
+    fork server as it starts (``plugin``); the workers are forked from one process that imported
+    :data:`WORKER_PRELOAD` (multiprocessing's ``forkserver`` method), not each started from scratch."""
+    import dask
+    from distributed import LocalCluster
+    from distributed.utils import get_mp_context
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                          "distributed.worker.multiprocessing-method": "forkserver"}):
+        get_mp_context().set_forkserver_preload(list(WORKER_PRELOAD))  # before the first worker starts
+        return LocalCluster(n_workers=workers, threads_per_worker=THREADS_PER_WORKER, processes=True,
+                            host="127.0.0.1", dashboard_address=None, silence_logs=40, plugins=(plugin,))
+
+
+class Connection:
+    """The batch's Dask client: on the cluster at ``scheduler`` (the plugin registered there), or on an
+    embedded cluster (:func:`start_cluster`) that :meth:`start` begins in a background thread, so its
+    workers and fork servers start while this process reads and hashes the inputs."""
+
+    def __init__(self, scheduler: str | None, workers: int, plugin: ForkServerPlugin) -> None:
+        self.scheduler = scheduler
+        self.workers = max(1, int(workers))
+        self.plugin = plugin
+        self.client: Any = None
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._cluster: concurrent.futures.Future[Any] | None = None
+
+    def start(self) -> None:
+        """Begin starting the embedded cluster (nothing to do with a scheduler address)."""
+        if not self.scheduler and self._cluster is None:
+            self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="cxassess-cluster")
+            self._cluster = self._pool.submit(start_cluster, self.workers, self.plugin)
+
+    def open(self) -> Any:
+        """The connected client (waits for the embedded cluster)."""
+        from distributed import Client
+
+        if self.scheduler:
+            try:
+                self.client = Client(self.scheduler, timeout="30s")
+            except OSError as exc:
+                raise CxError(f"cannot reach the Dask scheduler at {self.scheduler}: {exc}") from None
+            self.client.register_plugin(self.plugin, name=PLUGIN_NAME)
+        else:
+            self.start()
+            assert self._cluster is not None
+            self.client = Client(self._cluster.result())
+        return self.client
+
+    def close(self) -> None:
+        """Close the client and the embedded cluster (after its start, if that is still going on)."""
+        client, self.client = self.client, None
+        if client is not None:
+            client.close()
+        started, self._cluster = self._cluster, None
+        if started is not None:
+            try:
+                cluster = started.result()
+            except Exception:  # noqa: BLE001 - it never started: nothing to close
+                cluster = None
+            if cluster is not None:
+                cluster.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
 
 def run_dask_batch(items: Sequence[Any], out_dir: Path | str, *, formats: Iterable[str] = FORMATS,
@@ -238,7 +315,7 @@ def run_dask_batch(items: Sequence[Any], out_dir: Path | str, *, formats: Iterab
                    timeout: int = CELL_TIMEOUT, progress: bool | None = None, scheduler: str | None = None,
                    options: Any = None) -> Any:
     """Render every item on Dask (see the module docstring); returns a :class:`~cxassess.run.batch.BatchResult`."""
-    from distributed import KilledWorker, as_completed
+    from distributed import as_completed
 
     from cxassess.run.batch import BatchResult, progress_bar, settle, write_index
 
@@ -250,58 +327,60 @@ def run_dask_batch(items: Sequence[Any], out_dir: Path | str, *, formats: Iterab
     renderer = Renderer(notebook=notebook, formats=formats, timeout=timeout)
     renderer.load()
     notebook_bytes = renderer.notebook_path.read_bytes()
-    results, todo = settle(items, renderer, out, resume)
-    tasks: dict[int, dict[str, Any]] = {}
-    for i in todo:
-        item = items[i]
-        assert item.request is not None  # settle() leaves only items with a request to do
-        try:
-            tasks[i] = make_task(item.request, renderer, notebook_bytes, timeout)
-        except CxError as exc:
-            results[i] = ReportResult(item.client, item.slug, out / item.slug, "failed", one_line(str(exc)))
-
-    bar = progress_bar(len(items), progress)
-    bar.update(len(items) - len(tasks))
-    if tasks:
-        client, cluster = open_client(scheduler, workers)
-        futures: dict[Any, int] = {}
-        try:
-            client.register_plugin(ForkServerPlugin(notebook_bytes, renderer.formats, timeout), name=PLUGIN_NAME)
+    connection = Connection(scheduler, workers, ForkServerPlugin(notebook_bytes, renderer.formats, timeout))
+    if not resume and any(item.request is not None for item in items):
+        connection.start()  # with --resume, only once something is left to render
+    bar: Any = None
+    futures: dict[Any, int] = {}
+    try:
+        results, todo = settle(items, renderer, out, resume)
+        tasks: dict[int, dict[str, Any]] = {}
+        for i in todo:
+            item = items[i]
+            assert item.request is not None  # settle() leaves only items with a request to do
+            try:
+                tasks[i] = make_task(item.request, renderer, notebook_bytes, timeout)
+            except CxError as exc:
+                results[i] = ReportResult(item.client, item.slug, out / item.slug, "failed", one_line(str(exc)))
+        bar = progress_bar(len(items), progress)
+        bar.update(len(items) - len(tasks))
+        if tasks:
+            client = connection.open()
             submitted = time.perf_counter()
             for i, task in tasks.items():
                 key = f"cxassess-report-{i}-{items[i].slug}-{os.urandom(4).hex()}"
                 futures[client.submit(render_task, task, key=key, retries=1, pure=False)] = i
             for future in as_completed(list(futures)):
                 i = futures[future]
-                item = items[i]
-                try:
-                    payload = future.result()
-                except KilledWorker:
-                    payload = {"status": "failed", "error": "the Dask worker rendering it died, and again on "
-                                                            "another worker: not rendered"}
-                except Exception as exc:  # noqa: BLE001 - one client's failure never stops the others
-                    payload = {"status": "failed", "error": one_line(f"{type(exc).__name__}: {exc}")}
-                seconds = time.perf_counter() - submitted
-                if payload["status"] == "ok":
-                    folder = publish_files(out, item.slug, payload["files"])
-                    results[i] = ReportResult(item.client, item.slug, folder, "ok",
-                                              files={n: folder / n for n in payload["files"]},
-                                              seconds=float(payload.get("seconds", seconds)))
-                else:
-                    results[i] = ReportResult(item.client, item.slug, out / item.slug, "failed",
-                                              payload["error"], seconds=seconds)
+                results[i] = collect(items[i], future, out, time.perf_counter() - submitted)
                 bar.update(1)
-        except BaseException:
-            client.cancel([f for f in futures if not f.done()], force=True)  # what has not started never will
-            raise
-        finally:
+    except BaseException:
+        if connection.client is not None:  # what has not started never will
+            connection.client.cancel([f for f in futures if not f.done()], force=True)
+        raise
+    finally:
+        if bar is not None:
             bar.close()
-            client.close()
-            if cluster is not None:
-                cluster.close()
-    else:
-        bar.close()
+        connection.close()
     final = [r for r in results if r is not None]
     batch = BatchResult(final, time.perf_counter() - started, "dask")
     batch.index = write_index(out, final)
     return batch
+
+
+def collect(item: Any, future: Any, out: Path, seconds: float) -> ReportResult:
+    """A finished task's report, published under ``out``, or its failure (a worker that died twice: named so)."""
+    from distributed import KilledWorker
+
+    try:
+        payload = future.result()
+    except KilledWorker:
+        payload = {"status": "failed", "error": "the Dask worker rendering it died, and again on another worker: "
+                                                "not rendered"}
+    except Exception as exc:  # noqa: BLE001 - one client's failure never stops the others
+        payload = {"status": "failed", "error": one_line(f"{type(exc).__name__}: {exc}")}
+    if payload["status"] != "ok":
+        return ReportResult(item.client, item.slug, out / item.slug, "failed", payload["error"], seconds=seconds)
+    folder = publish_files(out, item.slug, payload["files"])
+    return ReportResult(item.client, item.slug, folder, "ok", files={n: folder / n for n in payload["files"]},
+                        seconds=float(payload.get("seconds", seconds)))
