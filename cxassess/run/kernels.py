@@ -189,9 +189,10 @@ class LaunchedKernels(KernelSource):
     async def acquire(self, cwd: str) -> Kernel:
         from jupyter_client.manager import AsyncKernelManager
 
+        from cxassess.run.forkserver import KERNEL_OPTIONS
+
         km = AsyncKernelManager(kernel_name="python3")
-        await km.start_kernel(cwd=cwd, extra_arguments=[
-            "--HistoryManager.hist_file=:memory:", "--matplotlib=inline", "--IPKernelApp.log_level=50"])
+        await km.start_kernel(cwd=cwd, extra_arguments=[*KERNEL_OPTIONS, "--matplotlib=inline"])
         kc = km.client()
         kc.start_channels(hb=False)  # no heartbeat thread: see the note at the top
         try:

@@ -206,14 +206,18 @@ class Renderer:
         when a deck or workbook is wanted, its report objects (:func:`cxassess.report.content.kernel_objects`)."""
         from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+        from cxassess.run.pipeline import PipelinedClient
+
         kernel = await self.source.acquire(self.cwd)
         try:
-            client = _client_class()(nb, km=kernel.km, timeout=self.timeout, kernel_name="python3",
-                                    resources={"metadata": {"path": self.cwd}}, allow_errors=False)
+            client = PipelinedClient(nb, km=kernel.km, timeout=self.timeout, kernel_name="python3",
+                                     resources={"metadata": {"path": self.cwd}}, allow_errors=False)
             client.kc = kernel.kc
-            await client.async_execute()
-            kernel_scores = await _kernel_scores(kernel.kc)
-            objects = await _kernel_expression(kernel.kc, KERNEL_OBJECTS) if derived(self.formats) else None
+            # the scores (and the report objects) are asked for in the same queue as the cells
+            expressions = {"scores": KERNEL_SCORES, **({"objects": KERNEL_OBJECTS} if derived(self.formats) else {})}
+            values = await client.run_pipelined(expressions)
+            kernel_scores = _scores_document(values["scores"])
+            objects = values.get("objects")
         except CellExecutionError as exc:
             name = getattr(exc, "ename", "") or "Error"
             value = getattr(exc, "evalue", "") or str(exc)
@@ -228,38 +232,12 @@ class Renderer:
         return kernel_scores, objects
 
 
-_CLIENT_CLASS: Any = None
-
-
-def _client_class() -> Any:
-    """nbclient's NotebookClient for a kernel we started: it must not take over Ctrl-C.
-
-    NotebookClient's own set-up installs SIGINT/SIGTERM handlers that only stop the current
-    kernel, so Ctrl-C would fail one client and the batch would go on. Our kernel is already
-    started and ready, so the set-up has nothing to do; Ctrl-C stops the whole run.
-    """
-    global _CLIENT_CLASS
-    if _CLIENT_CLASS is None:
-        from contextlib import asynccontextmanager
-
-        from nbclient import NotebookClient
-
-        class ReportClient(NotebookClient):
-            @asynccontextmanager
-            async def async_setup_kernel(self, **kwargs: Any) -> Any:
-                yield
-
-        _CLIENT_CLASS = ReportClient
-    return _CLIENT_CLASS
-
-
-async def _kernel_scores(kc: Any, timeout: float = 30) -> dict[str, Any] | None:
+def _scores_document(text: str | None) -> dict[str, Any] | None:
     """The notebook's own ``scores`` as a dict (what the report shows), or None when it has none.
 
-    One silent request with a user expression after the last cell: cheaper than scoring again
-    here, and exactly the numbers behind the report.
+    The kernel hands it over as JSON text (:data:`~cxassess.report.content.KERNEL_SCORES`, a user
+    expression after the last cell): cheaper than scoring again here, and exactly the numbers behind the report.
     """
-    text = await _kernel_expression(kc, KERNEL_SCORES, timeout)
     try:
         doc = json.loads(text) if text is not None else None
     except ValueError:
@@ -267,38 +245,12 @@ async def _kernel_scores(kc: Any, timeout: float = 30) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) and "dimensions" in doc and "overall" in doc else None
 
 
-async def _kernel_expression(kc: Any, code: str, timeout: float = 30) -> str | None:
-    """The text an expression evaluates to in the kernel's namespace (a silent request), or None."""
-    import ast
-    from queue import Empty
-
-    msg_id = kc.execute("", silent=True, store_history=False, user_expressions={"value": code})
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        try:
-            msg = await kc.shell_channel.get_msg(timeout=max(0.1, deadline - loop.time()))
-        except Empty:
-            break
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        result = msg["content"].get("user_expressions", {}).get("value", {})
-        if result.get("status") != "ok":
-            return None
-        try:
-            text = ast.literal_eval(result["data"]["text/plain"])
-        except (KeyError, ValueError, SyntaxError, TypeError):
-            return None
-        return text if isinstance(text, str) else None
-    return None
-
-
 def _warm_driver() -> None:
     """Import what rendering needs and compile the HTML template once, before the first report."""
-    import nbclient  # noqa: F401
     import nbformat
     import papermill.parameterize  # noqa: F401
 
+    import cxassess.run.pipeline  # noqa: F401 - nbclient
     import cxassess.scoring.score  # noqa: F401
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("*warm-up*")])
