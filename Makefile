@@ -23,7 +23,8 @@ venv: sysdeps $(STAMP)
 # - the browser tests drive Debian's Chromium with Playwright (no browser is ever downloaded);
 # - the store tests start a throw-away PostgreSQL server (Debian's postgresql, its pg_ctl);
 # - LibreOffice opens the PowerPoint decks and Excel workbooks as a real client would, and
-#   poppler's pdftoppm turns the decks' PDF pages into PNGs a person can look at.
+#   poppler's pdftoppm turns the decks' PDF pages into PNGs a person can look at;
+# - the JupyterHub test puts Debian's configurable-http-proxy (Node; pulls Debian's nodejs) in front of the hub.
 SYSDEPS_LIBS := libpangoft2-1.0 libharfbuzz-subset
 sysdeps:
 	@missing=""; \
@@ -33,6 +34,7 @@ sysdeps:
 	lean=""; ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || lean="$$lean postgresql"; \
 	command -v soffice >/dev/null || lean="$$lean libreoffice-impress libreoffice-calc"; \
 	command -v pdftoppm >/dev/null || lean="$$lean poppler-utils"; \
+	command -v configurable-http-proxy >/dev/null || lean="$$lean node-configurable-http-proxy"; \
 	if [ -n "$$pkgs$$lean" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing with apt-get:$$pkgs$$lean"; \
