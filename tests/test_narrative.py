@@ -254,7 +254,9 @@ def test_item_ranking_html(scores):
     assert ">4.00<" in best and ">1.50<" in worst
     # beside the mean, the answer split: silos answers are 2, 2, 2, 1, 1, 1, all below the midpoint
     assert '<span class="cx-dist-label">0% · 0% · 100%</span>' in worst
-    assert ("background:linear-gradient(to right, #1f5a8a 0 0.0%, #c9ced6 0.0% 0.0%, #c8553d 0.0% 100%)" in worst
+    # one position per colour stop (WeasyPrint ignores a gradient with two-position stops: no bar in the PDF)
+    assert ("background:linear-gradient(to right, #1f5a8a 0%, #1f5a8a 0.0%, #c9ced6 0.0%, #c9ced6 0.0%, "
+            "#c8553d 0.0%, #c8553d 100%)" in worst
             and 'title="favourable 0%, neutral 0%, unfavourable 100%"' in worst)
 
 

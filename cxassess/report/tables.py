@@ -142,8 +142,9 @@ def distribution_bar(split: tuple[float, float, float] | None) -> str:
     if split is None:
         return '<span class="cx-note">–</span>'
     fav, neu = split[0] * 100, (split[0] + split[1]) * 100
-    gradient = (f"linear-gradient(to right, {FAVOURABLE} 0 {fav:.1f}%, {NEUTRAL} {fav:.1f}% {neu:.1f}%, "
-                f"{UNFAVOURABLE} {neu:.1f}% 100%)")
+    # one position per colour stop: WeasyPrint drops a gradient with two-position stops ("#abc 0 40%")
+    gradient = (f"linear-gradient(to right, {FAVOURABLE} 0%, {FAVOURABLE} {fav:.1f}%, {NEUTRAL} {fav:.1f}%, "
+                f"{NEUTRAL} {neu:.1f}%, {UNFAVOURABLE} {neu:.1f}%, {UNFAVOURABLE} 100%)")
     title = f"favourable {split[0]:.0%}, neutral {split[1]:.0%}, unfavourable {split[2]:.0%}"
     return (f'<div class="cx-dist" style="background:{gradient}" title="{title}"></div>'
             f'<span class="cx-dist-label">{split[0]:.0%} · {split[1]:.0%} · {split[2]:.0%}</span>')
