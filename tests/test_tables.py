@@ -130,3 +130,46 @@ def test_missing_empty_and_folder_alike(mini_q, tmp_path):
     for read in (lambda p: read_responses(p, mini_q), import_export):
         with pytest.raises(CxError, match="the workbook is empty"):
             read(empty)
+
+
+# the plain fast path of read_table must read exactly what the careful row check and parse read, or step aside
+PLAIN_CASES = [
+    b"a,b,c\n1,2,3\n4,5,6\n",
+    b"a,b,c\r\n1,2,3\r\n4,5,6",  # Windows line ends, no final line break
+    b"\xef\xbb\xbfa,b,c\n1,2,3\n",  # a BOM
+    b"a,b,c\n1,2\n4,5,6\n",  # a short row
+    b"a,b,c\n1,2,3,4\n",  # a wider row with a value
+    b"a,b,c\n1,2,3,\n",  # a wider row, empty extra field
+    b"a,b,c,,\n1,2,3\n4,5,6,,\n",  # trailing blank header names
+    b"a,b,c\n\n1,2,3\n",  # a blank line
+    b"a,b,c\n   \n1,2,3\n",  # a line of spaces
+    b"\na,b,c\n1,2,3\n",  # a blank line above the header
+    b"title\na,b,c\n1,2,3\n4,5,6\n",  # a title line
+    b'a,b,c\n1,"2,x",3\n',  # a quoted separator
+    b"a,b,c\r1,2,3\r",  # lone carriage returns
+    b"a;b;c\n1;2;3\n",
+    b"a,b,c\n1,,\n,,\n",
+]
+
+
+@pytest.mark.parametrize("data", PLAIN_CASES)
+@pytest.mark.parametrize("whole_rows", [True, False])
+def test_the_plain_path_reads_what_the_careful_path_reads(tmp_path, data, whole_rows):
+    from cxassess.io.tables import _check_row_widths, _parse, _parse_plain
+
+    sep = ";" if b";" in data else ","
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+    try:
+        careful = _parse(data, encoding, sep, True, _check_row_widths(data, encoding, sep, path,
+                                                                      short_rows_are_errors=whole_rows))
+    except CxError:
+        careful = None
+    fast = _parse_plain(data, encoding, sep, True, whole_rows)
+    if fast is not None:  # whatever the fast path reads, the careful one reads alike (and raises nothing)
+        assert careful is not None
+        assert fast.astype(object).equals(careful.astype(object))
+    # files the rules refuse are always left to the careful path, which names the rows at fault
+    if careful is None:
+        assert fast is None

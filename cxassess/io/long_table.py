@@ -137,6 +137,11 @@ def attributes_table(table: LongTable, kept_rows: np.ndarray[Any, Any], source: 
     attrs = list(frame.columns)
     if not attrs:
         return pd.DataFrame(index=order), []
+    first = _first_rows(id_codes)
+    if first is not None and all(_constant(frame[c], id_codes, first) for c in attrs):
+        # the usual case: each respondent's rows agree, so the first row of each says it all
+        out = pd.DataFrame({c: np.asarray(frame[c].iloc[first], dtype=object) for c in attrs}, index=order)
+        return out.replace("", np.nan), []
     keys = pd.DataFrame({"_id": id_codes, **{f"_{n}": pd.factorize(frame[c])[0] for n, c in enumerate(attrs)}})
     distinct = ~keys.duplicated().to_numpy()
     sub_codes = id_codes[distinct]
@@ -157,3 +162,21 @@ def attributes_table(table: LongTable, kept_rows: np.ndarray[Any, Any], source: 
                        index=pd.Index(names[sub_codes[first]], name="respondent_id"))
     out = out.replace("", np.nan)
     return out.reindex(order), problems
+
+
+def _first_rows(codes: np.ndarray[Any, np.dtype[np.intp]]) -> np.ndarray[Any, np.dtype[np.intp]] | None:
+    """The position of each code's first row, for codes numbered in order of first appearance (as
+    :func:`factorize_text` numbers them): a row holds a new code exactly where it exceeds all before it."""
+    if not len(codes) or codes.min() < 0:
+        return None
+    new = np.empty(len(codes), dtype=bool)
+    new[0] = True
+    np.greater(codes[1:], np.maximum.accumulate(codes)[:-1], out=new[1:])
+    return np.flatnonzero(new)
+
+
+def _constant(cells: pd.Series, id_codes: np.ndarray[Any, np.dtype[np.intp]],
+              first: np.ndarray[Any, np.dtype[np.intp]]) -> bool:
+    """Whether every row of a respondent has the value of that respondent's first row."""
+    codes = np.asarray(cells.cat.codes) if isinstance(cells.dtype, pd.CategoricalDtype) else pd.factorize(cells)[0]
+    return bool((codes == codes[first][id_codes]).all())

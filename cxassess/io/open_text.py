@@ -9,6 +9,7 @@ file an open question is a column named by its id (any case); in a long file a r
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cxassess.io.respondents import respondent_column
@@ -36,10 +37,13 @@ def split_open_text(df: pd.DataFrame, q: Questionnaire, first_row: int = 2) -> t
         return df, empty_comments()
     lower = {str(c).lower(): c for c in df.columns}
     if "item_id" in lower and "value" in lower:  # long: rows of open questions
-        item = df[lower["item_id"]].astype(str).str.strip().str.casefold()
-        is_open = item.isin(set(ids))
+        # each distinct item text folded once: a long file repeats a few dozen ids a million times
+        codes, uniques = pd.factorize(df[lower["item_id"]], use_na_sentinel=False)
+        folded = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip().str.casefold()
+        is_open = pd.Series(folded.isin(set(ids)).to_numpy()[codes], index=df.index)
         if not is_open.any():
             return df, empty_comments()
+        item = pd.Series(folded.to_numpy()[codes], index=df.index)
         rid = lower.get("respondent_id") or respondent_column(list(df.columns))
         part = df.loc[is_open]
         who = (part[rid].astype(str).str.strip() if rid is not None

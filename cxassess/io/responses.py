@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from cxassess.errors import CxError, OnError, Problem, ResponsesError, check_on_error
-from cxassess.io.cells import STATUSES, clean_frame, parse_values
+from cxassess.io.cells import STATUSES, clean_frame, distinct_cells, read_cells
 from cxassess.io.header import attribute_marks, check_header, item_id_case, missing_item_columns, unnamed_columns
-from cxassess.io.long_table import LONG_COLUMNS, attributes_table, detect_layout, factorize_text, to_long
+from cxassess.io.long_table import LONG_COLUMNS, attributes_table, detect_layout, to_long
 from cxassess.io.open_text import empty_comments, split_open_text
 from cxassess.io.respondents import RESPONDENT_ID_ALIASES, respondent_column
 from cxassess.questionnaire.model import Questionnaire, as_questionnaire
@@ -102,36 +102,45 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
         raise CxError(f"{source}: {msg}") from None
     problems = header_problems + table.problems
     layout, long = table.layout, table.answers
+    n_items = len(q.item_ids)
+    rows = long["_row"].to_numpy()
 
-    blank_id = (long["respondent_id"] == "").to_numpy()
-    for r in pd.unique(long["_row"].to_numpy()[blank_id]):
-        problems.append(Problem(source, int(r), "respondent_id", "the respondent id is empty"))
-    long = long.loc[~blank_id]
+    # every step below works on whole columns as arrays and a mask of the rows kept: a million answers
+    # are never copied row by row, and each rare problem has its own loop
+    rid_codes, rid_values = distinct_cells(long["respondent_id"])
+    keep = (rid_values != "")[rid_codes]
+    if not keep.all():
+        for r in pd.unique(rows[~keep]):
+            problems.append(Problem(source, int(r), "respondent_id", "the respondent id is empty"))
 
-    value, status, invalid, message = parse_values(long["value"], q)
-    value_col = "value" if layout == "long" else None
-    for r, item, text in zip(long.loc[invalid, "_row"], long.loc[invalid, "item_id"], message[invalid], strict=True):
-        problems.append(Problem(source, int(r), value_col or item, text))
-    bad = invalid.to_numpy()
-    long = pd.DataFrame({"respondent_id": long["respondent_id"], "item_id": long["item_id"], "value": value,
-                         "status": status, "_row": long["_row"]}).loc[~bad]
+    value, status, invalid, message = read_cells(long["value"], q)
+    bad = invalid & keep
+    if message is not None and bad.any():
+        value_col = "value" if layout == "long" else None
+        items = np.asarray(long["item_id"], dtype=object)
+        for r, item, text in zip(rows[bad], items[bad], message[bad], strict=True):
+            problems.append(Problem(source, int(r), value_col or item, text))
+    keep &= ~invalid
 
-    respondent = pd.factorize(long["respondent_id"])[0]
     item_codes = _item_positions(long["item_id"], q)
-    pair = respondent.astype(np.int64) * (len(q.item_ids) + 1) + item_codes
-    dup = pd.Series(pair).duplicated(keep=False).to_numpy()
-    if dup.any():
-        twice = long.loc[dup].assign(_pair=pair[dup])
+    # one number per (respondent, item); both codes may be -1 (missing), hence the shift by one
+    pair = (rid_codes[keep].astype(np.int64) + 1) * (n_items + 2) + item_codes[keep] + 1
+    if _repeats(pair, (len(rid_values) + 1) * (n_items + 2)):
+        kept = np.flatnonzero(keep)
+        dup = pd.Series(pair).duplicated(keep=False).to_numpy()
+        twice = pd.DataFrame({"respondent_id": np.asarray(long["respondent_id"], dtype=object)[kept[dup]],
+                              "item_id": np.asarray(long["item_id"], dtype=object)[kept[dup]],
+                              "_row": rows[kept[dup]], "_pair": pair[dup]})
         for _, g in twice.groupby("_pair", sort=False):
-            rows = ", ".join(str(int(r)) for r in g["_row"])
+            listed = ", ".join(str(int(r)) for r in g["_row"])
             rid, item = g["respondent_id"].iloc[0], g["item_id"].iloc[0]
             problems.append(
                 Problem(source, int(g["_row"].iloc[-1]), "item_id",
-                        f"respondent '{rid}' answered item '{item}' more than once (rows {rows}); keep one answer")
+                        f"respondent '{rid}' answered item '{item}' more than once (rows {listed}); keep one answer")
             )
-        long, item_codes = long.loc[~dup], item_codes[~dup]
+        keep[kept[dup]] = False
 
-    attributes, attr_problems = attributes_table(table, long["_row"].to_numpy(), source)
+    attributes, attr_problems = attributes_table(table, rows[keep], source)
     problems.extend(attr_problems)
 
     if problems and on_error == "raise":
@@ -139,28 +148,37 @@ def responses_from_frame(df: pd.DataFrame, questionnaire: Questionnaire | str | 
 
     warnings: list[Problem] = missing_item_columns(df.columns, q, source, notes) if layout == "wide" else []
     # respondents in order of first answer, as codes: no groupby over a million text cells
-    codes, names = factorize_text(long["respondent_id"])
-    values = long["value"].to_numpy(dtype=float)
+    codes, first_code = pd.factorize(rid_codes[keep])
+    names = pd.Index(rid_values[first_code], dtype=object)
+    values = value[keep]
     counts = np.bincount(codes, weights=~np.isnan(values), minlength=len(names))
     for rid in names[counts == 0]:
         warnings.append(no_usable_answer(source, rid))
-    if long.empty or not (counts > 0).any():
+    if not len(values) or not (counts > 0).any():
         raise ResponsesError(source, problems + [Problem(source, None, None,
                                                          "no usable answers: every answer is missing or invalid")])
 
     answers = pd.DataFrame({
         # categoricals: the scorer factorises a million answers in milliseconds
-        "respondent_id": pd.Categorical.from_codes(codes, categories=names),
-        "item_id": pd.Categorical.from_codes(item_codes, categories=q.item_ids),
+        "respondent_id": pd.Categorical.from_codes(codes, categories=names, validate=False),
+        "item_id": pd.Categorical.from_codes(item_codes[keep], categories=q.item_ids, validate=False),
         "value": values,
-        "status": pd.Categorical.from_codes(np.asarray(long["status"].cat.codes), categories=list(STATUSES)),
+        "status": pd.Categorical.from_codes(status[keep], categories=list(STATUSES), validate=False),
     })
     return Responses(source, layout, answers, attributes, errors=problems, warnings=warnings, notes=notes,
                      questionnaire=q, comments=comments)
 
 
 def _item_positions(items: pd.Series, q: Questionnaire) -> np.ndarray[Any, np.dtype[np.int64]]:
-    """The position of each answer's item in the questionnaire, through the categories (never per cell)."""
-    cells = pd.Categorical(items)
-    where = pd.Index(q.item_ids).get_indexer(pd.Index(np.asarray(cells.categories, dtype=object)))
-    return np.asarray(where[cells.codes], dtype=np.int64)
+    """The position of each answer's item in the questionnaire, through the distinct cells (never per cell)."""
+    codes, values = distinct_cells(items)
+    where = pd.Index(q.item_ids).get_indexer(pd.Index(values, dtype=object))
+    return np.asarray(where[codes], dtype=np.int64)
+
+
+def _repeats(pair: np.ndarray[Any, np.dtype[np.int64]], size: int) -> bool:
+    """Whether a (respondent, item) code appears twice: marks in a grid of every possible pair, one byte
+    each (an eighth of the scorer's matrix of the same answers), instead of hashing a million codes."""
+    seen = np.zeros(size, dtype=bool)
+    seen[pair] = True
+    return int(np.count_nonzero(seen)) < len(pair)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cxassess.questionnaire.model import Questionnaire
-from cxassess.scoring.moments import group_sums, membership
+from cxassess.scoring.moments import group_sums, level_counts, membership
 
 __all__ = ["answer_shares", "group_answer_shares"]
 
@@ -24,14 +24,19 @@ def _shares(g: np.ndarray, matrix: np.ndarray, q: Questionnaire, min_size: int) 
     """Per group (rows of membership ``g``) and item: answers and the three shares (NaN below ``min_size``)."""
     mid = (q.scale.min + q.scale.max) / 2
     k = matrix.shape[1]
-    # answers, favourable, neutral, unfavourable counts in one float product (NaN compares False)
-    tests = np.hstack([~np.isnan(matrix), matrix > mid, matrix == mid, matrix < mid]).astype(float)
-    counts = group_sums(g, tests)
-    n = counts[:, :k]
+    tally = level_counts(g, matrix)
+    if tally is not None:  # whole scale points: the shares follow from each point's tally
+        parts = [tally.sums()[0], *(tally.where(test) for test in
+                                    (tally.levels > mid, tally.levels == mid, tally.levels < mid))]
+    else:  # answers, favourable, neutral, unfavourable counts in one float product (NaN compares False)
+        tests = np.hstack([~np.isnan(matrix), matrix > mid, matrix == mid, matrix < mid]).astype(float)
+        counts = group_sums(g, tests)
+        parts = [counts[:, c * k:(c + 1) * k] for c in range(4)]
+    n = parts[0]
     out: dict[str, np.ndarray] = {"n": n.astype(int)}
     with np.errstate(invalid="ignore", divide="ignore"):
         for c, name in enumerate(SHARES, start=1):
-            out[name] = np.where(n >= max(min_size, 1), counts[:, c * k:(c + 1) * k] / n, np.nan)
+            out[name] = np.where(n >= max(min_size, 1), parts[c] / n, np.nan)
     return out
 
 

@@ -3,14 +3,22 @@
 The statistics of groups (gaps, ICC, rwg(j), awg, answer shares) all need the same few sums per
 group and column; a groups x respondents membership matrix ``g`` gives them as ``g @ x`` without a
 Python loop over groups or columns. NaN (no answer, no score) is skipped everywhere.
+
+Answers are whole scale points, so the sums of an answer matrix are sums of small whole numbers,
+which floating point adds exactly in any order: :func:`level_counts` tallies each group's answers
+per statement and scale point in one ``bincount`` (no copies of the matrix three or four times
+wide), and the counts, sums and sums of squares follow from the tallies, to the last bit what
+adding the cells one by one gives. Scores (means of answers) are summed in the matrix's own order.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["group_sums", "membership", "moments"]
+__all__ = ["LevelCounts", "group_sums", "level_counts", "membership", "moments"]
 
 
 def membership(values: np.ndarray, groups: list[str]) -> np.ndarray:
@@ -40,16 +48,64 @@ def group_sums(g: np.ndarray, x: np.ndarray) -> np.ndarray:
     return out
 
 
+#: whole values spanning more points than this are summed cell by cell (a tally would be mostly empty)
+_MOST_LEVELS = 64
+
+
+@dataclass(frozen=True)
+class LevelCounts:
+    """Per group and column, how many cells hold each of ``levels`` (the whole values present)."""
+
+    levels: np.ndarray  # the values, ascending
+    counts: np.ndarray  # groups x columns x levels
+
+    def sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per group and column: count, sum and sum of squares of the values (NaN cells not counted)."""
+        n = self.counts.sum(axis=-1).astype(float)
+        return n, self.counts @ self.levels, self.counts @ self.levels**2
+
+    def where(self, levels: np.ndarray) -> np.ndarray:
+        """Per group and column: how many cells hold one of the levels marked in ``levels`` (a mask)."""
+        result: np.ndarray = self.counts[..., levels].sum(axis=-1).astype(float)
+        return result
+
+
+def level_counts(g: np.ndarray, x: np.ndarray) -> LevelCounts | None:
+    """The tallies of ``x``'s values per group (rows of membership ``g``) and column, or None when ``x``
+    holds anything but whole numbers over a short range (then the values are summed one by one)."""
+    ok = ~np.isnan(x)
+    if not ok.any() or not g.shape[0]:
+        return None
+    lo, hi = float(np.fmin.reduce(x, axis=None)), float(np.fmax.reduce(x, axis=None))  # NaN skipped, no copy
+    if not hi - lo < _MOST_LEVELS:
+        return None
+    span = int(hi - lo) + 1
+    shifted = np.where(ok, x - lo, span)  # a missing cell is one more level, left out below
+    codes = shifted.astype(np.int64)
+    if not np.array_equal(codes, shifted):
+        return None
+    groups, k = g.shape[0], x.shape[1]
+    member = g.any(axis=0)
+    group = g.argmax(axis=0)[member]
+    cells = (group[:, None] * k + np.arange(k)) * (span + 1) + codes[member]
+    counts = np.bincount(cells.ravel(), minlength=groups * k * (span + 1)).reshape(groups, k, span + 1)
+    return LevelCounts(lo + np.arange(span, dtype=float), counts[..., :span])
+
+
 def moments(g: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per group (rows of ``g``) and column of ``x``: count, mean and sample variance (NaN skipped).
 
     Mean is NaN without a value, variance NaN with fewer than two.
     """
-    ok = ~np.isnan(x)
-    filled = np.where(ok, x, 0.0)
-    k = x.shape[1]
-    sums = group_sums(g, np.hstack([ok.astype(float), filled, filled**2]))
-    n, s, ss = sums[:, :k], sums[:, k:2 * k], sums[:, 2 * k:]
+    tally = level_counts(g, x)
+    if tally is not None:
+        n, s, ss = tally.sums()
+    else:
+        ok = ~np.isnan(x)
+        filled = np.where(ok, x, 0.0)
+        k = x.shape[1]
+        sums = group_sums(g, np.hstack([ok.astype(float), filled, filled**2]))
+        n, s, ss = sums[:, :k], sums[:, k:2 * k], sums[:, 2 * k:]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = s / n
         var = np.clip((ss - n * mean**2) / (n - 1), 0.0, None)

@@ -45,7 +45,9 @@ def one_factor_loadings(r: np.ndarray, tol: float = 1e-8, max_iter: int = 2000) 
     Solved by iterated principal axes: put the communalities ``λ²`` on the diagonal, take the first
     eigenvector scaled by the root of its eigenvalue, repeat; its fixed point is the least-squares
     (minres) solution. Communalities are kept at most 1 (no Heywood case); loadings are signed
-    so that their sum is positive. A stack is solved together (one batched eigh per step).
+    so that their sum is positive. A stack is solved together (one batched eigh per step), each matrix
+    leaving the stack when it has converged: its loadings are those it has fitted alone, and the steps
+    left cost only what the matrices still moving need (items that share no factor converge slowly).
     """
     stack = np.asarray(r, dtype=float)
     single = stack.ndim == 2
@@ -54,15 +56,22 @@ def one_factor_loadings(r: np.ndarray, tol: float = 1e-8, max_iter: int = 2000) 
     diag = np.arange(k)
     h = np.clip(1 - 1 / np.diagonal(np.linalg.pinv(work), axis1=-2, axis2=-1), 0.0, 1.0)  # squared multiple r
     lam = np.sqrt(h)
+    fitted = lam.copy()
+    moving = np.arange(len(work))  # the matrices of the stack not converged yet
     for _ in range(max_iter):
         work[:, diag, diag] = np.clip(h, 0.0, 1.0)
         values, vectors = np.linalg.eigh(work)
         new = vectors[..., -1] * np.sqrt(np.clip(values[:, -1:], 0.0, None))
-        done = np.abs(np.abs(new) - np.abs(lam)).max() < tol
+        done = np.abs(np.abs(new) - np.abs(lam)).max(axis=-1) < tol
         lam, h = new, new**2
-        if done:
-            break
-    lam = np.where(lam.sum(axis=-1, keepdims=True) < 0, -lam, lam)
+        if done.any():
+            fitted[moving[done]] = new[done]
+            going = ~done
+            moving, work, lam, h = moving[going], work[going], lam[going], h[going]
+            if not len(moving):
+                break
+    fitted[moving] = lam  # those still moving after max_iter steps: their last step
+    lam = np.where(fitted.sum(axis=-1, keepdims=True) < 0, -fitted, fitted)
     result: np.ndarray = lam[0] if single else lam
     return result
 
