@@ -204,20 +204,50 @@ def derived_floor(manifest: Path, n: int) -> dict[str, float]:
     return {key: value / max(len(rows) - 1, 1) for key, value in times.items()}
 
 
-def dask_against_local(manifest: Path, work: Path, n: int, keep: bool) -> int:
-    """HTML reports: the local executor and an embedded Dask cluster, 1 and 2 workers each, whole commands."""
+def subset_manifest(manifest: Path, n: int) -> Path:
+    """The first ``n`` clients of ``manifest``, beside it."""
+    lines = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = manifest.with_name(f"manifest-{n}.csv")
+    path.write_text("".join(lines[: n + 1]), encoding="utf-8")
+    return path
+
+
+def dask_against_local(manifest: Path, work: Path, sizes: list[int], keep: bool) -> int:
+    """HTML reports: the local executor and an embedded Dask cluster, 1 and 2 workers each, whole commands,
+    for each number of clients in ``sizes``; from the smallest and the largest, each run's cost per report
+    once started (the slope) and fixed per run (start-up and shut-down: the intercept)."""
     r: dict[str, float] = {}
-    for executor in ("local", "dask"):
-        for workers in (1, 2):
-            key = f"{executor} --workers {workers}"
-            r[key] = cxassess_batch(manifest, work / f"{executor}-{workers}", workers, "html", n, executor=executor)
-            print(f"[HTML] cxassess batch --executor {key} ({n} clients): {r[key]:.3f} s/report, "
-                  f"{CPU[f'batch-{executor}-{workers}-html']:.3f} CPU-s/report", flush=True)
+    runs = [(executor, workers) for workers in (1, 2) for executor in ("local", "dask")]
+    for n in sizes:
+        subset = subset_manifest(manifest, n)
+        for executor, workers in runs:
+            key = f"{executor} --workers {workers}, {n} clients"
+            r[key] = cxassess_batch(subset, work / f"{executor}-{workers}", workers, "html", n, executor=executor)
+            r[f"{key} CPU"] = CPU[f"batch-{executor}-{workers}-html"]
+            print(f"[HTML] cxassess batch --executor {key}: {r[key]:.3f} s/report, "
+                  f"{r[f'{key} CPU']:.3f} CPU-s/report (load {os.getloadavg()[0]:.1f})", flush=True)
     print(f"\nload average after: {os.getloadavg()[0]:.2f} (other work on the machine inflates wall-clock figures)")
-    for workers in (1, 2):
-        local, dask = r[f"local --workers {workers}"], r[f"dask --workers {workers}"]
-        print(f"{workers} worker(s): Dask {dask:.3f} s/report against local {local:.3f}: "
-              f"{(dask / local - 1) * 100:+.0f}% (cluster start-up included; goal under +10% at 2 workers)")
+    for n in sizes:
+        for workers in (1, 2):
+            local, dask = r[f"local --workers {workers}, {n} clients"], r[f"dask --workers {workers}, {n} clients"]
+            print(f"{n} clients, {workers} worker(s): Dask {dask:.3f} s/report against local {local:.3f}: "
+                  f"{(dask / local - 1) * 100:+.0f}% (start-up included; goal under +10% at 2 workers)")
+    small, large = min(sizes), max(sizes)
+    if large > small:
+        print(f"\nfrom {small} and {large} clients: per report once started (slope), fixed per run (intercept)")
+        for executor, workers in runs:
+            for unit, suffix in (("s", ""), ("CPU-s", " CPU")):
+                t1 = r[f"{executor} --workers {workers}, {small} clients{suffix}"] * small
+                t2 = r[f"{executor} --workers {workers}, {large} clients{suffix}"] * large
+                slope = (t2 - t1) / (large - small)
+                r[f"{executor} --workers {workers} per report{suffix}"] = slope
+                r[f"{executor} --workers {workers} fixed{suffix}"] = t1 - slope * small
+                print(f"  {executor} --workers {workers}: {slope:.3f} {unit}/report + {t1 - slope * small:.2f} {unit}")
+        for workers in (1, 2):
+            local, dask = r[f"local --workers {workers} per report"], r[f"dask --workers {workers} per report"]
+            print(f"{workers} worker(s), once started: Dask {dask:.3f} s/report against local {local:.3f}: "
+                  f"{(dask / local - 1) * 100:+.0f}%; fixed: Dask {r[f'dask --workers {workers} fixed']:.2f} s "
+                  f"against local {r[f'local --workers {workers} fixed']:.2f} s")
     (work / "results-dask.json").write_text(json.dumps(r, indent=2), encoding="utf-8")
     if not keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -236,17 +266,23 @@ def main() -> int:
     parser.add_argument("--executor", choices=["local", "dask"], default="local",
                         help="dask: HTML reports on an embedded Dask cluster of 1 and 2 workers beside the local "
                              "executor's --workers 1 and 2, in one run (and nothing else)")
+    parser.add_argument("--dask-sizes", default="24,48", metavar="N,M",
+                        help="with --executor dask: the numbers of clients to run (default 24,48; from two, the "
+                             "cost per report once started and the fixed cost per run)")
     args = parser.parse_args()
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="cxassess-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     (work / "in").mkdir(exist_ok=True)
+    sizes = sorted({int(n) for n in args.dask_sizes.split(",") if n.strip()})
+    if args.executor == "dask":
+        args.clients = max(sizes)
     manifest = make_clients(work / "in", args.clients)
     print(f"{args.clients} synthetic clients in {work / 'in'}; {os.cpu_count()} CPUs; "
           f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
 
     if args.executor == "dask":
-        return dask_against_local(manifest, work, args.clients, keep=bool(args.keep))
+        return dask_against_local(manifest, work, sizes, keep=bool(args.keep))
 
     results: dict[str, dict[str, float]] = {}
     for fmt, pdf in (("html", False), ("html,pdf", True)):

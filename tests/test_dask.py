@@ -18,7 +18,7 @@ import pytest
 from probe import probe_state
 
 from cxassess._util.paths import DEMO_DIR, NOTEBOOKS_DIR
-from cxassess._util.safe import slugify
+from cxassess._util.safe import escape_html, slugify
 from cxassess.report.request import ReportRequest
 from cxassess.run.batch import BatchItem, batch, summary_table
 from cxassess.run.dask import run_dask_batch
@@ -203,3 +203,66 @@ def test_ctrl_c_cancels_what_has_not_started_and_leaves_only_whole_reports(tmp_p
     for folder in folders:  # every folder left is a whole report, no temporary ones
         assert not folder.name.startswith(".")
         assert sorted(p.name for p in folder.iterdir()) == ["report.html", "report.ipynb", "scores.json"]
+
+
+def test_kernel_lanes_leave_a_thread_for_the_previous_report():
+    from cxassess.run.dask import kernel_lanes
+
+    assert [kernel_lanes(n) for n in (1, 2, 3, 4, 8)] == [1, 1, 1, 2, 4]
+    assert kernel_lanes(None) == 1 and kernel_lanes("x") == 1
+
+
+def test_restored_paths_keep_the_workers_scores_json_when_it_matches_and_rewrite_it_when_not():
+    from cxassess.run.dask import restore_client_paths
+
+    here, there = "/tmp/cxassess-dask-x/report-1/in/responses/a&b.csv", "/home/Zoë \"q\"/a&b.csv"
+    nb_here, nb_there = "/tmp/cxassess-dask-x/notebook-1/report.ipynb", "/srv/report.ipynb"
+
+    def scores(responses: str, notebook: str, digest: str) -> bytes:
+        doc = {"client": "A", "report": {"parameters": {"responses": responses, "group_by": ["role"]},
+                                         "inputs": {responses: "d1", notebook: digest}}}
+        return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+    task = {"parameters": {"responses": there, "group_by": ["role"]}, "digests": {there: "d1", nb_there: "d2"}}
+    renames = [(here, there), (nb_here, nb_there)]
+    files = {"scores.json": scores(here, nb_here, "d2"), "report.html": f"<p>{here}</p>".encode()}
+    out = restore_client_paths(files, renames, task)
+    assert out["scores.json"] == scores(there, nb_there, "d2")  # the text, as the local executor writes it
+    assert out["report.html"] == f"<p>{there}</p>".encode()  # no JSON escapes in HTML
+    html = f"<p>{escape_html(here)}</p>".encode()
+    assert restore_client_paths({"report.html": html}, renames, task)["report.html"] == (
+        f"<p>{escape_html(there)}</p>".encode())
+    # another install's templates: the digest differs, so the client's own digests are written
+    out = restore_client_paths({"scores.json": scores(here, nb_here, "other")}, renames, task)
+    assert json.loads(out["scores.json"])["report"]["inputs"] == {there: "d1", nb_there: "d2"}
+    assert out["scores.json"] == scores(there, nb_there, "d2")
+
+
+def test_embedded_cluster_forks_preloaded_workers_that_start_their_fork_server_as_they_start(tmp_path):
+    import sys
+    from multiprocessing import forkserver
+
+    from distributed import Client
+
+    from cxassess.run.dask import PLUGIN_NAME, THREADS_PER_WORKER, ForkServerPlugin, start_cluster, stop_forkserver
+
+    plugin = ForkServerPlugin(PROBE.read_bytes(), ["html"])
+    cluster = start_cluster(2, plugin)
+    try:
+        with Client(cluster) as client:
+            def state(dask_worker):
+                mine = dask_worker.plugins[PLUGIN_NAME]
+                return {"preloaded": "cxassess.run.dask_preload" in sys.modules, "threads": dask_worker.state.nthreads,
+                        "lanes": mine.lanes, "fork servers": [r.kind for r in mine.renderers.values()],
+                        "parent": os.getppid()}
+
+            states = list(client.run(state).values())
+    finally:
+        cluster.close()
+        stop_forkserver()
+    assert len(states) == 2
+    for s in states:  # set up before the worker joined: nothing was registered by a client
+        assert {k: s[k] for k in ("preloaded", "threads", "lanes", "fork servers")} == {
+            "preloaded": True, "threads": THREADS_PER_WORKER, "lanes": 1, "fork servers": ["fork"]}
+    assert states[0]["parent"] == states[1]["parent"] != os.getpid()  # both forked from the one preloaded process
+    assert getattr(forkserver._forkserver, "_forkserver_pid", None) is None  # stopped and waited for

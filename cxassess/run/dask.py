@@ -13,6 +13,13 @@ A worker that dies mid-report: the scheduler gives its task to another worker on
 cluster runs with ``allowed-failures`` 1; set ``DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=1`` on
 a real scheduler), then the client names that client as failed (:class:`distributed.KilledWorker`).
 Ctrl-C cancels what has not started; only whole reports are left.
+
+Start-up, which a batch of a few dozen reports feels: the embedded cluster (:class:`Connection`)
+starts in a background thread while the client hashes the inputs; its workers are forked from one
+process that imported the worker's modules once (:mod:`cxassess.run.dask_preload`) and each starts
+its fork server as it starts (the plugin is given at creation; on a real scheduler, registered).
+Each worker runs two tasks at once but one kernel (:func:`kernel_lanes`): the previous report
+exports and travels back while the next one's kernel runs, as the local executor's lanes do.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from typing import Any
 
 from distributed import WorkerPlugin
 
+from cxassess._util.safe import escape_html
 from cxassess.errors import CxError
 from cxassess.report.publish import FORMATS, ReportResult, one_line, parse_formats, publish, temporary_folder
 from cxassess.report.request import ReportRequest
@@ -165,6 +173,18 @@ def kernel_lanes(threads: Any) -> int:
         return 1
 
 
+def _json_forms(path: str) -> tuple[str, ...]:
+    """How a path appears inside a JSON string: escaped as written with and without ``ensure_ascii``, and
+    as HTML inside JSON (a notebook's HTML outputs)."""
+    return (json.dumps(path, ensure_ascii=False)[1:-1], json.dumps(path)[1:-1],
+            json.dumps(escape_html(path), ensure_ascii=False)[1:-1])
+
+
+def _html_forms(path: str) -> tuple[str, ...]:
+    """How a path appears in HTML: escaped, or as it is (a script's text)."""
+    return escape_html(path), path
+
+
 def restore_client_paths(files: dict[str, bytes], renames: Sequence[tuple[str, str]],
                          task: dict[str, Any]) -> dict[str, bytes]:
     """The outputs as the client would have made them: its paths in the parameters and the notebook,
@@ -173,11 +193,12 @@ def restore_client_paths(files: dict[str, bytes], renames: Sequence[tuple[str, s
     The paths are replaced in the text; ``scores.json`` is written again only when its parameters or
     digests still differ from the client's (another install's templates): dumping it costs ~15 ms."""
     out = dict(files)
-    for name in ("report.ipynb", "report.html", "scores.json"):
+    for name, forms in (("report.ipynb", _json_forms), ("report.html", _html_forms), ("scores.json", _json_forms)):
         if name in out:
             text = out[name].decode("utf-8")
             for here, original in renames:
-                text = text.replace(json.dumps(here)[1:-1], json.dumps(original)[1:-1]).replace(here, original)
+                for old, new in zip(forms(here), forms(original), strict=True):
+                    text = text.replace(old, new)
             out[name] = text.encode("utf-8")
     if "scores.json" in out:
         doc = json.loads(out["scores.json"])
@@ -257,6 +278,21 @@ def start_cluster(workers: int, plugin: ForkServerPlugin) -> Any:
                             host="127.0.0.1", dashboard_address=None, silence_logs=40, plugins=(plugin,))
 
 
+def stop_forkserver() -> None:
+    """Stop multiprocessing's fork server once the embedded workers are gone, and wait for it: it holds
+    the preloaded modules (~200 MB), and the workers' CPU time is counted only once it is waited for.
+    The next embedded cluster starts a new one."""
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    stop = getattr(server, "_stop", None)  # the standard library's own way to stop it (no public one)
+    if callable(stop):
+        try:
+            stop()
+        except OSError:
+            pass
+
+
 class Connection:
     """The batch's Dask client: on the cluster at ``scheduler`` (the plugin registered there), or on an
     embedded cluster (:func:`start_cluster`) that :meth:`start` begins in a background thread, so its
@@ -305,6 +341,7 @@ class Connection:
                 cluster = None
             if cluster is not None:
                 cluster.close()
+                stop_forkserver()
         if self._pool is not None:
             self._pool.shutdown(wait=False)
             self._pool = None
