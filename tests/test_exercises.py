@@ -360,3 +360,17 @@ def test_nps_by_group_shows_intervals_only_where_the_breakdown_shows_the_nps():
             assert row["95% CI from"] < row["nps"] < row["to"]
     with pytest.raises(CxError, match="no column 'site'"):
         ex.nps_by(survey, "site")
+
+
+def test_the_learner_is_the_hub_user_unless_named_and_a_class_needs_a_name(monkeypatch):
+    from cxassess.errors import CxError
+    from cxassess.teach.exercises import learner_code
+
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    assert learner_code("me") == "me" and learner_code("Ana") == "Ana"  # alone: any name, "me" too
+    with pytest.raises(CxError, match="set learner .* to your own name"):
+        learner_code("me", "class.sqlite")  # a class: "me" for everyone would mix their answers
+    assert learner_code(" Ana ", "class.sqlite") == "Ana"
+    monkeypatch.setenv("JUPYTERHUB_USER", "learner-07")
+    assert learner_code("me", "class.sqlite") == "learner-07" and learner_code("", "") == "learner-07"
+    assert learner_code("Ana", "class.sqlite") == "Ana"  # a name given wins over the hub's

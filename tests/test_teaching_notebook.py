@@ -174,7 +174,7 @@ def test_a_class_session_pools_the_learners_and_shows_the_spread(home):
 
 def test_a_class_of_two_shows_nothing_yet(home):
     shared = _class_session(home / "class.sqlite", learners=2)
-    nb = _run(home, class_session=str(shared))
+    nb = _run(home, class_session=str(shared), learner="bo")
     results = next(c for c in _code_cells(nb) if "ex.class_results(" in c.source)
     html = "".join(o.get("data", {}).get("text/html", "") for o in results.outputs)
     assert "Learners per stage" not in html and "<svg" not in html

@@ -65,6 +65,7 @@ from cxassess.teach.samples import (
     DEMO_ORGANISATION,
     default_self_assessment_file,
     demo_culture_scores,
+    learner_code,
     load_sample_survey,
     questionnaire_overview,
 )
@@ -152,6 +153,7 @@ def _shown(value: Any) -> str:
 
 __all__ = [
     "Feedback", "load_sample_survey", "demo_culture_scores", "questionnaire_overview", "default_self_assessment_file",
+    "learner_code",
     "check_nps_groups", "check_nps", "check_csat", "check_weakest_dimension", "check_widest_gap", "check_action_plan",
     "solution_nps_groups", "solution_nps", "solution_csat", "solution_weakest_dimension", "solution_gaps",
     "solution_action_plan", "show_solution", "worked_solution", "WorkedStep", "answer_counts", "nps_by", "nps_margin",

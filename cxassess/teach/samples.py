@@ -16,6 +16,8 @@ from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.scoring.score import Scores
 
 DEMO_ORGANISATION = "harbour-health-clinics"
+#: The teaching notebook's ``learner`` when nobody changed it.
+DEFAULT_LEARNER = "me"
 
 
 def load_sample_survey(path: str | Path = SAMPLE_SURVEY) -> pd.DataFrame:
@@ -48,3 +50,23 @@ def default_self_assessment_file(participant: str = "me") -> Path:
     from cxassess._util.safe import slugify
 
     return Path.home() / ".cxassess" / f"teaching-self-assessment-{slugify(participant)}.sqlite"
+
+
+def learner_code(learner: str = DEFAULT_LEARNER, class_session: str | Path = "") -> str:
+    """Who answers the self-assessment: ``learner``, or on JupyterHub (left at "me") the hub's user name.
+
+    In a class session every learner must answer under a name of their own: left at "me" off a hub,
+    they would all overwrite one participant's answers, so that is refused with what to change.
+    """
+    import os
+
+    name = str(learner or "").strip()
+    if name in ("", DEFAULT_LEARNER):
+        hub_user = os.environ.get("JUPYTERHUB_USER", "").strip()
+        if hub_user:
+            return hub_user
+        if class_session:
+            raise CxError("this notebook answers into the class session: set learner (in the parameters cell) to "
+                          "your own name or code first, so your answers are not mixed with another learner's")
+        return DEFAULT_LEARNER
+    return name
