@@ -122,3 +122,38 @@ def test_answer_split_is_in_the_pdf_with_its_bars_and_never_below_the_minimum(tm
     for colour in (FAVOURABLE, UNFAVOURABLE):
         rgb = np.array([int(colour[k:k + 2], 16) for k in (1, 3, 5)])
         assert (np.abs(pixels - rgb).max(axis=1) < 12).sum() > 200, f"no {colour} bar on the page"
+
+
+# --------------------------------------------------------------------------------------
+# chart labels: one layout per label
+# --------------------------------------------------------------------------------------
+def test_chart_labels_drawn_whole_are_the_svg_texts_and_stay_searchable(tmp_path):
+    import base64
+    import html as html_lib
+
+    from cxassess.report import charts
+    from cxassess.report.figure import svg_text
+    from cxassess.report.pdf_svg import _simple, install
+
+    assert install()  # the WeasyPrint this project pins is the one the fast path was checked with
+    scores = score_file(DEMO_DIR / "harbour-health-clinics.csv", targets={"default": "stage 4"})
+    svg = svg_text(charts.dimension_bars(scores))
+    labels = [html_lib.unescape(t) for t in re.findall(r"<text[^>]*>([^<]+)</text>", svg)]
+    assert len(labels) > 20 and "<tspan" not in svg
+    img = f'<img style="width:170mm" src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}">'
+    text = pdf_text(html_to_pdf_bytes(report_page(img)), tmp_path)
+    words = text.split()
+    for label in labels:  # every label's words, in order, as real text
+        for word in label.split():
+            assert word in words, f"{word!r} of chart label {label!r} is not text in the PDF"
+    # a label with a position per letter is left to WeasyPrint's own letter-by-letter code (a stub of
+    # its tree node: text, attributes, children)
+    class Stub(dict):
+        text = "abc"
+        attrib = property(lambda self: self)
+
+        def __iter__(self):
+            return iter(())
+
+    assert _simple(Stub(x="10", y="5")) and not _simple(Stub(x="10 20 30", y="5"))
+    assert not _simple(Stub(x="1", dx="2")) and not _simple(Stub(x="1", **{"letter-spacing": "2"}))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cxassess._util.files import write_bytes
 from cxassess.errors import CxError
+from cxassess.report.pdf_svg import install as install_svg_text
 from cxassess.report.pdf_tables import fix_table_columns
 
 REPORT_MARK = '<meta name="generator" content="cxassess">'
@@ -36,6 +37,7 @@ def html_to_pdf_bytes(html: str, *, fit_tables: bool | None = None) -> bytes:
         fit_tables = REPORT_MARK in html[:2000]
     if fit_tables:
         html = fix_table_columns(html)
+    install_svg_text()
     offline = URLFetcher(allowed_protocols={"data"}, timeout=1, allow_redirects=False)
     return HTML(string=html, base_url=None, url_fetcher=offline).write_pdf()
 
