@@ -15,9 +15,7 @@ from pathlib import Path
 from cxassess.errors import OnError
 from cxassess.io.layouts import recognise_file
 from cxassess.io.responses import Responses, responses_from_frame
-from cxassess.io.session_file import read_session
 from cxassess.io.session_schema import SESSION_SUFFIXES
-from cxassess.io.survey_import import read_export_responses
 from cxassess.io.tables import read_table
 from cxassess.questionnaire.model import Questionnaire, as_questionnaire
 
@@ -37,10 +35,14 @@ class Reader:
 
 def _read_session(path: Path, questionnaire: QuestionnaireArg, on_error: OnError) -> Responses:
     """The latest answers of the submitted participants (stored answers were validated when given)."""
+    from cxassess.io.session_file import read_session  # each reader imports its own: a CSV needs neither
+
     return read_session(path, questionnaire)
 
 
 def _read_export(path: Path, questionnaire: QuestionnaireArg, on_error: OnError) -> Responses:
+    from cxassess.io.survey_import import read_export_responses
+
     return read_export_responses(path, as_questionnaire(questionnaire), on_error=on_error)
 
 

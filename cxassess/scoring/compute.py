@@ -115,6 +115,7 @@ def compute_scores(
     respondents, matrix = answer_matrix(responses.answers, q)
     answered_any = ~np.isnan(matrix).all(axis=1)
     respondents, matrix = respondents[answered_any], matrix[answered_any]
+    matrix.setflags(write=False)  # read by every statistic below; the tallies of its answers are reused
     rscores = respondent_dimension_scores(matrix, q)
     dim_weights = np.array([d.weight for d in q.dimensions])
     rs = pd.DataFrame(rscores, index=respondents, columns=q.dimension_ids)

@@ -31,7 +31,7 @@ def answer_matrix(answers: pd.DataFrame, q: Questionnaire) -> tuple[pd.Index, np
     else:
         item_pos = pd.Index(q.item_ids).get_indexer(item_ids)
     known = item_pos >= 0
-    ans = answers.loc[known]
+    ans = answers if known.all() else answers.loc[known]  # no copy of a million answers that are all known
     item_pos = item_pos[known]
     codes, respondents = pd.factorize(ans["respondent_id"], sort=False)
     matrix = np.full((len(respondents), len(q.item_ids)), np.nan)

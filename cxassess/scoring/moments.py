@@ -13,6 +13,7 @@ adding the cells one by one gives. Scores (means of answers) are summed in the m
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,26 +71,56 @@ class LevelCounts:
         return result
 
 
+@dataclass(frozen=True)
+class _Cells:
+    """A matrix's cells as tally positions: column * (span + 1) + level (the missing level is ``span``)."""
+
+    of: weakref.ref[np.ndarray]
+    lo: float
+    span: int
+    cells: np.ndarray | None  # None: not whole numbers over a short range
+
+
+_last: list[_Cells] = []  # the last matrix tallied: the statistics tally one answer matrix six times
+
+
+def _cells(x: np.ndarray) -> _Cells:
+    if _last and _last[0].of() is x and x.flags.writeable is False:
+        return _last[0]
+    ok = ~np.isnan(x)
+    found = _Cells(weakref.ref(x), 0.0, 0, None)
+    if ok.any():
+        lo, hi = float(np.fmin.reduce(x, axis=None)), float(np.fmax.reduce(x, axis=None))  # NaN skipped, no copy
+        if hi - lo < _MOST_LEVELS:
+            span = int(hi - lo) + 1
+            shifted = np.where(ok, x - lo, span)  # a missing cell is one more level, left out below
+            codes = shifted.astype(np.int64)
+            if np.array_equal(codes, shifted):
+                codes += np.arange(x.shape[1]) * (span + 1)
+                found = _Cells(weakref.ref(x), lo, span, codes)
+    if x.flags.writeable is False:  # only a matrix nobody can change is remembered
+        _last[:] = [found]
+    return found
+
+
 def level_counts(g: np.ndarray, x: np.ndarray) -> LevelCounts | None:
     """The tallies of ``x``'s values per group (rows of membership ``g``) and column, or None when ``x``
-    holds anything but whole numbers over a short range (then the values are summed one by one)."""
-    ok = ~np.isnan(x)
-    if not ok.any() or not g.shape[0]:
+    holds anything but whole numbers over a short range (then the values are summed one by one).
+
+    The tally positions of a read-only ``x`` are remembered for the next call with the same matrix
+    (:func:`cxassess.scoring.compute.compute_scores` makes its answer matrix read-only)."""
+    found = _cells(x)
+    if found.cells is None or not g.shape[0]:
         return None
-    lo, hi = float(np.fmin.reduce(x, axis=None)), float(np.fmax.reduce(x, axis=None))  # NaN skipped, no copy
-    if not hi - lo < _MOST_LEVELS:
-        return None
-    span = int(hi - lo) + 1
-    shifted = np.where(ok, x - lo, span)  # a missing cell is one more level, left out below
-    codes = shifted.astype(np.int64)
-    if not np.array_equal(codes, shifted):
-        return None
-    groups, k = g.shape[0], x.shape[1]
+    span, groups, k = found.span, g.shape[0], x.shape[1]
     member = g.any(axis=0)
-    group = g.argmax(axis=0)[member]
-    cells = (group[:, None] * k + np.arange(k)) * (span + 1) + codes[member]
+    group = g.argmax(axis=0)
+    if member.all():
+        cells = group[:, None] * (k * (span + 1)) + found.cells
+    else:
+        cells = group[member, None] * (k * (span + 1)) + found.cells[member]
     counts = np.bincount(cells.ravel(), minlength=groups * k * (span + 1)).reshape(groups, k, span + 1)
-    return LevelCounts(lo + np.arange(span, dtype=float), counts[..., :span])
+    return LevelCounts(found.lo + np.arange(span, dtype=float), counts[..., :span])
 
 
 def moments(g: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
