@@ -1,7 +1,8 @@
 """The executed notebook as one self-contained HTML page: outputs only, header from our template.
 
 nbconvert's HTML exporter with the ``templates/report`` template, built once per process
-(compiling the template is the slow part) and shared: it is not thread-safe.
+(compiling the template is the slow part) and shared: it is not thread-safe. It validates the
+notebook once, after all its preprocessors (``optimistic_validation``), not after each of its 11.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def _exporter() -> Any:
         _EXPORTER = ReportExporter(
             template_name=REPORT_TEMPLATE, extra_template_basedirs=[str(TEMPLATES_DIR)],
             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True, exclude_anchor_links=True,
+            optimistic_validation=True,
         )
     return _EXPORTER
 

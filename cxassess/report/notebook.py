@@ -88,7 +88,8 @@ def parameterize(template: Any, parameters: Mapping[str, Any]) -> Any:
 
 
 def write_notebook(nb: Any, path: Path) -> None:
-    """The executed notebook, as nbformat 4 JSON."""
-    import nbformat
+    """The executed notebook, as nbformat 4 JSON (not validated again: the HTML export has validated it,
+    and the notebook is only written after that export)."""
+    from nbformat import v4
 
-    path.write_text(nbformat.writes(nb, version=4), encoding="utf-8")
+    path.write_text(v4.writes(nb), encoding="utf-8")

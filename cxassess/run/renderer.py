@@ -82,7 +82,7 @@ class Renderer:
         self.source, _, _ = await asyncio.gather(
             open_kernel_source(self.executor, preload=preload, ahead=self.lanes, cwd=self.cwd,
                                warm=WARM_UPS),  # each runs only when the preload imported its module
-            asyncio.to_thread(_warm_driver), asyncio.to_thread(warm_derived, self.formats))
+            asyncio.to_thread(_warm_driver, derived(self.formats)), asyncio.to_thread(warm_derived, self.formats))
         return self
 
     def load(self) -> None:
@@ -245,13 +245,18 @@ def _scores_document(text: str | None) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) and "dimensions" in doc and "overall" in doc else None
 
 
-def _warm_driver() -> None:
-    """Import what rendering needs and compile the HTML template once, before the first report."""
+def _warm_driver(scoring: bool = True) -> None:
+    """Import what rendering needs and compile the HTML template once, before the first report.
+
+    ``scoring``: also import the scoring (pandas, SciPy: ~0.5 s of CPU), which the driver only needs for
+    the deck and workbook (their objects come pickled from the kernel); an HTML batch gets its scores as JSON.
+    """
     import nbformat
     import papermill.parameterize  # noqa: F401
 
     import cxassess.run.pipeline  # noqa: F401 - nbclient
-    import cxassess.scoring.score  # noqa: F401
+    if scoring:
+        import cxassess.scoring.score  # noqa: F401
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("*warm-up*")])
     export_html(nb, client="warm-up")
