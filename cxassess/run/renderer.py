@@ -82,7 +82,7 @@ class Renderer:
         self.source, _, _ = await asyncio.gather(
             open_kernel_source(self.executor, preload=preload, ahead=self.lanes, cwd=self.cwd,
                                warm=WARM_UPS),  # each runs only when the preload imported its module
-            asyncio.to_thread(_warm_driver, derived(self.formats)), asyncio.to_thread(warm_derived, self.formats))
+            asyncio.to_thread(_warm_driver, bool(derived(self.formats))), asyncio.to_thread(warm_derived, self.formats))
         return self
 
     def load(self) -> None:
