@@ -199,11 +199,22 @@ def gap_tests(scores: Scores) -> pd.DataFrame | None:
     hedges_g, significant`` (suppressed groups never appear).
     """
     tests = getattr(scores, "gaps", None)
-    if not isinstance(tests, pd.DataFrame) or tests.empty or "significant" not in tests.columns:
-        return None
-    # a grouping with one reported group: "the rest" would be the suppressed groups, so never shown
-    comparable = [c for c, t in scores.groups.items() if (~t["suppressed"].astype(bool)).sum() >= 2]
-    return tests.loc[tests["group_by"].isin(comparable)]
+    memo = getattr(scores, "__dict__", {}).get(_GAP_TESTS)
+    if memo is not None and memo[0] is tests and memo[1] is scores.groups:  # the same tests, asked again
+        return memo[2]
+    found = None
+    if isinstance(tests, pd.DataFrame) and not tests.empty and "significant" in tests.columns:
+        # a grouping with one reported group: "the rest" would be the suppressed groups, so never shown
+        comparable = [c for c, t in scores.groups.items() if (~t["suppressed"].astype(bool)).sum() >= 2]
+        found = tests.loc[tests["group_by"].isin(comparable)]
+    if hasattr(scores, "__dict__"):  # the narrative, its group notes and the tables ask for them in turn
+        scores.__dict__[_GAP_TESTS] = (tests, scores.groups, found)
+    return found
+
+
+#: where :func:`gap_tests` keeps its answer on a Scores (with the frames it came from, so a Scores
+#: given new gaps or groups is answered afresh)
+_GAP_TESTS = "_report_gap_tests"
 
 
 def interval(scores: Scores, key: str) -> tuple[float, float]:

@@ -218,14 +218,18 @@ def _group_table(rs: pd.DataFrame, labels: pd.Series, dim_weights: np.ndarray, c
     grouped = rs.groupby(labels.to_numpy(), sort=True)
     means = grouped.mean()
     counts = grouped.size()
+    # hidden figures set in arrays (a survey report scores every few seconds: no .loc per cell)
+    row = {str(v): r for r, v in enumerate(means.index)}
+    dim_col = {str(d): j for j, d in enumerate(means.columns)}
+    values = means.to_numpy(dtype=float, copy=True)
     for c, value, dim in plan.cells:  # a dimension figure on too few, or too close to another figure
         if c == col:
-            means.loc[value, dim] = np.nan
-    table = means.copy()
-    table.insert(0, "overall", weighted_overall(means.to_numpy(), dim_weights))
-    table.loc[[v for c, v in plan.overall if c == col], "overall"] = np.nan
-    table.insert(0, "suppressed", [(col, str(v)) in plan.groups for v in table.index])
-    table.insert(0, "respondents", counts)
-    table.loc[table["suppressed"], ["overall", *rs.columns]] = np.nan
+            values[row[value], dim_col[dim]] = np.nan
+    overall = weighted_overall(values, dim_weights)
+    overall[[row[v] for c, v in plan.overall if c == col]] = np.nan
+    suppressed = np.array([(col, str(v)) in plan.groups for v in means.index], dtype=bool)
+    values[suppressed], overall[suppressed] = np.nan, np.nan
+    table = pd.DataFrame({"respondents": counts, "suppressed": suppressed, "overall": overall,
+                          **{c: values[:, j] for j, c in enumerate(means.columns)}}, index=means.index)
     table.index.name = labels.name
     return table
