@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import resource
 import subprocess
 import sys
@@ -73,10 +74,16 @@ sys.stderr.write(done.stderr[-600:])
 """
 
 
-def run_command(*args: str) -> tuple[float, float, int, float]:
-    """(wall seconds, peak MB of the command's process, exit code, CPU seconds) of one cxassess command."""
-    cxassess = str(Path(sys.executable).parent / "cxassess")
-    done = subprocess.run([sys.executable, "-c", _CHILD, cxassess, *args], capture_output=True, text=True)
+def run_command(*args: str, baseline: str | None = None) -> tuple[float, float, int, float]:
+    """(wall seconds, peak MB of the command's process, exit code, CPU seconds) of one cxassess command;
+    ``baseline``: a checkout of older code (e.g. a git worktree) whose package runs instead."""
+    cxassess = [str(Path(sys.executable).parent / "cxassess")]
+    env = None
+    if baseline:
+        cxassess = [sys.executable, "-m", "cxassess"]
+        env = {**os.environ, "PYTHONPATH": baseline}
+    done = subprocess.run([sys.executable, "-c", _CHILD, *cxassess, *args], capture_output=True, text=True,
+                          env=env)
     wall, peak, code, cpu = done.stdout.split()
     if int(code) != 0:
         print("   stderr:", done.stderr.strip()[-400:])
@@ -99,6 +106,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_900_000)
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--baseline", metavar="DIR", help="also run `score` from this checkout (e.g. a worktree of "
+                        "the commit before a change) in the same run, and print the ratio")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the score command (the fastest is shown)")
     args = parser.parse_args()
     print("(the machine may be shared with other work: figures are wall time and vary with load)")
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,8 +120,13 @@ def main() -> None:
         long = long.loc[long["item_id"].isin([i.id for i in scored])]
         long.to_csv(million, index=False)
         print(f"score: {len(long):,} answers ({million.stat().st_size / 1e6:.0f} MB) from CSV, end to end")
-        wall, peak, code, cpu = run_command("score", str(million), "--group-by", "role", "--group-by", "department",
-                                            "--format", "json")
+        score_args = ("score", str(million), "--group-by", "role", "--group-by", "department", "--format", "json")
+        wall, peak, code, cpu = min(run_command(*score_args) for _ in range(args.repeat))
+        if args.baseline:
+            b_wall, b_peak, b_code, b_cpu = min(run_command(*score_args, baseline=args.baseline)
+                                                for _ in range(args.repeat))
+            print(f"  baseline score      {b_wall:6.2f} s (CPU {b_cpu:5.2f} s)  peak {b_peak:6.0f} MB  exit {b_code}"
+                  f"   ({args.baseline}); this code: {b_wall / wall:.2f}x faster (wall), {b_cpu / cpu:.2f}x (CPU)")
         read_wall, read_peak, read_code, read_cpu = run_command("validate", str(million))
         base = plain_python_from_csv(million)
         print(f"  cxassess score      {wall:6.2f} s (CPU {cpu:5.2f} s)  peak {peak:6.0f} MB  exit {code}"

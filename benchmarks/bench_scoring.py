@@ -5,16 +5,23 @@ Prints seconds and answers per second for
   - validation + scoring from an in-memory long table (responses_from_frame + score),
   - reading a long CSV from disk + validation + scoring,
   - a plain-Python loop over the same answers computing the same dimension scores, group means,
-    alpha and rwg (the baseline the engine must beat by 20x).
+    alpha and rwg (the baseline the engine must beat by 20x);
 
-Run: .venv/bin/python benchmarks/bench_scoring.py [--respondents N]
+and first the report notebook's heaviest cell (read_responses + score on each demo client, 28-64
+respondents: fixed per-call costs), with ``--baseline DIR`` measured for older code too in the same run.
+
+Run: .venv/bin/python benchmarks/bench_scoring.py [--respondents N] [--baseline /tmp/base] [--report-cell-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -95,10 +102,63 @@ def timed(fn, repeat: int = 3) -> tuple[float, object]:
     return best, out
 
 
+def report_cell(repeat: int) -> dict[str, tuple[int, float, float]]:
+    """The report notebook's heaviest cell on each demo client: median CPU ms of read_responses and of
+    score(group_by=role;department), as (respondents, read ms, score ms) per client."""
+    from cxassess._util.paths import DEMO_DIR
+
+    q = load_questionnaire()
+    out = {}
+    for name in ("acme-utilities", "harbour-health-clinics", "northwind-outfitters"):
+        path = DEMO_DIR / f"{name}.csv"
+        score(read_responses(path, q), q, group_by=["role", "department"])  # warm caches
+        reads, scores = [], []
+        for _ in range(repeat):
+            c = time.process_time()
+            r = read_responses(path, q)
+            m = time.process_time()
+            score(r, q, group_by=["role", "department"])
+            reads.append(m - c)
+            scores.append(time.process_time() - m)
+        out[name] = (r.respondent_count, statistics.median(reads) * 1e3, statistics.median(scores) * 1e3)
+    return out
+
+
+def print_report_cell(repeat: int, baseline: str | None) -> None:
+    """:func:`report_cell` here, and (with ``baseline``, a checkout of older code) in a child process
+    running that code, in the same run: before/after on the same machine at the same time."""
+    now = report_cell(repeat)
+    before: dict[str, list[float]] = {}
+    if baseline:
+        done = subprocess.run([sys.executable, __file__, "--report-cell-json", str(repeat)], capture_output=True,
+                              text=True, check=True, env={**os.environ, "PYTHONPATH": baseline})
+        before = json.loads(done.stdout)
+    print(f"report cell (read_responses + score, role;department), median CPU ms of {repeat} runs "
+          "(the machine may be shared: CPU time, not wall)")
+    for name, (n, read, sc) in now.items():
+        line = f"  {name:24} n={n:3d}  read {read:6.1f}  score {sc:6.1f}  total {read + sc:6.1f}"
+        if name in before:
+            _, b_read, b_score = before[name]
+            line += (f"   baseline read {b_read:6.1f} score {b_score:6.1f} total {b_read + b_score:6.1f}"
+                     f"  ({(b_read + b_score) / (read + sc):.2f}x)")
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--respondents", type=int, default=25_000)
+    parser.add_argument("--repeat", type=int, default=21, help="runs of each report-cell measurement")
+    parser.add_argument("--baseline", metavar="DIR", help="a checkout of older code to measure the report cell "
+                        "with too, in the same run")
+    parser.add_argument("--report-cell-only", action="store_true", help="only the report-cell figures")
+    parser.add_argument("--report-cell-json", type=int, metavar="REPEAT", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.report_cell_json:  # the child of --baseline: figures as JSON
+        print(json.dumps(report_cell(args.report_cell_json)))
+        return
+    print_report_cell(args.repeat, args.baseline)
+    if args.report_cell_only:
+        return
     q = load_questionnaire()
     long = make_long(q, args.respondents)
     n_answers = len(long)
