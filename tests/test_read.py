@@ -98,3 +98,39 @@ def _with_repeated_id(tmp_path: Path, rid: str) -> Path:
     with out.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
     return out
+
+
+@pytest.mark.parametrize("problems", [False, True])
+def test_a_large_file_read_as_codes_reads_as_the_same_file_as_text(tmp_path, problems):
+    """Above CATEGORICAL_BYTES a CSV is parsed into categoricals and every step works on codes and masks;
+    the answers, attributes, problems and warnings are exactly those of the same table given as text."""
+    import numpy as np
+
+    from cxassess.io.tables import CATEGORICAL_BYTES
+
+    q = load_questionnaire()
+    rng = np.random.default_rng(7)
+    n = 1500
+    ids = [f" P{i:05d}" if i % 7 == 0 else f"P{i:05d}" for i in range(n)]  # spaces to strip
+    items = [i.id for i in q.items]
+    values = rng.choice(["1", "2", "3", "4", "5", "", "Agree", "don't know"], size=(n, len(items)))
+    long = pd.DataFrame({"respondent_id": np.repeat(ids, len(items)), "item_id": np.tile(items, n),
+                         "value": values.ravel(), "role": np.repeat(rng.choice(["lead", "staff"], n), len(items)),
+                         "site": np.repeat(rng.choice(["North", "South", ""], n), len(items))})
+    if problems:  # an off-scale value, a repeated answer, a respondent whose role differs between rows
+        long.loc[5, "value"] = "9"
+        long = pd.concat([long, long.iloc[[10]]], ignore_index=True)
+        long.loc[len(items) * 3, "role"] = "other" if long.loc[len(items) * 3, "role"] == "lead" else "lead"
+    path = tmp_path / "large.csv"
+    long.to_csv(path, index=False)
+    assert path.stat().st_size > CATEGORICAL_BYTES
+    as_text = pd.read_csv(path, dtype=str, keep_default_na=False)
+    on_error = "skip" if problems else "raise"
+    got = read_responses(path, q, on_error=on_error)
+    want = responses_from_frame(as_text, q, str(path), on_error=on_error)
+    pd.testing.assert_frame_equal(got.answers.astype(object), want.answers.astype(object))
+    pd.testing.assert_frame_equal(got.attributes, want.attributes)
+    assert [str(p) for p in got.errors] == [str(p) for p in want.errors]
+    assert [str(p) for p in got.warnings] == [str(p) for p in want.warnings]
+    assert len(got.errors) == (3 if problems else 0)
+    assert got.answers["respondent_id"].iloc[0] == "P00000" and got.respondent_count == n

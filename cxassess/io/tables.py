@@ -35,11 +35,13 @@ import pandas as pd
 from cxassess.errors import CxError
 
 __all__ = [
-    "RawTable", "WORKBOOK_SUFFIXES", "column_letter", "decode_start", "decode_text", "first_rows", "read_raw",
-    "read_table", "read_text", "split_delimiter",
+    "CATEGORICAL_BYTES", "RawTable", "WORKBOOK_SUFFIXES", "column_letter", "decode_start", "decode_text", "first_rows",
+    "read_raw", "read_table", "read_text", "split_delimiter",
 ]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+#: a CSV larger than this is parsed into categoricals when asked (repeated answer texts as codes)
+CATEGORICAL_BYTES = 1 << 20
 _DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -276,8 +278,10 @@ def read_table(path: str | Path, notes: list[str] | None = None, *, whole_rows: 
     (e.g. an encoding fallback) are appended to ``notes``. Header names are kept exactly as
     written (pandas would rename a repeated ``LEAD1`` to ``LEAD1.1`` and hide it), so repeated
     columns can be reported. ``whole_rows``: a row shorter than the named columns is an error
-    (in an answer file its answers would be shifted or blanked). ``categorical``: a CSV's cells come
-    as categoricals (text categories), which the responses reader works on as codes.
+    (in an answer file its answers would be shifted or blanked). ``categorical``: a large CSV's cells
+    (over :data:`CATEGORICAL_BYTES`) come as categoricals (text categories), which the responses
+    reader works on as codes; a small file's come as text, since building a categorical per column
+    costs more than a few dozen rows of text (a report reads one such file per client).
     """
     path = Path(path)
     suffix = _check_file(path, what)
@@ -293,6 +297,7 @@ def read_table(path: str | Path, notes: list[str] | None = None, *, whole_rows: 
         if not start.strip() and not data.removeprefix(b"\xef\xbb\xbf").strip():  # the start is a cheap look
             raise CxError(f"{path}: the file is empty")
         data, sep = _bytes_delimiter(data, encoding, suffix)
+        categorical = categorical and len(data) > CATEGORICAL_BYTES
         df = _parse_plain(data, encoding, sep, categorical, whole_rows)
         if df is None:  # not plainly rectangular: the careful check names the rows at fault, or finds the width
             widest = _check_row_widths(data, encoding, sep, path, short_rows_are_errors=whole_rows)
