@@ -12,6 +12,7 @@ html,pptx,xlsx`` against HTML alone, in the batch and in process). Synthetic cli
 generator with varied profiles) are written to a temporary folder; nothing is downloaded.
 
     .venv/bin/python benchmarks/bench_batch.py [--clients 40] [--naive 3] [--floor 8]
+    .venv/bin/python benchmarks/bench_batch.py --html-only [--sizes 16,40] [--baseline /tmp/base]  # HTML, vs older code
 """
 
 from __future__ import annotations
@@ -94,15 +95,20 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def cxassess_batch(manifest: Path, out: Path, workers: int, fmt: str, n: int, executor: str = "auto") -> float:
-    """Wall clock of the whole ``cxassess batch`` command, per report."""
+def cxassess_batch(manifest: Path, out: Path, workers: int, fmt: str, n: int, executor: str = "auto",
+                   code: Path | None = None) -> float:
+    """Wall clock of the whole ``cxassess batch`` command, per report (``code``: run that checkout's package instead,
+    e.g. a worktree of the baseline commit, with this environment's libraries)."""
     shutil.rmtree(out, ignore_errors=True)
+    command = [sys.executable, "-m", "cxassess.cli.main"] if code else [str(BIN / "cxassess")]
+    env = {**os.environ, "PYTHONPATH": str(code)} if code else None
     start = time.perf_counter()
     cpu0 = _children_cpu()
-    res = subprocess.run([str(BIN / "cxassess"), "batch", str(manifest), "--out", str(out), "--workers", str(workers),
-                          "--format", fmt, "--no-progress", "--executor", executor], capture_output=True, text=True)
+    res = subprocess.run([*command, "batch", str(manifest), "--out", str(out), "--workers", str(workers),
+                          "--format", fmt, "--no-progress", "--executor", executor], capture_output=True, text=True,
+                         env=env)
     seconds = time.perf_counter() - start
-    CPU[f"batch-{executor}-{workers}-{fmt}"] = (_children_cpu() - cpu0) / n
+    CPU[f"batch-{executor}-{workers}-{fmt}" + (f"@{code}" if code else "")] = (_children_cpu() - cpu0) / n
     if res.returncode != 0:
         raise SystemExit(f"cxassess batch failed:\n{res.stdout[-2000:]}\n{res.stderr[-2000:]}")
     return seconds / n
@@ -254,6 +260,42 @@ def dask_against_local(manifest: Path, work: Path, sizes: list[int], keep: bool)
     return 0
 
 
+def html_against_baseline(work: Path, args: argparse.Namespace) -> int:
+    """HTML ``batch --workers 2`` of this code (and of ``--baseline``) for each of ``--sizes`` clients, alternating,
+    best of ``--repeat``; then the in-process floor.
+
+    CPU-s/report counts the driver, the fork server and every kernel (the children this script waited for):
+    other work on the machine inflates wall clock much more than it does CPU time."""
+    codes: list[tuple[str, Path | None]] = [("this code", None)]
+    if args.baseline:
+        codes.append(("baseline", args.baseline.resolve()))
+    best: dict[tuple[int, str], tuple[float, float]] = {}
+    for n in sorted({int(n) for n in args.sizes.split(",") if n.strip()}):
+        folder = work / f"in-{n}"
+        folder.mkdir(exist_ok=True)
+        manifest = make_clients(folder, n)  # the same seed: the first n of the largest set
+        for run in range(args.repeat):
+            for label, code in codes:
+                wall = cxassess_batch(manifest, work / "batch-html", 2, "html", n, code=code)
+                cpu = CPU["batch-auto-2-html" + (f"@{code}" if code else "")]
+                print(f"[HTML] {n} clients, run {run + 1}, {label}: cxassess batch --workers 2: {wall:.3f} s/report, "
+                      f"{cpu:.3f} CPU-s/report (load {os.getloadavg()[0]:.2f})", flush=True)
+                best[n, label] = min(best.get((n, label), (wall, cpu)), (wall, cpu))
+    cells, with_html, _ = in_process_floor(work / "in" / "manifest.csv", args.floor, False)
+    print(f"[HTML] in-process floor ({args.floor} clients): notebook cells {cells:.3f}, +HTML {with_html:.3f} s/report")
+    print(f"\nload average after: {os.getloadavg()[0]:.2f} (other work on the machine inflates wall-clock figures)")
+    for (n, label), (wall, cpu) in best.items():
+        print(f"{n:>3} clients, {label:<10} best {wall:.3f} s/report = {wall / with_html:.2f}x the in-process floor "
+              f"(goal 1.5x), {cpu:.3f} CPU-s/report")
+        if args.baseline and label == "baseline":
+            new_wall, new_cpu = best[n, "this code"]
+            print(f"{n:>3} clients, this code against the baseline: {new_wall / wall:.2f}x wall, "
+                  f"{new_cpu / cpu:.2f}x CPU")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=40, help="synthetic clients for the batch runs (default 40)")
@@ -263,6 +305,14 @@ def main() -> int:
     parser.add_argument("--launch", action="store_true",
                         help="also time --executor launch (plain kernels) on 2 workers")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep the outputs")
+    parser.add_argument("--baseline", metavar="DIR", type=Path,
+                        help="a checkout of older code (e.g. a worktree of the baseline commit): with --html-only, "
+                             "its HTML batch --workers 2 runs in the same run, alternating with this code's")
+    parser.add_argument("--html-only", action="store_true",
+                        help="only HTML: batch --workers 2 (and the --baseline's) for each of --sizes, --repeat times "
+                             "alternating (the best run of each is reported), and the in-process floor")
+    parser.add_argument("--sizes", default="16,40", metavar="N,M", help="with --html-only: numbers of clients")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command with --html-only (default 3)")
     parser.add_argument("--executor", choices=["local", "dask"], default="local",
                         help="dask: HTML reports on an embedded Dask cluster of 1 and 2 workers beside the local "
                              "executor's --workers 1 and 2, in one run (and nothing else)")
@@ -277,12 +327,16 @@ def main() -> int:
     sizes = sorted({int(n) for n in args.dask_sizes.split(",") if n.strip()})
     if args.executor == "dask":
         args.clients = max(sizes)
+    if args.html_only:
+        args.clients = max(int(n) for n in args.sizes.split(",") if n.strip())
     manifest = make_clients(work / "in", args.clients)
     print(f"{args.clients} synthetic clients in {work / 'in'}; {os.cpu_count()} CPUs; "
           f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
 
     if args.executor == "dask":
         return dask_against_local(manifest, work, sizes, keep=bool(args.keep))
+    if args.html_only:
+        return html_against_baseline(work, args)
 
     results: dict[str, dict[str, float]] = {}
     for fmt, pdf in (("html", False), ("html,pdf", True)):

@@ -293,3 +293,52 @@ def test_a_kernel_start_cancelled_at_once_leaves_no_channel_thread(tmp_path, mon
     assert started_with_channels == [[], [], []]  # no channel thread (the heartbeat was one)
     assert errors == []
     assert [t.name for t in set(threading.enumerate()) - before if t.is_alive()] == []
+
+
+# --------------------------------------------------------------------------------------
+# the fork server started ahead (while the manifest is read)
+# --------------------------------------------------------------------------------------
+def _fork_servers() -> list[int]:
+    """Our own fork server processes still running (children of this test process)."""
+    import psutil
+
+    return [p.pid for p in psutil.Process().children(recursive=True)
+            if p.status() != psutil.STATUS_ZOMBIE and "cxassess.run.forkserver" in " ".join(p.cmdline())]
+
+
+@pytest.mark.skipif(not __import__("cxassess.run.kernels", fromlist=["x"]).fork_available(), reason="needs fork")
+def test_a_fork_server_spawned_ahead_is_adopted_or_stopped(tmp_path):
+    import asyncio
+
+    from cxassess.run.kernels import ForkedKernels, discard_spawned, spawn_ahead
+
+    early = spawn_ahead(ahead=0, cwd=str(tmp_path))
+    assert early is not None and early.proc is not None
+    pid, runtime = early.proc.pid, Path(early.runtime_dir)
+
+    async def adopt() -> tuple[int, int]:
+        source = ForkedKernels(ahead=0, cwd=str(tmp_path))  # the same options: it takes the running server
+        await source.start()
+        try:
+            kernel = await source.acquire(str(tmp_path))
+            await kernel.release()
+            return source.hello["pid"], source.proc.pid
+        finally:
+            await source.close()
+
+    assert asyncio.run(adopt()) == (pid, pid)
+    discard_spawned(early)  # adopted: nothing left to stop
+    assert not runtime.exists() and _fork_servers() == []
+
+    unused = spawn_ahead(ahead=0, cwd=str(tmp_path / "elsewhere"))
+    assert unused is not None and unused.proc is not None
+    proc, runtime = unused.proc, Path(unused.runtime_dir)
+    discard_spawned(unused)
+    assert proc.poll() is not None and not runtime.exists() and _fork_servers() == []
+
+
+def test_a_batch_with_nothing_to_render_leaves_no_fork_server(workdir, tmp_path):
+    manifest = write_manifest(workdir, "client,responses\nGhost,missing.csv\n")
+    result = batch(manifest, tmp_path / "out", notebook=PROBE, progress=False)
+    assert [r.status for r in result.results] == ["failed"]
+    assert _fork_servers() == []

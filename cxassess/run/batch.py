@@ -204,11 +204,22 @@ def batch(manifest: Path | str, out_dir: Path | str, *, formats: Iterable[str] =
     ``executor``: ``local`` (``auto``, ``fork``, ``launch``: this machine) or ``dask`` (a Dask cluster at
     ``scheduler``, or an embedded one of ``workers`` processes); see :mod:`cxassess.run.executors`."""
     from cxassess.run.executors import executor as executor_named
+    from cxassess.run.kernels import discard_spawned
 
     run = executor_named(executor)  # an unknown name fails before the manifest is read
-    items = read_manifest(manifest, out_dir=out_dir, defaults=defaults, allow_outside=allow_outside)
-    result: BatchResult = run(items, out_dir, formats=formats, workers=workers, resume=resume, notebook=notebook,
-                              timeout=timeout, progress=progress, options=options, scheduler=scheduler)
+    early = None
+    if executor in ("local", "auto", "fork") and not scheduler:  # its fork server imports while we read
+        try:
+            early = Renderer(notebook=notebook, formats=formats, executor="fork" if executor == "fork" else "auto",
+                             lanes=max(1, int(workers)), timeout=timeout, options=options).spawn_ahead()
+        except CxError:  # a bad notebook or format is reported where it always was, by the run
+            early = None
+    try:
+        items = read_manifest(manifest, out_dir=out_dir, defaults=defaults, allow_outside=allow_outside)
+        result: BatchResult = run(items, out_dir, formats=formats, workers=workers, resume=resume, notebook=notebook,
+                                  timeout=timeout, progress=progress, options=options, scheduler=scheduler)
+    finally:
+        discard_spawned(early)  # nothing to do when the batch's renderer adopted it
     return result
 
 

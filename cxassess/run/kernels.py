@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -215,32 +216,51 @@ class ForkedKernels(KernelSource):
         self.warm = [w for w in warm if w.replace(".", "").replace("_", "").replace(":", "").isalnum()]
         self.ahead = max(0, ahead)
         self.cwd = cwd
-        self.proc: asyncio.subprocess.Process | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.runtime_dir = ""
+        self._replies: asyncio.StreamReader | None = None
+        self._reply_pipe: asyncio.BaseTransport | None = None
         self._ids = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._reader: asyncio.Task[None] | None = None
         self._manager_class: type | None = None
         self.hello: dict[str, Any] = {}
 
-    async def start(self) -> None:
-        self.runtime_dir = tempfile.mkdtemp(prefix="cxassess-kernels-")
+    def arguments(self) -> tuple[str, ...]:
+        """The fork server's options (what it preloads, warms, forks ahead and where): also the key under
+        which :func:`spawn_ahead` keeps a server for the source that will adopt it."""
+        args = ("--preload", ",".join(self.preload), "--ahead", str(self.ahead), "--warm", ",".join(self.warm))
+        return (*args, "--cwd", self.cwd) if self.cwd else args
+
+    def spawn(self) -> None:
+        """Start the fork server process now, without waiting for it (no event loop needed); :meth:`start`
+        then waits for its hello. Its imports take a second or more, so starting it first saves that much."""
+        if self.proc is not None:
+            return
         from cxassess.run.forkserver import FORK_SAFE_ENV
 
+        self.runtime_dir = tempfile.mkdtemp(prefix="cxassess-kernels-")
         env = {**os.environ, **FORK_SAFE_ENV}
-        args = [sys.executable, "-m", "cxassess.run.forkserver", "--runtime-dir", self.runtime_dir,
-                "--preload", ",".join(self.preload), "--ahead", str(self.ahead), "--warm", ",".join(self.warm)]
-        if self.cwd:
-            args += ["--cwd", self.cwd]
-        log = open(os.path.join(self.runtime_dir, "forkserver.log"), "wb")
-        try:
-            self.proc = await asyncio.create_subprocess_exec(
-                *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log,
-                env=env, limit=2**20)
-        finally:
-            log.close()
-        assert self.proc.stdout is not None
-        line = await self.proc.stdout.readline()
+        with open(os.path.join(self.runtime_dir, "forkserver.log"), "wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "cxassess.run.forkserver", "--runtime-dir", self.runtime_dir, *self.arguments()],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env)
+
+    async def start(self) -> None:
+        if self.proc is None:
+            early = _SPAWNED.pop(self.arguments(), None)
+            if early is not None and early.proc is not None and early.proc.poll() is None:
+                self.proc, self.runtime_dir = early.proc, early.runtime_dir  # adopt the server spawned ahead
+                early.proc, early.runtime_dir = None, ""
+            elif early is not None:
+                early.discard()
+        self.spawn()
+        assert self.proc is not None and self.proc.stdout is not None
+        loop = asyncio.get_running_loop()
+        self._replies = asyncio.StreamReader(limit=2**20)
+        self._reply_pipe, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(self._replies), self.proc.stdout)  # type: ignore[arg-type]
+        line = await self._replies.readline()
         self.hello = json.loads(line) if line.strip() else {"ok": False, "error": "the fork server did not start"}
         if not self.hello.get("ok"):
             error = self.hello.get("error") or self._log_tail()
@@ -248,6 +268,15 @@ class ForkedKernels(KernelSource):
             raise CxError(f"fork server unavailable: {error}")
         self._reader = asyncio.create_task(self._read_replies())
         self._manager_class = _forked_manager_class()
+
+    def discard(self) -> None:
+        """Stop a server that was spawned but never started (blocking; a few milliseconds)."""
+        proc, self.proc = self.proc, None
+        if proc is not None:
+            _end_server(proc)
+        if self.runtime_dir:
+            shutil.rmtree(self.runtime_dir, ignore_errors=True)
+            self.runtime_dir = ""
 
     def _log_tail(self) -> str:
         try:
@@ -257,9 +286,9 @@ class ForkedKernels(KernelSource):
             return "no output"
 
     async def _read_replies(self) -> None:
-        assert self.proc is not None and self.proc.stdout is not None
+        assert self._replies is not None
         while True:
-            line = await self.proc.stdout.readline()
+            line = await self._replies.readline()
             if not line:
                 break
             reply = json.loads(line)
@@ -273,9 +302,13 @@ class ForkedKernels(KernelSource):
         self._waiting.clear()
 
     def _send(self, obj: dict[str, Any]) -> None:
-        if self.proc is None or self.proc.stdin is None or self.proc.returncode is not None:
+        if self.proc is None or self.proc.stdin is None or self.proc.poll() is not None:
             raise CxError("the fork server is not running")
-        self.proc.stdin.write((json.dumps(obj) + "\n").encode())
+        try:  # a short line into a pipe the server always reads: never blocks for long
+            self.proc.stdin.write((json.dumps(obj) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            raise CxError("the fork server is not running") from None
 
     async def _request(self, obj: dict[str, Any]) -> dict[str, Any]:
         if self._reader is not None and self._reader.done():
@@ -327,16 +360,7 @@ class ForkedKernels(KernelSource):
     async def close(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None:
-            if proc.stdin is not None:
-                try:
-                    proc.stdin.close()  # end of input: the server kills its children and exits
-                except Exception:  # noqa: BLE001
-                    pass
-            try:
-                await asyncio.wait_for(proc.wait(), timeout=5)
-            except asyncio.TimeoutError:
-                proc.kill()
-                await proc.wait()
+            await asyncio.to_thread(_end_server, proc)
         if self._reader is not None:
             self._reader.cancel()
             try:
@@ -344,9 +368,56 @@ class ForkedKernels(KernelSource):
             except (asyncio.CancelledError, Exception):  # noqa: BLE001
                 pass
             self._reader = None
+        if self._reply_pipe is not None:
+            self._reply_pipe.close()
+            self._reply_pipe = None
         if self.runtime_dir:
             shutil.rmtree(self.runtime_dir, ignore_errors=True)
             self.runtime_dir = ""
+
+
+def _end_server(proc: subprocess.Popen[bytes]) -> None:
+    """End of input: the fork server kills its children and exits (killed after 5 s if it does not)."""
+    try:
+        if proc.stdin is not None:
+            proc.stdin.close()
+    except OSError:
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+#: Fork servers started by :func:`spawn_ahead`, by their options, until a source with the same options adopts one.
+_SPAWNED: dict[tuple[str, ...], ForkedKernels] = {}
+
+
+def spawn_ahead(*, preload: Iterable[str] = (), ahead: int = 1, cwd: str | None = None,
+                warm: Iterable[str] = ()) -> ForkedKernels | None:
+    """Start a fork server now, for the :class:`ForkedKernels` with the same options that starts later
+    (it adopts this one instead of starting its own); None where forking is unavailable.
+
+    A batch calls this before reading its manifest, so the server's imports overlap the driver's.
+    Call :func:`discard_spawned` afterwards: it stops the server if nothing adopted it.
+    """
+    if not fork_available():
+        return None
+    source = ForkedKernels(preload=preload, ahead=ahead, cwd=cwd, warm=warm)
+    discard_spawned(_SPAWNED.pop(source.arguments(), None))
+    source.spawn()
+    _SPAWNED[source.arguments()] = source
+    return source
+
+
+def discard_spawned(source: ForkedKernels | None) -> None:
+    """Stop a server from :func:`spawn_ahead` that no source adopted (nothing to do when one did)."""
+    if source is None:
+        return
+    if _SPAWNED.get(source.arguments()) is source:
+        del _SPAWNED[source.arguments()]
+    source.discard()
 
 
 async def open_kernel_source(executor: str = "auto", *, preload: Iterable[str] = (), ahead: int = 1,

@@ -73,17 +73,30 @@ class Renderer:
     async def __aenter__(self) -> Renderer:
         from cxassess.run.kernels import open_kernel_source
 
+        # the fork server imports its libraries while this process warms up its own
+        self.source, _, _ = await asyncio.gather(
+            open_kernel_source(self.executor, **self.kernel_options()),
+            asyncio.to_thread(_warm_driver, bool(derived(self.formats))), asyncio.to_thread(warm_derived, self.formats))
+        return self
+
+    def kernel_options(self) -> dict[str, Any]:
+        """The kernel source's options: what it preloads (the notebook's imports) and warms, how many kernels
+        it forks ahead, and where."""
         self.load()
         preload = notebook_imports(self.template) + [
             "cxassess.scoring.score", "cxassess.io.responses", "cxassess.questionnaire.model"]
         if "pdf" in self.formats:
             preload += ["weasyprint", "cxassess.report.pdf"]
-        # the fork server imports its libraries while this process warms up its own
-        self.source, _, _ = await asyncio.gather(
-            open_kernel_source(self.executor, preload=preload, ahead=self.lanes, cwd=self.cwd,
-                               warm=WARM_UPS),  # each runs only when the preload imported its module
-            asyncio.to_thread(_warm_driver, bool(derived(self.formats))), asyncio.to_thread(warm_derived, self.formats))
-        return self
+        # each warm-up runs only when the preload imported its module
+        return {"preload": preload, "ahead": self.lanes, "cwd": self.cwd, "warm": WARM_UPS}
+
+    def spawn_ahead(self) -> Any:
+        """Start this renderer's fork server now, before there is an event loop (see
+        :func:`cxassess.run.kernels.spawn_ahead`); None when its kernels are launched instead.
+        Pass the result to :func:`~cxassess.run.kernels.discard_spawned` when done."""
+        from cxassess.run.kernels import spawn_ahead
+
+        return spawn_ahead(**self.kernel_options()) if self.executor in ("auto", "fork") else None
 
     def load(self) -> None:
         """Read the report notebook once (and the parameter names its ``parameters`` cell declares)."""
