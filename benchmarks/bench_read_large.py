@@ -13,7 +13,9 @@ straightforward loop computes the same dimension scores and group means
 (:func:`bench_scoring.plain_python`).
 
 The files are generated into a temporary folder and deleted afterwards.
-Run: .venv/bin/python benchmarks/bench_read_large.py [--rows 1900000] [--skip-large]
+Run: .venv/bin/python benchmarks/bench_read_large.py [--rows 1900000] [--skip-large] [--baseline /tmp/base]
+(``--baseline DIR``: also run ``score`` from that checkout, e.g. a git worktree of an older commit, and
+print the ratio; the figures are the fastest of ``--repeat`` runs)
 """
 
 from __future__ import annotations
@@ -78,12 +80,12 @@ def run_command(*args: str, baseline: str | None = None) -> tuple[float, float, 
     """(wall seconds, peak MB of the command's process, exit code, CPU seconds) of one cxassess command;
     ``baseline``: a checkout of older code (e.g. a git worktree) whose package runs instead."""
     cxassess = [str(Path(sys.executable).parent / "cxassess")]
-    env = None
-    if baseline:
+    env, cwd = None, None
+    if baseline:  # -m puts the working folder first on the path: run it in the baseline's folder
         cxassess = [sys.executable, "-m", "cxassess"]
-        env = {**os.environ, "PYTHONPATH": baseline}
+        env, cwd = {**os.environ, "PYTHONPATH": baseline}, baseline
     done = subprocess.run([sys.executable, "-c", _CHILD, *cxassess, *args], capture_output=True, text=True,
-                          env=env)
+                          env=env, cwd=cwd)
     wall, peak, code, cpu = done.stdout.split()
     if int(code) != 0:
         print("   stderr:", done.stderr.strip()[-400:])
