@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from cxassess.questionnaire.model import Questionnaire
 from cxassess.scoring.moments import group_sums, membership, moments
-from cxassess.scoring.probability import f_sf
 
 __all__ = ["ICC2_MEANINGFUL", "awg", "icc_oneway", "rwg_j", "rwg_j_star"]
 
@@ -55,7 +55,7 @@ def icc_table(g: np.ndarray, x: np.ndarray) -> dict[str, np.ndarray]:
         icc2 = np.where(defined, (msb - msw) / msb, np.nan)
         f = np.where(defined & (msw > 0), msb / msw, np.nan)
         d1, d2 = np.maximum(k - 1, 1), np.maximum(big_n - k, 1)
-        p = np.where(np.isnan(f), np.nan, f_sf(d1, d2, np.nan_to_num(f)))
+        p = np.where(np.isnan(f), np.nan, special.fdtrc(d1, d2, np.nan_to_num(f)))
     return {"groups": k, "respondents": big_n, "icc1": icc1, "icc2": icc2, "f": f, "p_value": p}
 
 

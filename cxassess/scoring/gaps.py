@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from cxassess.scoring.moments import group_sums, membership, moments
-from cxassess.scoring.probability import t_quantile, t_two_sided
 
 __all__ = ["FDR", "benjamini_hochberg", "group_gaps", "welch_gap", "welch_table"]
 
@@ -40,8 +40,8 @@ def welch_table(n1: np.ndarray, m1: np.ndarray, v1: np.ndarray, n2: np.ndarray, 
         df = (a + b) ** 2 / (a**2 / (n1 - 1) + b**2 / (n2 - 1))
         ok = enough & (se > 0)
         df_safe = np.where(ok, df, 1.0)
-        half = np.where(ok, t_quantile(df_safe, 0.5 + level / 2) * se, np.nan)
-        p = np.where(ok, t_two_sided(df_safe, np.nan_to_num(diff) / np.where(ok, se, 1.0)), np.nan)
+        half = np.where(ok, special.stdtrit(df_safe, 0.5 + level / 2) * se, np.nan)
+        p = np.where(ok, 2 * special.stdtr(df_safe, -np.abs(diff) / np.where(ok, se, 1.0)), np.nan)
         pooled = ((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2)
         g = np.where(enough & (pooled > 0), (1 - 3 / (4 * (n1 + n2) - 9)) * diff / np.sqrt(pooled), np.nan)
     return {"group_n": n1.astype(int), "rest_n": n2.astype(int), "group_score": np.where(enough, m1, np.nan),
