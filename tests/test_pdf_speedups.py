@@ -131,10 +131,10 @@ def test_chart_labels_drawn_whole_are_the_svg_texts_and_stay_searchable(tmp_path
     import base64
     import html as html_lib
 
-    from cxassess.report import charts
-    from cxassess.report.figure import svg_text
     import weasyprint
 
+    from cxassess.report import charts
+    from cxassess.report.figure import svg_text
     from cxassess.report.pdf_svg import CHECKED, _simple, install
 
     # the fast path is taken on the WeasyPrint release it was checked with, and refused on any other
