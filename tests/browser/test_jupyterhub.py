@@ -13,7 +13,6 @@ hub is stopped and no process of it may be left. No request leaves the machine.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import time
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from .hub import launch_hub, processes_in, require_tools, stop_hub, wait_until_ready
+from .widgets import statement
 
 pytestmark = pytest.mark.browser
 
@@ -148,14 +148,6 @@ def statement_texts() -> list[list[str]]:
 
     q = load_questionnaire()
     return [[item.text for item in q.items if item.dimension == dim and not item.outcome] for dim in q.dimension_ids]
-
-
-def statement(scope: Locator, text: str) -> Locator:
-    """The box of one statement: its text and its row of answer buttons."""
-    return scope.locator(
-        "xpath=.//div[contains(concat(' ', normalize-space(@class), ' '), ' widget-vbox ')]"
-        f"[div[contains(@class, 'widget-html')][normalize-space(.) = {json.dumps(text)}]]"
-        "[div[contains(@class, 'widget-toggle-buttons')]]")
 
 
 def saved_then_next(output: Locator, number: int) -> None:

@@ -8,7 +8,6 @@ then reads the session file back from this process.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from pathlib import Path
@@ -18,6 +17,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from cxassess.workshop.store import DONT_KNOW, SessionStore
+
+from .widgets import statement
 
 pytestmark = pytest.mark.browser
 
@@ -47,14 +48,6 @@ def button(scope: Page | Locator, label: str) -> Locator:
     private-use character) in their accessible name, e.g. "\\uf061Next": allow it before the label."""
     escaped = re.sub(r"([.*+?^${}()|\[\]\\/])", r"\\\1", label)
     return scope.get_by_role("button", name=re.compile(r"^[\ue000-\uf8ff\s]*" + escaped + "$"))
-
-
-def statement(scope: Locator, text: str) -> Locator:
-    """The box of one statement: its text and its row of answer buttons."""
-    return scope.locator(
-        "xpath=.//div[contains(concat(' ', normalize-space(@class), ' '), ' widget-vbox ')]"
-        f"[div[contains(@class, 'widget-html')][normalize-space(.) = {json.dumps(text)}]]"
-        "[div[contains(@class, 'widget-toggle-buttons')]]")
 
 
 def code_cell_output(page: Page, source_snippet: str) -> Locator:
