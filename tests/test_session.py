@@ -708,3 +708,34 @@ def test_a_schema_that_is_not_utf8_is_named_as_damage_not_a_decoding_traceback(t
     assert str(err.value).startswith(f"{path}: ") and "not UTF-8" in str(err.value)
     r = cli("export", path, "--out", tmp_path / "out.csv")
     assert r.returncode == 1 and "Traceback" not in r.stderr and "not UTF-8" in r.stderr
+
+
+def test_a_session_on_its_own_questionnaire_validates_scores_and_reports_without_naming_it(tmp_path, cli):
+    """A workshop run on a questionnaire of its own: validate, score, score_file and the report read the
+    questionnaire stored in the session file, not the bundled one (which would refuse the file)."""
+    import json
+
+    from cxassess.report.request import ReportRequest
+    from cxassess.run.renderer import render_report
+    from cxassess.scoring.score import score_file
+
+    path = tmp_path / "own.sqlite"
+    with SessionStore(path, MINI, client_name="Acme") as s:
+        for code in ("p1", "p2", "p3"):
+            s.start_participant(code)
+            # A2 is reverse-worded: 2 counts as 4, so A = 4 (A3 weighs 2: still 4) and B = 2
+            s.record_answers(code, {"A1": 4, "A2": 2, "A3": 4, "B1": 2, "B2": 2})
+            s.submit(code)
+    r = cli("validate", path)
+    assert r.returncode == 0 and "OK: the responses can be scored" in r.stdout, r.stderr
+    r = cli("score", path, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["respondents"] == 3
+    assert (doc["dimensions"]["A"]["score"], doc["dimensions"]["B"]["score"]) == (4.0, 2.0)
+    scores = score_file(path)
+    assert scores.questionnaire.id == "mini" and scores.dimensions.loc["B", "score"] == 2.0
+    result = render_report(ReportRequest(client="Acme", responses=path, group_by=[]), tmp_path / "out",
+                           formats=["html"])
+    written = json.loads((result.folder / "scores.json").read_text(encoding="utf-8"))
+    assert written["dimensions"]["A"]["score"] == 4.0 and "Dimension A" in (result.folder / "report.html").read_text()

@@ -169,8 +169,10 @@ def _read(args: argparse.Namespace):
     from cxassess.io.read import read_responses
     from cxassess.questionnaire.model import load_questionnaire
 
-    q = load_questionnaire(args.questionnaire)
-    return q, read_responses(args.responses, q, on_error=args.on_error)
+    # no --questionnaire: the bundled one, or for a workshop session file the one stored in it
+    given = load_questionnaire(args.questionnaire) if args.questionnaire else None
+    responses = read_responses(args.responses, given, on_error=args.on_error)
+    return responses.questionnaire, responses
 
 
 def _print_problems(responses, stream=sys.stderr) -> None:

@@ -83,7 +83,8 @@ class ReportRequest:
         return build_parameters({
             "client_name": self.client,
             "responses": _abs(self.responses),
-            "questionnaire": _abs(self.questionnaire or DEFAULT_QUESTIONNAIRE),
+            # none given: the notebook's default (the bundled one, or a session file's own)
+            "questionnaire": _abs(self.questionnaire) if self.questionnaire else None,
             "group_by": list(self.group_by),
             "targets": _abs(self.targets) if self.targets else None,
             "customer_metrics": _abs(self.customer_metrics) if self.customer_metrics else None,

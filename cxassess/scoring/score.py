@@ -19,7 +19,7 @@ from typing import Any
 from cxassess.errors import OnError
 from cxassess.io.responses import Responses
 from cxassess.io.targets import read_targets
-from cxassess.questionnaire.model import Questionnaire, as_questionnaire
+from cxassess.questionnaire.model import Questionnaire
 from cxassess.scoring import MIN_GROUP_SIZE
 from cxassess.scoring.compute import check_request, compute_scores
 from cxassess.scoring.reliability import LOW_CONSENSUS_SD, cronbach_alpha, rwg
@@ -58,5 +58,5 @@ def score_file(
     """Read, validate and score a responses file in one call (what notebooks use)."""
     from cxassess.io.read import read_responses
 
-    q = as_questionnaire(questionnaire)
-    return score(read_responses(path, q, on_error=on_error), q, group_by, targets, min_group_size)
+    responses = read_responses(path, questionnaire, on_error=on_error)  # a session file brings its own
+    return score(responses, responses.questionnaire, group_by, targets, min_group_size)
