@@ -249,13 +249,13 @@ def cookie_header(phone: Phone) -> bytes:
 
 
 # --- servers -------------------------------------------------------------------------------
-@pytest.fixture
-def env(tmp_path: Path):
-    """A workshop served on a background thread (the notebook way), on a free port of 127.0.0.1."""
+def _served(tmp_path: Path, questionnaire: Any):
+    """A workshop of ``questionnaire`` served on a background thread (the notebook way), on a free port
+    of 127.0.0.1; stopped and closed afterwards."""
     from cxassess.workshop.serve import serve
 
     path = tmp_path / SESSION_NAME
-    server = serve(CLIENT, MINI, path, ATTRS, port=0, min_group_size=3)
+    server = serve(CLIENT, questionnaire, path, ATTRS, port=0, min_group_size=3)
     e = Env(server.base_url, path, server.store.secret("join"), server.store.secret("facilitator"),
             store=server.store, server=server)
     try:
@@ -264,6 +264,12 @@ def env(tmp_path: Path):
         e.close()
         server.stop()
         server.store.close()
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    """A workshop of the mini questionnaire served on a free port of 127.0.0.1."""
+    yield from _served(tmp_path, MINI)
 
 
 SERVER_SCRIPT = """
@@ -1204,18 +1210,7 @@ OPEN_STORED = "<script>alert(1)</script> Faster refunds &amp; call\nback"
 @pytest.fixture
 def wenv(tmp_path: Path):
     """A workshop of the mini questionnaire with an outcome statement and two open questions."""
-    from cxassess.workshop.serve import serve
-
-    path = tmp_path / SESSION_NAME
-    server = serve(CLIENT, _words_questionnaire(), path, ATTRS, port=0, min_group_size=3)
-    e = Env(server.base_url, path, server.store.secret("join"), server.store.secret("facilitator"),
-            store=server.store, server=server)
-    try:
-        yield e
-    finally:
-        e.close()
-        server.stop()
-        server.store.close()
+    yield from _served(tmp_path, _words_questionnaire())
 
 
 def _open_api(phone: Phone, body: Any, csrf: Any = OWN) -> httpx.Response:

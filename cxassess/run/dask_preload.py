@@ -16,6 +16,6 @@ avoid_slow_imports()
 import distributed  # noqa: E402, F401
 
 import cxassess.run.dask  # noqa: E402, F401
-from cxassess.run.renderer import _warm_driver  # noqa: E402
+from cxassess.run.renderer import warm_driver  # noqa: E402
 
-_warm_driver()
+warm_driver()

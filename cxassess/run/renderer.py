@@ -76,7 +76,7 @@ class Renderer:
         # the fork server imports its libraries while this process warms up its own
         self.source, _, _ = await asyncio.gather(
             open_kernel_source(self.executor, **self.kernel_options()),
-            asyncio.to_thread(_warm_driver, bool(derived(self.formats))), asyncio.to_thread(warm_derived, self.formats))
+            asyncio.to_thread(warm_driver, bool(derived(self.formats))), asyncio.to_thread(warm_derived, self.formats))
         return self
 
     def kernel_options(self) -> dict[str, Any]:
@@ -258,7 +258,7 @@ def _scores_document(text: str | None) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) and "dimensions" in doc and "overall" in doc else None
 
 
-def _warm_driver(scoring: bool = True) -> None:
+def warm_driver(scoring: bool = True) -> None:
     """Import what rendering needs and compile the HTML template once, before the first report.
 
     ``scoring``: also import the scoring (pandas, SciPy: ~0.5 s of CPU), which the driver only needs for
