@@ -40,3 +40,20 @@ def test_profiles_differ_and_leaders_rate_higher():
         assert roles["leadership"] > roles["front line"] + 0.3
     values = sorted(overall.values())
     assert values[1] - values[0] > 0.4 and values[2] - values[1] > 0.4
+
+
+def test_demo_invited_counts_cover_who_answered():
+    """A bundled client never shows more people answering than were invited (overall or per listed group)."""
+    from cxassess.report.participation import load_invited
+
+    checked = 0
+    for path in sorted(DEMO_DIR.glob("*-invited.yaml")):
+        inv = load_invited(str(path))
+        frame = pd.read_csv(DEMO_DIR / path.name.replace("-invited.yaml", ".csv"))
+        assert inv.total is not None and len(frame) <= inv.total
+        for col, counts in inv.groups.items():
+            answered = frame[col].value_counts()
+            for group, invited in counts.items():
+                assert answered.get(group, 0) <= invited, (path.name, col, group)
+                checked += 1
+    assert checked >= 3

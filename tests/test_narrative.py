@@ -370,6 +370,15 @@ def test_response_rate_overall_and_per_group(scores, tmp_path):
     # leadership 3 of 4 = 75%, front line 3 of 6 = 50%; department has no counts, and its small groups stay hidden
     assert "front line 3 6 50%" in part and "leadership 3 4 75%" in part
     assert "Ops 3 – –" in part and f"{EVIL_ESCAPED} suppressed – –" in part
+    # more answered than invited: no rate above 100%, but what to check (overall, per group, in the summary)
+    counts.write_text("total: 5\nrole:\n  leadership: 2\n", encoding="utf-8")
+    part = text(N.participation_html(scores, N.load_invited(str(counts))))
+    assert ("6 of 5 people invited answered: more than were invited, so no response rate is shown: check the "
+            "invited count.") in part
+    assert "leadership 3 2 more than invited: check the count" in part and "150%" not in part
+    assert "front line 3 – –" in part  # no count for it in this file
+    assert ("based on 6 respondents of 5 invited (more than were invited, so no response rate is shown: check the "
+            "invited count)") in text(N.executive_summary(scores, invited=5))
     bad = tmp_path / "bad.yaml"
     bad.write_text("total: lots\n", encoding="utf-8")
     with pytest.raises(CxError, match="expected a whole number of people invited"):

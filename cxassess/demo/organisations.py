@@ -118,7 +118,7 @@ def generate_organisation(org: DemoOrganisation, q: Questionnaire, rng: np.rando
 #: how many people each demo organisation asked to answer (the response rate), and for one of them
 #: the counts per role (written to a file of its own, as a client would give them)
 INVITED = {"northwind-outfitters": 80, "harbour-health-clinics": 60, "acme-utilities": 40}
-INVITED_BY_ROLE = {"harbour-health-clinics": {"leadership": 7, "manager": 13, "front line": 40}}
+INVITED_BY_ROLE = {"harbour-health-clinics": {"leadership": 9, "manager": 13, "front line": 38}}
 #: demo organisations whose report shows customer metrics (a survey written beside their responses)
 WITH_CUSTOMER_SURVEY = ("northwind-outfitters",)
 

@@ -45,7 +45,7 @@ from cxassess.report.findings import (
 )
 from cxassess.report.fragments import dim_label, fragment_style, html_table, join, num, scale_text
 from cxassess.report.params import as_group_by, as_optional, report_date
-from cxassess.report.participation import load_invited, participation_html
+from cxassess.report.participation import load_invited, participation_html, rate_phrase
 from cxassess.report.plan_text import action_plan_html, action_plan_parts
 from cxassess.report.tables import heatmap_table, item_distribution_html, item_ranking_html, statement_as_answered
 from cxassess.report.theme import HEAT_COLOURS, heat_colour
@@ -154,7 +154,7 @@ def respondents_text(scores: Scores, invited: Any = None) -> str:
     n = scores.respondents
     if not total:
         return f"{n} respondents"
-    return f"{n} respondents of {total} invited (a response rate of {n / total:.0%})"
+    return f"{n} respondents of {total} invited ({rate_phrase(n, total)})"
 
 
 def stage_certainty(scores: Scores) -> str:

@@ -66,7 +66,18 @@ def load_invited(value: Any) -> Invited | None:
 
 
 def rate_text(respondents: int, invited: int | None) -> str:
-    return "–" if not invited else f"{respondents / invited:.0%}"
+    """A group's response rate for a table cell; a rate above 100% would only mislead (the invited count,
+    or the grouping of some answers, is wrong), so it says what to check instead."""
+    if not invited:
+        return "–"
+    return "more than invited: check the count" if respondents > invited else f"{respondents / invited:.0%}"
+
+
+def rate_phrase(respondents: int, invited: int) -> str:
+    """"a response rate of 70%", or what to check when more people answered than were invited."""
+    if respondents > invited:
+        return "more than were invited, so no response rate is shown: check the invited count"
+    return f"a response rate of {respondents / invited:.0%}"
 
 
 def participation_html(scores: Scores, invited: Any = None) -> str:
@@ -75,7 +86,7 @@ def participation_html(scores: Scores, invited: Any = None) -> str:
     total = inv.total if inv else None
     n = scores.respondents
     if total:
-        out = [f"<p>{n} of {total} people invited answered: a response rate of {n / total:.0%}.</p>"]
+        out = [f"<p>{n} of {total} people invited answered: {rate_phrase(n, total)}.</p>"]
     else:
         out = [f"<p>{n} people answered. How many were invited was not given, so no response rate is shown.</p>"]
     rows = []
@@ -94,4 +105,4 @@ def participation_html(scores: Scores, invited: Any = None) -> str:
     return "".join(out)
 
 
-__all__ = ["Invited", "load_invited", "participation_html", "rate_text"]
+__all__ = ["Invited", "load_invited", "participation_html", "rate_phrase", "rate_text"]
