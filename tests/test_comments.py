@@ -194,3 +194,23 @@ def test_a_rendered_report_writes_its_comments_into_scores_json(tmp_path):
         assert sum(t["comments"] for t in doc["themes"][qid]) >= int(written[qid].sum())  # a comment may touch two
         assert all(t["examples"] for t in doc["themes"][qid][:5])
     assert "sam.rivers" not in text and "960 417" not in text
+
+
+def test_a_comment_on_two_themes_is_quoted_once_when_the_second_theme_has_others():
+    # speed (4, listed first): 0, 1, 2 ("wait"), 5 ("slow"); hand-offs (3): 1 ("department"), 3, 4 ("transfer");
+    # 1 is quoted under speed
+    texts = {0: "We wait on hold", 1: "We wait for another department", 2: "Waiting again",
+             3: "Transfer after transfer", 4: "Passed to another team by transfer", 5: "Slow replies"}
+    _, s = summary_of(people(10, 10, texts))
+    shown = s.question_examples("CHANGE")
+    assert shown["Waiting and speed of response"] == ["We wait on hold", "We wait for another department"]
+    assert shown["Hand-offs between teams"] == ["Transfer after transfer", "Passed to another team by transfer"]
+    # the section and scores.json quote the same
+    html = comments_html(s)
+    assert html.count("<li>We wait for another department</li>") == 1
+    assert {t["theme"]: t["examples"] for t in s.to_dict()["themes"]["CHANGE"]}["Hand-offs between teams"] == [
+        "Transfer after transfer", "Passed to another team by transfer"]
+    # with nothing else to quote, a theme still shows its comment again rather than none
+    _, only = summary_of(people(10, 10, {0: "We wait for another department"}))
+    assert only.question_examples("CHANGE") == {"Waiting and speed of response": ["We wait for another department"],
+                                                "Hand-offs between teams": ["We wait for another department"]}

@@ -123,6 +123,20 @@ class CommentSummary:
         texts = c.loc[(c["question_id"] == question_id) & c["themes"].map(lambda ts: theme in ts), "text"]
         return list(dict.fromkeys(texts))[:n]
 
+    def question_examples(self, question_id: str, n: int = EXAMPLES_PER_THEME) -> dict[str, list[str]]:
+        """The examples shown for one question's first themes: up to ``n`` comments each, preferring comments
+        not already shown under an earlier theme (a comment that touches two themes is quoted once when the
+        second theme has others of its own)."""
+        mine = self.by_theme.loc[self.by_theme["question_id"] == question_id].head(THEMES_WITH_EXAMPLES)
+        used: set[str] = set()
+        out: dict[str, list[str]] = {}
+        for theme in mine["theme"].astype(str):
+            texts = self.examples(question_id, theme, n=len(self.comments))
+            picked = ([t for t in texts if t not in used] + [t for t in texts if t in used])[:n]
+            used.update(picked)
+            out[theme] = picked
+        return out
+
     def to_dict(self, examples: int = EXAMPLES_PER_THEME) -> dict[str, Any]:
         """``scores.json``'s ``comments``: what the report's section shows, as data (counts per theme,
         dimension and shown group; the example comments of the first themes, redacted), never more."""
@@ -136,10 +150,9 @@ class CommentSummary:
         themes: dict[str, list[dict[str, Any]]] = {}
         for qid in self.questions:
             mine = self.by_theme.loc[self.by_theme["question_id"] == qid]
+            shown = self.question_examples(qid, examples)
             themes[qid] = [{"theme": str(r["theme"]), "dimension": str(r["dimension"]), "comments": int(r["comments"]),
-                            "examples": self.examples(qid, str(r["theme"]), examples) if k < THEMES_WITH_EXAMPLES
-                            else []}
-                           for k, (_, r) in enumerate(mine.iterrows())]
+                            "examples": shown.get(str(r["theme"]), [])} for _, r in mine.iterrows()]
         doc["themes"] = themes
         doc["dimensions"] = {str(name): int(k) for name, k in self.by_dimension.items()}
         doc["groups"] = {col: {str(g): {str(t): int(counts.loc[g, t]) for t in counts.columns} for g in counts.index}
@@ -233,11 +246,10 @@ def comments_html(summary: CommentSummary, examples: int = EXAMPLES_PER_THEME) -
         out.append(f"<h3>“{e(question)}”</h3><p class=\"cx-note\">{n} answer{'s' if n != 1 else ''}</p>")
         rows = [[r["theme"], int(r["comments"]), r["dimension"] or "–"] for _, r in mine.iterrows()]
         out.append(html_table(["Theme", "Comments", "Dimension"], rows, align_right=(1,), cls="cx-table cx-themes"))
-        for _, r in mine.head(THEMES_WITH_EXAMPLES).iterrows():
-            shown = summary.examples(qid, str(r["theme"]), examples)
+        for theme, shown in summary.question_examples(qid, examples).items():
             if shown:
                 quotes = "".join(f"<li>{e(t)}</li>" for t in shown)
-                out.append(f'<div class="cx-quotes"><p class="cx-note"><strong>{e(r["theme"])}</strong>'
+                out.append(f'<div class="cx-quotes"><p class="cx-note"><strong>{e(theme)}</strong>'
                            f"</p><ul>{quotes}</ul></div>")
     if len(summary.by_dimension):
         rows = [[name, int(k)] for name, k in summary.by_dimension.items()]
