@@ -98,6 +98,15 @@ def test_executive_summary_names_the_right_dimensions(scores):
     # 2.4583 vs leadership 3.25 (hand: (4+3+1+1+2+3+11/3+2)/8 and (4+3+2+5+2+3+4+3)/8): 0.79 points
     assert ("Differences between groups: Differences unlikely to be chance: front line (role) rates the organisation "
             "overall 0.79 points lower than the rest of the organisation (2.46 vs 3.25") in out
+    # the gap's interval as the sentence states it (lower: the interval of rest - group), and its size in words
+    from cxassess.report.findings import gap_tests
+
+    t = gap_tests(scores)
+    row = t.loc[(t["group"] == "front line") & (t["dimension"] == "overall")].iloc[0]
+    assert row["difference"] < 0 and row["high"] < 0
+    size = N.effect_size_word(row["hedges_g"])
+    assert (f"(2.46 vs 3.25; 95% interval {-row['high']:.2f} to {-row['low']:.2f} lower; {size} difference, "
+            f"Hedges' g {abs(row['hedges_g']):.1f})") in out
     assert "leadership (role) rates" not in out  # the mirror image of the same finding
     # department has one reported group: "the rest" would be the suppressed people, so it is never compared
     assert "(department) rates" not in out
@@ -383,3 +392,10 @@ def test_response_rate_overall_and_per_group(scores, tmp_path):
     bad.write_text("total: lots\n", encoding="utf-8")
     with pytest.raises(CxError, match="expected a whole number of people invited"):
         N.load_invited(str(bad))
+
+
+@pytest.mark.parametrize(("g", "word"), [(0.0, "a very small"), (-0.19, "a very small"), (0.2, "a small"),
+                                         (-0.49, "a small"), (0.5, "a medium"), (0.79, "a medium"),
+                                         (-0.8, "a large"), (2.5, "a large")])
+def test_effect_sizes_read_by_cohens_conventions(g, word):
+    assert N.effect_size_word(g) == word

@@ -224,6 +224,13 @@ def perception_gap_sentence(scores: Scores) -> str:
     return text[0].upper() + text[1:]
 
 
+def effect_size_word(g: float) -> str:
+    """Cohen's conventional reading of a standardised difference: under 0.2 very small, then small, medium
+    (0.5) and large (0.8 or more)."""
+    size = abs(g)
+    return "a very small" if size < 0.2 else "a small" if size < 0.5 else "a medium" if size < 0.8 else "a large"
+
+
 def tested_gap_sentence(scores: Scores, tests: pd.DataFrame) -> str:
     """The differences from the rest of the organisation that the tests say are unlikely to be chance
     (at most two, largest first; the heatmaps mark the rest), and which groupings ICC(2) says can be
@@ -238,8 +245,11 @@ def tested_gap_sentence(scores: Scores, tests: pd.DataFrame) -> str:
         shown = []
         for _, g in sig.head(2).iterrows():
             direction = "higher" if g["difference"] > 0 else "lower"
-            ci = (f", 95% interval {g['low']:+.2f} to {g['high']:+.2f}" if not pd.isna(g.get("low")) else "")
-            size = f", effect size g = {abs(float(g['hedges_g'])):.1f}" if not pd.isna(g.get("hedges_g")) else ""
+            # the interval of the gap as the sentence states it ("0.76 points lower": 0.42 to 1.10 lower)
+            low, high = ((g.get("low"), g.get("high")) if g["difference"] > 0 else (-g.get("high"), -g.get("low")))
+            ci = f"; 95% interval {low:.2f} to {high:.2f} {direction}" if not pd.isna(low) else ""
+            size = (f"; {effect_size_word(float(g['hedges_g']))} difference, Hedges' g {abs(float(g['hedges_g'])):.1f}"
+                    if not pd.isna(g.get("hedges_g")) else "")
             shown.append(f"{e(g['group'])} ({e(str(g['group_by']).replace('_', ' '))}) rates "
                          f"{_dim_or_overall(scores, g['dimension'])} {abs(float(g['difference'])):.2f} "
                          f"points {direction} than the rest of the organisation ({num(g['group_score'])} vs "
@@ -402,7 +412,7 @@ __all__ = [
     # the report's sections (this module)
     "title_block", "executive_summary", "disagreement_sentence", "perception_gap_sentence", "target_sentence",
     "group_note", "heatmap_table", "item_ranking_html", "consensus_section", "action_plan_parts", "action_plan_html",
-    "methodology", "ALPHA_OK",
+    "methodology", "effect_size_word", "ALPHA_OK",
     # re-exported for the notebook and callers of ``narrative.*``
     "as_group_by", "as_optional", "report_date", "ensure_reportable", "strongest_and_weakest", "disagreement",
     "perception_gaps", "leaders_vs_front_line", "suppressed_groups", "fragment_style", "html_table", "heat_colour",
