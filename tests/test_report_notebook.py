@@ -173,7 +173,7 @@ def test_a_demo_report_says_what_its_figures_show(tmp_path):
     # targets: who set them, and the largest shortfall is where the plan starts
     short = scores.dimensions.loc[scores.dimensions["gap"] > 0].sort_values("gap", ascending=False)
     assert len(short) >= 1 and plan.order[: len(short)] == list(short.index)
-    assert "(targets set by each client&#x27;s leadership team with Demo Consulting)" in html
+    assert "(targets set by the client&#x27;s leadership team, with Demo Consulting)" in html
     assert f"the largest shortfall is <strong>{names[short.index[0]]}</strong>" in html
     assert f"the action plan puts <strong>{names[plan.order[0]]}</strong>" in html
     # the response rate from the invited count: 64 of 80

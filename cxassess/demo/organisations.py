@@ -178,7 +178,7 @@ def write_demo_data(out: str | Path, seed: int = 7,
     targets.write_text(
         "# Target maturity per dimension: a score on the 1..5 scale, or a stage ('stage 4' or its name).\n"
         "# set_by says who agreed them; the report names it beside every 'below target'.\n"
-        "set_by: each client's leadership team with Demo Consulting\n"
+        "set_by: the client's leadership team, with Demo Consulting\n"
         "targets:\n  default: stage 4\n  feedback: 4.2\n  leadership: Customer-led\n",
         encoding="utf-8",
     )
