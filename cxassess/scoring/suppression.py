@@ -86,18 +86,21 @@ def plan_suppression(labels: Mapping[str, pd.Series], has_score: pd.DataFrame, m
     k = min_size
     groups = _Groupings.of(labels)
     everyone = np.ones(len(has_score.index), dtype=bool)
-    plan.groups = groups.fixed_point(everyone, everyone, {}, k, "respondents")  # the groups' people
     measures = [(str(d), has_score[d].to_numpy(dtype=bool), plan.cells, "respondents with a score for this dimension")
                 for d in has_score.columns]
     if answered is not None and labels:  # each statement's answerers: the group x statement figures
         measures += [(str(i), answered[i].to_numpy(dtype=bool), plan.item_cells,
                       "respondents who answered this statement") for i in answered.columns]
-    for name, mask, cells, whom in measures:  # within the groups still shown
+    # every measure's group sizes and pairwise overlaps at once (two matrix products, not a crosstab each)
+    sizes, overlaps = groups.tallies(np.column_stack([everyone, *(mask for _, mask, _, _ in measures)]))
+    plan.groups = groups.fixed_point(everyone, everyone, {}, k, "respondents",  # the groups' people
+                                     tallied=(sizes[0], overlaps[0]))
+    for m, (name, mask, cells, whom) in enumerate(measures, start=1):  # within the groups still shown
         whole = mask if mask.sum() >= k else None
         if whole is None and mask.any() and cells is plan.cells:
             plan.dimensions[name] = f"fewer than {k} respondents have a score for it"
-        hidden = groups.fixed_point(mask, whole, plan.groups, k, whom)
-        contributors = groups.sizes(mask)
+        hidden = groups.fixed_point(mask, whole, plan.groups, k, whom, tallied=(sizes[m], overlaps[m]))
+        contributors = sizes[m]
         for key, why in hidden.items():
             if key not in plan.groups and contributors[groups.keys.index(key)] > 0:
                 cells[(key[0], key[1], name)] = why
@@ -152,19 +155,53 @@ class _Groupings:
                 out[self.offsets[a]:self.offsets[a] + na, self.offsets[b]:self.offsets[b] + nb] = tab
         return out
 
+    def tallies(self, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each column of ``masks`` (people x masks, boolean): what :meth:`_counts` and :meth:`_overlaps`
+        give for it, as ``masks x groups`` and ``masks x groups x groups`` integer arrays.
+
+        Two matrix products over the people: the masks against each person's group indicators, and
+        against the indicators of each pair of groups of two groupings (exact: sums of zeros and ones
+        in float64). Within one grouping the overlaps are the sizes, on the diagonal.
+        """
+        n, r = masks.shape[0], len(self.keys)
+        people = np.arange(n)
+        member = np.zeros((n, r))
+        for g, c in enumerate(self.codes):
+            member[people, self.offsets[g] + c] = 1.0
+        weights = np.ascontiguousarray(masks.T, dtype=float)
+        sizes = np.rint(weights @ member).astype(np.int64)
+        both = np.zeros((masks.shape[1], r, r), dtype=np.int64)
+        both[:, np.arange(r), np.arange(r)] = sizes
+        crossed = [(a, b) for a in range(len(self.codes)) for b in range(a + 1, len(self.codes))]
+        if crossed:
+            starts = np.cumsum([0] + [self._n(a) * self._n(b) for a, b in crossed])
+            pair = np.zeros((n, int(starts[-1])))
+            for (a, b), start in zip(crossed, starts, strict=False):
+                pair[people, start + self.codes[a] * self._n(b) + self.codes[b]] = 1.0
+            tabs = np.rint(weights @ pair).astype(np.int64)
+            for (a, b), start in zip(crossed, starts, strict=False):
+                na, nb, oa, ob = self._n(a), self._n(b), self.offsets[a], self.offsets[b]
+                tab = tabs[:, start:start + na * nb].reshape(-1, na, nb)
+                both[:, oa:oa + na, ob:ob + nb] = tab
+                both[:, ob:ob + nb, oa:oa + na] = tab.transpose(0, 2, 1)
+        return sizes, both
+
     def fixed_point(self, mask: np.ndarray, whole: np.ndarray | None, already: Mapping[Key, str], k: int,
-                    whom: str) -> dict[Key, str]:
-        """Groups to hide for the figures on ``mask``'s people, with reasons: too few, hidden together, too close."""
+                    whom: str, tallied: tuple[np.ndarray, np.ndarray] | None = None) -> dict[Key, str]:
+        """Groups to hide for the figures on ``mask``'s people, with reasons: too few, hidden together, too close.
+
+        ``tallied``: ``mask``'s group sizes and overlaps when already counted (:meth:`tallies`).
+        """
         keys = self.keys
         hidden: dict[Key, str] = dict(already)
-        sizes = self._counts(mask)
+        sizes, both = tallied if tallied is not None else (self._counts(mask), self._overlaps(mask))
         for row, key in enumerate(keys):
             if key not in hidden and sizes[row] < k:
                 hidden[key] = f"fewer than {k} {whom}"
         order = sorted(range(len(keys)), key=lambda r: (int(sizes[r]), keys[r]))  # smaller first, then by name
         rank = np.empty(len(keys), dtype=np.int64)
         rank[order] = np.arange(len(keys))
-        diff = sizes[:, None] + sizes[None, :] - 2 * self._overlaps(mask)
+        diff = sizes[:, None] + sizes[None, :] - 2 * both
         close_pair = (diff > 0) & (diff < k) & (rank[:, None] < rank[None, :])
         while True:
             shown = np.array([key not in hidden for key in keys], dtype=bool)
@@ -204,7 +241,8 @@ class _Groupings:
         refs = [] if whole is None else [("the whole organisation", whole)]
         refs += [(f"the hidden groups of {col} taken together", pools[col])
                  for col in sorted(pools) if pools[col].any()]
-        ref_diffs = [(name, sizes + int(ref.sum()) - 2 * self._counts(mask & ref)) for name, ref in refs]
+        ref_diffs = [(name, sizes + int(ref.sum()) - 2 * (sizes if ref is mask else self._counts(mask & ref)))
+                     for name, ref in refs]  # the whole is ``mask`` itself when it is a reference
         close = close_pair & shown[:, None] & shown[None, :]
         rank = np.empty(len(self.keys), dtype=np.int64)
         rank[list(order)] = np.arange(len(self.keys))
