@@ -212,6 +212,23 @@ def test_kernel_lanes_leave_a_thread_for_the_previous_report():
     assert kernel_lanes(None) == 1 and kernel_lanes("x") == 1
 
 
+def test_a_request_without_a_questionnaire_leaves_it_unset_on_the_worker(tmp_path):
+    from cxassess.run.dask import make_task
+    from cxassess.run.renderer import Renderer
+
+    renderer = Renderer(notebook=PROBE, formats=["html"])
+    renderer.load()
+    unset = make_task(ReportRequest(client="A", responses=MINI), renderer, PROBE.read_bytes(), 60)
+    # as a local render: the notebook's default (or a session file's own), not the bundled file named
+    assert "questionnaire" not in unset["files"] and unset["values"]["questionnaire"] is None
+    assert unset["parameters"]["questionnaire"] is None
+    assert list(unset["files"]) == ["responses"] and unset["files"]["responses"]["files"][0][0] == MINI.name
+    given = make_task(ReportRequest(client="A", responses=MINI, questionnaire=MINI_Q), renderer, PROBE.read_bytes(), 60)
+    assert given["files"]["questionnaire"] == {"files": [(MINI_Q.name, MINI_Q.read_bytes())],
+                                               "original": str(MINI_Q.resolve())}
+    assert "questionnaire" not in given["values"] and given["parameters"]["questionnaire"] == str(MINI_Q.resolve())
+
+
 def test_restored_paths_keep_the_workers_scores_json_when_it_matches_and_rewrite_it_when_not():
     from cxassess.run.dask import restore_client_paths
 

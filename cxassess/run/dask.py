@@ -224,6 +224,13 @@ def make_task(req: ReportRequest, renderer: Renderer, notebook: bytes, timeout: 
         if role == "invited" and (value is None or str(value).strip().isdigit() or not str(value).strip()):
             values[role] = value
             continue
+        if role == "questionnaire" and not value:
+            # none given: the worker leaves it unset too, as a local render does (the notebook's default, or a
+            # session file's own questionnaire); shipping the default would name it in the parameters, so each
+            # scores.json was parsed and dumped again (restore_client_paths) and a session on its own
+            # questionnaire was checked against the bundled one
+            values[role] = None
+            continue
         if path is None:
             continue
         if not path.is_file():
