@@ -159,29 +159,21 @@ class _Groupings:
         """For each column of ``masks`` (people x masks, boolean): what :meth:`_counts` and :meth:`_overlaps`
         give for it, as ``masks x groups`` and ``masks x groups x groups`` integer arrays.
 
-        Two matrix products over the people: the masks against each person's group indicators, and
-        against the indicators of each pair of groups of two groupings (exact: sums of zeros and ones
-        in float64). Within one grouping the overlaps are the sizes, on the diagonal.
+        Per grouping, and per pair of groupings (the pair of groups as one code), the masks' rows are
+        summed by group in one pass over the people sorted by code (:func:`_sums_by`). Within one
+        grouping the overlaps are the sizes, on the diagonal.
         """
-        n, r = masks.shape[0], len(self.keys)
-        people = np.arange(n)
-        member = np.zeros((n, r))
+        r, m = len(self.keys), masks.shape[1]
+        ones = masks.astype(np.int32)
+        sizes = np.zeros((m, r), dtype=np.int64)
         for g, c in enumerate(self.codes):
-            member[people, self.offsets[g] + c] = 1.0
-        weights = np.ascontiguousarray(masks.T, dtype=float)
-        sizes = np.rint(weights @ member).astype(np.int64)
-        both = np.zeros((masks.shape[1], r, r), dtype=np.int64)
+            sizes[:, self.offsets[g]:self.offsets[g] + self._n(g)] = _sums_by(c, self._n(g), ones).T
+        both = np.zeros((m, r, r), dtype=np.int64)
         both[:, np.arange(r), np.arange(r)] = sizes
-        crossed = [(a, b) for a in range(len(self.codes)) for b in range(a + 1, len(self.codes))]
-        if crossed:
-            starts = np.cumsum([0] + [self._n(a) * self._n(b) for a, b in crossed])
-            pair = np.zeros((n, int(starts[-1])))
-            for (a, b), start in zip(crossed, starts, strict=False):
-                pair[people, start + self.codes[a] * self._n(b) + self.codes[b]] = 1.0
-            tabs = np.rint(weights @ pair).astype(np.int64)
-            for (a, b), start in zip(crossed, starts, strict=False):
+        for a in range(len(self.codes)):
+            for b in range(a + 1, len(self.codes)):
                 na, nb, oa, ob = self._n(a), self._n(b), self.offsets[a], self.offsets[b]
-                tab = tabs[:, start:start + na * nb].reshape(-1, na, nb)
+                tab = _sums_by(self.codes[a] * nb + self.codes[b], na * nb, ones).T.reshape(m, na, nb)
                 both[:, oa:oa + na, ob:ob + nb] = tab
                 both[:, ob:ob + nb, oa:oa + na] = tab.transpose(0, 2, 1)
         return sizes, both
@@ -310,3 +302,17 @@ def reason(respondents: int, min_size: int) -> str:
     if respondents < min_size:
         return f"fewer than {min_size} respondents"
     return HIDDEN_TOO
+
+
+def _sums_by(code: np.ndarray, bins: int, x: np.ndarray) -> np.ndarray:
+    """``bins x columns``: per code, the sum of the rows of ``x`` that have it, by ``np.add.reduceat`` over
+    the rows sorted by code (exact integers, on one thread: a BLAS product of this shape wakes a second
+    thread, which then spins on the other core)."""
+    order = np.argsort(code, kind="stable")
+    sizes = np.bincount(code, minlength=bins)
+    out = np.zeros((bins, x.shape[1]), dtype=np.int64)
+    has = sizes > 0
+    if has.any():
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        out[has] = np.add.reduceat(x[order], starts[has], axis=0)
+    return out
