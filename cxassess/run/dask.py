@@ -292,8 +292,17 @@ def start_cluster(workers: int, plugin: ForkServerPlugin) -> Any:
 
     with dask.config.set(EMBEDDED_CONFIG):
         get_mp_context().set_forkserver_preload(list(WORKER_PRELOAD))  # before the first worker starts
+        ensure_forkserver()
         return LocalCluster(n_workers=workers, threads_per_worker=THREADS_PER_WORKER, processes=True,
                             host="127.0.0.1", dashboard_address=None, silence_logs=40, plugins=(plugin,))
+
+
+def ensure_forkserver() -> None:
+    """Start multiprocessing's fork server now (it does not wait for the preload), so that it imports
+    :data:`WORKER_PRELOAD` while the scheduler starts, instead of from when the first worker is asked for."""
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
 
 
 def stop_forkserver() -> None:
