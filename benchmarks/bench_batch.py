@@ -218,42 +218,54 @@ def subset_manifest(manifest: Path, n: int) -> Path:
     return path
 
 
-def dask_against_local(manifest: Path, work: Path, sizes: list[int], keep: bool) -> int:
+def dask_against_local(manifest: Path, work: Path, sizes: list[int], keep: bool, baseline: Path | None = None) -> int:
     """HTML reports: the local executor and an embedded Dask cluster, 1 and 2 workers each, whole commands,
     for each number of clients in ``sizes``; from the smallest and the largest, each run's cost per report
-    once started (the slope) and fixed per run (start-up and shut-down: the intercept)."""
+    once started (the slope) and fixed per run (start-up and shut-down: the intercept). ``baseline``: a checkout
+    of older code whose Dask batch at 2 workers runs beside, in the same run (before/after)."""
     r: dict[str, float] = {}
-    runs = [(executor, workers) for workers in (1, 2) for executor in ("local", "dask")]
+    runs: list[tuple[str, int, Path | None]] = [
+        (executor, workers, None) for workers in (1, 2) for executor in ("local", "dask")]
+    if baseline is not None:
+        runs.append(("dask", 2, baseline.resolve()))
+
+    def name(executor: str, workers: int, code: Path | None) -> str:
+        return f"{executor}{' (baseline)' if code else ''} --workers {workers}"
+
     for n in sizes:
         subset = subset_manifest(manifest, n)
-        for executor, workers in runs:
-            key = f"{executor} --workers {workers}, {n} clients"
-            r[key] = cxassess_batch(subset, work / f"{executor}-{workers}", workers, "html", n, executor=executor)
-            r[f"{key} CPU"] = CPU[f"batch-{executor}-{workers}-html"]
+        for executor, workers, code in runs:
+            key = f"{name(executor, workers, code)}, {n} clients"
+            r[key] = cxassess_batch(subset, work / f"{executor}-{workers}", workers, "html", n, executor=executor,
+                                    code=code)
+            r[f"{key} CPU"] = CPU[f"batch-{executor}-{workers}-html" + (f"@{code}" if code else "")]
             print(f"[HTML] cxassess batch --executor {key}: {r[key]:.3f} s/report, "
                   f"{r[f'{key} CPU']:.3f} CPU-s/report (load {os.getloadavg()[0]:.1f})", flush=True)
     print(f"\nload average after: {os.getloadavg()[0]:.2f} (other work on the machine inflates wall-clock figures)")
+    dasks = [(name("dask", w, code), name("local", w, None)) for executor, w, code in runs if executor == "dask"]
     for n in sizes:
-        for workers in (1, 2):
-            local, dask = r[f"local --workers {workers}, {n} clients"], r[f"dask --workers {workers}, {n} clients"]
-            print(f"{n} clients, {workers} worker(s): Dask {dask:.3f} s/report against local {local:.3f}: "
-                  f"{(dask / local - 1) * 100:+.0f}% (start-up included; goal under +10% at 2 workers)")
+        for dask_name, local_name in dasks:
+            local, dask = r[f"{local_name}, {n} clients"], r[f"{dask_name}, {n} clients"]
+            print(f"{n} clients, {dask_name}: {dask:.3f} s/report against local {local:.3f}: "
+                  f"{(dask / local - 1) * 100:+.0f}% (start-up included; goal under +10% at 2 workers); CPU "
+                  f"{r[f'{dask_name}, {n} clients CPU']:.3f} against {r[f'{local_name}, {n} clients CPU']:.3f} "
+                  f"CPU-s/report")
     small, large = min(sizes), max(sizes)
     if large > small:
         print(f"\nfrom {small} and {large} clients: per report once started (slope), fixed per run (intercept)")
-        for executor, workers in runs:
+        for executor, workers, code in runs:
             for unit, suffix in (("s", ""), ("CPU-s", " CPU")):
-                t1 = r[f"{executor} --workers {workers}, {small} clients{suffix}"] * small
-                t2 = r[f"{executor} --workers {workers}, {large} clients{suffix}"] * large
+                t1 = r[f"{name(executor, workers, code)}, {small} clients{suffix}"] * small
+                t2 = r[f"{name(executor, workers, code)}, {large} clients{suffix}"] * large
                 slope = (t2 - t1) / (large - small)
-                r[f"{executor} --workers {workers} per report{suffix}"] = slope
-                r[f"{executor} --workers {workers} fixed{suffix}"] = t1 - slope * small
-                print(f"  {executor} --workers {workers}: {slope:.3f} {unit}/report + {t1 - slope * small:.2f} {unit}")
-        for workers in (1, 2):
-            local, dask = r[f"local --workers {workers} per report"], r[f"dask --workers {workers} per report"]
-            print(f"{workers} worker(s), once started: Dask {dask:.3f} s/report against local {local:.3f}: "
-                  f"{(dask / local - 1) * 100:+.0f}%; fixed: Dask {r[f'dask --workers {workers} fixed']:.2f} s "
-                  f"against local {r[f'local --workers {workers} fixed']:.2f} s")
+                r[f"{name(executor, workers, code)} per report{suffix}"] = slope
+                r[f"{name(executor, workers, code)} fixed{suffix}"] = t1 - slope * small
+                print(f"  {name(executor, workers, code)}: {slope:.3f} {unit}/report + {t1 - slope * small:.2f} {unit}")
+        for dask_name, local_name in dasks:
+            local, dask = r[f"{local_name} per report"], r[f"{dask_name} per report"]
+            print(f"{dask_name}, once started: {dask:.3f} s/report against local {local:.3f}: "
+                  f"{(dask / local - 1) * 100:+.0f}%; fixed: Dask {r[f'{dask_name} fixed']:.2f} s "
+                  f"against local {r[f'{local_name} fixed']:.2f} s")
     (work / "results-dask.json").write_text(json.dumps(r, indent=2), encoding="utf-8")
     if not keep:
         shutil.rmtree(work, ignore_errors=True)
@@ -309,7 +321,8 @@ def main() -> int:
                         help="also time --executor launch (plain kernels) on 2 workers")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep the outputs")
     parser.add_argument("--baseline", metavar="DIR", type=Path,
-                        help="a checkout of older code (e.g. a worktree of the baseline commit): with --html-only, "
+                        help="a checkout of older code (e.g. a worktree of the baseline commit): with --executor "
+                             "dask, its Dask batch at 2 workers runs beside; with --html-only, "
                              "its HTML batch --workers 2 runs in the same run, alternating with this code's")
     parser.add_argument("--html-only", action="store_true",
                         help="only HTML: batch --workers 2 (and the --baseline's) for each of --sizes, --repeat times "
@@ -339,7 +352,7 @@ def main() -> int:
           f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
 
     if args.executor == "dask":
-        return dask_against_local(manifest, work, sizes, keep=bool(args.keep))
+        return dask_against_local(manifest, work, sizes, keep=bool(args.keep), baseline=args.baseline)
     if args.html_only:
         return html_against_baseline(work, args)
 
