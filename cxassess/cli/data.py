@@ -5,7 +5,6 @@ inside the command functions, so building the parser stays light."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -209,10 +208,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    # One BLAS thread unless the environment says otherwise, set before numpy loads OpenBLAS: the score's
-    # products are small, and a second OpenBLAS thread woken for one of them spins on the other core
-    # after it (a million answers: ~0.3 s more CPU, no shorter wall time on 2 cores)
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from cxassess.cli.tables import scores_csv, scores_table
     from cxassess.scoring.score import score
 
