@@ -91,7 +91,7 @@ def plan_suppression(labels: Mapping[str, pd.Series], has_score: pd.DataFrame, m
     if answered is not None and labels:  # each statement's answerers: the group x statement figures
         measures += [(str(i), answered[i].to_numpy(dtype=bool), plan.item_cells,
                       "respondents who answered this statement") for i in answered.columns]
-    # every measure's group sizes and pairwise overlaps at once (two matrix products, not a crosstab each)
+    # every measure's group sizes and pairwise overlaps at once (sums by group, not a crosstab each)
     sizes, overlaps = groups.tallies(np.column_stack([everyone, *(mask for _, mask, _, _ in measures)]))
     plan.groups = groups.fixed_point(everyone, everyone, {}, k, "respondents",  # the groups' people
                                      tallied=(sizes[0], overlaps[0]))
