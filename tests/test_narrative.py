@@ -399,3 +399,14 @@ def test_response_rate_overall_and_per_group(scores, tmp_path):
                                          (-0.8, "a large"), (2.5, "a large")])
 def test_effect_sizes_read_by_cohens_conventions(g, word):
     assert N.effect_size_word(g) == word
+
+
+def test_a_strength_still_below_its_target_is_said_to_be_in_the_plan():
+    # targets: leadership 4.5 (its score 4.00 falls short by 0.50), design 3.0 (3.83 meets it)
+    s = make_scores(targets={"default": "stage 4", "leadership": 4.5, "design": 3.0})
+    out = text(N.executive_summary(s))
+    assert ("Embedded 99% likely). Still below target: Leadership and customer-first vision (target 4.50), so the "
+            "action plan includes it as well.") in out
+    assert "Experience design and consistency (target" not in out
+    # both meet their targets (the module's scores: stage 4 = 3.4 for every dimension): nothing is added
+    assert "Still below target" not in text(N.executive_summary(make_scores(targets={"default": "stage 4"})))

@@ -108,8 +108,9 @@ def executive_summary(scores: Scores, *, client_name: str = "", metrics: Any = N
         strong = [d for d in strongest if is_strength(scores, d)]
         relative = [d for d in strongest if not is_strength(scores, d)]
         if strong:
-            bullets.append(f"<li><strong>Strengths to build on:</strong> "
-                           f"{join([dim_label(scores, d) for d in strong])}.</li>")
+            names = join([dim_label(scores, d) for d in strong])
+            bullets.append(f"<li><strong>Strengths to build on:</strong> {names}.{short_of_target_note(scores, strong)}"
+                           "</li>")
         if relative:
             bullets.append(f"<li><strong>Relatively strongest:</strong> "
                            f"{join([dim_label(scores, d) for d in relative])}, though still at or below the "
@@ -222,6 +223,19 @@ def perception_gap_sentence(scores: Scores) -> str:
         return "no grouping has two groups large enough to compare."
     text = " ".join(out)
     return text[0].upper() + text[1:]
+
+
+def short_of_target_note(scores: Scores, dims: list[str]) -> str:
+    """For strengths still below their target: say so, as the plan lists them (a strength relative to the
+    other dimensions is not the same as meeting the target set for it)."""
+    table = scores.dimensions
+    if "gap" not in table:
+        return ""
+    short = [d for d in dims if d in table.index and float(table.loc[d, "gap"]) > 1e-9]
+    if not short:
+        return ""
+    names = join([f"{e(table.loc[d, 'name'])} (target {num(table.loc[d, 'target'])})" for d in short])
+    return f" Still below target: {names}, so the action plan includes {'it' if len(short) == 1 else 'them'} as well."
 
 
 def effect_size_word(g: float) -> str:
@@ -412,7 +426,7 @@ __all__ = [
     # the report's sections (this module)
     "title_block", "executive_summary", "disagreement_sentence", "perception_gap_sentence", "target_sentence",
     "group_note", "heatmap_table", "item_ranking_html", "consensus_section", "action_plan_parts", "action_plan_html",
-    "methodology", "effect_size_word", "ALPHA_OK",
+    "methodology", "effect_size_word", "short_of_target_note", "ALPHA_OK",
     # re-exported for the notebook and callers of ``narrative.*``
     "as_group_by", "as_optional", "report_date", "ensure_reportable", "strongest_and_weakest", "disagreement",
     "perception_gaps", "leaders_vs_front_line", "suppressed_groups", "fragment_style", "html_table", "heat_colour",
