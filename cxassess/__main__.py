@@ -1,5 +1,3 @@
-import sys
+from cxassess.cli.main import entry
 
-from cxassess.cli.main import main
-
-sys.exit(main())
+entry()

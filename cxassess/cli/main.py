@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from cxassess.cli.common import Handler
 from cxassess.errors import CxError
@@ -63,6 +64,19 @@ def _resolved(path: str | Path, what: str) -> Path:
         return Path(path).expanduser().resolve()
     except (RuntimeError, OSError) as exc:  # RuntimeError: a symlink loop
         raise CxError(f"{path}: cannot follow this path given as {what} ({exc})") from None
+
+
+def entry() -> NoReturn:
+    """The ``cxassess`` program (console script and ``python -m cxassess``): :func:`main`, then exit.
+
+    Before the interpreter exits, everything the command left is frozen out of the garbage collector
+    (``gc.freeze``): the collections Python runs while it shuts down would otherwise scan every object
+    once more (``score`` of a million answers: ~0.1 s) just before the OS frees them all anyway."""
+    import gc
+
+    code = main()
+    gc.freeze()
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
