@@ -139,25 +139,13 @@ class _Groupings:
         parts = [np.bincount(c[people], minlength=self._n(g)) for g, c in enumerate(self.codes)]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def sizes(self, mask: np.ndarray) -> np.ndarray:
-        return self._counts(mask)
-
     def _n(self, g: int) -> int:
         return (self.offsets[g + 1] if g + 1 < len(self.offsets) else len(self.keys)) - self.offsets[g]
 
-    def _overlaps(self, mask: np.ndarray) -> np.ndarray:
-        """Groups x groups: people of ``mask`` in both (a cross-tabulation per pair of groupings)."""
-        out = np.zeros((len(self.keys), len(self.keys)), dtype=np.int64)
-        for a, ca in enumerate(self.codes):
-            for b, cb in enumerate(self.codes):
-                na, nb = self._n(a), self._n(b)
-                tab = np.bincount(ca[mask] * nb + cb[mask], minlength=na * nb).reshape(na, nb)
-                out[self.offsets[a]:self.offsets[a] + na, self.offsets[b]:self.offsets[b] + nb] = tab
-        return out
-
     def tallies(self, masks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each column of ``masks`` (people x masks, boolean): what :meth:`_counts` and :meth:`_overlaps`
-        give for it, as ``masks x groups`` and ``masks x groups x groups`` integer arrays.
+        """For each column of ``masks`` (people x masks, boolean): how many of its people each group holds,
+        and each pair of groups holds together, as ``masks x groups`` and ``masks x groups x groups`` integer
+        arrays.
 
         Per grouping, and per pair of groupings (the pair of groups as one code), the masks' rows are
         summed by group in one pass over the people sorted by code (:func:`_sums_by`). Within one
@@ -179,14 +167,14 @@ class _Groupings:
         return sizes, both
 
     def fixed_point(self, mask: np.ndarray, whole: np.ndarray | None, already: Mapping[Key, str], k: int,
-                    whom: str, tallied: tuple[np.ndarray, np.ndarray] | None = None) -> dict[Key, str]:
+                    whom: str, tallied: tuple[np.ndarray, np.ndarray]) -> dict[Key, str]:
         """Groups to hide for the figures on ``mask``'s people, with reasons: too few, hidden together, too close.
 
-        ``tallied``: ``mask``'s group sizes and overlaps when already counted (:meth:`tallies`).
+        ``tallied``: ``mask``'s group sizes and pairwise overlaps (one column of :meth:`tallies`).
         """
         keys = self.keys
         hidden: dict[Key, str] = dict(already)
-        sizes, both = tallied if tallied is not None else (self._counts(mask), self._overlaps(mask))
+        sizes, both = tallied
         for row, key in enumerate(keys):
             if key not in hidden and sizes[row] < k:
                 hidden[key] = f"fewer than {k} {whom}"
