@@ -155,7 +155,7 @@ def _sqlite_engine(url: URL, timeout: float) -> Engine:
             cursor.execute("PRAGMA foreign_keys = ON")
             if path.exists() and not os.access(path, os.W_OK):
                 return  # a read-only file: reading still works, a write says why it cannot
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _set_wal(cursor, timeout)
             cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
@@ -167,6 +167,26 @@ def _sqlite_engine(url: URL, timeout: float) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("cx_write") else "BEGIN")
 
     return engine
+
+
+def _set_wal(cursor: Any, timeout: float) -> None:
+    """``PRAGMA journal_mode = WAL``, waiting up to ``timeout`` for it: switching a new file to WAL needs
+    the file to itself, and SQLite answers "database is locked" at once instead of calling the busy
+    handler, so two programs creating one store at the same moment would otherwise fail one of them."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + timeout
+    pause = 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
 
 def _postgres_engine(url: URL, timeout: float) -> Engine:
