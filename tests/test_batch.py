@@ -337,6 +337,69 @@ def test_a_fork_server_spawned_ahead_is_adopted_or_stopped(tmp_path):
     assert proc.poll() is not None and not runtime.exists() and _fork_servers() == []
 
 
+WAITING_DRIVER = """
+import asyncio, json, os, threading, time
+from cxassess.run import kernels
+
+def parent_of(pid):
+    with open(f"/proc/{pid}/stat") as fh:
+        return int(fh.read().rsplit(")", 1)[1].split()[1])
+
+kernels.fork_waiting()  # no thread yet: forks a server that waits for its options
+waiting = kernels._WAITING
+
+async def main():
+    source = kernels.ForkedKernels(ahead=0, cwd=os.getcwd())
+    await source.start()
+    kernel = await source.acquire(os.getcwd())
+    msg_id, said = kernel.kc.execute("import os; print(os.getppid())"), ""
+    while True:
+        msg = await kernel.kc.get_iopub_msg(timeout=60)
+        if msg["parent_header"].get("msg_id") == msg_id:
+            said += msg["content"].get("text", "") if msg["msg_type"] == "stream" else ""
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+    server, kernel_pid = source.proc, kernel.km._forked_pid
+    facts = {"adopted": server is waiting, "hello": source.hello["pid"], "server": server.pid, "me": os.getpid(),
+             "server's parent": parent_of(server.pid), "kernel's parent": parent_of(kernel_pid),
+             "the kernel says its parent is": int(said), "runtime": source.runtime_dir}
+    await kernel.release()
+    await source.close()
+    facts["server ended"] = server.poll() is not None
+    second = kernels.ForkedKernels(ahead=0, cwd=os.getcwd())  # the waiting server is taken: a new one starts
+    second.spawn()
+    facts["second"] = type(second.proc).__name__
+    second.discard()
+    threading.Thread(target=time.sleep, args=(1,)).start()
+    kernels.fork_waiting()  # a thread now: forking is unsafe, so nothing is forked
+    facts["forked with a thread"] = kernels._WAITING is not None
+    print(json.dumps(facts))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(not __import__("cxassess.run.kernels", fromlist=["x"]).fork_available(), reason="needs fork")
+def test_a_fork_server_forked_waiting_is_adopted_runs_kernels_and_ends_with_its_input(tmp_path):
+    """A Dask worker forks its fork server at its birth (:func:`fork_waiting`): the first kernel source adopts it,
+    sends it its options, and its kernels are its own children; closing the source ends it."""
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", WAITING_DRIVER], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    facts = json.loads(proc.stdout.splitlines()[-1])
+    assert facts["adopted"] is True
+    assert facts["hello"] == facts["server"] != facts["me"]
+    assert facts["server's parent"] == facts["me"]  # forked by the driver, not started as a new program
+    assert facts["kernel's parent"] == facts["the kernel says its parent is"] == facts["server"]
+    assert facts["server ended"] is True and not Path(facts["runtime"]).exists()
+    assert facts["second"] == "Popen"
+    assert facts["forked with a thread"] is False
+
+
 def test_a_batch_with_nothing_to_render_leaves_no_fork_server(workdir, tmp_path):
     manifest = write_manifest(workdir, "client,responses\nGhost,missing.csv\n")
     result = batch(manifest, tmp_path / "out", notebook=PROBE, progress=False)

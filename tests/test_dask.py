@@ -255,23 +255,32 @@ def test_restored_paths_keep_the_workers_scores_json_when_it_matches_and_rewrite
     assert out["scores.json"] == scores(there, nb_there, "d2")
 
 
-def test_embedded_cluster_forks_preloaded_workers_that_start_their_fork_server_as_they_start(tmp_path):
+@pytest.mark.parametrize("told", [True, False], ids=["kernels named", "kernels not named"])
+def test_embedded_cluster_forks_preloaded_workers_that_start_their_fork_server_as_they_start(tmp_path, told):
+    """Told the kernels' modules (as a batch does), the preloaded process imports them too and each worker forks
+    its fork server at its birth (its own child, adopted by its plugin); otherwise the plugin starts one."""
     import sys
     from multiprocessing import forkserver
 
+    import psutil
     from distributed import Client
 
     from cxassess.run.dask import PLUGIN_NAME, THREADS_PER_WORKER, ForkServerPlugin, start_cluster, stop_forkserver
+    from cxassess.run.renderer import Renderer
 
     plugin = ForkServerPlugin(PROBE.read_bytes(), ["html"])
-    cluster = start_cluster(2, plugin)
+    cluster = start_cluster(2, plugin, Renderer(notebook=PROBE, formats=["html"]).kernel_options() if told else None)
     try:
         with Client(cluster) as client:
             def state(dask_worker):
                 mine = dask_worker.plugins[PLUGIN_NAME]
+                servers = [r.source.proc for r in mine.renderers.values()]
                 return {"preloaded": "cxassess.run.dask_preload" in sys.modules, "threads": dask_worker.state.nthreads,
                         "lanes": mine.lanes, "fork servers": [r.kind for r in mine.renderers.values()],
-                        "parent": os.getppid()}
+                        "parent": os.getppid(), "me": os.getpid(), "pandas": "pandas" in sys.modules,
+                        "server": [type(p).__name__ for p in servers],
+                        "server's parent": [psutil.Process(p.pid).ppid() for p in servers],
+                        "server's program": [" ".join(psutil.Process(p.pid).cmdline()) for p in servers]}
 
             states = list(client.run(state).values())
     finally:
@@ -281,5 +290,28 @@ def test_embedded_cluster_forks_preloaded_workers_that_start_their_fork_server_a
     for s in states:  # set up before the worker joined: nothing was registered by a client
         assert {k: s[k] for k in ("preloaded", "threads", "lanes", "fork servers")} == {
             "preloaded": True, "threads": THREADS_PER_WORKER, "lanes": 1, "fork servers": ["fork"]}
+        assert s["server's parent"] == [s["me"]]
+        if told:  # forked from the worker as it was born: the kernels' libraries came with it
+            assert s["server"] == ["ForkedServerProcess"] and s["pandas"] is True
+            assert "cxassess.run.forkserver" not in s["server's program"][0]
+        else:
+            assert s["server"] == ["Popen"] and "-m cxassess.run.forkserver" in s["server's program"][0]
     assert states[0]["parent"] == states[1]["parent"] != os.getpid()  # both forked from the one preloaded process
     assert getattr(forkserver._forkserver, "_forkserver_pid", None) is None  # stopped and waited for
+
+
+def test_a_dask_batch_with_nothing_to_render_stops_what_it_started_ahead(tmp_path):
+    """The embedded cluster's preloaded process starts before the manifest is read; with nothing to render (every
+    report up to date), no cluster starts and that process is stopped."""
+    from multiprocessing import forkserver
+
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"client,responses,questionnaire\nAlpha,{MINI},{MINI_Q}\n", encoding="utf-8")
+    first = batch(manifest, tmp_path / "out", formats=["html"], notebook=PROBE, executor="dask", workers=1,
+                  progress=False, allow_outside=[DATA])
+    assert [r.status for r in first.results] == ["ok"]
+    assert getattr(forkserver._forkserver, "_forkserver_pid", None) is None
+    again = batch(manifest, tmp_path / "out", formats=["html"], notebook=PROBE, executor="dask", workers=1,
+                  resume=True, progress=False, allow_outside=[DATA])
+    assert [r.status for r in again.results] == ["skipped"]
+    assert getattr(forkserver._forkserver, "_forkserver_pid", None) is None

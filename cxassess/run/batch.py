@@ -16,8 +16,9 @@ import datetime as dt
 import re
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +195,23 @@ def _existing_files(folder: Path) -> dict[str, Path]:
     return {p.name: p for p in sorted(folder.glob("*")) if p.is_file()}
 
 
+def start_local_ahead(*, notebook: Path | str | None = None, formats: Iterable[str] = FORMATS, workers: int = 2,
+                      timeout: int = CELL_TIMEOUT, options: DeliverableOptions | None = None, kernels: str = "auto",
+                      scheduler: str | None = None, **_: Any) -> Callable[[], None] | None:
+    """The local executor's fork server, spawned now so that its imports overlap the manifest's reading; returns
+    what stops it when the batch's renderer did not adopt it (:func:`~cxassess.run.kernels.discard_spawned`)."""
+    from cxassess.run.kernels import discard_spawned
+
+    if scheduler or kernels == "launch":
+        return None
+    try:
+        early = Renderer(notebook=notebook, formats=formats, executor="fork" if kernels == "fork" else "auto",
+                         lanes=max(1, int(workers)), timeout=timeout, options=options).spawn_ahead()
+    except CxError:  # a bad notebook or format is reported where it always was, by the run
+        return None
+    return partial(discard_spawned, early)
+
+
 def batch(manifest: Path | str, out_dir: Path | str, *, formats: Iterable[str] = FORMATS, workers: int = 2,
           resume: bool = False, notebook: Path | str | None = None, executor: str = "auto",
           defaults: Mapping[str, Any] | None = None, timeout: int = CELL_TIMEOUT,
@@ -202,24 +220,21 @@ def batch(manifest: Path | str, out_dir: Path | str, *, formats: Iterable[str] =
     """Read a manifest and render every client (blocking); see :func:`run_batch` and :func:`read_manifest`.
 
     ``executor``: ``local`` (``auto``, ``fork``, ``launch``: this machine) or ``dask`` (a Dask cluster at
-    ``scheduler``, or an embedded one of ``workers`` processes); see :mod:`cxassess.run.executors`."""
+    ``scheduler``, or an embedded one of ``workers`` processes); see :mod:`cxassess.run.executors`. What the
+    executor needs and takes seconds to start is started first, while the manifest is read."""
     from cxassess.run.executors import executor as executor_named
-    from cxassess.run.kernels import discard_spawned
+    from cxassess.run.executors import executor_ahead
 
     run = executor_named(executor)  # an unknown name fails before the manifest is read
-    early = None
-    if executor in ("local", "auto", "fork") and not scheduler:  # its fork server imports while we read
-        try:
-            early = Renderer(notebook=notebook, formats=formats, executor="fork" if executor == "fork" else "auto",
-                             lanes=max(1, int(workers)), timeout=timeout, options=options).spawn_ahead()
-        except CxError:  # a bad notebook or format is reported where it always was, by the run
-            early = None
+    stop = executor_ahead(executor)(notebook=notebook, formats=formats, workers=workers, timeout=timeout,
+                                    options=options, scheduler=scheduler)
     try:
         items = read_manifest(manifest, out_dir=out_dir, defaults=defaults, allow_outside=allow_outside)
         result: BatchResult = run(items, out_dir, formats=formats, workers=workers, resume=resume, notebook=notebook,
                                   timeout=timeout, progress=progress, options=options, scheduler=scheduler)
     finally:
-        discard_spawned(early)  # nothing to do when the batch's renderer adopted it
+        if stop is not None:
+            stop()  # nothing to do when the run used what was started
     return result
 
 

@@ -14,10 +14,12 @@ cluster runs with ``allowed-failures`` 1; set ``DASK_DISTRIBUTED__SCHEDULER__ALL
 a real scheduler), then the client names that client as failed (:class:`distributed.KilledWorker`).
 Ctrl-C cancels what has not started; only whole reports are left.
 
-Start-up, which a batch of a few dozen reports feels: the embedded cluster (:class:`Connection`)
-starts in a background thread while the client hashes the inputs; its workers are forked from one
-process that imported the worker's modules once (:mod:`cxassess.run.dask_preload`) and each starts
-its fork server as it starts (the plugin is given at creation; on a real scheduler, registered).
+Start-up, which a batch of a few dozen reports feels: the process the embedded cluster's workers are
+forked from starts before the manifest is read (:func:`start_ahead`) and imports, once for all of them,
+the workers' modules and the kernels' libraries (:mod:`cxassess.run.dask_preload`); the cluster itself
+(:class:`Connection`) starts in a background thread while the client hashes the inputs. Each worker forks
+its fork server at its birth, ready at once, and its plugin adopts it (the plugin is given at creation;
+on a real scheduler, registered, and the fork server started the usual way).
 Each worker runs two tasks at once but one kernel (:func:`kernel_lanes`): the previous report
 exports and travels back while the next one's kernel runs, as the local executor's lanes do.
 """
@@ -268,6 +270,8 @@ def publish_files(out: Path, slug: str, files: dict[str, bytes]) -> Path:
 THREADS_PER_WORKER = 2
 #: Imported once in the process the embedded workers are forked from (see :mod:`cxassess.run.dask_preload`).
 WORKER_PRELOAD = ("cxassess.run.dask_preload",)
+#: How the client tells that process what the kernels import and warm (JSON ``{"preload": [...], "warm": [...]}``).
+KERNELS_ENV = "CXASSESS_DASK_KERNELS"
 
 
 #: Dask settings of the embedded cluster (its workers get them from their nannies, restarted ones too):
@@ -282,27 +286,57 @@ EMBEDDED_CONFIG: dict[str, Any] = {
 }
 
 
-def start_cluster(workers: int, plugin: ForkServerPlugin) -> Any:
+def start_cluster(workers: int, plugin: ForkServerPlugin, kernels: dict[str, Any] | None = None) -> Any:
     """An embedded LocalCluster of ``workers`` processes on 127.0.0.1 (dashboard off), each starting its
     fork server as it starts (``plugin``); the workers are forked from one process that imported
-    :data:`WORKER_PRELOAD` (multiprocessing's ``forkserver`` method), not each started from scratch."""
+    :data:`WORKER_PRELOAD` (multiprocessing's ``forkserver`` method; :func:`ensure_forkserver`), not each
+    started from scratch."""
     import dask
     from distributed import LocalCluster
-    from distributed.utils import get_mp_context
 
     with dask.config.set(EMBEDDED_CONFIG):
-        get_mp_context().set_forkserver_preload(list(WORKER_PRELOAD))  # before the first worker starts
-        ensure_forkserver()
+        ensure_forkserver(kernels)
         return LocalCluster(n_workers=workers, threads_per_worker=THREADS_PER_WORKER, processes=True,
                             host="127.0.0.1", dashboard_address=None, silence_logs=40, plugins=(plugin,))
 
 
-def ensure_forkserver() -> None:
-    """Start multiprocessing's fork server now (it does not wait for the preload), so that it imports
-    :data:`WORKER_PRELOAD` while the scheduler starts, instead of from when the first worker is asked for."""
+def ensure_forkserver(kernels: dict[str, Any] | None = None) -> None:
+    """Start the process the embedded workers are forked from, if it is not running: multiprocessing's fork
+    server with :data:`WORKER_PRELOAD`. It does not wait for the preload, which goes on while the scheduler
+    starts (or, from :func:`start_ahead`, while the manifest is read). ``kernels``: the kernels' ``preload`` and
+    ``warm`` lists (:meth:`Renderer.kernel_options`), imported and warmed there too, so that each worker's fork
+    server is forked ready at the worker's birth; they reach it in its environment (:data:`KERNELS_ENV`), set
+    only while it starts."""
     from multiprocessing import forkserver
 
-    forkserver.ensure_running()
+    forkserver.set_forkserver_preload(list(WORKER_PRELOAD))  # what the workers' start method will use
+    before = os.environ.get(KERNELS_ENV)
+    if kernels:
+        os.environ[KERNELS_ENV] = json.dumps({"preload": list(kernels.get("preload", ())),
+                                              "warm": list(kernels.get("warm", ()))})
+    try:
+        forkserver.ensure_running()
+    finally:
+        if before is None:
+            os.environ.pop(KERNELS_ENV, None)
+        else:
+            os.environ[KERNELS_ENV] = before
+
+
+def start_ahead(*, notebook: Path | str | None = None, formats: Iterable[str] = FORMATS,
+                timeout: int = CELL_TIMEOUT, scheduler: str | None = None, **_: Any) -> Any:
+    """Start the embedded cluster's preloaded process now, before the manifest is read: its imports (distributed,
+    the exporter, the kernels' libraries: over 2 CPU-seconds) then overlap the read. Returns what stops it when
+    no cluster used it (:func:`stop_forkserver`); None with a scheduler address (nothing is embedded)."""
+    if scheduler:
+        return None
+    try:
+        renderer = Renderer(notebook=notebook, formats=formats, timeout=timeout)
+        kernels = renderer.kernel_options() if renderer.executor in ("auto", "fork") else None
+    except CxError:  # a bad notebook or format is reported where it always was, by the run
+        return None
+    ensure_forkserver(kernels)
+    return stop_forkserver
 
 
 def stop_forkserver() -> None:
@@ -325,10 +359,12 @@ class Connection:
     embedded cluster (:func:`start_cluster`) that :meth:`start` begins in a background thread, so its
     workers and fork servers start while this process reads and hashes the inputs."""
 
-    def __init__(self, scheduler: str | None, workers: int, plugin: ForkServerPlugin) -> None:
+    def __init__(self, scheduler: str | None, workers: int, plugin: ForkServerPlugin,
+                 kernels: dict[str, Any] | None = None) -> None:
         self.scheduler = scheduler
         self.workers = max(1, int(workers))
         self.plugin = plugin
+        self.kernels = kernels
         self.client: Any = None
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
         self._cluster: concurrent.futures.Future[Any] | None = None
@@ -337,7 +373,7 @@ class Connection:
         """Begin starting the embedded cluster (nothing to do with a scheduler address)."""
         if not self.scheduler and self._cluster is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="cxassess-cluster")
-            self._cluster = self._pool.submit(start_cluster, self.workers, self.plugin)
+            self._cluster = self._pool.submit(start_cluster, self.workers, self.plugin, self.kernels)
 
     def open(self) -> Any:
         """The connected client (waits for the embedded cluster)."""
@@ -391,7 +427,8 @@ def run_dask_batch(items: Sequence[Any], out_dir: Path | str, *, formats: Iterab
     renderer = Renderer(notebook=notebook, formats=formats, timeout=timeout)
     renderer.load()
     notebook_bytes = renderer.notebook_path.read_bytes()
-    connection = Connection(scheduler, workers, ForkServerPlugin(notebook_bytes, renderer.formats, timeout))
+    connection = Connection(scheduler, workers, ForkServerPlugin(notebook_bytes, renderer.formats, timeout),
+                            kernels=renderer.kernel_options() if renderer.executor in ("auto", "fork") else None)
     if not resume and any(item.request is not None for item in items):
         connection.start()  # with --resume, only once something is left to render
     bar: Any = None

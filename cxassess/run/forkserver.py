@@ -10,8 +10,8 @@ itself never executes client code.
 It also forks short-lived children that turn a report's HTML into PDF with WeasyPrint (imported
 once here), so PDF work runs in parallel with the kernels.
 
-Protocol: one JSON object per line. The driver (:mod:`cxassess.run.kernels`) writes requests to stdin
-and reads replies from stdout:
+Protocol: one JSON object per line. The driver (:mod:`cxassess.run.kernels`) writes requests to the
+server's input (its stdin, or a pipe) and reads replies from its output (stdout, or a pipe):
 
 - ``{"op": "kernel", "id": N, "cwd": DIR}`` -> ``{"id": N, "pid": P, "connection": {...}}``
 - ``{"op": "pdf", "id": N, "html": FILE, "pdf": FILE}`` -> ``{"id": N, "ok": bool, "error": str}``
@@ -19,6 +19,11 @@ and reads replies from stdout:
 
 The first line written is a hello: ``{"op": "hello", "ok": true, ...}`` or ``"ok": false`` with the
 reason (for example: a library started a thread, and forking a threaded process is unsafe).
+
+Two ways to start one: ``python -m cxassess.run.forkserver OPTIONS`` (imports everything itself), or
+:func:`fork_waiting_server`: forked from a process that already imported and warmed the libraries (a
+Dask worker at its birth, see :mod:`cxassess.run.dask_preload`), it waits for its options as the first
+line on its input, then starts in a few milliseconds.
 
 Pitfalls handled here: the parent must have no threads when it forks (OpenBLAS and pyarrow's
 jemalloc start them unless told not to: see :data:`FORK_SAFE_ENV`); the matplotlib inline backend
@@ -113,14 +118,17 @@ def new_connection_info(runtime_dir: str | None = None) -> dict[str, Any]:
 
 
 class ForkServer:
-    def __init__(self, runtime_dir: str) -> None:
+    """The server: reads requests from ``fd_in``, writes replies to ``fd_out`` (stdin and stdout by default)."""
+
+    def __init__(self, runtime_dir: str, fd_in: int = 0, fd_out: int = 1) -> None:
         self.runtime_dir = runtime_dir
         self.server_pid = os.getpid()
         self.kernels: set[int] = set()
         self.pdf_jobs: dict[int, tuple[Any, str]] = {}  # pid -> (request id, error file)
         self.ready: list[dict[str, Any]] = []  # forked ahead: {"pid", "connection", "cwd"}
         self.ahead = 1
-        self.out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+        self.fd_in = fd_in
+        self.out = os.fdopen(os.dup(fd_out), "w", buffering=1, encoding="utf-8")
         devnull = os.open(os.devnull, os.O_RDWR)
         os.dup2(devnull, 1)  # nothing a library prints may corrupt the protocol
         os.close(devnull)
@@ -150,6 +158,8 @@ class ForkServer:
                     os.dup2(devnull, fd)
                 os.close(devnull)
                 self.out.close()
+                if self.fd_in > 2:
+                    os.close(self.fd_in)
                 _reseed()
             except BaseException:  # pragma: no cover
                 os._exit(1)
@@ -262,7 +272,7 @@ class ForkServer:
         signal.set_wakeup_fd(wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         sel = selectors.DefaultSelector()
-        sel.register(0, selectors.EVENT_READ, "in")
+        sel.register(self.fd_in, selectors.EVENT_READ, "in")
         sel.register(wake_r, selectors.EVENT_READ, "wake")
         buffer = b""
         try:
@@ -276,7 +286,7 @@ class ForkServer:
                             pass
                         self.reap()
                         continue
-                    chunk = os.read(0, 65536)
+                    chunk = os.read(self.fd_in, 65536)
                     if not chunk:
                         return
                     buffer += chunk
@@ -325,7 +335,8 @@ def _run_kernel(connection_file: str, cwd: str) -> None:
     app.start()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, fd_in: int = 0, fd_out: int = 1) -> int:
+    """Import and warm what ``argv`` asks for, say hello, serve requests on ``fd_in`` and ``fd_out``."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m cxassess.run.forkserver")
@@ -341,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in FORK_SAFE_ENV.items():
         os.environ.setdefault(key, value)
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type] # 1.5 s import, unused
-    server = ForkServer(args.runtime_dir)
+    server = ForkServer(args.runtime_dir, fd_in, fd_out)
     server.ahead = args.ahead
     modules = list(dict.fromkeys([*BASE_PRELOAD, *filter(None, args.preload.split(","))]))
     loaded, failed = warm_up(modules, filter(None, args.warm.split(",")))
@@ -363,6 +374,56 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         return 1
     return 0
+
+
+def fork_waiting_server() -> tuple[int, int, int]:
+    """Fork a fork server that waits for its options: returns ``(pid, fd to write to it, fd to read from it)``.
+
+    Call it only where this process has no other thread (checked), after importing and warming what the
+    kernels need: the child then has it all already. The driver writes the server's command-line options
+    as one JSON list on a line (``--runtime-dir`` first; :class:`cxassess.run.kernels.ForkedKernels` does);
+    the child writes its stderr to ``forkserver.log`` there and runs :func:`main`. It dies with this
+    process, and ends at the end of its input like a started one.
+    """
+    threads = thread_count()
+    if threads != 1:
+        raise RuntimeError(f"refusing to fork: this process has {threads} threads")
+    from_driver, to_server = os.pipe()  # requests: the driver writes, the server reads
+    from_server, to_driver = os.pipe()  # replies
+    parent = os.getpid()
+    pid = os.fork()
+    if pid:
+        os.close(from_driver)
+        os.close(to_driver)
+        return pid, to_server, from_server
+    code = 1
+    try:  # the child: never returns
+        _set_parent_death_signal()
+        if os.getppid() != parent:
+            os._exit(1)
+        os.close(to_server)
+        os.close(from_server)
+        argv = json.loads(_read_line(from_driver) or "null")
+        if isinstance(argv, list) and len(argv) > 1 and argv[0] == "--runtime-dir":
+            log = os.open(os.path.join(str(argv[1]), "forkserver.log"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.dup2(log, 2)
+            os.close(log)
+            code = main([str(a) for a in argv], from_driver, to_driver)
+    except BaseException:  # noqa: BLE001 - the driver sees the pipe close and says the server did not start
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def _read_line(fd: int) -> str:
+    """One line from ``fd``, read a byte at a time so that nothing after it is consumed ('' at end of input)."""
+    data = bytearray()
+    while not data.endswith(b"\n"):
+        byte = os.read(fd, 1)
+        if not byte:
+            return ""
+        data += byte
+    return data.decode("utf-8")
 
 
 if __name__ == "__main__":

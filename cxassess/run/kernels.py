@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -205,6 +206,71 @@ class LaunchedKernels(KernelSource):
         return Kernel(km, kc, self)
 
 
+class ForkedServerProcess:
+    """A fork server this process forked (:func:`fork_waiting`), with the parts of :class:`subprocess.Popen`
+    the driver uses: ``pid``, ``stdin``, ``stdout``, ``poll()``, ``wait()``, ``kill()``."""
+
+    def __init__(self, pid: int, to_server: int, from_server: int) -> None:
+        self.pid = pid
+        self.stdin = os.fdopen(to_server, "wb")
+        self.stdout = os.fdopen(from_server, "rb")
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:  # already reaped: it has ended
+                self.returncode = -1
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"fork server {self.pid}", timeout or 0)
+            time.sleep(0.005)
+        assert self.returncode is not None
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+#: A fork server forked by :func:`fork_waiting`, waiting for the first :class:`ForkedKernels` to adopt it.
+_WAITING: ForkedServerProcess | None = None
+
+
+def fork_waiting() -> None:
+    """Fork a fork server now that waits for its options: the next :class:`ForkedKernels` to start adopts it
+    instead of starting ``python -m cxassess.run.forkserver`` (a second of imports).
+
+    For a process that has imported and warmed the kernels' libraries and has no thread yet: a Dask worker
+    at its birth (:mod:`cxassess.run.dask_preload`). Nothing happens where forking is unavailable or unsafe.
+    """
+    global _WAITING
+    from cxassess.run.forkserver import fork_waiting_server
+
+    if _WAITING is None and fork_available():
+        try:
+            _WAITING = ForkedServerProcess(*fork_waiting_server())
+        except (OSError, RuntimeError):  # threads already, or no fork: servers start the usual way
+            _WAITING = None
+
+
+def _take_waiting() -> ForkedServerProcess | None:
+    global _WAITING
+    waiting, _WAITING = _WAITING, None
+    return waiting if waiting is not None and waiting.poll() is None else None
+
+
 class ForkedKernels(KernelSource):
     """Kernels forked from a warm fork server (see :mod:`cxassess.run.forkserver`)."""
 
@@ -216,7 +282,7 @@ class ForkedKernels(KernelSource):
         self.warm = [w for w in warm if w.replace(".", "").replace("_", "").replace(":", "").isalnum()]
         self.ahead = max(0, ahead)
         self.cwd = cwd
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.proc: subprocess.Popen[bytes] | ForkedServerProcess | None = None
         self.runtime_dir = ""
         self._replies: asyncio.StreamReader | None = None
         self._reply_pipe: asyncio.BaseTransport | None = None
@@ -234,12 +300,23 @@ class ForkedKernels(KernelSource):
 
     def spawn(self) -> None:
         """Start the fork server process now, without waiting for it (no event loop needed); :meth:`start`
-        then waits for its hello. Its imports take a second or more, so starting it first saves that much."""
+        then waits for its hello. Its imports take a second or more, so starting it first saves that much.
+        A server :func:`fork_waiting` forked is adopted instead: it has imported everything already."""
         if self.proc is not None:
             return
         from cxassess.run.forkserver import FORK_SAFE_ENV
 
         self.runtime_dir = tempfile.mkdtemp(prefix="cxassess-kernels-")
+        waiting = _take_waiting()
+        if waiting is not None:
+            try:
+                options = ["--runtime-dir", self.runtime_dir, *self.arguments()]
+                waiting.stdin.write((json.dumps(options) + "\n").encode())
+                waiting.stdin.flush()
+                self.proc = waiting
+                return
+            except OSError:  # it has ended: start one the usual way
+                _end_server(waiting)
         env = {**os.environ, **FORK_SAFE_ENV}
         with open(os.path.join(self.runtime_dir, "forkserver.log"), "wb") as log:
             self.proc = subprocess.Popen(
@@ -376,7 +453,7 @@ class ForkedKernels(KernelSource):
             self.runtime_dir = ""
 
 
-def _end_server(proc: subprocess.Popen[bytes]) -> None:
+def _end_server(proc: subprocess.Popen[bytes] | ForkedServerProcess) -> None:
     """End of input: the fork server kills its children and exits (killed after 5 s if it does not)."""
     try:
         if proc.stdin is not None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 
 #: Always imported by the server; the driver adds the modules the notebook imports.
 BASE_PRELOAD = (
@@ -27,15 +28,29 @@ BASE_PRELOAD = (
 
 def warm_up(modules: Iterable[str], warm: Iterable[str] = ()) -> tuple[list[str], dict[str, str]]:
     """Import ``modules``, fill the caches, call the ``module:function`` warm-ups in ``warm``;
-    returns (modules loaded, {module or warm-up: why it failed})."""
+    returns (modules loaded, {module or warm-up: why it failed}).
+
+    Each warm-up runs once in a process and the processes forked from it (a fork server forked from a
+    process that already warmed up starts at once)."""
     loaded, failed = preload(list(modules))
-    _warm_kernel_libraries()
-    _warm_matplotlib()
+    _once("kernel libraries", _warm_kernel_libraries)
+    _once("matplotlib", _warm_matplotlib)
     if "weasyprint" in loaded:
-        _warm_weasyprint()
+        _once("weasyprint", _warm_weasyprint)
     for spec in warm:
-        _call_warm_up(spec, failed)
+        if spec.partition(":")[0] in sys.modules:  # a warm-up for a library the report does not use: skipped
+            _once(spec, partial(_call_warm_up, spec, failed))
     return loaded, failed
+
+
+#: Warm-ups done in this process (or before the fork that made it).
+_DONE: set[str] = set()
+
+
+def _once(name: str, step: Callable[[], object]) -> None:
+    if name not in _DONE:
+        step()
+        _DONE.add(name)
 
 
 def preload(modules: list[str]) -> tuple[list[str], dict[str, str]]:
@@ -99,8 +114,6 @@ def _warm_matplotlib() -> None:
 def _call_warm_up(spec: str, failed: dict[str, str]) -> None:
     """Call a library's own warm-up (e.g. ``cxassess.report.charts:warm_up``, which draws bundled demo data)."""
     module, _, func = spec.partition(":")
-    if module not in sys.modules:  # a warm-up for a library the report does not use
-        return
     try:
         getattr(importlib.import_module(module), func or "warm_up")()
     except Exception as exc:  # noqa: BLE001 - only a speed-up
