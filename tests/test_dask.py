@@ -265,7 +265,8 @@ def test_embedded_cluster_forks_preloaded_workers_that_start_their_fork_server_a
     import psutil
     from distributed import Client
 
-    from cxassess.run.dask import PLUGIN_NAME, THREADS_PER_WORKER, ForkServerPlugin, start_cluster, stop_forkserver
+    from cxassess.run.dask import PLUGIN_NAME, THREADS_PER_WORKER, ForkServerPlugin, start_cluster
+    from cxassess.run.dask_forkserver import stop_forkserver
     from cxassess.run.renderer import Renderer
 
     plugin = ForkServerPlugin(PROBE.read_bytes(), ["html"])

@@ -225,10 +225,11 @@ def batch(manifest: Path | str, out_dir: Path | str, *, formats: Iterable[str] =
     from cxassess.run.executors import executor as executor_named
     from cxassess.run.executors import executor_ahead
 
-    run = executor_named(executor)  # an unknown name fails before the manifest is read
+    # first (an unknown name fails here, before the manifest is read), then the runner (Dask takes 0.4 s to import)
     stop = executor_ahead(executor)(notebook=notebook, formats=formats, workers=workers, timeout=timeout,
                                     options=options, scheduler=scheduler)
     try:
+        run = executor_named(executor)
         items = read_manifest(manifest, out_dir=out_dir, defaults=defaults, allow_outside=allow_outside)
         result: BatchResult = run(items, out_dir, formats=formats, workers=workers, resume=resume, notebook=notebook,
                                   timeout=timeout, progress=progress, options=options, scheduler=scheduler)

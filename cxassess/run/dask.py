@@ -15,7 +15,7 @@ a real scheduler), then the client names that client as failed (:class:`distribu
 Ctrl-C cancels what has not started; only whole reports are left.
 
 Start-up, which a batch of a few dozen reports feels: the process the embedded cluster's workers are
-forked from starts before the manifest is read (:func:`start_ahead`) and imports, once for all of them,
+forked from starts before the manifest is read (:mod:`cxassess.run.dask_forkserver`) and imports, once for all of them,
 the workers' modules and the kernels' libraries (:mod:`cxassess.run.dask_preload`); the cluster itself
 (:class:`Connection`) starts in a background thread while the client hashes the inputs. Each worker forks
 its fork server at its birth, ready at once, and its plugin adopts it (the plugin is given at creation;
@@ -45,6 +45,7 @@ from cxassess._util.safe import escape_html
 from cxassess.errors import CxError
 from cxassess.report.publish import FORMATS, ReportResult, one_line, parse_formats, publish, temporary_folder
 from cxassess.report.request import ReportRequest
+from cxassess.run.dask_forkserver import ensure_forkserver, stop_forkserver
 from cxassess.run.renderer import CELL_TIMEOUT, Renderer
 
 PLUGIN_NAME = "cxassess-forkserver"
@@ -268,12 +269,6 @@ def publish_files(out: Path, slug: str, files: dict[str, bytes]) -> Path:
 
 #: Threads of each embedded worker: one kernel at a time (:func:`kernel_lanes`), a second report exporting.
 THREADS_PER_WORKER = 2
-#: Imported once in the process the embedded workers are forked from (see :mod:`cxassess.run.dask_preload`).
-WORKER_PRELOAD = ("cxassess.run.dask_preload",)
-#: How the client tells that process what the kernels import and warm (JSON ``{"preload": [...], "warm": [...]}``).
-KERNELS_ENV = "CXASSESS_DASK_KERNELS"
-
-
 #: Dask settings of the embedded cluster (its workers get them from their nannies, restarted ones too):
 #: a task is retried once; workers forked (see :func:`start_cluster`); no statistical profiler (it samples
 #: every thread every 10 ms for a dashboard that is off) and the event-loop check every second, not
@@ -289,7 +284,7 @@ EMBEDDED_CONFIG: dict[str, Any] = {
 def start_cluster(workers: int, plugin: ForkServerPlugin, kernels: dict[str, Any] | None = None) -> Any:
     """An embedded LocalCluster of ``workers`` processes on 127.0.0.1 (dashboard off), each starting its
     fork server as it starts (``plugin``); the workers are forked from one process that imported
-    :data:`WORKER_PRELOAD` (multiprocessing's ``forkserver`` method; :func:`ensure_forkserver`), not each
+    :mod:`cxassess.run.dask_preload` (multiprocessing's ``forkserver`` method; :func:`ensure_forkserver`), not each
     started from scratch."""
     import dask
     from distributed import LocalCluster
@@ -298,60 +293,6 @@ def start_cluster(workers: int, plugin: ForkServerPlugin, kernels: dict[str, Any
         ensure_forkserver(kernels)
         return LocalCluster(n_workers=workers, threads_per_worker=THREADS_PER_WORKER, processes=True,
                             host="127.0.0.1", dashboard_address=None, silence_logs=40, plugins=(plugin,))
-
-
-def ensure_forkserver(kernels: dict[str, Any] | None = None) -> None:
-    """Start the process the embedded workers are forked from, if it is not running: multiprocessing's fork
-    server with :data:`WORKER_PRELOAD`. It does not wait for the preload, which goes on while the scheduler
-    starts (or, from :func:`start_ahead`, while the manifest is read). ``kernels``: the kernels' ``preload`` and
-    ``warm`` lists (:meth:`Renderer.kernel_options`), imported and warmed there too, so that each worker's fork
-    server is forked ready at the worker's birth; they reach it in its environment (:data:`KERNELS_ENV`), set
-    only while it starts."""
-    from multiprocessing import forkserver
-
-    forkserver.set_forkserver_preload(list(WORKER_PRELOAD))  # what the workers' start method will use
-    before = os.environ.get(KERNELS_ENV)
-    if kernels:
-        os.environ[KERNELS_ENV] = json.dumps({"preload": list(kernels.get("preload", ())),
-                                              "warm": list(kernels.get("warm", ()))})
-    try:
-        forkserver.ensure_running()
-    finally:
-        if before is None:
-            os.environ.pop(KERNELS_ENV, None)
-        else:
-            os.environ[KERNELS_ENV] = before
-
-
-def start_ahead(*, notebook: Path | str | None = None, formats: Iterable[str] = FORMATS,
-                timeout: int = CELL_TIMEOUT, scheduler: str | None = None, **_: Any) -> Any:
-    """Start the embedded cluster's preloaded process now, before the manifest is read: its imports (distributed,
-    the exporter, the kernels' libraries: over 2 CPU-seconds) then overlap the read. Returns what stops it when
-    no cluster used it (:func:`stop_forkserver`); None with a scheduler address (nothing is embedded)."""
-    if scheduler:
-        return None
-    try:
-        renderer = Renderer(notebook=notebook, formats=formats, timeout=timeout)
-        kernels = renderer.kernel_options() if renderer.executor in ("auto", "fork") else None
-    except CxError:  # a bad notebook or format is reported where it always was, by the run
-        return None
-    ensure_forkserver(kernels)
-    return stop_forkserver
-
-
-def stop_forkserver() -> None:
-    """Stop multiprocessing's fork server once the embedded workers are gone, and wait for it: it holds
-    the preloaded modules (~200 MB), and the workers' CPU time is counted only once it is waited for.
-    The next embedded cluster starts a new one."""
-    from multiprocessing import forkserver
-
-    server = getattr(forkserver, "_forkserver", None)
-    stop = getattr(server, "_stop", None)  # the standard library's own way to stop it (no public one)
-    if callable(stop):
-        try:
-            stop()
-        except OSError:
-            pass
 
 
 class Connection:

@@ -5,13 +5,13 @@ multiprocessing's ``forkserver`` method and this module as the fork server's pre
 the renderer, the HTML exporter (its template compiled) and the scoring modules are imported once
 for all the workers instead of once in each (~1.7 CPU-seconds a worker).
 
-When the client names the kernels' modules and warm-ups (:data:`~cxassess.run.dask.KERNELS_ENV`), they
+When the client names the kernels' modules and warm-ups (:data:`~cxassess.run.dask_forkserver.KERNELS_ENV`), they
 are imported and warmed here too, and each worker, at its birth and before it starts any thread, forks its
 own fork server (:func:`cxassess.run.kernels.fork_waiting`), which its plugin adopts: a worker's kernels
 are ready in milliseconds instead of after a second of imports. The process has no threads when it
 forks (nothing here starts one), and its objects are frozen for the collector (:func:`gc.freeze`), so the
 workers and kernels neither scan nor copy them. The batch starts this process before it reads the
-manifest (:func:`cxassess.run.dask.start_ahead`).
+manifest (:func:`cxassess.run.dask_forkserver.start_ahead`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ import json
 import os
 from multiprocessing import util
 
-from cxassess.run.forkserver import FORK_SAFE_ENV
+gc.disable()  # the imports make ~1M objects that all live: collecting during them is ~20% of their time
+
+from cxassess.run.forkserver import FORK_SAFE_ENV  # noqa: E402
 
 os.environ.update(FORK_SAFE_ENV)  # before numpy and pyarrow: their threads would make forking unsafe
 
@@ -32,7 +34,7 @@ avoid_slow_imports()
 import distributed  # noqa: E402, F401
 
 from cxassess.run import kernels  # noqa: E402
-from cxassess.run.dask import KERNELS_ENV  # noqa: E402
+from cxassess.run.dask_forkserver import KERNELS_ENV  # noqa: E402
 from cxassess.run.renderer import warm_driver  # noqa: E402
 from cxassess.run.warmup import BASE_PRELOAD, warm_up  # noqa: E402
 
@@ -42,3 +44,4 @@ if _options:
     warm_up([*BASE_PRELOAD, *_options.get("preload", ())], _options.get("warm", ()))
     util.register_after_fork(kernels, lambda module: module.fork_waiting())  # in each worker, as it is born
 gc.freeze()  # no collection first: it would take 0.15 s on the way to the first worker, for little garbage
+gc.enable()  # in the workers, which inherit it

@@ -25,7 +25,7 @@ EXECUTORS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "auto": ("cxassess.run.batch:run_local", "cxassess.run.batch:start_local_ahead", {"kernels": "auto"}),
     "fork": ("cxassess.run.batch:run_local", "cxassess.run.batch:start_local_ahead", {"kernels": "fork"}),
     "launch": ("cxassess.run.batch:run_local", "cxassess.run.batch:start_local_ahead", {"kernels": "launch"}),
-    "dask": ("cxassess.run.dask:run_dask_batch", "cxassess.run.dask:start_ahead", {}),
+    "dask": ("cxassess.run.dask:run_dask_batch", "cxassess.run.dask_forkserver:start_ahead", {}),
 }
 
 
