@@ -22,6 +22,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -234,6 +235,7 @@ def dask_against_local(manifest: Path, work: Path, sizes: list[int], keep: bool,
     def name(executor: str, workers: int, code: Path | None) -> str:
         return f"{executor}{' (baseline)' if code else ''} --workers {workers}"
 
+    rounds: dict[tuple[int, int], dict[str, float]] = {}  # (clients, round) -> {run: s/report}
     for n in sizes:
         subset = subset_manifest(manifest, n)
         for round_ in range(1, repeat + 1):
@@ -244,6 +246,7 @@ def dask_against_local(manifest: Path, work: Path, sizes: list[int], keep: bool,
                 cpu = CPU[f"batch-{executor}-{workers}-html" + (f"@{code}" if code else "")]
                 if seconds < r.get(key, float("inf")):
                     r[key], r[f"{key} CPU"] = seconds, cpu
+                rounds.setdefault((n, round_), {})[name(executor, workers, code)] = seconds
                 print(f"[HTML] round {round_}, cxassess batch --executor {key}: {seconds:.3f} s/report, "
                       f"{cpu:.3f} CPU-s/report (load {os.getloadavg()[0]:.1f})", flush=True)
     print(f"\nload average after: {os.getloadavg()[0]:.2f} (other work on the machine inflates wall-clock figures)")
@@ -255,6 +258,11 @@ def dask_against_local(manifest: Path, work: Path, sizes: list[int], keep: bool,
                   f"{(dask / local - 1) * 100:+.0f}% (start-up included; goal under +10% at 2 workers); CPU "
                   f"{r[f'{dask_name}, {n} clients CPU']:.3f} against {r[f'{local_name}, {n} clients CPU']:.3f} "
                   f"CPU-s/report")
+            paired = sorted(v[dask_name] / v[local_name] for (m, _), v in rounds.items() if m == n)
+            r[f"{dask_name}, {n} clients, median paired ratio"] = statistics.median(paired)
+            print(f"    paired by round (Dask against the local run just before it): median "
+                  f"{(statistics.median(paired) - 1) * 100:+.0f}%, rounds "
+                  + ", ".join(f"{(x - 1) * 100:+.0f}%" for x in paired))
     small, large = min(sizes), max(sizes)
     if large > small:
         print(f"\nfrom {small} and {large} clients: per report once started (slope), fixed per run (intercept)")

@@ -83,7 +83,9 @@ class ForkServerPlugin(WorkerPlugin):
     async def setup(self, worker: Any) -> None:
         """Start the fork server without blocking the worker's event loop (its heartbeats go on)."""
         self.lanes = kernel_lanes(getattr(getattr(worker, "state", None), "nthreads", 1))
-        self.workdir = tempfile.mkdtemp(prefix="cxassess-dask-")
+        # inside the worker's own directory: Dask removes it with the worker, and a dead worker's at the next start
+        local = getattr(worker, "local_directory", None)
+        self.workdir = tempfile.mkdtemp(prefix="cxassess-dask-", dir=local if local and os.path.isdir(local) else None)
         self.lock = threading.Lock()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="cxassess-renderer", daemon=True)
