@@ -130,6 +130,8 @@ class ForkServer:
         self.ahead = 1
         self.fd_in = fd_in
         self.out = os.fdopen(os.dup(fd_out), "w", buffering=1, encoding="utf-8")
+        if fd_out > 2:  # only the copy stays open, and the children close it (the driver then sees our end)
+            os.close(fd_out)
         devnull = os.open(os.devnull, os.O_RDWR)
         os.dup2(devnull, 1)  # nothing a library prints may corrupt the protocol
         os.close(devnull)
