@@ -371,7 +371,7 @@ def run_dask_batch(items: Sequence[Any], out_dir: Path | str, *, formats: Iterab
     renderer.load()
     notebook_bytes = renderer.notebook_path.read_bytes()
     connection = Connection(scheduler, workers, ForkServerPlugin(notebook_bytes, renderer.formats, timeout),
-                            kernels=renderer.kernel_options() if renderer.executor in ("auto", "fork") else None)
+                            kernels=renderer.fork_options())
     if not resume and any(item.request is not None for item in items):
         connection.start()  # with --resume, only once something is left to render
     bar: Any = None

@@ -27,7 +27,7 @@ def ensure_forkserver(kernels: dict[str, Any] | None = None) -> None:
     """Start the process the embedded workers are forked from, if it is not running: multiprocessing's fork
     server with :data:`WORKER_PRELOAD`. It does not wait for the preload, which goes on while the scheduler
     starts (or, from :func:`start_ahead`, while the manifest is read). ``kernels``: the kernels' ``preload`` and
-    ``warm`` lists (:meth:`Renderer.kernel_options`), imported and warmed there too, so that each worker's fork
+    ``warm`` lists (:meth:`Renderer.fork_options`), imported and warmed there too, so that each worker's fork
     server is forked ready at the worker's birth; they reach it in its environment (:data:`KERNELS_ENV`), set
     only while it starts."""
     from multiprocessing import forkserver
@@ -54,8 +54,7 @@ def start_ahead(*, notebook: Path | str | None = None, formats: Iterable[str] = 
     if scheduler:
         return None
     try:
-        renderer = Renderer(notebook=notebook, formats=formats, timeout=timeout)
-        kernels = renderer.kernel_options() if renderer.executor in ("auto", "fork") else None
+        kernels = Renderer(notebook=notebook, formats=formats, timeout=timeout).fork_options()
     except CxError:  # a bad notebook or format is reported where it always was, by the run
         return None
     ensure_forkserver(kernels)

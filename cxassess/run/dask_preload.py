@@ -33,6 +33,7 @@ avoid_slow_imports()
 
 import distributed  # noqa: E402, F401
 
+import cxassess.run.dask  # noqa: E402, F401 - what each task runs (its plugin, render_task)
 from cxassess.run import kernels  # noqa: E402
 from cxassess.run.dask_forkserver import KERNELS_ENV  # noqa: E402
 from cxassess.run.renderer import warm_driver  # noqa: E402

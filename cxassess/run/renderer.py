@@ -90,13 +90,18 @@ class Renderer:
         # each warm-up runs only when the preload imported its module
         return {"preload": preload, "ahead": self.lanes, "cwd": self.cwd, "warm": WARM_UPS}
 
+    def fork_options(self) -> dict[str, Any] | None:
+        """:meth:`kernel_options` when the kernels may come from a fork server; None when they are launched."""
+        return self.kernel_options() if self.executor in ("auto", "fork") else None
+
     def spawn_ahead(self) -> Any:
         """Start this renderer's fork server now, before there is an event loop (see
         :func:`cxassess.run.kernels.spawn_ahead`); None when its kernels are launched instead.
         Pass the result to :func:`~cxassess.run.kernels.discard_spawned` when done."""
         from cxassess.run.kernels import spawn_ahead
 
-        return spawn_ahead(**self.kernel_options()) if self.executor in ("auto", "fork") else None
+        options = self.fork_options()
+        return spawn_ahead(**options) if options is not None else None
 
     def load(self) -> None:
         """Read the report notebook once (and the parameter names its ``parameters`` cell declares)."""
