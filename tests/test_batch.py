@@ -400,6 +400,61 @@ def test_a_fork_server_forked_waiting_is_adopted_runs_kernels_and_ends_with_its_
     assert facts["forked with a thread"] is False
 
 
+KILLED_DRIVER = """
+import asyncio, json, os, sys, time
+from cxassess.run import kernels
+
+if sys.argv[1] == "forked waiting":
+    kernels.fork_waiting()
+
+async def main():
+    source = kernels.ForkedKernels(ahead=1, cwd=os.getcwd())
+    await source.start()
+    kernel = await source.acquire(os.getcwd())
+    print(json.dumps({"server": source.proc.pid, "kernel": kernel.km._forked_pid, "runtime": source.runtime_dir,
+                      "files": sorted(os.listdir(source.runtime_dir))}), flush=True)
+    time.sleep(600)  # killed meanwhile, with no chance to close anything
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(not __import__("cxassess.run.kernels", fromlist=["x"]).fork_available(), reason="needs fork")
+@pytest.mark.parametrize("how", ["started", "forked waiting"])
+def test_a_fork_server_whose_driver_is_killed_ends_its_kernels_and_removes_its_folder(tmp_path, how):
+    """A Dask worker killed mid-report closes nothing: its fork server still kills its kernels and removes its
+    runtime folder (the kernels' sockets, its log), which /tmp otherwise keeps, one per killed worker."""
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    def alive(pid: int) -> bool:
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_DRIVER, how], stdout=subprocess.PIPE, text=True,
+                            cwd=tmp_path)
+    try:
+        facts = json.loads(proc.stdout.readline())
+        assert alive(facts["server"]) and alive(facts["kernel"]) and "forkserver.log" in facts["files"]
+        assert len(facts["files"]) > 2  # the kernels' sockets (or connection files) too
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        deadline = time.time() + 30
+        while time.time() < deadline and (Path(facts["runtime"]).exists() or alive(facts["server"])):
+            time.sleep(0.05)
+        assert not Path(facts["runtime"]).exists()
+        assert not alive(facts["server"]) and not alive(facts["kernel"])
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def test_a_batch_with_nothing_to_render_leaves_no_fork_server(workdir, tmp_path):
     manifest = write_manifest(workdir, "client,responses\nGhost,missing.csv\n")
     result = batch(manifest, tmp_path / "out", notebook=PROBE, progress=False)

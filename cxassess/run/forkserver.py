@@ -40,6 +40,7 @@ import json
 import os
 import secrets
 import selectors
+import shutil
 import signal
 import socket
 import sys
@@ -65,6 +66,15 @@ FORK_SAFE_ENV = {
 KERNEL_OPTIONS = ("--HistoryManager.enabled=False", "--Kernel._execute_sleep=0", "--IPKernelApp.log_level=50")
 
 PR_SET_PDEATHSIG = 1
+
+
+class ParentGone(BaseException):
+    """The driver died (its death signal, SIGTERM, arrived): end as at the end of input, leaving nothing behind.
+    A BaseException, so that an import failing on it is not taken for a module that failed to import."""
+
+
+def _parent_gone(*_: Any) -> None:
+    raise ParentGone
 
 
 def _set_parent_death_signal(sig: int = signal.SIGKILL) -> None:
@@ -351,7 +361,18 @@ def main(argv: list[str] | None = None, fd_in: int = 0, fd_out: int = 1) -> int:
     parser.add_argument("--cwd", default=None)
     args = parser.parse_args(argv)
 
-    _set_parent_death_signal()
+    # a driver that dies (a Dask worker killed, say) sends SIGTERM: the server kills its kernels and removes its
+    # runtime folder (their sockets and this log), which the driver would have removed
+    signal.signal(signal.SIGTERM, _parent_gone)
+    _set_parent_death_signal(signal.SIGTERM)
+    try:
+        return _serve_from_start(args, fd_in, fd_out)
+    except ParentGone:
+        shutil.rmtree(args.runtime_dir, ignore_errors=True)
+        return 0
+
+
+def _serve_from_start(args: Any, fd_in: int, fd_out: int) -> int:
     for key, value in FORK_SAFE_ENV.items():
         os.environ.setdefault(key, value)
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type] # 1.5 s import, unused
@@ -376,6 +397,7 @@ def main(argv: list[str] | None = None, fd_in: int = 0, fd_out: int = 1) -> int:
     except Exception:  # pragma: no cover - last resort: tell the driver on stderr
         traceback.print_exc()
         return 1
+    shutil.rmtree(args.runtime_dir, ignore_errors=True)  # its driver's, which is closing it
     return 0
 
 
