@@ -205,11 +205,72 @@ def test_ctrl_c_cancels_what_has_not_started_and_leaves_only_whole_reports(tmp_p
         assert sorted(p.name for p in folder.iterdir()) == ["report.html", "report.ipynb", "scores.json"]
 
 
-def test_kernel_lanes_leave_a_thread_for_the_previous_report():
+def test_kernel_lanes_are_the_workers_threads():
     from cxassess.run.dask import kernel_lanes
 
-    assert [kernel_lanes(n) for n in (1, 2, 3, 4, 8)] == [1, 1, 1, 2, 4]
-    assert kernel_lanes(None) == 1 and kernel_lanes("x") == 1
+    assert [kernel_lanes(n) for n in (1, 2, 3, 4, 8)] == [1, 2, 3, 4, 8]
+    assert kernel_lanes(None) == 1 and kernel_lanes("x") == 1 and kernel_lanes(0) == 1
+
+
+def test_a_slow_report_holds_no_other_report_behind_it(tmp_path):
+    """Sites differ in size: while one worker renders a long report, the other renders all the short ones.
+    A task leaves its worker's thread pool once its kernel is done, so a worker is sent a report only when
+    its kernel is free; before, a worker took three and one waited behind the long report's kernel."""
+    notebook = _slow_probe(tmp_path, 12)
+    items = probe_items(["SLOW client", *(f"Fast {i}" for i in range(5))])
+    result = run_dask_batch(items, tmp_path / "out", workers=2, formats=["html"], notebook=notebook, progress=False)
+    assert [r.status for r in result.results] == ["ok"] * 6, summary_table(result)
+    published = {r.client: (r.folder / "scores.json").stat().st_mtime for r in result.results}
+    slow = published.pop("SLOW client")
+    assert max(published.values()) < slow - 3, {k: round(slow - v, 2) for k, v in published.items()}
+
+
+def test_a_report_leaves_the_thread_pool_only_while_an_export_slot_is_free():
+    """A worker slower to export than to run kernels (PDFs) takes no more reports than it exports: a report
+    whose kernel is done keeps its thread (so the scheduler sends nothing new) until an export slot is free."""
+    import concurrent.futures
+
+    from cxassess.errors import CxError
+    from cxassess.run.dask import ForkServerPlugin
+
+    plugin = ForkServerPlugin(b"{}", ["html"])
+    plugin.exporting = threading.Semaphore(1)  # one lane, as set up on a worker with one thread
+    left: list[str] = []
+    renders = {name: (concurrent.futures.Future(), threading.Event()) for name in ("first", "second")}
+    results: dict[str, object] = {}
+
+    def task(name: str) -> None:
+        running, kernel_done = renders[name]
+        results[name] = plugin.result_of(running, kernel_done, lambda: left.append(name))
+
+    def until(condition) -> bool:
+        deadline = time.time() + 10
+        while not condition() and time.time() < deadline:
+            time.sleep(0.01)
+        return condition()
+
+    threads = [threading.Thread(target=task, args=(name,)) for name in renders]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)
+    assert left == []  # both kernels running: both hold their threads
+    renders["first"][1].set()
+    assert until(lambda: left == ["first"])
+    renders["second"][1].set()
+    time.sleep(0.3)
+    assert left == ["first"]  # the first is still exporting: the second keeps its thread
+    renders["first"][0].set_result("first's files")
+    assert until(lambda: left == ["first", "second"])
+    renders["second"][0].set_result("second's files")
+    for thread in threads:
+        thread.join(timeout=10)
+    assert results == {"first": "first's files", "second": "second's files"}
+    failed, done = concurrent.futures.Future(), threading.Event()
+    failed.set_exception(CxError("bad input"))
+    done.set()  # it failed before its kernel finished: nothing to leave, its error is the result
+    with pytest.raises(CxError, match="bad input"):
+        plugin.result_of(failed, done, lambda: left.append("failed"))
+    assert left == ["first", "second"]
 
 
 def test_a_request_without_a_questionnaire_leaves_it_unset_on_the_worker(tmp_path):

@@ -20,8 +20,9 @@ the workers' modules and the kernels' libraries (:mod:`cxassess.run.dask_preload
 (:class:`Connection`) starts in a background thread while the client hashes the inputs. Each worker forks
 its fork server at its birth, ready at once, and its plugin adopts it (the plugin is given at creation;
 on a real scheduler, registered, and the fork server started the usual way).
-Each worker runs two tasks at once but one kernel (:func:`kernel_lanes`): the previous report
-exports and travels back while the next one's kernel runs, as the local executor's lanes do.
+A worker thread is a kernel lane (:func:`kernel_lanes`): a task leaves the thread pool once its kernel is
+done (:func:`render_task`), so the report exports and travels back while the next one's kernel runs, as
+the local executor's lanes do, and no report waits behind another's kernel while a worker is free.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,7 @@ class ForkServerPlugin(WorkerPlugin):
         self.workdir = ""
         self.renderers: dict[tuple[str, tuple[str, ...], int], Renderer] = {}
         self.lock: threading.Lock | None = None  # made on the worker: the plugin travels pickled
+        self.exporting: threading.Semaphore | None = None  # reports exporting outside the thread pool
 
     async def setup(self, worker: Any) -> None:
         """Start the fork server without blocking the worker's event loop (its heartbeats go on)."""
@@ -87,6 +89,7 @@ class ForkServerPlugin(WorkerPlugin):
         local = getattr(worker, "local_directory", None)
         self.workdir = tempfile.mkdtemp(prefix="cxassess-dask-", dir=local if local and os.path.isdir(local) else None)
         self.lock = threading.Lock()
+        self.exporting = threading.Semaphore(self.lanes)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="cxassess-renderer", daemon=True)
         self.thread.start()
@@ -125,8 +128,11 @@ class ForkServerPlugin(WorkerPlugin):
                 self.renderers[key] = renderer
             return self.renderers[key]
 
-    def render(self, task: dict[str, Any]) -> dict[str, Any]:
-        """Render one task (see :func:`make_task`): ``{"status", "error", "files", "seconds", "worker_pid"}``."""
+    def render(self, task: dict[str, Any], executed: Callable[[], None] | None = None) -> dict[str, Any]:
+        """Render one task (see :func:`make_task`): ``{"status", "error", "files", "seconds", "worker_pid"}``.
+
+        ``executed``: called in this thread once the report's kernel is done (:func:`render_task` secedes there).
+        """
         assert self.loop is not None, "the plugin is not set up"
         work = Path(tempfile.mkdtemp(dir=self.workdir, prefix="report-"))
         try:
@@ -145,8 +151,12 @@ class ForkServerPlugin(WorkerPlugin):
             req = ReportRequest(client=task["client"], **fields)
             renderer = self.renderer(task["notebook"], tuple(task["formats"]), int(task["timeout"]))
             renames.append((str(renderer.notebook_path), task["notebook_path"]))
+            kernel_done = threading.Event()
+            running = asyncio.run_coroutine_threadsafe(
+                renderer.render(req, work / "out", executed=kernel_done.set), self.loop)
+            running.add_done_callback(lambda _: kernel_done.set())
             try:
-                result = asyncio.run_coroutine_threadsafe(renderer.render(req, work / "out"), self.loop).result()
+                result = self.result_of(running, kernel_done, executed)
             except CxError as exc:
                 return {"status": "failed", "error": one_line(str(exc)), "worker_pid": os.getpid()}
             except Exception as exc:  # noqa: BLE001 - named as this client's failure; the others go on
@@ -159,21 +169,40 @@ class ForkServerPlugin(WorkerPlugin):
             shutil.rmtree(work, ignore_errors=True)
 
 
+    def result_of(self, running: concurrent.futures.Future[Any], kernel_done: threading.Event,
+                  executed: Callable[[], None] | None) -> Any:
+        """The render's result; ``executed`` is called once its kernel is done, but only while fewer than
+        ``lanes`` of this worker's reports are exporting: a worker slower to export than to run kernels (PDFs)
+        takes no more reports than it exports, as the local executor's lanes."""
+        kernel_done.wait()
+        if executed is None or running.done():
+            return running.result()
+        assert self.exporting is not None, "the plugin is not set up"
+        with self.exporting:
+            executed()
+            return running.result()
+
+
 def render_task(task: dict[str, Any]) -> dict[str, Any]:
-    """The function each Dask task runs: render with this worker's plugin."""
-    from distributed import get_worker
+    """The function each Dask task runs: render with this worker's plugin.
+
+    Once the report's kernel is done, the task leaves the worker's thread pool (:func:`distributed.secede`):
+    its thread is the worker's kernel lane, and the scheduler, which counts a worker's free threads, sends it
+    the next report while this one exports and travels back. So a report waits in the scheduler's queue, not
+    behind another on a busy worker, and the last ones go to whichever worker is free first."""
+    from distributed import get_worker, secede
 
     plugin = get_worker().plugins.get(PLUGIN_NAME)
     if not isinstance(plugin, ForkServerPlugin):
         raise CxError("this Dask worker has no cxassess fork server plugin (register it with the client)")
-    return plugin.render(task)
+    return plugin.render(task, executed=secede)
 
 
 def kernel_lanes(threads: Any) -> int:
-    """Kernels a worker runs at once: half its threads (at least one), so each kernel's report has a
-    second thread that exports and sends the previous report meanwhile (as the local executor's lanes)."""
+    """Kernels a worker runs at once: one per thread (at least one); a report exports outside the thread
+    pool (:func:`render_task`)."""
     try:
-        return max(1, int(threads) // 2)
+        return max(1, int(threads))
     except (TypeError, ValueError):
         return 1
 
@@ -269,8 +298,8 @@ def publish_files(out: Path, slug: str, files: dict[str, bytes]) -> Path:
     return final
 
 
-#: Threads of each embedded worker: one kernel at a time (:func:`kernel_lanes`), a second report exporting.
-THREADS_PER_WORKER = 2
+#: Threads of each embedded worker: one kernel at a time (:func:`kernel_lanes`); exports run beside it.
+THREADS_PER_WORKER = 1
 #: Dask settings of the embedded cluster (its workers get them from their nannies, restarted ones too):
 #: a task is retried once; workers forked (see :func:`start_cluster`); no statistical profiler (it samples
 #: every thread every 10 ms for a dashboard that is off) and the event-loop check every second, not

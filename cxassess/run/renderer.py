@@ -15,7 +15,7 @@ import asyncio
 import json
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -168,10 +168,12 @@ class Renderer:
                           f"{', '.join(unknown)}")
         return {k: v for k, v in params.items() if k in self.declared}
 
-    async def render(self, req: ReportRequest, out_dir: Path | str, *, scores: Any = None) -> ReportResult:
+    async def render(self, req: ReportRequest, out_dir: Path | str, *, scores: Any = None,
+                     executed: Callable[[], None] | None = None) -> ReportResult:
         """Render one report into ``out_dir/<slug>/``; raises :class:`CxError` on any failure.
 
-        ``scores``: the result of :func:`~cxassess.report.request.validate_request` when the caller already has it.
+        ``scores``: the result of :func:`~cxassess.report.request.validate_request` when the caller already has it;
+        ``executed``: called once the report's kernel is done and its lane free (the rest is exporting).
         """
         assert self.source is not None, "use 'async with Renderer(...)'"
         started = time.perf_counter()
@@ -191,6 +193,8 @@ class Renderer:
 
         async with self._kernel_lanes:  # at most `lanes` kernels at once
             kernel_scores, objects = await self._execute(req, nb)
+        if executed is not None:
+            executed()
 
         # in this thread: the exporter is shared and not thread-safe (and takes ~0.03 s)
         html = export_html(nb, client=req.client, assessment_date=parameters.get("assessment_date"),
