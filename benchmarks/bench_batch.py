@@ -58,6 +58,23 @@ def make_clients(folder: Path, n: int, seed: int = 11) -> Path:
     return manifest
 
 
+def add_large_client(manifest: Path, respondents: int, seed: int = 5) -> None:
+    """Put one client of ``respondents`` respondents first in ``manifest``: sites of uneven size (a long report
+    among short ones, what a scheduler must not let hold the others back)."""
+    import numpy as np
+
+    from cxassess.demo.organisations import ORGANISATIONS, DemoOrganisation, generate_organisation
+    from cxassess.questionnaire.model import load_questionnaire
+
+    base = ORGANISATIONS[0]
+    org = DemoOrganisation("Large client", "large", respondents, dict(base.profile), base.departments, base.sites)
+    generate_organisation(org, load_questionnaire(), np.random.default_rng(seed)).to_csv(
+        manifest.with_name("large.csv"), index=False)
+    header, *rows = manifest.read_text(encoding="utf-8").splitlines(keepends=True)
+    row = "Large client,large.csv,targets.yaml,role;department,Bench Consulting\n"
+    manifest.write_text("".join([header, row, *rows]), encoding="utf-8")
+
+
 def clients_of(manifest: Path) -> list[dict[str, str]]:
     import csv
 
@@ -353,6 +370,9 @@ def main() -> int:
                              "cost per report once started and the fixed cost per run)")
     parser.add_argument("--dask-workers", default="1,2", metavar="N,M",
                         help="with --executor dask: the numbers of workers (default 1,2)")
+    parser.add_argument("--uneven", type=int, default=0, metavar="N",
+                        help="with --executor dask: the first client has N respondents (e.g. 120000: a report "
+                             "~10x as long as the others), as sites of uneven size")
     args = parser.parse_args()
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="cxassess-bench-"))
@@ -363,7 +383,9 @@ def main() -> int:
         args.clients = max(sizes)
     if args.html_only:
         args.clients = max(int(n) for n in args.sizes.split(",") if n.strip())
-    manifest = make_clients(work / "in", args.clients)
+    manifest = make_clients(work / "in", args.clients - (1 if args.uneven else 0))
+    if args.uneven:
+        add_large_client(manifest, args.uneven)
     print(f"{args.clients} synthetic clients in {work / 'in'}; {os.cpu_count()} CPUs; "
           f"load average before: {os.getloadavg()[0]:.2f}", flush=True)
 

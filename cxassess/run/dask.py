@@ -188,8 +188,9 @@ def render_task(task: dict[str, Any]) -> dict[str, Any]:
 
     Once the report's kernel is done, the task leaves the worker's thread pool (:func:`distributed.secede`):
     its thread is the worker's kernel lane, and the scheduler, which counts a worker's free threads, sends it
-    the next report while this one exports and travels back. So a report waits in the scheduler's queue, not
-    behind another on a busy worker, and the last ones go to whichever worker is free first."""
+    the next report while this one exports and travels back. So a report waits in the scheduler's queue or in
+    a worker's (one at most, which Dask's work stealing can move to a free worker), never in a thread behind
+    a running kernel."""
     from distributed import get_worker, secede
 
     plugin = get_worker().plugins.get(PLUGIN_NAME)

@@ -373,6 +373,7 @@ def main(argv: list[str] | None = None, fd_in: int = 0, fd_out: int = 1) -> int:
 
 
 def _serve_from_start(args: Any, fd_in: int, fd_out: int) -> int:
+    """:func:`main` once its options are parsed: import and warm, say hello, serve until the end of input."""
     for key, value in FORK_SAFE_ENV.items():
         os.environ.setdefault(key, value)
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type] # 1.5 s import, unused
