@@ -44,6 +44,7 @@ import shutil
 import signal
 import socket
 import sys
+import time
 import traceback
 from typing import Any
 
@@ -252,10 +253,16 @@ class ForkServer:
                 pass
 
     def kill_all(self) -> None:
-        for pid in list(self.kernels) + list(self.pdf_jobs):
+        pids = list(self.kernels) + list(self.pdf_jobs)
+        for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
+                pass
+        for pid in pids:  # dead before the runtime folder is removed: none still writes its sockets there
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
                 pass
         for k in self.ready:
             _unlink(k["connection_file"])
@@ -368,8 +375,17 @@ def main(argv: list[str] | None = None, fd_in: int = 0, fd_out: int = 1) -> int:
     try:
         return _serve_from_start(args, fd_in, fd_out)
     except ParentGone:
-        shutil.rmtree(args.runtime_dir, ignore_errors=True)
+        _remove_folder(args.runtime_dir)
         return 0
+
+
+def _remove_folder(path: str) -> None:
+    """Remove the runtime folder (tried again if a child wrote in it meanwhile)."""
+    for _ in range(20):
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.exists(path):
+            return
+        time.sleep(0.05)
 
 
 def _serve_from_start(args: Any, fd_in: int, fd_out: int) -> int:
@@ -398,7 +414,7 @@ def _serve_from_start(args: Any, fd_in: int, fd_out: int) -> int:
     except Exception:  # pragma: no cover - last resort: tell the driver on stderr
         traceback.print_exc()
         return 1
-    shutil.rmtree(args.runtime_dir, ignore_errors=True)  # its driver's, which is closing it
+    _remove_folder(args.runtime_dir)  # its driver's, which is closing it
     return 0
 
 
